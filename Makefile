@@ -1,0 +1,39 @@
+# Two entry points (see README): `make run` and `make test`. Each installs what it needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run demo app test lint bench system-deps
+
+run: demo app
+
+demo: $(STAMP)
+	$(BIN)/hotspots demo
+
+app: $(STAMP)
+	$(BIN)/streamlit run app.py --browser.gatherUsageStats false
+
+test: $(STAMP) system-deps lint
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+# The virtualenv with the project and its app/dev extras (uv from PyPI: fast, offline-safe after install).
+$(STAMP): pyproject.toml
+	$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	test -x $(BIN)/python || $(PYTHON) -m uv venv --quiet --python $(PYTHON) $(VENV)
+	$(PYTHON) -m uv pip install --quiet --python $(BIN)/python -e ".[app,dev]"
+	touch $(STAMP)
+
+# Debian's Chromium for the real-browser tests (Playwright drives /usr/bin/chromium; never `playwright install`).
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }

@@ -1,0 +1,330 @@
+"""Regular grids (square and hexagonal) as units of analysis.
+
+A :class:`Grid` is pure arithmetic: an origin, a cell size in metres, a number of
+rows and columns, and a mask of the cells that cover the study area. Points are
+assigned to cells with ``floor`` (squares) or cube rounding (hexagons) — no spatial
+join — and neighbour sums are array shifts, so a million-cell grid is cheap.
+
+Cell identifiers are flat indices ``cell_id = row * n_cols + col``; row 0 is the
+southernmost row and column 0 the westernmost column.
+
+Hexagons are "pointy-top" in an odd-row offset layout: odd rows are shifted east by
+half a cell. For hexagons ``cell_size_m`` is the distance between the centres of two
+adjacent cells (the flat-to-flat width), so a hexagon's area is ``sqrt(3)/2 * size**2``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from pyproj import CRS
+
+from hotspots.errors import InputError, invalid
+
+log = logging.getLogger(__name__)
+
+GridKind = Literal["square", "hex"]
+GRID_KINDS: tuple[GridKind, ...] = ("square", "hex")
+
+#: Cells along the shorter side of the study area for the automatic cell size (sfhotspot's rule).
+AUTO_CELLS_ALONG_SHORT_SIDE = 50
+#: Above this many cells a grid is slow to draw and its statistics are thin; we warn.
+LARGE_GRID_CELLS = 100_000
+
+_SQRT3 = math.sqrt(3.0)
+
+
+@dataclass(frozen=True, eq=False)
+class Grid:
+    """A regular grid in a metric CRS.
+
+    Attributes
+    ----------
+    kind : {"square", "hex"}
+    cell_size_m : float
+        Side of a square, or distance between adjacent hexagon centres, in metres.
+    x0, y0 : float
+        Centre of cell (row 0, col 0), in the CRS's metres.
+    n_rows, n_cols : int
+    crs : pyproj.CRS
+        A projected CRS in metres.
+    active : ndarray of bool, shape (n_rows, n_cols)
+        Cells that cover the study area; only these are units of analysis.
+    """
+
+    kind: GridKind
+    cell_size_m: float
+    x0: float
+    y0: float
+    n_rows: int
+    n_cols: int
+    crs: CRS
+    active: NDArray[np.bool_]
+
+    # -- geometry of the layout -------------------------------------------------------------
+    @property
+    def row_spacing_m(self) -> float:
+        """Distance between the centres of two consecutive rows, in metres."""
+        return self.cell_size_m if self.kind == "square" else self.cell_size_m * _SQRT3 / 2.0
+
+    @property
+    def cell_area_m2(self) -> float:
+        """Area of one cell in square metres."""
+        s = self.cell_size_m
+        return s * s if self.kind == "square" else _SQRT3 / 2.0 * s * s
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.n_rows, self.n_cols)
+
+    @property
+    def n_cells(self) -> int:
+        """Number of active cells."""
+        return int(self.active.sum())
+
+    @property
+    def cell_ids(self) -> NDArray[np.int64]:
+        """Flat ids of the active cells, ascending."""
+        return np.flatnonzero(self.active.ravel()).astype(np.int64)
+
+    def centres(self, cell_ids: NDArray[np.int64] | None = None) -> NDArray[np.float64]:
+        """Centre coordinates (x, y) of ``cell_ids`` (default: active cells), shape (n, 2)."""
+        ids = self.cell_ids if cell_ids is None else np.asarray(cell_ids, dtype=np.int64)
+        rows, cols = np.divmod(ids, self.n_cols)
+        x = self.x0 + self.cell_size_m * cols
+        if self.kind == "hex":
+            x = x + self.cell_size_m * 0.5 * (rows & 1)
+        y = self.y0 + self.row_spacing_m * rows
+        return np.column_stack([x, y])
+
+    # -- points to cells ----------------------------------------------------------------------
+    def locate(
+        self,
+        x: NDArray[np.floating] | NDArray[np.integer],
+        y: NDArray[np.floating] | NDArray[np.integer],
+    ) -> NDArray[np.int64]:
+        """Flat cell id of each point, or -1 when it falls in no active cell.
+
+        Vectorised arithmetic: ``floor`` for squares, cube rounding for hexagons.
+        A point exactly on a shared edge goes to the cell east / north of it (squares).
+        """
+        xs: NDArray[np.float64] = np.asarray(x, dtype=np.float64)
+        ys: NDArray[np.float64] = np.asarray(y, dtype=np.float64)
+        if self.kind == "square":
+            half = self.cell_size_m / 2.0
+            col = np.floor((xs - (self.x0 - half)) / self.cell_size_m)
+            row = np.floor((ys - (self.y0 - half)) / self.cell_size_m)
+        else:
+            row, col = _hex_row_col(xs - self.x0, ys - self.y0, self.cell_size_m)
+        inside = (col >= 0) & (col < self.n_cols) & (row >= 0) & (row < self.n_rows)
+        ids = np.full(xs.shape, -1, dtype=np.int64)
+        flat = row[inside].astype(np.int64) * self.n_cols + col[inside].astype(np.int64)
+        ids[inside] = np.where(self.active.ravel()[flat], flat, -1)
+        return ids
+
+    # -- values on the grid -------------------------------------------------------------------
+    def to_array(
+        self, values: NDArray[np.floating], cell_ids: NDArray[np.int64] | None = None
+    ) -> NDArray[np.float64]:
+        """Scatter per-cell ``values`` (for ``cell_ids``, default active cells) into a 2-D array; 0 elsewhere."""
+        ids = self.cell_ids if cell_ids is None else cell_ids
+        out = np.zeros(self.n_rows * self.n_cols, dtype=np.float64)
+        out[ids] = values
+        return out.reshape(self.shape)
+
+    def neighbour_sum(
+        self, array: NDArray[np.floating], *, include_self: bool = True
+    ) -> NDArray[np.float64]:
+        """Sum of ``array`` over each cell's contiguity neighbours (queen for squares: 8; hexagons: 6).
+
+        ``array`` has shape ``(n_rows, n_cols)``; cells outside the grid count as 0, so pass
+        values that are 0 on inactive cells. Array shifts only — no loops over cells.
+        """
+        a = np.asarray(array, dtype=np.float64)
+        padded = np.pad(a, 1)
+        total = padded[1:-1, 1:-1].copy() if include_self else np.zeros_like(a)
+        n_r, n_c = a.shape
+
+        def shifted(dr: int, dc: int) -> NDArray[np.float64]:
+            return padded[1 + dr : 1 + dr + n_r, 1 + dc : 1 + dc + n_c]
+
+        if self.kind == "square":
+            for dr in (-1, 0, 1):
+                for dc in (-1, 0, 1):
+                    if dr or dc:
+                        total += shifted(dr, dc)
+            return total
+        # Odd-r hexagons: east/west neighbours in the row; above/below, even rows reach
+        # columns (c-1, c) and odd rows (c, c+1).
+        total += shifted(0, -1) + shifted(0, 1)
+        odd = (np.arange(n_r) & 1).astype(bool)[:, None]
+        for dr in (-1, 1):
+            even_part = shifted(dr, -1) + shifted(dr, 0)
+            odd_part = shifted(dr, 0) + shifted(dr, 1)
+            total += np.where(odd, odd_part, even_part)
+        return total
+
+    # -- drawing --------------------------------------------------------------------------------
+    def polygons(self, cell_ids: NDArray[np.int64] | None = None) -> NDArray[np.object_]:
+        """Shapely polygons of ``cell_ids`` (default: active cells), vectorised."""
+        centres = self.centres(cell_ids)
+        return _cell_polygons(self.kind, self.cell_size_m, centres)
+
+    def to_geodataframe(self) -> gpd.GeoDataFrame:
+        """Active cells as a GeoDataFrame with ``cell_id``, ``row``, ``col`` and polygon geometry."""
+        ids = self.cell_ids
+        rows, cols = np.divmod(ids, self.n_cols)
+        return gpd.GeoDataFrame(
+            {"cell_id": ids, "row": rows, "col": cols},
+            geometry=self.polygons(ids),
+            crs=self.crs,
+        )
+
+
+def auto_cell_size_m(bounds: tuple[float, float, float, float]) -> float:
+    """sfhotspot's automatic cell size for a study area with ``bounds`` in metres.
+
+    The shorter side of the bounding box divided by 50, rounded down to a multiple of
+    100 m; when that gives 0 (areas under 5 km across), rounded down to 1, 2 or 5 × 10^k m.
+    """
+    xmin, ymin, xmax, ymax = bounds
+    short_side = min(xmax - xmin, ymax - ymin)
+    if not np.isfinite(short_side) or short_side <= 0:
+        raise InputError(
+            f"The study area has no extent (bounds={bounds}); an automatic cell size needs "
+            "points spread over an area. Pass cell_size_m= explicitly."
+        )
+    raw = short_side / AUTO_CELLS_ALONG_SHORT_SIDE
+    if raw >= 100:
+        return float(math.floor(raw / 100.0) * 100)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for step in (5, 2, 1):
+        if raw >= step * magnitude:
+            return float(step * magnitude)
+    return float(magnitude)
+
+
+def make_grid(
+    area: shapely.Geometry,
+    *,
+    crs: CRS,
+    kind: GridKind = "square",
+    cell_size_m: float | None = None,
+    quiet: bool = False,
+) -> Grid:
+    """Build a grid of ``kind`` covering ``area`` (a polygon in the metric ``crs``).
+
+    Only cells that intersect ``area`` are active. With ``cell_size_m=None`` the size is
+    chosen by :func:`auto_cell_size_m` and announced in the log.
+    """
+    if kind not in GRID_KINDS:
+        raise invalid("grid", kind, GRID_KINDS)
+    if area is None or shapely.is_empty(area):
+        raise InputError(
+            "The study area is empty, so no grid can cover it; check the input points or boundaries."
+        )
+    level = logging.DEBUG if quiet else logging.INFO
+    if cell_size_m is None:
+        cell_size_m = auto_cell_size_m(shapely.bounds(area))
+        log.log(level, "Cell size set to %g m automatically", cell_size_m)
+    elif not (np.isfinite(cell_size_m) and cell_size_m > 0):
+        raise invalid(
+            "cell_size_m",
+            cell_size_m,
+            "a positive number of metres",
+            "For example cell_size_m=250.",
+        )
+    size = float(cell_size_m)
+    xmin, ymin, xmax, ymax = shapely.bounds(area)
+    if kind == "square":
+        n_cols = max(1, math.ceil((xmax - xmin) / size))
+        n_rows = max(1, math.ceil((ymax - ymin) / size))
+        x0, y0 = xmin + size / 2.0, ymin + size / 2.0
+    else:
+        spacing = size * _SQRT3 / 2.0
+        radius = size / _SQRT3
+        x0, y0 = xmin, ymin
+        n_cols = math.ceil((xmax - xmin) / size) + 2
+        n_rows = math.ceil((ymax - ymin + radius) / spacing) + 1
+    n_total = n_rows * n_cols
+    if n_total > 20_000_000:
+        raise invalid(
+            "cell_size_m",
+            size,
+            f"a size giving at most 20,000,000 cells (this gives {n_total:,})",
+            "Use a larger cell size.",
+        )
+    full = np.ones((n_rows, n_cols), dtype=bool)
+    grid = Grid(kind, size, x0, y0, n_rows, n_cols, CRS.from_user_input(crs), full)
+    shapely.prepare(area)
+    active = shapely.intersects(area, grid.polygons(np.arange(n_total, dtype=np.int64)))
+    grid = Grid(kind, size, x0, y0, n_rows, n_cols, grid.crs, active.reshape(n_rows, n_cols))
+    log.log(
+        level, "Grid: %s cells of %g m, %s covering the study area", f"{grid.n_cells:,}", size, kind
+    )
+    if grid.n_cells > LARGE_GRID_CELLS:
+        log.warning(
+            "The grid has %s cells (over %s); maps will be heavy. Consider a larger cell_size_m.",
+            f"{grid.n_cells:,}",
+            f"{LARGE_GRID_CELLS:,}",
+        )
+    return grid
+
+
+def study_area(
+    points: gpd.GeoSeries | gpd.GeoDataFrame,
+    *,
+    boundaries: gpd.GeoDataFrame | None = None,
+    buffer_m: float = 0.0,
+) -> shapely.Geometry:
+    """The area a grid must cover: the union of ``boundaries`` if given, else the
+    convex hull of ``points`` buffered by ``buffer_m`` (sfhotspot uses half a cell)."""
+    if boundaries is not None:
+        return shapely.union_all(boundaries.geometry.values)
+    geoms = points.geometry.values if isinstance(points, gpd.GeoDataFrame) else points.values
+    if len(geoms) == 0:
+        raise InputError(
+            "There are no points, so there is no study area; check the filters and the input."
+        )
+    hull = shapely.convex_hull(shapely.multipoints(shapely.get_coordinates(geoms)))
+    # A hull of one point or of collinear points has no area: a buffer gives it one.
+    return shapely.buffer(hull, max(buffer_m, 1.0))
+
+
+def _hex_row_col(
+    dx: NDArray[np.float64], dy: NDArray[np.float64], size: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Odd-r offset (row, col) of the pointy-top hexagon containing each offset point."""
+    radius = size / _SQRT3
+    q = (_SQRT3 / 3.0 * dx - dy / 3.0) / radius
+    r = (2.0 / 3.0 * dy) / radius
+    s = -q - r
+    rq, rr, rs = np.round(q), np.round(r), np.round(s)
+    dq, dr, ds = np.abs(rq - q), np.abs(rr - r), np.abs(rs - s)
+    fix_q = (dq > dr) & (dq > ds)
+    fix_r = ~fix_q & (dr > ds)
+    rq = np.where(fix_q, -rr - rs, rq)
+    rr = np.where(fix_r, -rq - rs, rr)
+    col = rq + (rr - np.mod(rr, 2)) / 2.0
+    return rr, col
+
+
+def _cell_polygons(
+    kind: GridKind, size: float, centres: NDArray[np.float64]
+) -> NDArray[np.object_]:
+    if kind == "square":
+        h = size / 2.0
+        offsets = np.array([[-h, -h], [h, -h], [h, h], [-h, h], [-h, -h]])
+    else:
+        radius = size / _SQRT3
+        angles = np.deg2rad(np.array([30, 90, 150, 210, 270, 330, 30]))
+        offsets = np.column_stack([radius * np.cos(angles), radius * np.sin(angles)])
+    rings = centres[:, None, :] + offsets[None, :, :]
+    return shapely.polygons(rings)

@@ -1,0 +1,103 @@
+"""Grids: arithmetic point location, neighbour sums and the automatic cell size."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from pyproj import CRS
+from scipy.spatial import cKDTree
+
+from hotspots.errors import InputError
+from hotspots.grids import Grid, auto_cell_size_m, make_grid, study_area
+
+UTM17 = CRS.from_epsg(32617)
+AREA = shapely.box(600_000, 4_830_000, 612_345, 4_837_890)
+
+
+@pytest.mark.parametrize("kind", ["square", "hex"])
+def test_locate_matches_the_cell_polygon_that_contains_the_point(kind: str) -> None:
+    grid = make_grid(AREA, crs=UTM17, kind=kind, cell_size_m=500)
+    rng = np.random.default_rng(1)
+    xmin, ymin, xmax, ymax = AREA.bounds
+    x = rng.uniform(xmin, xmax, 5_000)
+    y = rng.uniform(ymin, ymax, 5_000)
+    ids = grid.locate(x, y)
+    assert (ids >= 0).all()
+    polys = grid.polygons(ids)
+    assert (
+        shapely.contains_xy(polys, x, y).all()
+        or shapely.intersects(polys, shapely.points(x, y)).all()
+    )
+
+
+def test_hex_locate_is_the_nearest_centre() -> None:
+    grid = make_grid(AREA, crs=UTM17, kind="hex", cell_size_m=300)
+    rng = np.random.default_rng(2)
+    xmin, ymin, xmax, ymax = AREA.bounds
+    pts = np.column_stack([rng.uniform(xmin, xmax, 20_000), rng.uniform(ymin, ymax, 20_000)])
+    ids = grid.locate(pts[:, 0], pts[:, 1])
+    all_ids = np.arange(grid.n_rows * grid.n_cols)
+    _, nearest = cKDTree(grid.centres(all_ids)).query(pts)
+    np.testing.assert_array_equal(ids, all_ids[nearest])
+
+
+def test_points_outside_the_grid_or_in_inactive_cells_get_minus_one() -> None:
+    triangle = shapely.Polygon([(0, 0), (10_000, 0), (0, 10_000)])
+    grid = make_grid(triangle, crs=UTM17, cell_size_m=1_000)
+    ids = grid.locate(np.array([-5.0, 9_900.0, 500.0]), np.array([5.0, 9_900.0, 500.0]))
+    assert ids.tolist()[:2] == [-1, -1]
+    assert ids[2] == 0
+    assert grid.n_cells < grid.n_rows * grid.n_cols
+
+
+@pytest.mark.parametrize("kind", ["square", "hex"])
+def test_neighbour_sum_equals_brute_force_adjacency(kind: str) -> None:
+    grid = make_grid(shapely.box(0, 0, 7_000, 5_000), crs=UTM17, kind=kind, cell_size_m=1_000)
+    all_ids = np.arange(grid.n_rows * grid.n_cols)
+    values = np.random.default_rng(3).integers(0, 9, all_ids.size).astype(float)
+    # Brute force: queen squares are within size*sqrt(2) of each other, hexagons within size.
+    reach = grid.cell_size_m * (np.sqrt(2) if kind == "square" else 1.0) * 1.001
+    pairs = cKDTree(grid.centres(all_ids)).query_pairs(reach, output_type="ndarray")
+    left = np.concatenate([pairs[:, 0], pairs[:, 1], all_ids])
+    right = np.concatenate([pairs[:, 1], pairs[:, 0], all_ids])
+    expected = np.bincount(left, weights=values[right], minlength=all_ids.size)
+    got = grid.neighbour_sum(values.reshape(grid.shape)).ravel()
+    np.testing.assert_allclose(got, expected)
+    counts = np.bincount(left, minlength=all_ids.size)
+    interior = counts.max()
+    assert interior == (9 if kind == "square" else 7)
+
+
+def test_auto_cell_size_follows_sfhotspot() -> None:
+    assert auto_cell_size_m((0, 0, 43_000, 21_000)) == 400
+    assert auto_cell_size_m((0, 0, 4_000, 3_000)) == 50
+    assert auto_cell_size_m((0, 0, 300, 300)) == 5
+    with pytest.raises(InputError, match="cell_size_m"):
+        auto_cell_size_m((0, 0, 0, 10))
+
+
+def test_bad_arguments_raise_clear_errors() -> None:
+    with pytest.raises(InputError, match=r"grid='hexagon'.*'square', 'hex'"):
+        make_grid(AREA, crs=UTM17, kind="hexagon")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="cell_size_m=-5"):
+        make_grid(AREA, crs=UTM17, cell_size_m=-5)
+
+
+def test_study_area_is_the_buffered_hull_or_the_boundary_union() -> None:
+    pts = gpd.GeoSeries(shapely.points([[0, 0], [100, 0], [0, 100]]), crs=UTM17)
+    area = study_area(pts, buffer_m=10)
+    assert area.contains(shapely.Point(50, 40))
+    assert area.area > 5_000
+    one = study_area(gpd.GeoSeries([shapely.Point(5, 5)], crs=UTM17), buffer_m=0)
+    assert one.area > 0
+
+
+def test_to_geodataframe_has_documented_columns() -> None:
+    grid = make_grid(AREA, crs=UTM17, kind="hex", cell_size_m=1_000)
+    gdf = grid.to_geodataframe()
+    assert list(gdf.columns) == ["cell_id", "row", "col", "geometry"]
+    assert len(gdf) == grid.n_cells
+    np.testing.assert_allclose(gdf.area, grid.cell_area_m2)
+    assert isinstance(grid, Grid)
