@@ -1,0 +1,438 @@
+"""The hotspot analysis: incidents in, counts and significant clusters out.
+
+:func:`analyze` is the verb the CLI and the app call. It reads as a short pipeline:
+
+    study area → grid → filter → assign → count → Gi* (FDR) → Local Moran → areas → ranking
+
+The grid is laid over *all* incidents (or the boundaries), not the filtered ones, so
+cells stay put when a filter changes. Every result carries the parameters that made it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+
+from hotspots.aggregate import count_by_unit, density_per_km2, rate_per_1000
+from hotspots.errors import ColumnError, EmptyDataError, invalid
+from hotspots.filters import Filters, apply_filters
+from hotspots.gistar import gi_star
+from hotspots.grids import GRID_KINDS, Grid, GridKind, auto_cell_size_m, make_grid
+from hotspots.lisa import local_moran
+from hotspots.projection import require_metric, to_display, to_metric
+from hotspots.significance import check_alpha
+from hotspots.units import labels_match_boundaries, locate_in_polygons
+from hotspots.weights import Neighbours, distance_band, grid_contiguity, polygon_contiguity
+
+log = logging.getLogger(__name__)
+
+#: Plain-language names of the ArcGIS-style confidence bins (after FDR correction).
+GI_BIN_LABELS: dict[int, str] = {
+    3: "Hot spot, 99% confidence",
+    2: "Hot spot, 95% confidence",
+    1: "Hot spot, 90% confidence",
+    0: "Not significant",
+    -1: "Cold spot, 90% confidence",
+    -2: "Cold spot, 95% confidence",
+    -3: "Cold spot, 99% confidence",
+}
+
+INCIDENT_COLUMNS = ("occurred_at", "offense")
+HOTSPOT_COLUMNS = (
+    "rank", "cell_id", "neighbourhood", "count", "density_km2", "gi_z", "gi_p", "gi_p_fdr",
+    "confidence", "top_offense", "top_offense_share", "lon", "lat",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """The result of :func:`analyze`.
+
+    Attributes
+    ----------
+    cells : GeoDataFrame (metric CRS)
+        One row per active grid cell: ``cell_id``, ``neighbourhood``, ``count``,
+        ``density_km2``, ``gi_z``, ``gi_p``, ``gi_p_fdr``, ``gi_bin``, ``gi_label``,
+        ``hotspot`` (bool: significant hot spot at ``alpha`` after FDR), ``lisa_i``,
+        ``lisa_quadrant``, ``lisa_p``, ``lisa_p_fdr``, ``lisa_cluster``, ``geometry``.
+    areas : GeoDataFrame or None (metric CRS)
+        One row per boundary polygon when boundaries were given: ``name``, ``count``,
+        ``area_km2``, ``density_km2``, ``population``, ``rate_per_1000``, the ``gi_*``
+        and ``lisa_*`` columns (polygon queen contiguity), ``geometry``.
+    hotspots : DataFrame
+        Significant hot cells ranked by z: see :data:`HOTSPOT_COLUMNS`.
+    incidents : GeoDataFrame
+        The incidents that passed the filters, with ``cell_id`` (-1 = outside the grid).
+    grid : Grid
+    params : dict
+        Every parameter, including the automatic ones, ready for JSON.
+    """
+
+    cells: gpd.GeoDataFrame
+    areas: gpd.GeoDataFrame | None
+    hotspots: pd.DataFrame
+    incidents: gpd.GeoDataFrame
+    grid: Grid
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def analyze(
+    incidents: gpd.GeoDataFrame,
+    *,
+    boundaries: gpd.GeoDataFrame | None = None,
+    filters: Filters | None = None,
+    grid: GridKind = "square",
+    cell_size_m: float | None = None,
+    distance_band_m: float | None = None,
+    alpha: float = 0.05,
+    lisa: bool = True,
+    permutations: int = 999,
+    seed: int = 0,
+    quiet: bool = False,
+) -> Analysis:
+    """Count incidents on a grid (and in boundaries) and find significant hotspots.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Points in a metric CRS with ``occurred_at`` and ``offense`` columns, as returned
+        by :func:`hotspots.ingest.load_incidents` (``LoadResult.incidents``).
+    boundaries : GeoDataFrame, optional
+        Polygons with ``name`` (and optional ``population``) columns, any CRS, as returned
+        by :func:`hotspots.ingest.load_boundaries`. The grid then covers their union.
+    filters : Filters, optional
+        Offense, date, hour and weekday selection.
+    grid : {"square", "hex"}
+    cell_size_m : float, optional
+        Cell size in metres; chosen automatically (sfhotspot's rule) and logged when omitted.
+    distance_band_m : float, optional
+        Neighbourhood for Gi* and Local Moran: a distance band in metres between cell
+        centres. Default: contiguity (queen for squares, the 6 edge neighbours for hexagons).
+    alpha : float
+        False discovery rate for calling a cell a hot or cold spot (Benjamini–Hochberg).
+    lisa : bool
+        Also compute Local Moran's I clusters (conditional permutation, ``permutations``
+        draws, seeded with ``seed``).
+    quiet : bool
+        Log automatic choices at debug level instead of info.
+    """
+    level = logging.DEBUG if quiet else logging.INFO
+    filters = filters or Filters()
+    alpha = check_alpha(alpha)
+    if grid not in GRID_KINDS:
+        raise invalid("grid", grid, GRID_KINDS)
+    crs = _check_incidents(incidents)
+    bounds_gdf = _prepare_boundaries(boundaries, crs)
+
+    area, size, size_auto = _study_area(incidents, bounds_gdf, cell_size_m)
+    if size_auto:
+        log.log(level, "Cell size set to %g m automatically", size)
+    the_grid = make_grid(area, crs=crs, kind=grid, cell_size_m=size, quiet=True)
+
+    selected = apply_filters(incidents, filters)
+    log.log(
+        level,
+        "%s of %s incidents pass the filters (%s)",
+        f"{len(selected):,}",
+        f"{len(incidents):,}",
+        filters.describe(),
+    )
+    coords = shapely.get_coordinates(selected.geometry.values)
+    cell_index = the_grid.locate(coords[:, 0], coords[:, 1])
+    selected = selected.assign(cell_id=cell_index)
+    outside = int(np.count_nonzero(cell_index < 0))
+    if outside:
+        log.warning(
+            "%s incident(s) fall outside the grid's study area and are not counted", f"{outside:,}"
+        )
+
+    ids = the_grid.cell_ids
+    position = np.full(the_grid.n_rows * the_grid.n_cols, -1, dtype=np.int64)
+    position[ids] = np.arange(ids.size)
+    counts = count_by_unit(
+        np.where(cell_index >= 0, position[np.maximum(cell_index, 0)], -1), ids.size
+    )
+
+    neighbours, weights_label = _cell_neighbours(the_grid, distance_band_m)
+    cells = gpd.GeoDataFrame(
+        {
+            "cell_id": ids,
+            "neighbourhood": _cell_names(the_grid, bounds_gdf, incidents),
+            "count": counts,
+            "density_km2": density_per_km2(counts, the_grid.cell_area_m2),
+        },
+        geometry=the_grid.polygons(ids),
+        crs=crs,
+    )
+    cells = _add_statistics(
+        cells,
+        counts,
+        neighbours,
+        weights_label,
+        alpha=alpha,
+        lisa=lisa,
+        permutations=permutations,
+        seed=seed,
+    )
+
+    areas = None
+    area_method = None
+    if bounds_gdf is not None:
+        areas, area_method = _area_table(
+            selected, bounds_gdf, alpha=alpha, lisa=lisa, permutations=permutations, seed=seed
+        )
+
+    params: dict[str, Any] = {
+        "grid": grid,
+        "cell_size_m": size,
+        "cell_size_automatic": size_auto,
+        "cells": int(ids.size),
+        "neighbourhood": weights_label,
+        "statistic": "Getis-Ord Gi* (binary weights, self included), two-sided normal p-values",
+        "multiple_testing": "Benjamini-Hochberg false discovery rate",
+        "alpha": alpha,
+        "lisa": {"permutations": permutations, "seed": seed} if lisa else None,
+        "filters": filters.as_dict(),
+        "filters_text": filters.describe(),
+        "crs": crs.to_string(),
+        "incidents_total": len(incidents),
+        "incidents_selected": len(selected),
+        "incidents_outside_grid": outside,
+        "area_counts": area_method,
+        "hotspot_cells": int(cells["hotspot"].sum()),
+        "coldspot_cells": int(((cells["gi_bin"] < 0) & (cells["gi_p_fdr"] <= alpha)).sum()),
+    }
+    log.log(
+        level,
+        "%d hot spot cells and %d cold spot cells at FDR %g",
+        params["hotspot_cells"],
+        params["coldspot_cells"],
+        alpha,
+    )
+    return Analysis(
+        cells=cells,
+        areas=areas,
+        hotspots=rank_hotspots(cells, selected),
+        incidents=selected,
+        grid=the_grid,
+        params=params,
+    )
+
+
+def rank_hotspots(cells: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Significant hot cells ranked by Gi* z (highest first), with their main offense and
+    the cell centre in longitude/latitude."""
+    hot = cells.loc[cells["hotspot"]].sort_values(["gi_z", "count"], ascending=[False, False])
+    centres = to_display(gpd.GeoDataFrame(geometry=hot.geometry.centroid, crs=cells.crs))
+    mix = (
+        incidents.loc[incidents["cell_id"].isin(hot["cell_id"]), ["cell_id", "offense"]]
+        .value_counts()
+        .reset_index(name="n")
+        .sort_values(["cell_id", "n"], ascending=[True, False])
+        .drop_duplicates("cell_id")
+        .set_index("cell_id")
+    )
+    table = pd.DataFrame(
+        {
+            "rank": np.arange(1, len(hot) + 1),
+            "cell_id": hot["cell_id"].to_numpy(),
+            "neighbourhood": hot["neighbourhood"].to_numpy(),
+            "count": hot["count"].to_numpy(),
+            "density_km2": hot["density_km2"].round(1).to_numpy(),
+            "gi_z": hot["gi_z"].to_numpy(),
+            "gi_p": hot["gi_p"].to_numpy(),
+            "gi_p_fdr": hot["gi_p_fdr"].to_numpy(),
+            "confidence": hot["gi_label"]
+            .str.replace("Hot spot, ", "", regex=False)
+            .str.replace(" confidence", "", regex=False)
+            .to_numpy(),
+            "top_offense": mix["offense"].reindex(hot["cell_id"]).to_numpy(),
+            "top_offense_share": (
+                mix["n"].reindex(hot["cell_id"]).to_numpy() / np.maximum(hot["count"].to_numpy(), 1)
+            ).round(3),
+            "lon": centres.geometry.x.round(6).to_numpy(),
+            "lat": centres.geometry.y.round(6).to_numpy(),
+        }
+    )
+    return table[list(HOTSPOT_COLUMNS)]
+
+
+# -- steps ---------------------------------------------------------------------------------------
+
+
+def _check_incidents(incidents: gpd.GeoDataFrame) -> Any:
+    missing = [c for c in INCIDENT_COLUMNS if c not in incidents.columns]
+    if missing:
+        raise ColumnError(
+            f"incidents lacks column(s) {missing}; it has {list(incidents.columns)}. "
+            "Load them with hotspots.ingest.load_incidents(...), which produces these columns."
+        )
+    if len(incidents) == 0:
+        raise EmptyDataError(
+            "incidents is empty: there is nothing to analyse. Check the input file and the reject report."
+        )
+    return require_metric(incidents, "incidents")
+
+
+def _prepare_boundaries(boundaries: gpd.GeoDataFrame | None, crs: Any) -> gpd.GeoDataFrame | None:
+    if boundaries is None:
+        return None
+    if "name" not in boundaries.columns:
+        raise ColumnError(
+            f"boundaries lacks a 'name' column; it has {list(boundaries.columns)}. "
+            "Load them with hotspots.ingest.load_boundaries(...), which names every polygon."
+        )
+    out = to_metric(boundaries, crs)
+    if "population" not in out.columns:
+        out = out.assign(population=np.nan)
+    return out.reset_index(drop=True)
+
+
+def _study_area(
+    incidents: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame | None, cell_size_m: float | None
+) -> tuple[shapely.Geometry, float, bool]:
+    """The area to cover and the cell size (sfhotspot: hull of the points buffered by half a cell)."""
+    if boundaries is not None:
+        area = shapely.union_all(boundaries.geometry.values)
+    else:
+        points = shapely.multipoints(shapely.get_coordinates(incidents.geometry.values))
+        area = shapely.convex_hull(points)
+    size = float(cell_size_m) if cell_size_m is not None else auto_cell_size_m(_padded_bounds(area))
+    if not (np.isfinite(size) and size > 0):
+        raise invalid(
+            "cell_size_m",
+            cell_size_m,
+            "a positive number of metres",
+            "For example --cell-size-m 250.",
+        )
+    if boundaries is None:
+        area = shapely.buffer(area, size / 2.0)
+    return area, size, cell_size_m is None
+
+
+def _padded_bounds(area: shapely.Geometry) -> tuple[float, float, float, float]:
+    xmin, ymin, xmax, ymax = shapely.bounds(area)
+    # Points on a line still need a square-ish area for an automatic size.
+    side = max(xmax - xmin, ymax - ymin, 1.0)
+    if min(xmax - xmin, ymax - ymin) <= 0:
+        return (xmin, ymin, xmin + side, ymin + side)
+    return (xmin, ymin, xmax, ymax)
+
+
+def _cell_neighbours(grid: Grid, distance_band_m: float | None) -> tuple[Neighbours, str]:
+    if distance_band_m is None:
+        label = (
+            "queen contiguity (8 neighbours)"
+            if grid.kind == "square"
+            else "hexagon contiguity (6 neighbours)"
+        )
+        return grid_contiguity(grid), label
+    return distance_band(
+        grid.centres(), radius_m=distance_band_m
+    ), f"distance band {distance_band_m:g} m"
+
+
+def _cell_names(
+    grid: Grid, boundaries: gpd.GeoDataFrame | None, incidents: gpd.GeoDataFrame
+) -> pd.Series:
+    """Name of each cell's area: the boundary containing its centre, else the most common
+    source label among the incidents in it, else missing."""
+    ids = grid.cell_ids
+    if boundaries is not None:
+        centres = shapely.points(grid.centres(ids))
+        idx = locate_in_polygons(centres, boundaries)
+        names = boundaries["name"].to_numpy(dtype=object)
+        return pd.Series(np.where(idx >= 0, names[np.maximum(idx, 0)], None), dtype="string")
+    labels = incidents["neighbourhood"] if "neighbourhood" in incidents.columns else None
+    if labels is None or labels.isna().all():
+        return pd.Series([None] * ids.size, dtype="string")
+    coords = shapely.get_coordinates(incidents.geometry.values)
+    cell = grid.locate(coords[:, 0], coords[:, 1])
+    frame = pd.DataFrame({"cell_id": cell, "label": labels.to_numpy()}).dropna()
+    top = frame.loc[frame["cell_id"] >= 0].value_counts().reset_index(name="n")
+    top = top.sort_values(["cell_id", "n"], ascending=[True, False]).drop_duplicates("cell_id")
+    return pd.Series(top.set_index("cell_id")["label"].reindex(ids).to_numpy(), dtype="string")
+
+
+def _add_statistics(
+    units: gpd.GeoDataFrame,
+    values: NDArray[np.number],
+    neighbours: Neighbours,
+    weights_label: str,
+    *,
+    alpha: float,
+    lisa: bool,
+    permutations: int,
+    seed: int,
+) -> gpd.GeoDataFrame:
+    gi = gi_star(values.astype(np.float64), neighbours, alpha=alpha, weights_label=weights_label)
+    stats = gi.to_frame(index=units.index)
+    stats["gi_label"] = pd.Series(gi.bin, index=units.index).map(GI_BIN_LABELS).astype("string")
+    stats["hotspot"] = gi.significant & (gi.z > 0)
+    if lisa:
+        lm = local_moran(
+            values.astype(np.float64), neighbours, permutations=permutations, alpha=alpha, rng=seed
+        )
+        stats = stats.join(lm.to_frame(index=units.index))
+    geometry = units.geometry
+    return gpd.GeoDataFrame(
+        pd.concat([units.drop(columns="geometry"), stats], axis=1), geometry=geometry, crs=units.crs
+    )
+
+
+def _area_table(
+    incidents: gpd.GeoDataFrame,
+    boundaries: gpd.GeoDataFrame,
+    *,
+    alpha: float,
+    lisa: bool,
+    permutations: int,
+    seed: int,
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Counts, density, rate and statistics per boundary polygon."""
+    labels = (
+        incidents["neighbourhood"]
+        if "neighbourhood" in incidents.columns
+        else pd.Series(dtype="string")
+    )
+    names = boundaries["name"]
+    if labels_match_boundaries(labels, boundaries):
+        method = "source labels"
+        counts = labels.value_counts().reindex(names, fill_value=0).to_numpy(dtype=np.int64)
+    else:
+        method = "point in polygon"
+        counts = count_by_unit(locate_in_polygons(incidents.geometry, boundaries), len(boundaries))
+    area_m2 = boundaries.geometry.area.to_numpy()
+    areas = gpd.GeoDataFrame(
+        {
+            "name": names.to_numpy(),
+            "count": counts,
+            "area_km2": area_m2 / 1e6,
+            "density_km2": density_per_km2(counts, area_m2),
+            "population": boundaries["population"].to_numpy(dtype=np.float64),
+            "rate_per_1000": rate_per_1000(
+                counts, boundaries["population"].to_numpy(dtype=np.float64)
+            ),
+        },
+        geometry=boundaries.geometry.values,
+        crs=boundaries.crs,
+    )
+    neighbours = polygon_contiguity(boundaries.geometry.values)
+    areas = _add_statistics(
+        areas,
+        counts,
+        neighbours,
+        "polygon queen contiguity",
+        alpha=alpha,
+        lisa=lisa,
+        permutations=permutations,
+        seed=seed,
+    )
+    return areas, method

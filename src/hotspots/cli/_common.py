@@ -1,0 +1,182 @@
+"""Options and steps shared by the sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hotspots.analysis import Analysis, analyze
+from hotspots.errors import invalid
+from hotspots.filters import Filters
+from hotspots.ingest import LoadResult, load_boundaries, load_incidents
+
+
+def add_input_options(parser: argparse.ArgumentParser) -> None:
+    """Options that describe how to read an incidents file."""
+    group = parser.add_argument_group("reading the incidents")
+    group.add_argument(
+        "--crs", help="CRS of projected X/Y columns, e.g. EPSG:26910 (lon/lat needs none)"
+    )
+    group.add_argument(
+        "--timezone", help="IANA time zone of naive timestamps (default: from the coordinates)"
+    )
+    group.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="FIELD=NAME",
+        help="override the auto-detected column for FIELD (lat, lon, x, y, date, time, year, month, day, hour, minute, offense, neighbourhood, id); repeatable",
+    )
+    group.add_argument(
+        "--swap-lat-lon", action="store_true", help="the latitude and longitude columns are swapped"
+    )
+
+
+def add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the hotspot analysis itself."""
+    parser.add_argument(
+        "--boundaries", type=Path, help="neighbourhood/ward polygons (GeoJSON, GPKG, SHP, zip, KML)"
+    )
+    parser.add_argument(
+        "--grid",
+        choices=("square", "hex"),
+        default="square",
+        help="grid cell shape (default: square)",
+    )
+    parser.add_argument(
+        "--cell-size-m", type=float, help="cell size in metres (default: automatic, announced)"
+    )
+    parser.add_argument(
+        "--distance-band-m",
+        type=float,
+        help="Gi* neighbourhood as a distance band in metres (default: contiguity)",
+    )
+    parser.add_argument("--offense", action="append", help="keep only this offense; repeatable")
+    parser.add_argument("--start", help="first day, YYYY-MM-DD")
+    parser.add_argument("--end", help="last day, YYYY-MM-DD")
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=0.05,
+        help="false discovery rate for hot spots (default 0.05)",
+    )
+    parser.add_argument(
+        "--no-lisa", dest="lisa", action="store_false", help="skip Local Moran's I clusters"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the permutation tests (default 0)"
+    )
+    parser.add_argument("--quiet", action="store_true", help="print only errors")
+
+
+def column_overrides(pairs: list[str]) -> dict[str, str]:
+    """Parse repeated ``FIELD=NAME`` options."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        field, sep, name = pair.partition("=")
+        if not sep or not field.strip() or not name.strip():
+            raise invalid("--column", pair, "FIELD=NAME, e.g. --column date=REPORT_DATE")
+        out[field.strip()] = name.strip()
+    return out
+
+
+@contextmanager
+def steps(*, quiet: bool) -> Iterator[Progress]:
+    """A progress display (on stderr) for the named steps of a command."""
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        disable=quiet,
+        transient=False,
+    )
+    with progress:
+        yield progress
+
+
+@contextmanager
+def step(progress: Progress, description: str) -> Iterator[None]:
+    task = progress.add_task(description, total=1)
+    yield
+    progress.update(task, completed=1)
+
+
+def run_analysis(
+    args: argparse.Namespace, progress: Progress, source: Path, boundaries_path: Path | None
+) -> tuple[LoadResult, Analysis, gpd.GeoDataFrame | None]:
+    """Read the incidents (and boundaries) and analyse them as the options say."""
+    boundaries = None
+    if boundaries_path is not None:
+        with step(progress, f"Reading boundaries {boundaries_path.name}"):
+            boundaries = load_boundaries(boundaries_path)
+    with step(progress, f"Reading incidents {source.name}"):
+        load = load_incidents(
+            source,
+            columns=column_overrides(getattr(args, "column", [])) or None,
+            crs=getattr(args, "crs", None),
+            timezone=getattr(args, "timezone", None),
+            boundaries=boundaries,
+            swap_lat_lon=getattr(args, "swap_lat_lon", False),
+            quiet=args.quiet,
+        )
+    filters = Filters(
+        offenses=tuple(args.offense) if args.offense else None, start=args.start, end=args.end
+    )
+    with step(progress, "Counting and testing for hot spots"):
+        analysis = analyze(
+            load.incidents,
+            boundaries=boundaries,
+            filters=filters,
+            grid=args.grid,
+            cell_size_m=args.cell_size_m,
+            distance_band_m=args.distance_band_m,
+            alpha=args.alpha,
+            lisa=args.lisa,
+            seed=args.seed,
+            quiet=args.quiet,
+        )
+    return load, analysis, boundaries
+
+
+def hotspot_table(analysis: Analysis, *, top: int) -> Table:
+    """The top hot spots as a readable terminal table."""
+    params = analysis.params
+    table = Table(
+        title=f"Top {min(top, len(analysis.hotspots))} of {len(analysis.hotspots)} hot spots "
+        f"({params['grid']} cells of {params['cell_size_m']:g} m, FDR {params['alpha']:g})",
+        title_justify="left",
+    )
+    for name, justify in (
+        ("#", "right"), ("Neighbourhood", "left"), ("Incidents", "right"), ("Gi* z", "right"),
+        ("FDR p", "right"), ("Confidence", "left"), ("Main offense", "left"),
+    ):  # fmt: skip
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in analysis.hotspots.head(top).itertuples():
+        table.add_row(
+            str(row.rank),
+            str(row.neighbourhood) if row.neighbourhood is not None else "-",
+            f"{row.count:,}",
+            f"{row.gi_z:.2f}",
+            f"{row.gi_p_fdr:.1e}",
+            str(row.confidence),
+            f"{row.top_offense} ({row.top_offense_share:.0%})",
+        )
+    return table
+
+
+def reject_summary(load: LoadResult) -> str:
+    """One line: rows read, accepted, rejected by reason."""
+    counts = load.reject_counts()
+    reasons = ", ".join(f"{n:,} {reason}" for reason, n in counts.items())
+    return (
+        f"{load.rows_read:,} rows read: {len(load.incidents):,} accepted, {len(load.rejects):,} rejected"
+        + (f" ({reasons})" if reasons else "")
+    )

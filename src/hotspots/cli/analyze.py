@@ -1,0 +1,47 @@
+"""``hotspots analyze SOURCE --out DIR``: hot spots for any city's incidents."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+
+from hotspots.cli._common import (
+    add_analysis_options,
+    add_input_options,
+    hotspot_table,
+    reject_summary,
+    run_analysis,
+    step,
+    steps,
+)
+from hotspots.export import write_analysis
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "analyze",
+        help="count incidents on a grid and find significant hot spots",
+        description="Read incidents (CSV, Parquet, GeoJSON, GPKG, SHP, KML), count them on a grid "
+        "and in boundaries, flag Gi* hot spots after FDR correction, and write map-ready files.",
+    )
+    parser.add_argument("source", type=Path, help="incidents file")
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument("--top", type=int, default=10, help="hot spots to print (default 10)")
+    add_input_options(parser)
+    add_analysis_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console()
+    with steps(quiet=args.quiet) as progress:
+        load, analysis, _ = run_analysis(args, progress, args.source, args.boundaries)
+        with step(progress, f"Writing results to {args.out}"):
+            paths = write_analysis(analysis, args.out, load=load)
+    if not args.quiet:
+        console.print(reject_summary(load))
+        console.print(hotspot_table(analysis, top=args.top))
+        console.print(f"Files written to {args.out}: " + ", ".join(p.name for p in paths.values()))
+    return 0

@@ -1,0 +1,106 @@
+"""Writing an analysis to files: map-ready layers, the ranked table, rejects and a summary.
+
+Files written by :func:`write_analysis` into ``out_dir``:
+
+- ``cells.geojson`` / ``cells.parquet`` — every active grid cell (EPSG:4326 / metric CRS);
+- ``neighbourhoods.geojson`` / ``neighbourhoods.parquet`` — per boundary polygon, when given;
+- ``hotspots.csv`` — significant hot cells ranked by Gi* z;
+- ``rejects.csv`` — every input row that could not be used, with its reason;
+- ``summary.json`` — every parameter (automatic ones included), CRS, counts and versions.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from hotspots.analysis import Analysis
+from hotspots.ingest import LoadResult
+from hotspots.projection import to_display
+
+VERSIONED_PACKAGES = ("hotspots", "numpy", "pandas", "geopandas", "shapely", "pyproj", "scipy")
+
+
+def write_analysis(
+    analysis: Analysis, out_dir: str | Path, *, load: LoadResult | None = None
+) -> dict[str, Path]:
+    """Write the files listed in the module docstring; return their paths by name."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    paths.update(_write_layer(analysis.cells, out, "cells"))
+    if analysis.areas is not None:
+        paths.update(_write_layer(analysis.areas, out, "neighbourhoods"))
+    paths["hotspots"] = out / "hotspots.csv"
+    analysis.hotspots.to_csv(paths["hotspots"], index=False)
+    if load is not None:
+        paths["rejects"] = out / "rejects.csv"
+        load.rejects.to_csv(paths["rejects"], index=False)
+    paths["summary"] = out / "summary.json"
+    paths["summary"].write_text(
+        json.dumps(summary(analysis, load=load), indent=2, default=_json_default) + "\n",
+        encoding="utf-8",
+    )
+    return paths
+
+
+def summary(analysis: Analysis, *, load: LoadResult | None = None) -> dict[str, Any]:
+    """Parameters, counts and versions of one analysis, ready for JSON."""
+    result: dict[str, Any] = {
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "parameters": analysis.params,
+    }
+    if load is not None:
+        result["input"] = {
+            "rows_read": load.rows_read,
+            "rows_accepted": len(load.incidents),
+            "rows_rejected": len(load.rejects),
+            "rejected_by_reason": {str(k): int(v) for k, v in load.reject_counts().items()},
+            "columns": {k: v for k, v in vars(load.mapping).items() if v is not None},
+            "source_crs": load.source_crs,
+            "timezone": load.timezone,
+            "time_resolution": load.time_resolution,
+            "notes": list(load.notes),
+        }
+    result["hotspots"] = {
+        "hot_cells": int(analysis.cells["hotspot"].sum()),
+        "incidents_in_hot_cells": int(analysis.cells.loc[analysis.cells["hotspot"], "count"].sum()),
+        "incidents_counted": int(analysis.cells["count"].sum()),
+    }
+    result["versions"] = {
+        "python": platform.python_version(),
+        **{p: _version(p) for p in VERSIONED_PACKAGES},
+    }
+    return result
+
+
+def _write_layer(frame: gpd.GeoDataFrame, out: Path, name: str) -> dict[str, Path]:
+    geojson, parquet = out / f"{name}.geojson", out / f"{name}.parquet"
+    display = to_display(frame)
+    display = display.assign(geometry=display.geometry.set_precision(1e-6))
+    display.to_file(geojson, driver="GeoJSON", engine="pyogrio")
+    frame.to_parquet(parquet, compression="zstd")
+    return {f"{name}_geojson": geojson, f"{name}_parquet": parquet}
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,383 @@
+"""Ingest: read incident files, map their columns, validate every row, report rejects.
+
+:func:`load_incidents` reads a source (CSV, Parquet, GeoJSON, GeoPackage, Shapefile, KML,
+or an already-read DataFrame), detects the columns, and returns a :class:`LoadResult`
+whose ``incidents`` and ``rejects`` together hold every input row exactly once::
+
+    len(result.incidents) + len(result.rejects) == result.rows_read
+
+Incidents schema (``LoadResult.incidents``, a GeoDataFrame with a RangeIndex)
+-----------------------------------------------------------------------------
+``source_row`` (int64)
+    1-based number of the data row in the source (the first row after a CSV header is
+    1; blank lines are not rows), so a user can find it.
+``occurred_at`` (``datetime64[us, <LoadResult.timezone>]``)
+    When the incident happened, tz-aware. With month-only sources it is the first day of
+    the month at midnight (``LoadResult.time_resolution == "month"``).
+``offense`` (string)
+    From the offense column; ``default_offense`` when the source has none (or for the
+    rows where it is empty).
+``neighbourhood`` (string, may be ``<NA>``)
+    The source's own area label when it has one (Toronto ``Neighbourhood``, Vancouver
+    ``NEIGHBOURHOOD``, Chicago ``district``); otherwise all ``<NA>``.
+``premises`` (string, may be ``<NA>``)
+    Premises/location type when the source has one (Chicago ``loc_cat``), else ``<NA>``.
+``geometry``
+    Points in ``LoadResult.metric_crs``: the WGS 84 / UTM zone of the data's median point,
+    always (also for projected sources, so every result is comparable); in metres.
+
+Rejects: see :mod:`hotspots.ingest.rejects` (``source_row``, ``reason``, ``detail``,
+then the original columns as text). Checks run in the order of :data:`REJECT_REASONS`
+and a row gets the first reason it fails.
+
+Duplicates
+----------
+``duplicates="id"`` (default) rejects later rows repeating an incident id (missing ids
+are never duplicates; a no-op without an id column). It is the default because two
+*different* incidents can legitimately share every other field - a multi-offence event
+recorded as one row per victim or offence, at one address, at one minute - so
+``duplicates="rows"`` (rows identical in every source column) can drop real incidents
+when the export leaves out the id, while a repeated id is a re-exported record. Note
+that some sources (Toronto MCI) repeat the event id once per offence: use
+``duplicates="keep"`` to keep them all. Duplicates are looked for among rows that pass
+every other check, so a valid copy is kept rather than a broken one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from hotspots.errors import EmptyDataError, invalid
+from hotspots.ingest.boundaries import load_boundaries
+from hotspots.ingest.columns import ColumnMapping, detect_columns, resolve_columns
+from hotspots.ingest.coordinates import Located, locate, parse_crs, reject_outside
+from hotspots.ingest.readers import SUPPORTED_FORMATS, Source, read_table, read_with_notes
+from hotspots.ingest.rejects import (
+    REJECT_REASONS,
+    NoIncidentsError,
+    RejectLedger,
+    counts_by_reason,
+    quoted,
+    summarise,
+)
+from hotspots.ingest.timestamps import (
+    Timestamps,
+    check_timezone,
+    infer_timezone,
+    parse_timestamps,
+    require_date_columns,
+)
+
+__all__ = [
+    "REJECT_REASONS",
+    "SUPPORTED_FORMATS",
+    "ColumnMapping",
+    "LoadResult",
+    "NoIncidentsError",
+    "detect_columns",
+    "load_boundaries",
+    "load_incidents",
+    "read_table",
+]
+
+log = logging.getLogger(__name__)
+
+DUPLICATE_POLICIES = ("id", "rows", "keep")
+INCIDENT_COLUMNS = ("source_row", "occurred_at", "offense", "neighbourhood", "premises", "geometry")
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The outcome of :func:`load_incidents`: accepted incidents, rejects and the choices made.
+
+    Attributes
+    ----------
+    incidents : geopandas.GeoDataFrame
+        Accepted rows (schema in the module docstring), in ``metric_crs``.
+    rejects : pandas.DataFrame
+        One row per rejected input row (``source_row``, ``reason``, ``detail``, originals).
+    rows_read : int
+        Data rows read from the source; ``len(incidents) + len(rejects) == rows_read``.
+    mapping : ColumnMapping
+        The column mapping actually used (auto-detected plus overrides).
+    source_crs : str
+        CRS of the source coordinates, e.g. ``"EPSG:4326"``.
+    metric_crs : pyproj.CRS
+        CRS of ``incidents.geometry`` (local UTM zone, in metres).
+    timezone : str
+        IANA name of the time zone of ``occurred_at``.
+    time_resolution : str
+        ``"minute"``, ``"hour"``, ``"day"`` or ``"month"``: the finest the source gives.
+    notes : tuple of str
+        Human-readable notes on the automatic choices (encoding, columns, CRS, time zone...).
+    """
+
+    incidents: gpd.GeoDataFrame
+    rejects: pd.DataFrame
+    rows_read: int
+    mapping: ColumnMapping
+    source_crs: str
+    metric_crs: CRS
+    timezone: str
+    time_resolution: str
+    notes: tuple[str, ...]
+
+    def reject_counts(self) -> pd.Series:
+        """Return the number of rejected rows per reason, largest first."""
+        return counts_by_reason(self.rejects)
+
+
+def load_incidents(
+    source: Source | pd.DataFrame,
+    *,
+    columns: ColumnMapping | Mapping[str, str | None] | None = None,
+    crs: str | int | None = None,
+    timezone: str | None = None,
+    boundaries: gpd.GeoDataFrame | None = None,
+    default_offense: str = "All incidents",
+    duplicates: Literal["id", "rows", "keep"] = "id",
+    now: pd.Timestamp | None = None,
+    layer: str | None = None,
+    filename: str | None = None,
+    encoding: str | None = None,
+    swap_lat_lon: bool = False,
+    quiet: bool = False,
+) -> LoadResult:
+    """Load incidents from a file or DataFrame, validating every row.
+
+    Parameters
+    ----------
+    source : path, binary file object, DataFrame or GeoDataFrame
+        See :func:`read_table` for the file formats.
+    columns : ColumnMapping or dict, optional
+        Overrides of the auto-detected columns, e.g. ``{"date": "Occurred", "id": None}``.
+    crs : str or int, optional
+        CRS of the coordinates (needed for projected X/Y in a CSV, e.g. ``"EPSG:26910"``);
+        overrides a file's own CRS. Default: the file's CRS, else EPSG:4326.
+    timezone : str, optional
+        IANA time zone of the timestamps; inferred from the data's centre when omitted.
+    boundaries : GeoDataFrame, optional
+        Study area polygons (any CRS); points outside all of them are rejected (points on
+        a border are kept).
+    default_offense : str
+        Offense label when the source has no offense column (or an empty cell).
+    duplicates : {"id", "rows", "keep"}
+        How repeated records are rejected (see the module docstring).
+    now : pandas.Timestamp, optional
+        Rows after this moment are rejected as ``future date`` (default: now).
+    layer, filename, encoding : str, optional
+        Passed to :func:`read_table`.
+    swap_lat_lon : bool
+        The latitude and longitude columns are swapped in the source: swap them back.
+    quiet : bool
+        Log the automatic choices at DEBUG instead of INFO level.
+
+    Returns
+    -------
+    LoadResult
+
+    Raises
+    ------
+    InputError, ColumnError, CRSError, EmptyDataError
+        For user mistakes (messages say how to fix them). :class:`NoIncidentsError` (an
+        ``EmptyDataError``) when every row is rejected; it carries the reject report.
+    """
+    level = logging.DEBUG if quiet else logging.INFO
+    _check_options(duplicates, default_offense, swap_lat_lon)
+    tz_given = None if timezone is None else check_timezone(timezone)
+    declared_crs = parse_crs(crs)
+
+    frame, notes = _read(source, layer=layer, filename=filename, encoding=encoding, quiet=quiet)
+    logged = len(notes)  # the reader has logged its own notes
+    rows_read = len(frame)
+    mapping, overridden = resolve_columns(frame, columns)
+    require_date_columns(frame, mapping)
+    notes.append(f"columns: {mapping.describe()}")
+    ledger = RejectLedger(rows_read)
+
+    located = locate(
+        frame,
+        mapping,
+        ledger,
+        crs=declared_crs,
+        swap_lat_lon=swap_lat_lon,
+        use_geometry=_uses_geometry(frame, overridden),
+    )
+    notes.extend(located.notes)
+    if located.metric_crs is None or located.centre_lon_lat is None:
+        _raise_nothing_left(ledger, frame, rows_read)
+    tz = tz_given or _inferred_timezone(located, notes)
+    if boundaries is not None:
+        outside = reject_outside(located, boundaries, ledger)
+        notes.append(f"{outside:,} points outside the study boundaries")
+    stamps = parse_timestamps(frame, mapping, ledger, timezone=tz, now=now)
+    notes.extend(stamps.notes)
+    notes.append(f"time resolution: {stamps.resolution}")
+    _reject_duplicates(frame, mapping, ledger, duplicates, notes)
+
+    incidents = _incidents(frame, mapping, located, stamps, ledger, default_offense, notes)
+    rejects = ledger.report(frame)
+    if incidents.empty:
+        _raise_nothing_left(ledger, frame, rows_read)
+    notes.append(f"{len(incidents):,} of {rows_read:,} rows accepted, {len(rejects):,} rejected")
+    for note in notes[logged:]:
+        log.log(level, note)
+    return LoadResult(
+        incidents=incidents,
+        rejects=rejects,
+        rows_read=rows_read,
+        mapping=mapping,
+        source_crs=located.source_crs.to_string(),
+        metric_crs=located.metric_crs,  # type: ignore[arg-type]  # checked above
+        timezone=tz,
+        time_resolution=stamps.resolution,
+        notes=tuple(notes),
+    )
+
+
+# --------------------------------------------------------------------------- steps
+
+
+def _check_options(duplicates: str, default_offense: str, swap_lat_lon: bool) -> None:
+    if duplicates not in DUPLICATE_POLICIES:
+        raise invalid("duplicates", duplicates, DUPLICATE_POLICIES)
+    if not isinstance(default_offense, str) or not default_offense.strip():
+        raise invalid(
+            "default_offense", default_offense, "a non-empty label such as 'All incidents'"
+        )
+    if not isinstance(swap_lat_lon, bool):
+        raise invalid("swap_lat_lon", swap_lat_lon, (True, False))
+
+
+def _read(
+    source: Source | pd.DataFrame,
+    *,
+    layer: str | None,
+    filename: str | None,
+    encoding: str | None,
+    quiet: bool,
+) -> tuple[pd.DataFrame, list[str]]:
+    if isinstance(source, pd.DataFrame):
+        if len(source) == 0:
+            raise EmptyDataError(
+                f"source is an empty DataFrame (columns: {', '.join(map(str, source.columns))}); "
+                "pass a table with at least one row."
+            )
+        return source.reset_index(drop=True), []
+    frame, notes = read_with_notes(
+        source, layer=layer, encoding=encoding, filename=filename, quiet=quiet
+    )
+    notes.insert(0, f"read {len(frame):,} rows")
+    return frame.reset_index(drop=True), notes
+
+
+def _uses_geometry(frame: pd.DataFrame, overridden: tuple[str, ...]) -> bool:
+    if not isinstance(frame, gpd.GeoDataFrame) or frame._geometry_column_name not in frame:
+        return False
+    return not any(field in overridden for field in ("lat", "lon", "x", "y"))
+
+
+def _inferred_timezone(located: Located, notes: list[str]) -> str:
+    lon, lat = located.centre_lon_lat  # type: ignore[misc]  # set when metric_crs is
+    tz = infer_timezone(lon, lat)
+    notes.append(f"time zone {tz}, inferred from the data's centre ({lon:.4f}, {lat:.4f})")
+    return tz
+
+
+def _reject_duplicates(
+    frame: pd.DataFrame,
+    mapping: ColumnMapping,
+    ledger: RejectLedger,
+    duplicates: str,
+    notes: list[str],
+) -> None:
+    if duplicates == "keep":
+        return
+    rows = np.flatnonzero(ledger.accepted)
+    if duplicates == "id":
+        if mapping.id is None:
+            notes.append("no id column: duplicate incidents were not checked")
+            return
+        keys = frame[mapping.id].iloc[rows].astype("str").str.strip()
+        keys = keys.where(keys != "")
+        repeated = keys.duplicated(keep="first").to_numpy() & keys.notna().to_numpy()
+    else:
+        subset = frame.iloc[rows]
+        if isinstance(subset, gpd.GeoDataFrame):
+            subset = pd.DataFrame(subset).assign(
+                **{subset._geometry_column_name: shapely.to_wkb(subset.geometry.to_numpy())}
+            )
+        repeated = subset.duplicated(keep="first").to_numpy()
+        keys = pd.Series(pd.util.hash_pandas_object(subset, index=False).to_numpy())
+    if not repeated.any():
+        return
+    first = pd.Series(rows + 1).groupby(keys.to_numpy(), dropna=True).transform("min").to_numpy()
+    mask = np.zeros(len(ledger.codes), dtype=bool)
+    mask[rows[repeated]] = True
+    detail = np.full(len(ledger.codes), "", dtype=object)
+    earlier = first[repeated].astype(np.int64).astype(str).astype(object)
+    if duplicates == "id":
+        shown = quoted(keys[repeated]).to_numpy(dtype=object)
+        detail[mask] = f"{mapping.id}=" + shown + " repeats source row " + earlier
+    else:
+        detail[mask] = "identical to source row " + earlier
+    count = ledger.reject(mask, "duplicate", detail)
+    notes.append(f"{count:,} duplicate rows rejected (duplicates={duplicates!r})")
+
+
+def _text_column(frame: pd.DataFrame, column: str | None, rows: np.ndarray) -> pd.Series:
+    if column is None:
+        return pd.Series(pd.NA, index=range(len(rows)), dtype="string")
+    values = frame[column]
+    if len(rows) != len(frame):
+        values = values.iloc[rows]
+    text = values.astype("string").str.strip().reset_index(drop=True)
+    return text.where(text != "")
+
+
+def _incidents(
+    frame: pd.DataFrame,
+    mapping: ColumnMapping,
+    located: Located,
+    stamps: Timestamps,
+    ledger: RejectLedger,
+    default_offense: str,
+    notes: list[str],
+) -> gpd.GeoDataFrame:
+    rows = np.flatnonzero(ledger.accepted)
+    offense = _text_column(frame, mapping.offense, rows)
+    if mapping.offense is None:
+        notes.append(f"no offense column: every incident is {default_offense!r}")
+    elif offense.isna().any():
+        notes.append(
+            f"{int(offense.isna().sum()):,} incidents without an offense set to {default_offense!r}"
+        )
+    data = {
+        "source_row": (rows + 1).astype(np.int64),
+        "occurred_at": stamps.values.iloc[rows].reset_index(drop=True),
+        "offense": offense.fillna(default_offense),
+        "neighbourhood": _text_column(frame, mapping.neighbourhood, rows),
+        "premises": _text_column(frame, mapping.premises, rows),
+    }
+    points = shapely.points(located.x_m[rows], located.y_m[rows])
+    return gpd.GeoDataFrame(data, geometry=points, crs=located.metric_crs)
+
+
+def _raise_nothing_left(ledger: RejectLedger, frame: pd.DataFrame, rows_read: int) -> None:
+    rejects = ledger.report(frame)
+    raise NoIncidentsError(
+        f"All {rows_read:,} rows were rejected: {summarise(rejects)}. Check the column "
+        "mapping (columns=), the CRS (crs=) and the dates; the reject report is in the "
+        "error's .rejects.",
+        rejects=rejects,
+        rows_read=rows_read,
+    )

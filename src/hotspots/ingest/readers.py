@@ -1,0 +1,442 @@
+"""Reading incident and boundary files into (Geo)DataFrames: :func:`read_table`.
+
+Supported formats (by file-name extension, case-insensitive):
+
+* **CSV** ``.csv``, ``.csv.gz``, ``.txt``, ``.tsv``, ``.tab`` (also gzip-compressed): the
+  delimiter (``,`` ``;`` tab ``|``) is sniffed from the header and the first rows; every
+  column is read as text (numbers are coerced later, so a stray ``"abc"`` in a coordinate
+  column becomes a reject, not a failed read). Text is decoded as UTF-8 (with or without a
+  byte-order mark) or UTF-16 (with a byte-order mark), falling back to cp1252 and then
+  latin-1; the encoding used is logged. Blank lines are skipped and do not count as rows.
+* **Parquet / GeoParquet** ``.parquet``, ``.geoparquet``, ``.pq``.
+* **GeoJSON** ``.geojson``, ``.json``.
+* **GeoPackage** ``.gpkg`` (choose a layer with ``layer=`` when it has several).
+* **Shapefile** ``.shp``, or a ``.zip`` holding one (a ``.zip`` holding a single CSV is
+  read as CSV).
+* **KML / KMZ** ``.kml``, ``.kmz`` (all folders are read and stacked unless ``layer=``).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import logging
+import os
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import geopandas as gpd
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pyogrio
+import pyogrio.errors
+
+from hotspots.errors import EmptyDataError, InputError, describe, invalid
+
+log = logging.getLogger(__name__)
+
+Source = str | os.PathLike[str] | IO[bytes]
+
+CSV_EXTENSIONS = (".csv", ".txt", ".tsv", ".tab")
+PARQUET_EXTENSIONS = (".parquet", ".geoparquet", ".pq")
+GDAL_EXTENSIONS = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".kml", ".kmz")
+SUPPORTED_FORMATS: dict[str, tuple[str, ...]] = {
+    "CSV": (".csv", ".csv.gz", ".txt", ".tsv", ".tab"),
+    "Parquet/GeoParquet": PARQUET_EXTENSIONS,
+    "GeoJSON": (".geojson", ".json"),
+    "GeoPackage": (".gpkg",),
+    "Shapefile": (".shp", ".zip"),
+    "KML": (".kml", ".kmz"),
+}
+_DELIMITERS = (",", ";", "\t", "|")
+_FALLBACK_ENCODINGS = ("cp1252", "latin-1")
+_SNIFF_CHARS = 65_536
+
+
+def read_table(
+    source: Source,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    filename: str | None = None,
+) -> pd.DataFrame | gpd.GeoDataFrame:
+    """Read a table of incidents or boundaries from a file or an uploaded file object.
+
+    Parameters
+    ----------
+    source : str, os.PathLike or binary file object
+        A path, or an open binary file (e.g. a Streamlit upload); then ``filename`` (or
+        the object's ``name``) gives the format by its extension.
+    layer : str, optional
+        Layer of a GeoPackage, KML or zipped multi-shapefile source.
+    encoding : str, optional
+        Text encoding of a CSV or shapefile; detected when omitted.
+    filename : str, optional
+        File name to take the extension from when ``source`` is a file object.
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        CSV columns are text (``str`` dtype, missing cells missing); geometry formats give
+        a GeoDataFrame in the file's own CRS.
+
+    Raises
+    ------
+    InputError
+        Unknown extension, unreadable file, a missing layer, bad encoding.
+    EmptyDataError
+        The file is empty or has a header but no data rows.
+    """
+    frame, _notes = read_with_notes(source, layer=layer, encoding=encoding, filename=filename)
+    return frame
+
+
+def read_with_notes(
+    source: Source,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    filename: str | None = None,
+    quiet: bool = False,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Like :func:`read_table` but also return notes on the automatic choices made.
+
+    ``quiet=True`` logs at DEBUG instead of INFO level.
+    """
+    name, path = _name_and_path(source, filename)
+    lowered = name.lower()
+    notes: list[str] = []
+    if lowered.endswith(".gz"):
+        lowered = lowered[:-3]
+    extension = Path(lowered).suffix
+    if extension in CSV_EXTENSIONS:
+        frame = _read_csv_bytes(_read_bytes(source, path), name, encoding, notes)
+    elif extension in PARQUET_EXTENSIONS:
+        frame = _read_parquet(source if path is None else path, name)
+    elif extension in GDAL_EXTENSIONS:
+        frame = _read_gdal(source, path, name, extension, layer, encoding, notes)
+    else:
+        formats = "; ".join(f"{k} ({', '.join(v)})" for k, v in SUPPORTED_FORMATS.items())
+        raise InputError(
+            f"source={describe(name)} has an unsupported file extension {extension or '(none)'!r}; "
+            f"supported formats are {formats}. Rename the file or convert it to one of these."
+        )
+    if len(frame) == 0:
+        header = ", ".join(map(str, frame.columns))
+        raise EmptyDataError(
+            f"source={describe(name)} is empty: "
+            + (f"it has a header ({header}) but no data rows" if header else "it has no data rows")
+            + "; load a file that contains at least one row."
+        )
+    level = logging.DEBUG if quiet else logging.INFO
+    for note in notes:
+        log.log(level, note)
+    log.log(level, "Read %s rows from %s", f"{len(frame):,}", name)
+    return frame, notes
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def _name_and_path(source: Source, filename: str | None) -> tuple[str, Path | None]:
+    if isinstance(source, str | os.PathLike):
+        path = Path(os.fspath(source))
+        if not path.exists():
+            raise InputError(
+                f"source={describe(str(path))} does not exist; pass the path of an existing "
+                "file (check the spelling and the working directory)."
+            )
+        if path.is_dir():
+            raise InputError(
+                f"source={describe(str(path))} is a folder; pass a file in it, e.g. the .shp."
+            )
+        return filename or path.name, path
+    if not hasattr(source, "read"):
+        raise invalid(
+            "source",
+            source,
+            "a file path, an open binary file, or a pandas/GeoPandas DataFrame",
+        )
+    name = filename or getattr(source, "name", None)
+    if not name or not isinstance(name, str):
+        raise invalid(
+            "filename",
+            filename,
+            "a file name with an extension such as 'incidents.csv'",
+            "A file object has no name to tell its format; pass filename=.",
+        )
+    return Path(name).name, None
+
+
+def _read_bytes(source: Source, path: Path | None) -> bytes:
+    if path is not None:
+        data = path.read_bytes()
+    else:
+        raw: Any = source.read()  # type: ignore[union-attr]
+        data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return data
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _to_utf8(data: bytes, name: str, encoding: str | None, notes: list[str]) -> bytes:
+    """Return the file's content as UTF-8 bytes without a byte-order mark."""
+    if encoding is not None:
+        try:
+            text = data.decode(encoding)
+        except LookupError:
+            raise invalid(
+                "encoding", encoding, "a Python codec name such as 'utf-8', 'cp1252', 'latin-1'"
+            ) from None
+        except UnicodeDecodeError as error:
+            raise InputError(
+                f"encoding={encoding!r} cannot decode {name!r} (byte {error.start}: "
+                f"{error.object[error.start : error.start + 1]!r}); leave encoding= unset to "
+                "detect it, or pass the file's real encoding."
+            ) from None
+        return text.removeprefix("\ufeff").encode("utf-8")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+        notes.append(f"{name}: read as UTF-8 (with byte-order mark)")
+    elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        notes.append(f"{name}: read as UTF-16")
+        return data.decode("utf-16").encode("utf-8")
+    if data.isascii():
+        return data
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        pass
+    for fallback in _FALLBACK_ENCODINGS:
+        try:
+            text = data.decode(fallback)
+        except UnicodeDecodeError:
+            continue
+        notes.append(f"{name}: not valid UTF-8, read as {fallback} (pass encoding= if not)")
+        return text.encode("utf-8")
+    raise InputError(f"Cannot decode {name!r}; pass encoding=.")  # latin-1 never fails
+
+
+def _sniff_delimiter(sample: str) -> str:
+    lines = [line for line in sample.splitlines()[:50] if line.strip()]
+    if len(lines) > 1 and len(sample) >= _SNIFF_CHARS:
+        lines = lines[:-1]  # the last line may be cut off
+    best, best_fields = ",", 1
+    for delimiter in _DELIMITERS:
+        rows = list(csv.reader(lines, delimiter=delimiter))
+        if not rows:
+            continue
+        fields = len(rows[0])
+        if fields < 2:
+            continue
+        data_rows = rows[1:]
+        consistent = sum(len(row) == fields for row in data_rows)
+        if data_rows and consistent < 0.8 * len(data_rows):
+            continue
+        if fields > best_fields:
+            best, best_fields = delimiter, fields
+    return best
+
+
+def _column_names(header: Sequence[str]) -> list[str]:
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for position, raw in enumerate(header, start=1):
+        name = raw.strip() or f"column_{position}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        seen.setdefault(name, 0)
+        names.append(name)
+    return names
+
+
+def _read_csv_bytes(data: bytes, name: str, encoding: str | None, notes: list[str]) -> pd.DataFrame:
+    utf8 = _to_utf8(data, name, encoding, notes).lstrip(b"\r\n")
+    if not utf8 or utf8.isspace():
+        raise EmptyDataError(
+            f"source={describe(name)} is empty; load a file with a header row and data rows."
+        )
+    sample = utf8[:_SNIFF_CHARS].decode("utf-8", errors="ignore")
+    delimiter = _sniff_delimiter(sample)
+    if delimiter != ",":
+        notes.append(f"{name}: delimiter {delimiter!r} detected")
+    header = next(csv.reader(io.StringIO(sample), delimiter=delimiter))
+    names = _column_names(header)
+    try:
+        return _pyarrow_csv(utf8, names, delimiter, newlines_in_values=False)
+    except pa.ArrowInvalid:
+        pass
+    try:
+        return _pyarrow_csv(utf8, names, delimiter, newlines_in_values=True)
+    except pa.ArrowInvalid:
+        return _python_csv(utf8.decode("utf-8"), names, delimiter, name)
+
+
+def _pyarrow_csv(
+    data: bytes, names: list[str], delimiter: str, *, newlines_in_values: bool
+) -> pd.DataFrame:
+    table = pacsv.read_csv(
+        io.BytesIO(data),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter, newlines_in_values=newlines_in_values
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={column: pa.string() for column in names},
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            null_values=[""],
+        ),
+    )
+    return table.to_pandas()
+
+
+def _python_csv(text: str, names: list[str], delimiter: str, name: str) -> pd.DataFrame:
+    """Slow but forgiving reader: short rows are padded with missing values."""
+    csv.field_size_limit(2**31 - 1)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    next(reader)
+    width = len(names)
+    rows: list[list[str | None]] = []
+    for row in reader:
+        if not row or (len(row) == 1 and not row[0].strip() and width > 1):
+            continue
+        if len(row) > width:
+            raise InputError(
+                f"{name}: line {reader.line_num} has {len(row)} fields but the header has "
+                f"{width} ({', '.join(names)}); quote values that contain the delimiter "
+                f"{delimiter!r} or remove the extra delimiters, then load the file again."
+            )
+        rows.append([value or None for value in row] + [None] * (width - len(row)))
+    log.info("%s: rows of uneven length were read with the forgiving CSV reader", name)
+    return pd.DataFrame(rows, columns=names, dtype="str")
+
+
+# --------------------------------------------------------------------------- Parquet
+
+
+def _read_parquet(source: Source | Path, name: str) -> pd.DataFrame:
+    handle: Any = source
+    if not isinstance(source, str | os.PathLike):
+        handle = io.BytesIO(_read_bytes(source, None))
+    try:
+        metadata = pq.read_schema(handle).metadata or {}
+        if hasattr(handle, "seek"):
+            handle.seek(0)
+        if b"geo" in metadata:
+            return gpd.read_parquet(handle)
+        return pd.read_parquet(handle)
+    except (pa.ArrowException, OSError, ValueError) as error:
+        raise InputError(
+            f"source={describe(name)} could not be read as Parquet ({error}); check that it "
+            "is a Parquet file or change its extension."
+        ) from None
+
+
+# --------------------------------------------------------------------------- GDAL formats
+
+
+def _read_gdal(
+    source: Source,
+    path: Path | None,
+    name: str,
+    extension: str,
+    layer: str | None,
+    encoding: str | None,
+    notes: list[str],
+) -> pd.DataFrame:
+    if path is None:
+        if extension == ".shp":
+            raise InputError(
+                f"source={describe(name)}: a shapefile upload needs its .shx/.dbf/.prj files; "
+                "zip them together and load the .zip instead."
+            )
+        with tempfile.TemporaryDirectory(prefix="hotspots-") as folder:
+            temporary = Path(folder) / name
+            temporary.write_bytes(_read_bytes(source, None))
+            return _read_gdal(temporary, temporary, name, extension, layer, encoding, notes)
+
+    if extension == ".zip":
+        inner_csv = _single_csv_in_zip(path)
+        if inner_csv is not None:
+            with zipfile.ZipFile(path) as archive:
+                data = archive.read(inner_csv)
+            if data[:2] == b"\x1f\x8b":
+                data = gzip.decompress(data)
+            notes.append(f"{name}: read {inner_csv} from the zip")
+            return _read_csv_bytes(data, inner_csv, encoding, notes)
+
+    target = str(path)
+    try:
+        layers = [str(row[0]) for row in pyogrio.list_layers(target)]
+    except (pyogrio.errors.DataSourceError, OSError) as error:
+        raise InputError(
+            f"source={describe(name)} could not be opened as {extension} ({error}); check the "
+            "file is complete and of the format its extension says."
+        ) from None
+    kwargs: dict[str, Any] = {"engine": "pyogrio"}
+    if encoding is not None:
+        kwargs["encoding"] = encoding
+    if layer is not None:
+        if layer not in layers:
+            raise invalid("layer", layer, layers, f"{name} has these layers.")
+        chosen = [layer]
+    elif len(layers) > 1 and extension in (".kml", ".kmz"):
+        chosen = layers
+        notes.append(f"{name}: stacked {len(layers)} KML folders ({', '.join(layers)})")
+    elif len(layers) > 1:
+        raise invalid(
+            "layer", None, layers, f"{name} has {len(layers)} layers; choose one with layer=."
+        )
+    else:
+        chosen = layers[:1]
+    try:
+        frames = [gpd.read_file(target, layer=item, **kwargs) for item in chosen]
+    except (
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        pyogrio.errors.FieldError,
+        pyogrio.errors.GeometryError,
+        OSError,
+        ValueError,
+    ) as error:
+        raise InputError(
+            f"source={describe(name)} could not be read ({error}); check the file is complete "
+            "and of the format its extension says."
+        ) from None
+    if len(frames) == 1:
+        return frames[0]
+    non_empty = [frame for frame in frames if len(frame)]
+    if not non_empty:
+        return frames[0]
+    return gpd.GeoDataFrame(pd.concat(non_empty, ignore_index=True), crs=non_empty[0].crs)
+
+
+def _single_csv_in_zip(path: Path) -> str | None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.namelist() if not m.endswith("/")]
+    except zipfile.BadZipFile:
+        raise InputError(
+            f"source={describe(path.name)} is not a valid zip file; re-create the archive."
+        ) from None
+    lowered = [m.lower() for m in members]
+    if any(m.endswith(GDAL_EXTENSIONS) for m in lowered):
+        return None
+    tables = [
+        m
+        for m, low in zip(members, lowered, strict=True)
+        if low.removesuffix(".gz").endswith(CSV_EXTENSIONS)
+    ]
+    return tables[0] if len(tables) == 1 else None

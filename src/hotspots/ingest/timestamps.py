@@ -1,0 +1,565 @@
+"""Parsing incident dates into tz-aware timestamps, rejecting bad rows.
+
+Where the date comes from (first that applies):
+
+1. a date (or date-time) column, optionally with a separate time column;
+2. ``year``/``month`` [/``day``/``hour``/``minute``] columns combined (Vancouver);
+   month names (``"January"``) are understood.
+
+Text dates are parsed fast: a format is inferred from a sample of non-missing values and
+the whole column is parsed with that explicit ``format=``; only the values that do not fit
+it are retried with ``format="mixed"`` (and must still contain something date-like, e.g. a
+four-digit year). Supported out of the box: ISO 8601 (``2019-01-02T13:45:00Z``),
+``2019-01-02 13:45``, US ``01/02/2019 01:45:00 PM`` (month first unless a first field is
+above 12), police.uk months ``2022-01`` (the first day of the month), Toronto
+``2014/03/02 05:00:00+00``, epoch seconds or milliseconds in numeric columns.
+
+Time zones: timestamps without an offset are wall-clock times in the incident's time zone
+(given, or inferred offline from the data's centre with ``timezonefinder``). At a DST
+change, wall times that do not exist are moved forward past the gap and ambiguous wall
+times (the repeated hour) are read as the *earlier* instant (daylight time), so no row is
+lost. Timestamps with an offset are converted to the time zone. All timestamps are
+``datetime64[us, <timezone>]``.
+
+Checks, in this order: ``missing date``, ``unparseable date``, ``future date`` (after
+``now``).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import warnings
+import zoneinfo
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from timezonefinder import TimezoneFinder
+
+from hotspots.errors import ColumnError, invalid
+from hotspots.ingest.columns import ColumnMapping, normalise_name
+from hotspots.ingest.rejects import RejectLedger, quoted
+
+log = logging.getLogger(__name__)
+
+RESOLUTIONS = ("minute", "hour", "day", "month")
+UNIT = "us"
+
+# Candidate formats, tried in order on a sample; the first that parses every sampled value
+# wins. Month-first before day-first (US open data is the common case).
+_FORMATS: tuple[str, ...] = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%d",
+    "%Y-%m",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%d %H:%M:%S%z",
+    "%Y-%m-%dT%H:%M:%S.%f%z",
+    "%Y-%m-%d %H:%M:%S.%f%z",
+    "%Y-%m-%dT%H:%M%z",
+    "%Y/%m/%d %H:%M:%S%z",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y/%m",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y",
+    "%d/%m/%Y %I:%M:%S %p",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%m/%d/%y %H:%M",
+    "%m/%d/%y",
+    "%d/%m/%y %H:%M",
+    "%d/%m/%y",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%d-%m-%Y %H:%M",
+    "%d-%m-%Y",
+    "%Y%m%d",
+    "ISO8601",
+)
+_TIME_FORMATS = ("%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p", "%I %p", "%H:%M:%S.%f")
+_SAMPLE_SIZE = 500
+_MISSING_WORDS = ("", "nan", "nat", "null", "none", "na", "n/a", "#n/a", "-")
+_AWARE = re.compile(
+    r"(?:\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:Z|z|UTC|GMT|[+-]\d\d(?::?\d\d)?)|[+-]\d\d:\d\d)$"
+)
+_DATE_LIKE = r"\d{4}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2}"
+_MONTH_NAMES = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+
+
+@dataclass
+class Timestamps:
+    """Parsed timestamps of every row (NaT where rejected) and how fine they are."""
+
+    values: pd.Series
+    resolution: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Parsed:
+    naive: pd.Series  # wall-clock datetimes (NaT where not naive)
+    aware: pd.Series  # UTC datetimes (NaT where not aware)
+    missing: np.ndarray
+    month_hint: bool = False
+
+
+@functools.lru_cache(maxsize=1)
+def timezone_finder() -> TimezoneFinder:
+    """Return a shared offline :class:`timezonefinder.TimezoneFinder`."""
+    return TimezoneFinder()
+
+
+def check_timezone(timezone: str) -> str:
+    """Return ``timezone`` if it is an IANA time-zone name, else raise InputError."""
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise invalid(
+            "timezone",
+            timezone,
+            "an IANA time-zone name such as 'America/Toronto', 'Europe/London' or 'UTC'",
+            "Leave it unset to infer it from the coordinates.",
+        ) from None
+    return timezone
+
+
+def infer_timezone(lon: float, lat: float) -> str:
+    """Return the IANA time zone at (``lon``, ``lat``) in degrees (``"UTC"`` if none)."""
+    found = timezone_finder().timezone_at(lng=lon, lat=lat)
+    return found if isinstance(found, str) else "UTC"
+
+
+def parse_timestamps(
+    frame: pd.DataFrame,
+    mapping: ColumnMapping,
+    ledger: RejectLedger,
+    *,
+    timezone: str,
+    now: pd.Timestamp | None,
+) -> Timestamps:
+    """Parse every row's date into ``timezone``; reject missing, unparseable and future ones.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The source rows.
+    mapping : ColumnMapping
+        ``date`` (+ ``time``) or ``year``/``month``/``day``/``hour``/``minute`` columns.
+    ledger : RejectLedger
+        Receives the rejects (only rows still accepted are considered).
+    timezone : str
+        IANA name the timestamps are expressed in.
+    now : pandas.Timestamp or None
+        Later timestamps are rejected as ``future date`` (default: the current time).
+
+    Returns
+    -------
+    Timestamps
+        ``values`` is ``datetime64[us, timezone]`` aligned with ``frame``.
+    """
+    require_date_columns(frame, mapping)
+    notes: list[str] = []
+    if mapping.date is not None:
+        values, label, month_hint = _from_date_column(frame, mapping, ledger, timezone, notes)
+        resolution = _resolution(values[ledger.accepted], month_hint=month_hint)
+        if mapping.time is not None and resolution == "month":
+            resolution = "day"
+    else:
+        values, label, resolution = _from_split_columns(frame, mapping, ledger, timezone)
+
+    now_local = _now(now, timezone)
+    future = (values > now_local).to_numpy(dtype=bool, na_value=False)
+    if future.any():
+        shown = values[future].dt.strftime("%Y-%m-%d %H:%M").astype("str")
+        detail = np.full(len(values), "", dtype=object)
+        detail[future] = (
+            f"{label}=" + shown + f" is after {now_local:%Y-%m-%d %H:%M %Z}"
+        ).to_numpy()
+        ledger.reject(future, "future date", detail)
+    return Timestamps(values, resolution, notes)
+
+
+def require_date_columns(frame: pd.DataFrame, mapping: ColumnMapping) -> None:
+    """Raise ColumnError unless ``mapping`` names a date column or a year + month pair."""
+    if mapping.date is not None:
+        return
+    if mapping.year is not None and mapping.month is not None:
+        return
+    columns = ", ".join(repr(str(c)) for c in frame.columns)
+    if mapping.year is not None:
+        raise ColumnError(
+            f"A year column ({mapping.year!r}) alone is not a date; the data has {columns}. "
+            "Name the month column too, e.g. columns={'year': 'YEAR', 'month': 'MONTH'}, or "
+            "a date column with columns={'date': ...}."
+        )
+    raise ColumnError(
+        "No date column found (looked for date, datetime, occurred, occurrencedate, "
+        f"reported_date, month, year/month/day...); the data has {columns}. Name it with "
+        "columns={'date': 'your column'} (or {'year': ..., 'month': ..., 'day': ...})."
+    )
+
+
+def _now(now: pd.Timestamp | None, timezone: str) -> pd.Timestamp:
+    if now is None:
+        return pd.Timestamp.now(tz=timezone)
+    try:
+        stamp = pd.Timestamp(now)
+    except (ValueError, TypeError):
+        stamp = pd.NaT
+    if stamp is pd.NaT:
+        raise invalid("now", now, "a timestamp such as pd.Timestamp('2024-01-01')")
+    return stamp.tz_localize(timezone) if stamp.tzinfo is None else stamp.tz_convert(timezone)
+
+
+# --------------------------------------------------------------------------- date column
+
+
+def _from_date_column(
+    frame: pd.DataFrame,
+    mapping: ColumnMapping,
+    ledger: RejectLedger,
+    timezone: str,
+    notes: list[str],
+) -> tuple[pd.Series, str, bool]:
+    column = str(mapping.date)
+    parsed = _parse_any(frame[column].reset_index(drop=True), notes, column)
+    parsed.month_hint = parsed.month_hint or normalise_name(column) == "month"
+    ledger.reject(parsed.missing, "missing date", f"{column} is missing")
+    failed = parsed.naive.isna().to_numpy() & parsed.aware.isna().to_numpy() & ~parsed.missing
+    ledger.reject(failed, "unparseable date", _not_a_date(frame[column], column, failed))
+    values = _localise(parsed, timezone)
+    label = column
+    if mapping.time is not None:
+        values = _add_time_of_day(values, frame, mapping.time, ledger, timezone)
+        label = f"{column}+{mapping.time}"
+    return values, label, parsed.month_hint
+
+
+def _parse_any(series: pd.Series, notes: list[str], column: str) -> _Parsed:
+    empty_naive = pd.Series(pd.NaT, index=series.index, dtype=f"datetime64[{UNIT}]")
+    empty_aware = pd.Series(pd.NaT, index=series.index, dtype=f"datetime64[{UNIT}, UTC]")
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        aware = series.dt.tz_convert("UTC").dt.as_unit(UNIT)
+        return _Parsed(empty_naive, aware, series.isna().to_numpy())
+    if pd.api.types.is_datetime64_dtype(dtype):
+        return _Parsed(series.dt.as_unit(UNIT), empty_aware, series.isna().to_numpy())
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        numbers = series.to_numpy(dtype=float, na_value=np.nan)
+        missing = np.isnan(numbers)
+        unit = "ms" if not missing.all() and np.nanmedian(np.abs(numbers)) > 1e11 else "s"
+        aware = pd.to_datetime(
+            pd.Series(np.where((np.abs(numbers) > 1e8) & ~missing, numbers, np.nan)),
+            unit=unit,
+            utc=True,
+            errors="coerce",
+        ).dt.as_unit(UNIT)
+        notes.append(f"{column}: numbers read as seconds since 1970 ({unit})")
+        return _Parsed(empty_naive, aware, missing)
+    return _parse_text(series.astype("str"), notes, column)
+
+
+def _parse_text(text: pd.Series, notes: list[str], column: str) -> _Parsed:
+    missing = text.isna().to_numpy(copy=True)
+    naive = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}]")
+    aware = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}, UTC]")
+    present = np.flatnonzero(~missing)
+    step = max(1, len(present) // _SAMPLE_SIZE)
+    sample = text.iloc[present[::step][:_SAMPLE_SIZE]].str.strip()
+    sample = sample[~_missing_text(sample)]
+    chosen = _choose_format(sample) if len(sample) else None
+    month_hint = chosen in ("%Y-%m", "%Y/%m")
+    if chosen is not None:
+        is_aware = "%z" in chosen
+        parsed = _to_datetime(text, chosen, utc=is_aware)
+        if is_aware:
+            aware = parsed
+        else:
+            naive = parsed
+        log.debug("%s parsed with format %r", column, chosen)
+        if chosen.startswith("%m/%d") and _fits(sample, "%d/%m" + chosen[5:]):
+            notes.append(f"{column}: dates like {sample.iloc[0]!r} read as month/day/year")
+    failed = naive.isna().to_numpy() & aware.isna().to_numpy() & ~missing
+    if failed.any():
+        # Missing-value words ("nan", "null", "-") are only looked for among the leftovers.
+        positions = np.flatnonzero(failed)
+        words = _missing_text(text.iloc[positions])
+        missing[positions[words]] = True
+        failed[positions[words]] = False
+    if failed.any():
+        retry_naive, retry_aware = _parse_mixed(text[failed].str.strip())
+        naive = _fill(naive, retry_naive)
+        aware = _fill(aware, retry_aware)
+        parsed_late = int((retry_naive.notna() | retry_aware.notna()).sum())
+        if parsed_late:
+            notes.append(f"{column}: {parsed_late:,} values in other formats parsed one by one")
+    return _Parsed(naive, aware, missing, month_hint)
+
+
+def _missing_text(text: pd.Series) -> np.ndarray:
+    missing = text.isna().to_numpy()
+    stripped = text.str.strip().str.lower()
+    return missing | stripped.isin(_MISSING_WORDS).to_numpy(dtype=bool)
+
+
+def _choose_format(sample: pd.Series) -> str | None:
+    best, best_count = None, 0
+    for fmt in _FORMATS:
+        count = int(_to_datetime(sample, fmt, utc="%z" in fmt or fmt == "ISO8601").notna().sum())
+        if count == len(sample):
+            return fmt
+        if count > best_count:
+            best, best_count = fmt, count
+    return best
+
+
+def _fits(sample: pd.Series, fmt: str) -> bool:
+    return bool(_to_datetime(sample, fmt, utc=False).notna().all())
+
+
+def _to_datetime(text: pd.Series, fmt: str, *, utc: bool) -> pd.Series:
+    """Parse ``text`` with ``fmt`` (NaT where it does not fit); UTC-aware when ``utc``."""
+    if fmt not in ("ISO8601", "mixed") and "%f" not in fmt:
+        fast = _arrow_strptime(text, fmt, utc=utc)
+        if fast is not None:
+            return fast
+    return _pandas_to_datetime(text, fmt, utc=utc)
+
+
+def _pandas_to_datetime(text: pd.Series, fmt: str, *, utc: bool) -> pd.Series:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=utc)
+    except (ValueError, OverflowError, TypeError):
+        return pd.Series(
+            pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}{', UTC' if utc else ''}]"
+        )
+    if not isinstance(parsed.dtype, pd.DatetimeTZDtype) and utc:
+        parsed = parsed.dt.tz_localize("UTC")
+    return parsed.dt.as_unit(UNIT)
+
+
+def _arrow_strptime(text: pd.Series, fmt: str, *, utc: bool) -> pd.Series | None:
+    """Parse with Arrow's vectorised strptime (several times faster than pandas for
+    non-ISO formats). Arrow rolls impossible days over (``02/30`` -> March 2), so rows
+    that land on days 1-3 are re-checked strictly with pandas."""
+    try:
+        array = (
+            pa.array(text.array)
+            if hasattr(text.array, "__arrow_array__")
+            else pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
+        )
+        parsed = pc.strptime(array, format=fmt, unit=UNIT, error_is_null=True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    values = pd.Series(parsed.to_numpy(zero_copy_only=False), index=text.index).astype(
+        f"datetime64[{UNIT}]"
+    )
+    if utc:
+        values = values.dt.tz_localize("UTC")
+    if "%d" in fmt:
+        suspicious = (values.dt.day <= 3).to_numpy(dtype=bool, na_value=False)
+        if suspicious.any():
+            strict = _pandas_to_datetime(text[suspicious], fmt, utc=utc)
+            values = _fill(values.mask(suspicious), strict)
+    return values
+
+
+def _parse_mixed(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse leftover values one by one (``format="mixed"``); only date-like text."""
+    date_like = text.str.contains(_DATE_LIKE, regex=True).fillna(False).to_numpy(dtype=bool)
+    is_aware = text.str.contains(_AWARE, regex=True).fillna(False).to_numpy(dtype=bool)
+    naive = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}]")
+    aware = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}, UTC]")
+    if (date_like & ~is_aware).any():
+        naive = _fill(naive, _to_datetime(text[date_like & ~is_aware], "mixed", utc=False))
+    if (date_like & is_aware).any():
+        aware = _fill(aware, _to_datetime(text[date_like & is_aware], "mixed", utc=True))
+    return naive, aware
+
+
+def _fill(target: pd.Series, values: pd.Series) -> pd.Series:
+    """Return ``target`` with its missing entries taken from ``values`` (aligned by index)."""
+    return target.where(target.notna(), values.reindex(target.index).astype(target.dtype))
+
+
+def _localise(parsed: _Parsed, timezone: str) -> pd.Series:
+    naive = parsed.naive
+    localised = naive.dt.tz_localize(
+        timezone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
+    )
+    converted = parsed.aware.dt.tz_convert(timezone)
+    return localised.where(localised.notna(), converted).dt.as_unit(UNIT)
+
+
+def _not_a_date(raw: pd.Series, column: str, mask: np.ndarray) -> np.ndarray | str:
+    if not mask.any():
+        return ""
+    detail = np.full(len(raw), "", dtype=object)
+    detail[mask] = (f"{column}=" + quoted(raw[mask]) + " is not a date").to_numpy()
+    return detail
+
+
+# --------------------------------------------------------------------------- time column
+
+
+def _add_time_of_day(
+    dates: pd.Series, frame: pd.DataFrame, column: str, ledger: RejectLedger, timezone: str
+) -> pd.Series:
+    raw = frame[column].reset_index(drop=True)
+    text = raw.astype("str").str.strip()
+    missing = _missing_text(text)
+    offsets = pd.Series(pd.NaT, index=text.index, dtype="timedelta64[us]")
+    digits = text.str.fullmatch(r"\d{1,4}").fillna(False).to_numpy(dtype=bool)
+    if digits.any():
+        number = pd.to_numeric(text[digits]).to_numpy(dtype=np.int64)
+        hours, minutes = number // 100, number % 100
+        good = (hours < 24) & (minutes < 60)
+        positions = np.flatnonzero(digits)[good]
+        offsets.iloc[positions] = pd.to_timedelta(hours[good] * 60 + minutes[good], unit="min")
+    for fmt in _TIME_FORMATS:  # each format parses what the earlier ones could not
+        rest = offsets.isna().to_numpy() & ~digits & ~missing
+        if not rest.any():
+            break
+        parsed = _to_datetime(text[rest], fmt, utc=False)
+        offsets[rest] = (parsed - pd.Timestamp("1900-01-01")).to_numpy()
+    ledger.reject(missing, "missing date", f"{column} (time of day) is missing")
+    bad = offsets.isna().to_numpy() & ~missing
+    ledger.reject(bad, "unparseable date", _not_a_date(raw, column, bad))
+    wall = dates.dt.tz_localize(None).dt.normalize() + offsets
+    return wall.dt.tz_localize(
+        timezone, ambiguous=np.ones(len(wall), dtype=bool), nonexistent="shift_forward"
+    ).dt.as_unit(UNIT)
+
+
+# --------------------------------------------------------------------------- split columns
+
+
+def _from_split_columns(
+    frame: pd.DataFrame, mapping: ColumnMapping, ledger: RejectLedger, timezone: str
+) -> tuple[pd.Series, str, str]:
+    parts = {
+        part: getattr(mapping, part)
+        for part in ("year", "month", "day", "hour", "minute")
+        if getattr(mapping, part) is not None
+    }
+    numbers: dict[str, np.ndarray] = {}
+    missing_any = np.zeros(len(frame), dtype=bool)
+    bad_any = np.zeros(len(frame), dtype=bool)
+    for part, column in parts.items():
+        raw = frame[column].reset_index(drop=True)
+        values, missing = _split_numbers(raw, months=part == "month")
+        ledger.reject(missing, "missing date", f"{column} is missing")
+        missing_any |= missing
+        bad_any |= np.isnan(values) & ~missing
+        numbers[part] = values
+    n = len(frame)
+    table = pd.DataFrame(
+        {
+            "year": numbers["year"],
+            "month": numbers["month"],
+            "day": numbers.get("day", np.ones(n)),
+        }
+    )
+    for part in ("hour", "minute"):
+        if part in numbers:
+            table[part] = numbers[part]
+    whole = np.all([np.isnan(v) | (v == np.round(v)) for v in numbers.values()], axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        table.loc[~whole] = np.nan
+        combined = pd.to_datetime(table, errors="coerce")
+    if not isinstance(combined, pd.Series):
+        combined = pd.Series(combined)
+    combined = combined.dt.as_unit(UNIT)
+    bad = combined.isna().to_numpy() & ~missing_any
+    label = "/".join(parts.values())
+    if bad.any():
+        shown = pd.Series("", index=range(len(frame)), dtype="str")
+        for part, column in parts.items():
+            text = frame[column].reset_index(drop=True).astype("str").fillna("<NA>")
+            shown = shown + ("" if part == "year" else ", ") + f"{column}=" + text
+        detail = np.full(len(frame), "", dtype=object)
+        detail[bad] = (shown[bad] + " is not a valid date").to_numpy()
+        ledger.reject(bad, "unparseable date", detail)
+    values = combined.dt.tz_localize(
+        timezone, ambiguous=np.ones(len(combined), dtype=bool), nonexistent="shift_forward"
+    )
+    resolution = (
+        "minute"
+        if "minute" in parts
+        else "hour"
+        if "hour" in parts
+        else "day"
+        if "day" in parts
+        else "month"
+    )
+    return values, label, resolution
+
+
+def _split_numbers(raw: pd.Series, *, months: bool) -> tuple[np.ndarray, np.ndarray]:
+    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        values = raw.to_numpy(dtype=float, na_value=np.nan)
+        return values, np.isnan(values)
+    text = raw.astype("str").str.strip()
+    missing = _missing_text(text)
+    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if months:
+        named = text.str.lower().map(_MONTH_NAMES).to_numpy(dtype=float, na_value=np.nan)
+        values = np.where(np.isnan(values), named, values)
+    return values, missing
+
+
+# --------------------------------------------------------------------------- resolution
+
+
+def _resolution(values: pd.Series, *, month_hint: bool) -> str:
+    """Return the finest unit the wall-clock times use ("minute", "hour", "day", "month")."""
+    present = values.dropna()
+    if present.empty:
+        return "month" if month_hint else "day"
+    wall = present.dt.tz_localize(None).dt.as_unit("us").to_numpy().view(np.int64)
+    hour_us, day_us = 3_600_000_000, 86_400_000_000
+    if not bool((wall % hour_us == 0).all()):
+        return "minute"
+    if not bool((wall % day_us == 0).all()):
+        return "hour"
+    if month_hint and bool((present.dt.day == 1).all()):
+        return "month"
+    return "day"

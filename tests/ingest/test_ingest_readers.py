@@ -1,0 +1,208 @@
+"""Tests for hotspots.ingest.readers.read_table."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from hotspots.errors import EmptyDataError, InputError
+from hotspots.ingest import read_table
+from hotspots.ingest.readers import read_with_notes
+
+CSV = (
+    "lat,lon,date,offense\n43.65,-79.38,2019-01-02 13:45,Assault\n43.66,-79.39,2019-01-03,Robbery\n"
+)
+
+
+def _points() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"offense": ["Assault", "Robbery"], "date": ["2019-01-02", "2019-01-03"]},
+        geometry=shapely.points([-79.38, -79.39], [43.65, 43.66]),
+        crs="EPSG:4326",
+    )
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_csv_delimiters_are_sniffed(write: Callable[..., Path], delimiter: str) -> None:
+    path = write("incidents.csv", CSV.replace(",", delimiter))
+    frame = read_table(path)
+    assert list(frame.columns) == ["lat", "lon", "date", "offense"]
+    assert frame["offense"].tolist() == ["Assault", "Robbery"]
+
+
+def test_csv_columns_are_text_and_empty_cells_missing(write: Callable[..., Path]) -> None:
+    frame = read_table(write("a.csv", "lat,lon,name\n43.6,,<script>alert(1)</script>\n"))
+    assert frame["lat"].tolist() == ["43.6"]
+    assert frame["lon"].isna().all()
+    assert frame["name"].iloc[0] == "<script>alert(1)</script>"
+
+
+def test_utf8_bom_is_removed(write: Callable[..., Path]) -> None:
+    path = write("bom.csv", b"\xef\xbb\xbf" + CSV.encode())
+    frame, notes = read_with_notes(path)
+    assert frame.columns[0] == "lat"
+    assert any("byte-order mark" in note for note in notes)
+
+
+def test_cp1252_accents_fall_back_and_are_noted(write: Callable[..., Path]) -> None:
+    text = "lat,lon,date,neighbourhood\n45.49,-73.62,2020-01-01,Côte-des-Neiges\n"
+    frame, notes = read_with_notes(write("montreal.csv", text, encoding="cp1252"))
+    assert frame["neighbourhood"].iloc[0] == "Côte-des-Neiges"
+    assert any("cp1252" in note for note in notes)
+
+
+def test_undefined_cp1252_bytes_fall_back_to_latin1(write: Callable[..., Path]) -> None:
+    frame, notes = read_with_notes(write("odd.csv", b"a,b\n\x81x,\xe9\n"))
+    assert frame["b"].iloc[0] == "é"
+    assert any("latin-1" in note for note in notes)
+
+
+def test_explicit_encoding_is_used_and_a_wrong_one_explained(write: Callable[..., Path]) -> None:
+    path = write("e.csv", "a,b\nÉcole,1\n", encoding="latin-1")
+    assert read_table(path, encoding="latin-1")["a"].iloc[0] == "École"
+    with pytest.raises(InputError, match="encoding='utf-8' cannot decode"):
+        read_table(path, encoding="utf-8")
+    with pytest.raises(InputError, match="encoding='klingon'"):
+        read_table(path, encoding="klingon")
+
+
+def test_utf16_with_bom(write: Callable[..., Path]) -> None:
+    frame = read_table(write("excel.txt", CSV.replace(",", "\t").encode("utf-16")))
+    assert frame["offense"].tolist() == ["Assault", "Robbery"]
+
+
+def test_gzip_csv(write: Callable[..., Path]) -> None:
+    frame = read_table(write("incidents.csv.gz", gzip.compress(CSV.encode())))
+    assert len(frame) == 2
+
+
+def test_empty_file_names_the_file(write: Callable[..., Path]) -> None:
+    with pytest.raises(EmptyDataError, match=r"empty\.csv"):
+        read_table(write("empty.csv", ""))
+    with pytest.raises(EmptyDataError, match=r"blank\.csv"):
+        read_table(write("blank.csv", "\n\n  \n"))
+
+
+def test_header_only_file_names_the_file_and_columns(write: Callable[..., Path]) -> None:
+    with pytest.raises(
+        EmptyDataError,
+        match=r"header\.csv' is empty: it has a header \(lat, lon, date\) but no data rows",
+    ):
+        read_table(write("header.csv", "lat,lon,date\n"))
+
+
+def test_unknown_extension_lists_supported_formats(write: Callable[..., Path]) -> None:
+    with pytest.raises(InputError, match=r"unsupported file extension '\.xlsx'.*CSV.*GeoPackage"):
+        read_table(write("book.xlsx", b"PK"))
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        read_table(tmp_path / "nope.csv")
+
+
+def test_file_object_with_filename() -> None:
+    frame = read_table(io.BytesIO(CSV.encode()), filename="upload.csv")
+    assert len(frame) == 2
+
+
+def test_file_object_without_a_name_needs_filename() -> None:
+    with pytest.raises(InputError, match="filename="):
+        read_table(io.BytesIO(CSV.encode()))
+
+
+def test_short_rows_are_padded_and_long_rows_explained(write: Callable[..., Path]) -> None:
+    frame = read_table(write("short.csv", "a,b,c\n1,2,3\n4,5\n"))
+    assert len(frame) == 2
+    assert frame["c"].isna().tolist() == [False, True]
+    with pytest.raises(InputError, match=r"line 3 has 4 fields but the header has 3"):
+        read_table(write("long.csv", "a,b,c\n1,2,3\n4,5,6,7\n"))
+
+
+def test_quoted_newlines_and_delimiters(write: Callable[..., Path]) -> None:
+    frame = read_table(write("q.csv", 'a,b\n"x, y","multi\nline"\n1,2\n'))
+    assert frame["a"].tolist() == ["x, y", "1"]
+    assert frame["b"].iloc[0] == "multi\nline"
+
+
+def test_duplicate_and_blank_header_names(write: Callable[..., Path]) -> None:
+    frame = read_table(write("d.csv", "a,a,\n1,2,3\n"))
+    assert list(frame.columns) == ["a", "a.1", "column_3"]
+
+
+def test_blank_lines_are_not_rows(write: Callable[..., Path]) -> None:
+    frame = read_table(write("b.csv", "\n\na,b\n1,2\n\n3,4\n"))
+    assert frame["a"].tolist() == ["1", "3"]
+
+
+def test_parquet_and_geoparquet(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.parquet"
+    pd.DataFrame({"lat": [43.6], "lon": [-79.4]}).to_parquet(plain)
+    assert not isinstance(read_table(plain), gpd.GeoDataFrame)
+    geo = tmp_path / "geo.parquet"
+    _points().to_parquet(geo)
+    frame = read_table(geo)
+    assert isinstance(frame, gpd.GeoDataFrame)
+    assert frame.crs is not None and frame.crs.to_epsg() == 4326
+
+
+def test_geojson_gpkg_and_layers(tmp_path: Path) -> None:
+    geojson = tmp_path / "points.geojson"
+    _points().to_file(geojson, driver="GeoJSON")
+    assert len(read_table(geojson)) == 2
+    gpkg = tmp_path / "two.gpkg"
+    _points().to_file(gpkg, layer="first", driver="GPKG")
+    _points().iloc[:1].to_file(gpkg, layer="second", driver="GPKG")
+    with pytest.raises(InputError, match=r"layer=None.*'first', 'second'"):
+        read_table(gpkg)
+    assert len(read_table(gpkg, layer="second")) == 1
+    with pytest.raises(InputError, match="layer='third'"):
+        read_table(gpkg, layer="third")
+
+
+def test_zipped_shapefile_and_upload(tmp_path: Path) -> None:
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    _points().to_file(folder / "points.shp")
+    archive = tmp_path / "points.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        for part in folder.iterdir():
+            handle.write(part, part.name)
+    assert len(read_table(archive)) == 2
+    assert len(read_table(folder / "points.shp")) == 2
+    uploaded = read_table(io.BytesIO(archive.read_bytes()), filename="points.zip")
+    assert len(uploaded) == 2
+    with pytest.raises(InputError, match="zip them together"):
+        read_table(io.BytesIO((folder / "points.shp").read_bytes()), filename="points.shp")
+
+
+def test_zip_holding_a_csv(tmp_path: Path) -> None:
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("export/incidents.csv", CSV)
+    assert len(read_table(archive)) == 2
+
+
+def test_kml_and_kmz(tmp_path: Path) -> None:
+    kml = tmp_path / "points.kml"
+    _points().to_file(kml, driver="KML")
+    frame = read_table(kml)
+    assert isinstance(frame, gpd.GeoDataFrame)
+    assert len(frame) == 2
+    kmz = tmp_path / "points.kmz"
+    with zipfile.ZipFile(kmz, "w") as handle:
+        handle.write(kml, "doc.kml")
+    assert len(read_table(kmz)) == 2
+
+
+def test_corrupt_geo_file_is_an_input_error(write: Callable[..., Path]) -> None:
+    with pytest.raises(InputError, match="could not be"):
+        read_table(write("broken.geojson", '{"type": "FeatureCollection", "features": ['))

@@ -1,0 +1,222 @@
+"""Tests for date parsing, time zones and time resolution (hotspots.ingest.timestamps)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from hotspots.errors import ColumnError, InputError
+from hotspots.ingest import ColumnMapping, load_incidents
+from hotspots.ingest.rejects import RejectLedger
+from hotspots.ingest.timestamps import (
+    Timestamps,
+    check_timezone,
+    infer_timezone,
+    parse_timestamps,
+)
+
+TZ = "America/Toronto"
+
+
+def _parse(
+    values: list[object], *, now: pd.Timestamp | None = None, tz: str = TZ, **columns: list[object]
+) -> tuple[Timestamps, RejectLedger]:
+    frame = pd.DataFrame({"date": values, **columns}) if values else pd.DataFrame(columns)
+    mapping = ColumnMapping(date="date" if values else None).replace(
+        **{name: name for name in columns}
+    )
+    ledger = RejectLedger(len(frame))
+    stamps = parse_timestamps(frame, mapping, ledger, timezone=tz, now=now)
+    return stamps, ledger
+
+
+def _local(text: str, tz: str = TZ) -> pd.Timestamp:
+    return pd.Timestamp(text).tz_localize(tz)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "resolution"),
+    [
+        ("2019-01-02 13:45", "2019-01-02 13:45", "minute"),
+        ("2019-01-02T13:45:10", "2019-01-02 13:45:10", "minute"),
+        ("2019-01-02T13:45:10.250", "2019-01-02 13:45:10.250", "minute"),
+        ("01/02/2019 01:45:00 PM", "2019-01-02 13:45", "minute"),
+        ("01/02/2019 13:00", "2019-01-02 13:00", "hour"),
+        ("2019/01/02 13:45:00", "2019-01-02 13:45", "minute"),
+        ("2019-01-02", "2019-01-02", "day"),
+        ("02.01.2019", "2019-01-02", "day"),
+        ("20190102", "2019-01-02", "day"),
+    ],
+)
+def test_naive_formats_are_wall_clock_time(text: str, expected: str, resolution: str) -> None:
+    stamps, ledger = _parse([text, text])
+    assert ledger.accepted.all()
+    assert stamps.values.iloc[0] == _local(expected)
+    assert str(stamps.values.dtype) == f"datetime64[us, {TZ}]"
+    assert stamps.resolution == resolution
+
+
+def test_day_first_when_a_first_field_is_above_12() -> None:
+    stamps, _ = _parse(["13/02/2019", "01/03/2019"])
+    assert stamps.values.tolist() == [_local("2019-02-13"), _local("2019-03-01")]
+
+
+def test_police_uk_months() -> None:
+    stamps, ledger = _parse(["2022-01", "2022-02"])
+    assert ledger.accepted.all()
+    assert stamps.values.iloc[1] == _local("2022-02-01")
+    assert stamps.resolution == "month"
+
+
+def test_month_column_with_full_dates_is_monthly() -> None:
+    frame = pd.DataFrame({"month": ["2022-01-01", "2022-02-01"]})
+    ledger = RejectLedger(2)
+    stamps = parse_timestamps(frame, ColumnMapping(date="month"), ledger, timezone=TZ, now=None)
+    assert stamps.resolution == "month"
+
+
+def test_toronto_offsets_and_iso_z_are_converted() -> None:
+    stamps, ledger = _parse(["2014/03/02 05:00:00+00", "2014/07/02 04:00:00+00"])
+    assert ledger.accepted.all()
+    assert stamps.values.tolist() == [_local("2014-03-02"), _local("2014-07-02")]
+    assert stamps.resolution == "day"  # midnight local time, every time
+    stamps, _ = _parse(["2019-01-01T01:30:00Z", "2019-01-01T01:30:00+01:00"])
+    assert stamps.values.iloc[0] == pd.Timestamp("2019-01-01 01:30", tz="UTC")
+    assert stamps.values.iloc[1] == pd.Timestamp("2019-01-01 00:30", tz="UTC")
+
+
+def test_mixed_formats_fall_back_one_by_one() -> None:
+    values = ["2019-01-02 13:45"] * 5 + ["Jan 3 2019 10:00", "2019-01-04T10:00:00-05:00"]
+    stamps, ledger = _parse(values)
+    assert ledger.accepted.all()
+    assert stamps.values.iloc[5] == _local("2019-01-03 10:00")
+    assert stamps.values.iloc[6] == _local("2019-01-04 10:00")
+    assert any("parsed one by one" in note for note in stamps.notes)
+
+
+def test_missing_and_unparseable_dates_are_rejected_with_details() -> None:
+    _, ledger = _parse(["2019-01-02", None, "  ", "nan", "yesterday", "2019-02-30", "1"])
+    codes = ledger.codes.tolist()
+    assert codes[0] == -1
+    assert codes[1:4] == [6, 6, 6]  # missing date
+    assert codes[4:] == [7, 7, 7]  # unparseable date
+    assert ledger.details[4] == "date='yesterday' is not a date"
+    assert ledger.details[5] == "date='2019-02-30' is not a date"
+    assert ledger.details[1] == "date is missing"
+
+
+def test_future_dates_are_rejected() -> None:
+    now = pd.Timestamp("2020-01-01 12:00", tz="UTC")
+    _, ledger = _parse(["2019-12-31", "2020-01-01 06:00", "2020-01-02"], now=now)
+    assert ledger.codes.tolist() == [-1, -1, 8]
+    assert ledger.details[2].startswith("date=2020-01-02 00:00 is after 2020-01-01 07:00")
+    naive_now = pd.Timestamp("2020-01-01 07:30")  # wall-clock time in the data's zone
+    _, ledger = _parse(["2020-01-01 07:00", "2020-01-01 08:00"], now=naive_now)
+    assert ledger.codes.tolist() == [-1, 8]
+
+
+def test_bad_now_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="now='soon'"):
+        _parse(["2019-01-01"], now="soon")  # type: ignore[arg-type]
+
+
+def test_dst_gap_and_repeated_hour_never_lose_rows() -> None:
+    stamps, ledger = _parse(["2019-03-10 02:30", "2019-11-03 01:30"], tz="America/Chicago")
+    assert ledger.accepted.all()
+    assert stamps.values.iloc[0] == pd.Timestamp("2019-03-10 03:00", tz="America/Chicago")
+    # The repeated hour is read as the earlier instant (daylight time, UTC-5).
+    assert stamps.values.iloc[1] == pd.Timestamp("2019-11-03 06:30", tz="UTC")
+
+
+def test_date_and_time_columns() -> None:
+    stamps, ledger = _parse(
+        ["2019-01-02", "2019-01-02", "01/03/2019 12:00:00 AM", "2019-01-04", "2019-01-05"],
+        time=["13:45", "1345", "9:05", None, "25:99"],
+    )
+    assert stamps.values.iloc[:3].tolist() == [
+        _local("2019-01-02 13:45"),
+        _local("2019-01-02 13:45"),
+        _local("2019-01-03 09:05"),
+    ]
+    assert ledger.codes.tolist()[3:] == [6, 7]
+    assert stamps.resolution == "minute"
+
+
+def test_time_column_with_am_pm() -> None:
+    stamps, ledger = _parse(["2019-01-02", "2019-01-02"], time=["1:45 PM", "11:00 AM"])
+    assert ledger.accepted.all()
+    assert stamps.values.iloc[0] == _local("2019-01-02 13:45")
+
+
+def test_split_columns_with_month_names() -> None:
+    stamps, ledger = _parse(
+        [],
+        year=["2020", "2020", "2020", "2020", ""],
+        month=["6", "January", "13", "2", "1"],
+        day=["19", "3", "1", "30", "1"],
+        hour=["3", "6", "0", "0", "0"],
+        minute=["40", "43", "0", "0", "0"],
+    )
+    assert stamps.values.iloc[:2].tolist() == [
+        _local("2020-06-19 03:40"),
+        _local("2020-01-03 06:43"),
+    ]
+    assert ledger.codes.tolist()[2:] == [7, 7, 6]
+    assert ledger.details[2] == "year=2020, month=13, day=1, hour=0, minute=0 is not a valid date"
+    assert stamps.resolution == "minute"
+
+
+def test_split_columns_numeric_year_and_month_only() -> None:
+    stamps, _ = _parse([], year=[2020, 2021], month=[5, 6])
+    assert stamps.values.tolist() == [_local("2020-05-01"), _local("2021-06-01")]
+    assert stamps.resolution == "month"
+
+
+def test_datetime_columns_naive_and_aware() -> None:
+    naive = pd.Series(pd.to_datetime(["2019-01-02 13:45"]))
+    stamps, _ = _parse(list(naive))
+    assert stamps.values.iloc[0] == _local("2019-01-02 13:45")
+    frame = pd.DataFrame({"date": pd.to_datetime(["2019-01-02 18:45"]).tz_localize("UTC")})
+    stamps = parse_timestamps(
+        frame, ColumnMapping(date="date"), RejectLedger(1), timezone=TZ, now=None
+    )
+    assert stamps.values.iloc[0] == _local("2019-01-02 13:45")
+
+
+def test_epoch_seconds_and_milliseconds() -> None:
+    seconds = pd.DataFrame({"date": [1546450200, 1546450260]})
+    stamps = parse_timestamps(
+        seconds, ColumnMapping(date="date"), RejectLedger(2), timezone="UTC", now=None
+    )
+    assert stamps.values.iloc[0] == pd.Timestamp("2019-01-02 17:30", tz="UTC")
+    millis = seconds * 1000
+    stamps = parse_timestamps(
+        millis, ColumnMapping(date="date"), RejectLedger(2), timezone="UTC", now=None
+    )
+    assert stamps.values.iloc[0] == pd.Timestamp("2019-01-02 17:30", tz="UTC")
+
+
+def test_no_date_column_lists_columns_and_the_fix() -> None:
+    frame = pd.DataFrame({"lat": ["43.6"], "lon": ["-79.4"], "when": ["2019-01-01"]})
+    with pytest.raises(ColumnError, match=r"'lat', 'lon', 'when'.*columns=\{'date'"):
+        load_incidents(frame)
+    with pytest.raises(ColumnError, match="year column"):
+        load_incidents(frame.assign(year="2019"))
+
+
+def test_timezones() -> None:
+    assert infer_timezone(-79.38, 43.65) == "America/Toronto"
+    assert infer_timezone(-1.15, 52.95) == "Europe/London"
+    assert check_timezone("Europe/Paris") == "Europe/Paris"
+    with pytest.raises(InputError, match=r"timezone='Mars/Olympus'.*IANA"):
+        check_timezone("Mars/Olympus")
+
+
+def test_given_timezone_is_used(now: pd.Timestamp) -> None:
+    frame = pd.DataFrame({"lat": ["43.65"], "lon": ["-79.38"], "date": ["2019-01-02 13:45"]})
+    result = load_incidents(frame, timezone="UTC", now=now)
+    assert result.timezone == "UTC"
+    assert result.incidents["occurred_at"].iloc[0] == pd.Timestamp("2019-01-02 13:45", tz="UTC")
+    inferred = load_incidents(frame, now=now)
+    assert inferred.timezone == "America/Toronto"
+    assert any("inferred" in note for note in inferred.notes)

@@ -1,0 +1,146 @@
+"""The analysis pipeline on seeded synthetic incidents with planted hotspots."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from hotspots.analysis import HOTSPOT_COLUMNS, analyze
+from hotspots.errors import ColumnError, CRSError, EmptyDataError, InputError
+from hotspots.filters import Filters
+from hotspots.projection import to_display
+from hotspots.synthetic import PlantedHotspot, synthetic_incidents
+
+EXTENT = (620_000.0, 4_830_000.0, 630_000.0, 4_840_000.0)
+PLANTED = (PlantedHotspot(x=623_000.0, y=4_833_000.0, radius_m=400.0, share=0.05),)
+CELL_COLUMNS = [
+    "cell_id", "neighbourhood", "count", "density_km2", "gi_z", "gi_p", "gi_p_fdr", "gi_bin", "gi_label",
+    "hotspot", "lisa_i", "lisa_quadrant", "lisa_p", "lisa_p_fdr", "lisa_cluster", "geometry",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def incidents() -> gpd.GeoDataFrame:
+    return synthetic_incidents(8_000, extent_m=EXTENT, crs=32617, hotspots=PLANTED, rng=7).incidents
+
+
+@pytest.fixture(scope="module")
+def boundaries() -> gpd.GeoDataFrame:
+    """Four quadrants of the extent as 'neighbourhoods' in lon/lat, with populations."""
+    x0, y0, x1, y1 = EXTENT
+    xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+    boxes = [
+        shapely.box(x0, y0, xm, ym),
+        shapely.box(xm, y0, x1, ym),
+        shapely.box(x0, ym, xm, y1),
+        shapely.box(xm, ym, x1, y1),
+    ]
+    frame = gpd.GeoDataFrame(
+        {"name": ["SW", "SE", "NW", "NE"], "population": [10_000.0, 20_000.0, np.nan, 5_000.0]},
+        geometry=boxes,
+        crs=32617,
+    )
+    return to_display(frame)
+
+
+def test_cells_have_documented_columns_and_counts_add_up(incidents: gpd.GeoDataFrame) -> None:
+    result = analyze(incidents, cell_size_m=500, seed=1)
+    assert list(result.cells.columns) == CELL_COLUMNS
+    assert result.cells["count"].sum() == len(incidents)
+    assert result.params["cell_size_m"] == 500 and not result.params["cell_size_automatic"]
+    assert result.params["incidents_outside_grid"] == 0
+    assert list(result.hotspots.columns) == list(HOTSPOT_COLUMNS)
+    p = result.cells[["gi_p", "gi_p_fdr", "lisa_p", "lisa_p_fdr"]].to_numpy()
+    assert ((p >= 0) & (p <= 1)).all()
+    assert (result.cells["gi_p_fdr"] >= result.cells["gi_p"] - 1e-12).all()
+
+
+def test_the_planted_hotspot_is_found_and_ranked_first(incidents: gpd.GeoDataFrame) -> None:
+    result = analyze(incidents, cell_size_m=250)
+    top = result.hotspots.iloc[0]
+    centre = (
+        gpd.GeoSeries(gpd.points_from_xy([top["lon"]], [top["lat"]]), crs=4326)
+        .to_crs(32617)
+        .iloc[0]
+    )
+    assert centre.distance(shapely.Point(PLANTED[0].x, PLANTED[0].y)) < PLANTED[0].radius_m + 250
+    assert (result.hotspots["gi_p_fdr"] <= 0.05).all()
+    assert result.hotspots["gi_z"].is_monotonic_decreasing
+    assert set(result.cells.loc[result.cells["hotspot"], "gi_bin"]) <= {1, 2, 3}
+
+
+def test_automatic_cell_size_is_announced(
+    incidents: gpd.GeoDataFrame, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("INFO", logger="hotspots"):
+        result = analyze(incidents, lisa=False)
+    assert result.params["cell_size_automatic"]
+    # The points span just under 10 km: 9,99x m / 50 = 199.9 m, rounded down to a multiple of 100.
+    assert result.params["cell_size_m"] == 100
+    assert "Cell size set to 100 m automatically" in caplog.text
+
+
+def test_grid_stays_put_when_filters_change(incidents: gpd.GeoDataFrame) -> None:
+    everything = analyze(incidents, cell_size_m=500, lisa=False)
+    some = analyze(incidents, cell_size_m=500, lisa=False, filters=Filters(offenses=("Assault",)))
+    assert everything.cells["cell_id"].tolist() == some.cells["cell_id"].tolist()
+    assert some.cells["count"].sum() == (incidents["offense"] == "Assault").sum()
+    assert some.params["filters"]["offenses"] == ["Assault"]
+
+
+def test_hexagons_and_distance_band(incidents: gpd.GeoDataFrame) -> None:
+    hexes = analyze(incidents, grid="hex", cell_size_m=400, lisa=False)
+    assert hexes.cells["count"].sum() == len(incidents)
+    assert "hexagon" in hexes.params["neighbourhood"]
+    band = analyze(incidents, cell_size_m=250, distance_band_m=600, lisa=False)
+    assert band.params["neighbourhood"] == "distance band 600 m"
+    assert band.cells["hotspot"].any()
+
+
+def test_boundaries_give_area_counts_rates_and_cell_names(
+    incidents: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame
+) -> None:
+    result = analyze(incidents, boundaries=boundaries, cell_size_m=500, seed=2)
+    areas = result.areas
+    assert areas is not None
+    assert areas["count"].sum() == len(incidents)
+    assert result.params["area_counts"] == "point in polygon"
+    sw = areas.set_index("name").loc["SW"]
+    assert sw["rate_per_1000"] == pytest.approx(sw["count"] / 10.0)
+    assert np.isnan(areas.set_index("name").loc["NW", "rate_per_1000"])
+    assert sw["area_km2"] == pytest.approx(25.0, rel=1e-3)
+    # The planted hotspot is in the south-west quadrant.
+    assert (result.hotspots["neighbourhood"].iloc[0]) == "SW"
+    assert set(result.cells["neighbourhood"].dropna()) == {"SW", "SE", "NW", "NE"}
+
+
+def test_source_labels_are_used_for_areas_when_they_match(
+    incidents: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame
+) -> None:
+    labelled = incidents.assign(neighbourhood=pd.array(["NE"] * len(incidents), dtype="string"))
+    result = analyze(labelled, boundaries=boundaries, cell_size_m=500, lisa=False)
+    assert result.params["area_counts"] == "source labels"
+    assert result.areas is not None
+    assert result.areas.set_index("name").loc["NE", "count"] == len(incidents)
+
+
+def test_empty_selection_gives_no_hotspots_not_an_error(incidents: gpd.GeoDataFrame) -> None:
+    result = analyze(incidents, cell_size_m=500, filters=Filters(start="2030-01-01"), lisa=False)
+    assert result.cells["count"].sum() == 0
+    assert result.hotspots.empty
+
+
+def test_bad_input_is_explained(incidents: gpd.GeoDataFrame) -> None:
+    with pytest.raises(ColumnError, match="offense"):
+        analyze(incidents.drop(columns="offense"))
+    with pytest.raises(EmptyDataError):
+        analyze(incidents.iloc[:0])
+    with pytest.raises(CRSError, match="to_metric"):
+        analyze(incidents.to_crs(4326))
+    with pytest.raises(InputError, match="grid='triangle'"):
+        analyze(incidents, grid="triangle")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="alpha"):
+        analyze(incidents, alpha=1.5)
