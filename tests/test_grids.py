@@ -101,3 +101,13 @@ def test_to_geodataframe_has_documented_columns() -> None:
     assert len(gdf) == grid.n_cells
     np.testing.assert_allclose(gdf.area, grid.cell_area_m2)
     assert isinstance(grid, Grid)
+
+
+@pytest.mark.parametrize("kind", ["square", "hex"])
+def test_missing_and_absurd_coordinates_fall_outside(kind: str) -> None:
+    grid = make_grid(AREA, crs=UTM17, kind=kind, cell_size_m=500)
+    ids = grid.locate(
+        np.array([np.nan, 1e300, -np.inf, 605_000.0]),
+        np.array([4_833_000.0, 4_833_000.0, 0.0, np.nan]),
+    )
+    assert ids.tolist() == [-1, -1, -1, -1]

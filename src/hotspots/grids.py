@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import geopandas as gpd
@@ -119,15 +120,29 @@ class Grid:
         ys: NDArray[np.float64] = np.asarray(y, dtype=np.float64)
         if self.kind == "square":
             half = self.cell_size_m / 2.0
-            col = np.floor((xs - (self.x0 - half)) / self.cell_size_m)
-            row = np.floor((ys - (self.y0 - half)) / self.cell_size_m)
+            fcol = (xs - (self.x0 - half)) / self.cell_size_m
+            frow = (ys - (self.y0 - half)) / self.cell_size_m
         else:
-            row, col = _hex_row_col(xs - self.x0, ys - self.y0, self.cell_size_m)
-        inside = (col >= 0) & (col < self.n_cols) & (row >= 0) & (row < self.n_rows)
-        ids = np.full(xs.shape, -1, dtype=np.int64)
-        flat = row[inside].astype(np.int64) * self.n_cols + col[inside].astype(np.int64)
-        ids[inside] = np.where(self.active.ravel()[flat], flat, -1)
+            # Infinite coordinates make NaN on the way; they end up outside like NaN input.
+            with np.errstate(invalid="ignore", over="ignore"):
+                frow, fcol = _hex_row_col(xs - self.x0, ys - self.y0, self.cell_size_m)
+        # NaN compares False, so missing coordinates fall outside as well.
+        inside = (fcol >= 0) & (fcol < self.n_cols) & (frow >= 0) & (frow < self.n_rows)
+        outside = ~inside
+        # Zero the outside values before the integer cast (NaN or huge values cannot be cast).
+        np.copyto(fcol, 0.0, where=outside)
+        np.copyto(frow, 0.0, where=outside)
+        ids = frow.astype(np.int64)
+        ids *= self.n_cols
+        ids += fcol.astype(np.int64)
+        ids[outside] = -1
+        if not self._all_active:
+            ids[inside] = np.where(self.active.ravel()[ids[inside]], ids[inside], -1)
         return ids
+
+    @cached_property
+    def _all_active(self) -> bool:
+        return bool(self.active.all())
 
     # -- values on the grid -------------------------------------------------------------------
     def to_array(

@@ -1,0 +1,69 @@
+"""Point-in-polygon assignment: agrees with geopandas.sjoin, on both code paths."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from hotspots import units
+from hotspots.units import labels_match_boundaries, locate_in_polygons, unit_names_for_points
+
+EXTENT = (0.0, 0.0, 20_000.0, 10_000.0)
+
+
+@pytest.fixture(scope="module")
+def polygons() -> gpd.GeoDataFrame:
+    seeds = np.random.default_rng(0).uniform(EXTENT[:2], EXTENT[2:], size=(40, 2))
+    cells = shapely.get_parts(
+        shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=shapely.box(*EXTENT))
+    )
+    # Leave a hole (a lake) so some points inside the extent are in no polygon.
+    geoms = shapely.difference(
+        shapely.intersection(cells, shapely.box(*EXTENT)), shapely.Point(10_000, 5_000).buffer(800)
+    )
+    return gpd.GeoDataFrame({"name": [f"Area {i}" for i in range(40)]}, geometry=geoms, crs=32617)
+
+
+@pytest.mark.parametrize("shortcut_min_points", [10**12, 1_000])
+def test_matches_sjoin(
+    polygons: gpd.GeoDataFrame, shortcut_min_points: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(units, "_SHORTCUT_MIN_POINTS", shortcut_min_points)
+    rng = np.random.default_rng(1)
+    n = 60_000
+    pts = gpd.GeoSeries(
+        shapely.points(rng.uniform(-500, 20_500, n), rng.uniform(-500, 10_500, n)), crs=32617
+    )
+    got = locate_in_polygons(pts, polygons)
+    joined = gpd.sjoin(gpd.GeoDataFrame(geometry=pts), polygons, how="left", predicate="intersects")
+    expected = (
+        joined.groupby(level=0)["index_right"]
+        .min()
+        .reindex(range(n))
+        .fillna(-1)
+        .to_numpy(dtype=np.int64)
+    )
+    np.testing.assert_array_equal(got, expected)
+    assert (got == -1).sum() > 0  # outside the extent and in the lake
+
+
+def test_points_on_a_shared_border_go_to_exactly_one_polygon() -> None:
+    squares = gpd.GeoDataFrame(
+        {"name": ["W", "E"]},
+        geometry=[shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)],
+        crs=32617,
+    )
+    got = locate_in_polygons(shapely.points([[10, 5], [5, 5], [15, 5], [30, 5]]), squares)
+    assert got.tolist() == [0, 0, 1, -1]
+
+
+def test_names_and_label_matching(polygons: gpd.GeoDataFrame) -> None:
+    pts = gpd.GeoDataFrame(geometry=shapely.points([[100, 100], [10_000, 5_000]]), crs=32617)
+    names = unit_names_for_points(pts, polygons)
+    assert names.iloc[0].startswith("Area ") and pd.isna(names.iloc[1])
+    assert labels_match_boundaries(pd.Series(["Area 1", "Area 2", None]), polygons)
+    assert not labels_match_boundaries(pd.Series(["Elsewhere", "Area 2"]), polygons)
+    assert not labels_match_boundaries(pd.Series([None, None], dtype="string"), polygons)
