@@ -144,3 +144,10 @@ def test_bad_input_is_explained(incidents: gpd.GeoDataFrame) -> None:
         analyze(incidents, grid="triangle")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="alpha"):
         analyze(incidents, alpha=1.5)
+
+
+def test_sparse_counts_come_with_a_caveat(incidents: gpd.GeoDataFrame) -> None:
+    sparse = analyze(incidents.iloc[:500], cell_size_m=200, lisa=False)
+    assert any("sparse" in note.lower() for note in sparse.params["notes"])
+    dense = analyze(incidents, cell_size_m=1_000, lisa=False)
+    assert dense.params["notes"] == []

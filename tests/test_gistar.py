@@ -13,12 +13,12 @@ import scipy.sparse as sp
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from libpysal.weights import W, WSP, DistanceBand, Queen, lat2W
+from libpysal.weights import WSP, DistanceBand, Queen, W, lat2W
 from pyproj import CRS
 
 from hotspots.errors import EmptyDataError, InputError
 from hotspots.gistar import GISTAR_COLUMNS, GiStar, gi_star
-from hotspots.grids import Grid, make_grid
+from hotspots.grids import Grid, GridKind, make_grid
 from hotspots.weights import (
     Neighbours,
     SparseNeighbours,
@@ -42,7 +42,14 @@ def box_cells(cols: int, rows: int) -> shapely.Geometry:
 
 TRIANGLE = shapely.Polygon([(X0, Y0), (X0 + 3_000, Y0), (X0, Y0 + 2_400)])
 L_SHAPE = shapely.Polygon(
-    [(X0, Y0), (X0 + 2_500, Y0), (X0 + 2_500, Y0 + 800), (X0 + 900, Y0 + 800), (X0 + 900, Y0 + 2_000), (X0, Y0 + 2_000)]
+    [
+        (X0, Y0),
+        (X0 + 2_500, Y0),
+        (X0 + 2_500, Y0 + 800),
+        (X0 + 900, Y0 + 800),
+        (X0 + 900, Y0 + 2_000),
+        (X0, Y0 + 2_000),
+    ]
 )
 AREAS = {"7x5": box_cells(7, 5), "40x23": box_cells(40, 23), "triangle": TRIANGLE, "L": L_SHAPE}
 
@@ -61,7 +68,7 @@ def counts(n: int, seed: int, mean: float = 4.0) -> np.ndarray:
     return np.random.default_rng(seed).poisson(mean, n).astype(np.float64)
 
 
-def grid_for(area: str, kind: str) -> Grid:
+def grid_for(area: str, kind: GridKind) -> Grid:
     return make_grid(AREAS[area], crs=UTM17, kind=kind, cell_size_m=CELL_M, quiet=True)
 
 
@@ -70,7 +77,7 @@ def grid_for(area: str, kind: str) -> Grid:
 
 @pytest.mark.parametrize("kind", ["square", "hex"])
 @pytest.mark.parametrize("area", list(AREAS))
-def test_grid_gi_star_equals_esda(area: str, kind: str) -> None:
+def test_grid_gi_star_equals_esda(area: str, kind: GridKind) -> None:
     grid = grid_for(area, kind)
     neighbours = grid_contiguity(grid)
     assert neighbours.n >= 30
@@ -88,14 +95,18 @@ def test_full_square_grid_equals_esda_on_libpysal_own_queen_lattice(cols: int, r
     y = counts(grid.n_cells, seed=cols)
     # lat2W numbers cells row by row like our cell ids (id = row * n_cols + col).
     w = lat2W(rows, cols, rook=False)
-    np.testing.assert_allclose(gi_star(y, grid_contiguity(grid)).z, esda_gi_star(y, w), rtol=0, atol=ATOL)
+    np.testing.assert_allclose(
+        gi_star(y, grid_contiguity(grid)).z, esda_gi_star(y, w), rtol=0, atol=ATOL
+    )
 
 
 def test_masked_square_grid_equals_esda_on_libpysal_queen_of_the_cell_polygons() -> None:
     grid = grid_for("triangle", "square")
     y = counts(grid.n_cells, seed=11)
     w = Queen.from_iterable(list(grid.polygons()), silence_warnings=True)
-    np.testing.assert_allclose(gi_star(y, grid_contiguity(grid)).z, esda_gi_star(y, w), rtol=0, atol=ATOL)
+    np.testing.assert_allclose(
+        gi_star(y, grid_contiguity(grid)).z, esda_gi_star(y, w), rtol=0, atol=ATOL
+    )
 
 
 def test_masked_hex_grid_equals_esda_on_libpysal_distance_band_of_the_centres() -> None:
@@ -103,7 +114,9 @@ def test_masked_hex_grid_equals_esda_on_libpysal_distance_band_of_the_centres() 
     grid = grid_for("L", "hex")
     y = counts(grid.n_cells, seed=12)
     w = DistanceBand(grid.centres(), threshold=CELL_M * 1.01, binary=True, silence_warnings=True)
-    np.testing.assert_allclose(gi_star(y, grid_contiguity(grid)).z, esda_gi_star(y, w), rtol=0, atol=ATOL)
+    np.testing.assert_allclose(
+        gi_star(y, grid_contiguity(grid)).z, esda_gi_star(y, w), rtol=0, atol=ATOL
+    )
 
 
 def test_distance_band_equals_esda_with_libpysal_distance_band() -> None:
@@ -123,14 +136,18 @@ def test_distance_band_of_cell_size_sqrt2_equals_queen() -> None:
     grid = grid_for("triangle", "square")
     y = counts(grid.n_cells, seed=13)
     band = distance_band(grid.centres(), radius_m=CELL_M * np.sqrt(2))
-    np.testing.assert_allclose(gi_star(y, band).z, gi_star(y, grid_contiguity(grid)).z, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        gi_star(y, band).z, gi_star(y, grid_contiguity(grid)).z, rtol=0, atol=1e-12
+    )
 
 
 def test_polygon_contiguity_equals_esda_with_libpysal_queen() -> None:
     rng = np.random.default_rng(8)
     seeds = rng.uniform(0, 5_000, (150, 2))
     frame = shapely.box(0, 0, 5_000, 5_000)
-    cells = np.asarray(shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=frame)))
+    cells = np.asarray(
+        shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=frame))
+    )
     cells = shapely.intersection(cells, frame)
     neighbours = polygon_contiguity(cells)
     y = counts(cells.size, seed=9, mean=6.0)
@@ -145,7 +162,9 @@ def test_negative_values_equal_esda_while_the_mean_is_positive() -> None:
     neighbours = grid_contiguity(grid)
     y = np.random.default_rng(4).normal(2.0, 3.0, neighbours.n)  # about 25% negative
     assert (y < 0).any() and y.mean() > 0
-    np.testing.assert_allclose(gi_star(y, neighbours).z, esda_gi_star(y, libpysal_w(neighbours)), rtol=0, atol=ATOL)
+    np.testing.assert_allclose(
+        gi_star(y, neighbours).z, esda_gi_star(y, libpysal_w(neighbours)), rtol=0, atol=ATOL
+    )
 
 
 def test_negative_mean_follows_the_textbook_formula_where_esda_flips_the_sign() -> None:
@@ -157,7 +176,9 @@ def test_negative_mean_follows_the_textbook_formula_where_esda_flips_the_sign() 
     ours = gi_star(y, neighbours).z
     n, w = neighbours.n, neighbours.cardinality(include_self=True)
     s = np.sqrt((y**2).mean() - y.mean() ** 2)
-    textbook = (neighbours.lag(y, include_self=True) - y.mean() * w) / (s * np.sqrt((n * w - w**2) / (n - 1)))
+    textbook = (neighbours.lag(y, include_self=True) - y.mean() * w) / (
+        s * np.sqrt((n * w - w**2) / (n - 1))
+    )
     np.testing.assert_allclose(ours, textbook, rtol=0, atol=ATOL)
     np.testing.assert_allclose(ours, -esda_gi_star(y, libpysal_w(neighbours)), rtol=0, atol=ATOL)
 
@@ -179,7 +200,9 @@ def test_pitfall_forgetting_the_self_weight_gives_different_numbers() -> None:
     grid = grid_for("triangle", "square")
     neighbours = grid_contiguity(grid)
     y = counts(neighbours.n, seed=22)
-    without_self = esda.G_Local(y, libpysal_w(neighbours), transform="B", star=False, permutations=0).Zs
+    without_self = esda.G_Local(
+        y, libpysal_w(neighbours), transform="B", star=False, permutations=0
+    ).Zs
     assert np.abs(without_self - gi_star(y, neighbours).z).max() > 0.1
 
 
@@ -189,7 +212,9 @@ def test_esda_star_uses_a_self_weight_of_one_for_binary_weights() -> None:
     grid = grid_for("7x5", "hex")
     neighbours = grid_contiguity(grid)
     y = counts(neighbours.n, seed=23)
-    with_diagonal = WSP(neighbours.to_sparse() + sp.identity(neighbours.n, format="csr")).to_W(silence_warnings=True)
+    with_diagonal = WSP(neighbours.to_sparse() + sp.identity(neighbours.n, format="csr")).to_W(
+        silence_warnings=True
+    )
     explicit = esda.G_Local(y, with_diagonal, transform="B", star=None, permutations=0).Zs
     np.testing.assert_allclose(gi_star(y, neighbours).z, explicit, rtol=0, atol=ATOL)
 
@@ -222,7 +247,9 @@ NEIGHBOURS_7x5 = grid_contiguity(GRID_7x5)
     shift=st.floats(-1e4, 1e4, allow_nan=False),
     scale=st.floats(1e-3, 1e3, allow_nan=False),
 )
-def test_gi_star_is_invariant_to_adding_a_constant_and_positive_scaling(seed: int, shift: float, scale: float) -> None:
+def test_gi_star_is_invariant_to_adding_a_constant_and_positive_scaling(
+    seed: int, shift: float, scale: float
+) -> None:
     y = counts(NEIGHBOURS_7x5.n, seed=seed % 2**32)
     if np.ptp(y) == 0:
         return
@@ -251,7 +278,9 @@ def test_result_carries_parameters_and_consistent_significance() -> None:
     np.testing.assert_array_equal(result.significant, result.hot | result.cold)
     assert (np.sign(result.bin) == np.sign(result.z))[result.bin != 0].all()
     assert (result.p_fdr >= result.p).all()
-    hex_result = gi_star(counts(grid_for("7x5", "hex").n_cells, 1), grid_contiguity(grid_for("7x5", "hex")))
+    hex_result = gi_star(
+        counts(grid_for("7x5", "hex").n_cells, 1), grid_contiguity(grid_for("7x5", "hex"))
+    )
     assert hex_result.weights == "edge contiguity (hex grid, 100 m cells)"
 
 
@@ -317,7 +346,9 @@ def test_sparse_counts_get_a_note_and_a_warning(caplog: pytest.LogCaptureFixture
 
 
 def test_fewer_than_30_units_logs_a_warning(caplog: pytest.LogCaptureFixture) -> None:
-    neighbours = grid_contiguity(make_grid(box_cells(5, 4), crs=UTM17, cell_size_m=CELL_M, quiet=True))
+    neighbours = grid_contiguity(
+        make_grid(box_cells(5, 4), crs=UTM17, cell_size_m=CELL_M, quiet=True)
+    )
     assert neighbours.n == 20
     y = counts(20, seed=2)
     with caplog.at_level(logging.WARNING, logger="hotspots.gistar"):

@@ -111,3 +111,14 @@ def test_missing_and_absurd_coordinates_fall_outside(kind: str) -> None:
         np.array([4_833_000.0, 4_833_000.0, 0.0, np.nan]),
     )
     assert ids.tolist() == [-1, -1, -1, -1]
+
+
+def test_points_on_the_outer_edge_are_kept_and_touching_cells_are_not_units() -> None:
+    grid = make_grid(shapely.box(0, 0, 1_000, 500), crs=UTM17, cell_size_m=100)
+    assert grid.n_cells == 50
+    ids = grid.locate(np.array([1_000.0, 0.0, 0.0]), np.array([250.0, 500.0, 0.0]))
+    assert (ids >= 0).all()
+    hexes = make_grid(shapely.box(0, 0, 1_000, 500), crs=UTM17, kind="hex", cell_size_m=100)
+    assert (
+        shapely.area(shapely.intersection(hexes.polygons(), shapely.box(0, 0, 1_000, 500))) > 0
+    ).all()

@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import shapely
-from libpysal.weights import W, WSP, Queen
+from libpysal.weights import WSP, Queen, W
 from pyproj import CRS
 from scipy import stats
 
 from hotspots.errors import EmptyDataError, InputError
-from hotspots.grids import Grid, make_grid
+from hotspots.grids import Grid, GridKind, make_grid
 from hotspots.lisa import (
     LISA_COLUMNS,
     NOT_SIGNIFICANT,
@@ -26,7 +26,13 @@ from hotspots.lisa import (
     local_moran,
 )
 from hotspots.significance import fdr_reject
-from hotspots.weights import Neighbours, SparseNeighbours, distance_band, grid_contiguity, polygon_contiguity
+from hotspots.weights import (
+    Neighbours,
+    SparseNeighbours,
+    distance_band,
+    grid_contiguity,
+    polygon_contiguity,
+)
 
 UTM17 = CRS.from_epsg(32617)
 X0, Y0 = 620_000.0, 4_830_000.0
@@ -44,15 +50,19 @@ def libpysal_w(neighbours: Neighbours) -> W:
     return WSP(neighbours.to_sparse()).to_W(silence_warnings=True)
 
 
-def esda_moran_local(y: np.ndarray, w: W, permutations: int = 0, seed: int | None = None) -> esda.Moran_Local:
+def esda_moran_local(
+    y: np.ndarray, w: W, permutations: int = 0, seed: int | None = None
+) -> esda.Moran_Local:
     return esda.Moran_Local(y, w, transformation="r", permutations=permutations, seed=seed)
 
 
-def triangle_grid(kind: str = "square") -> Grid:
+def triangle_grid(kind: GridKind = "square") -> Grid:
     return make_grid(TRIANGLE, crs=UTM17, kind=kind, cell_size_m=CELL_M, quiet=True)
 
 
-def planted_counts(grid: Grid, seed: int, *, base: float = 3.0, boost: float = 6.0) -> tuple[np.ndarray, np.ndarray]:
+def planted_counts(
+    grid: Grid, seed: int, *, base: float = 3.0, boost: float = 6.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Poisson counts with a disc of radius 350 m of ``base + boost`` per cell."""
     centres = grid.centres()
     inside = np.hypot(centres[:, 0] - (X0 + 900), centres[:, 1] - (Y0 + 800)) < 350
@@ -68,7 +78,9 @@ def _structures() -> dict[str, Neighbours]:
     points = np.column_stack([rng.uniform(X0, X0 + 5_000, 300), rng.uniform(Y0, Y0 + 4_000, 300)])
     seeds = rng.uniform(0, 5_000, (120, 2))
     frame = shapely.box(0, 0, 5_000, 5_000)
-    cells = np.asarray(shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=frame)))
+    cells = np.asarray(
+        shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=frame))
+    )
     return {
         "square triangle": grid_contiguity(triangle_grid("square")),
         "hex triangle": grid_contiguity(triangle_grid("hex")),
@@ -85,7 +97,11 @@ STRUCTURES = _structures()
 def test_i_and_quadrant_equal_esda(name: str, data: str) -> None:
     neighbours = STRUCTURES[name]
     rng = np.random.default_rng(len(name))
-    y = rng.poisson(3.0, neighbours.n).astype(float) if data == "counts" else rng.lognormal(1.0, 0.8, neighbours.n)
+    y = (
+        rng.poisson(3.0, neighbours.n).astype(float)
+        if data == "counts"
+        else rng.lognormal(1.0, 0.8, neighbours.n)
+    )
     ours = local_moran(y, neighbours, permutations=9)
     reference = esda_moran_local(y, libpysal_w(neighbours))
     np.testing.assert_allclose(ours.I, reference.Is, rtol=0, atol=1e-9)
@@ -122,7 +138,8 @@ def test_p_values_agree_with_esda_statistically_on_a_planted_cluster(seed: int) 
     # After FDR both find the planted cluster as High-High, and (nearly) the same cells.
     ours_hh = ours.significant & (ours.quadrant == 1)
     esda_hh = fdr_reject(reference.p_sim, alpha=0.05) & (reference.q == 1)
-    assert ours_hh[inside].mean() >= 0.75 and esda_hh[inside].mean() >= 0.75
+    # (esda draws one permutation set for all cells, so its recall varies more by seed.)
+    assert ours_hh[inside].mean() >= 0.75 and esda_hh[inside].mean() >= 0.7
     jaccard = (ours_hh & esda_hh).sum() / (ours_hh | esda_hh).sum()
     assert jaccard >= 0.8
 
@@ -140,7 +157,9 @@ def _exact_folded_p(y: np.ndarray, i: int, neighbours_of_i: list[int]) -> float:
 def test_p_values_match_the_exact_permutation_distribution() -> None:
     # 14 units on a path (k = 1 or 2): 78 or 13 equally likely neighbour sets per unit.
     n = 14
-    pairs = sp.csr_matrix((np.ones(2 * (n - 1)), (np.r_[0 : n - 1, 1:n], np.r_[1:n, 0 : n - 1])), shape=(n, n))
+    pairs = sp.csr_matrix(
+        (np.ones(2 * (n - 1)), (np.r_[0 : n - 1, 1:n], np.r_[1:n, 0 : n - 1])), shape=(n, n)
+    )
     y = np.array([9.0, 8, 7, 2, 1, 1, 3, 5, 0, 2, 6, 1, 0, 4])
     permutations = 40_000
     result = local_moran(y, SparseNeighbours(pairs), permutations=permutations, rng=7)
@@ -149,7 +168,11 @@ def test_p_values_match_the_exact_permutation_distribution() -> None:
         exact = _exact_folded_p(y, i, nbrs)
         expected = (exact * permutations + 1) / (permutations + 1)
         se = np.sqrt(exact * (1 - exact) / permutations) + 1e-12
-        assert abs(result.p_sim[i] - expected) <= 4 * se + 1 / permutations, (i, result.p_sim[i], exact)
+        assert abs(result.p_sim[i] - expected) <= 4 * se + 1 / permutations, (
+            i,
+            result.p_sim[i],
+            exact,
+        )
 
 
 @pytest.mark.parametrize(("population", "size"), [(6, 4), (40, 3), (5_000, 8), (200, 30)])
@@ -186,6 +209,9 @@ def test_islands_get_zero_and_p_one() -> None:
     assert result.I[4] == 0.0 and result.p_sim[4] == 1.0 and not result.significant[4]
 
 
+@esda_alternative_warning
+# esda divides 0 by 0 for this unit's simulated z (its I is 0 in every permutation).
+@pytest.mark.filterwarnings("ignore:invalid value encountered in divide:RuntimeWarning")
 def test_a_value_exactly_at_the_mean_gets_p_one() -> None:
     """I is 0 in every permutation; esda would report 1 / (permutations + 1)."""
     neighbours = grid_contiguity(triangle_grid())
@@ -198,6 +224,8 @@ def test_a_value_exactly_at_the_mean_gets_p_one() -> None:
     assert y[0] == y.mean()
     result = local_moran(y, neighbours, permutations=99)
     assert result.I[0] == 0.0 and result.p_sim[0] == 1.0
+    reference = esda_moran_local(y, libpysal_w(neighbours), permutations=99, seed=1)
+    assert reference.p_sim[0] == pytest.approx(1 / 100)  # the most significant p esda can give
 
 
 def test_constant_values_give_zero_and_a_note(caplog: pytest.LogCaptureFixture) -> None:
@@ -237,7 +265,11 @@ def test_labels_and_frame() -> None:
     np.testing.assert_array_equal(labels == NOT_SIGNIFICANT, ~result.significant)
     assert (labels[inside] == "High-High").mean() >= 0.75
     frame = result.to_frame(index=pd.Index(grid.cell_ids, name="cell_id"))
-    assert tuple(frame.columns) == LISA_COLUMNS == ("lisa_i", "lisa_quadrant", "lisa_p", "lisa_p_fdr", "lisa_cluster")
+    assert (
+        tuple(frame.columns)
+        == LISA_COLUMNS
+        == ("lisa_i", "lisa_quadrant", "lisa_p", "lisa_p_fdr", "lisa_cluster")
+    )
     assert frame["lisa_quadrant"].dtype == np.int8
     assert frame["lisa_cluster"].tolist() == labels.tolist()
     np.testing.assert_array_equal(frame.index, grid.cell_ids)

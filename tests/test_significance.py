@@ -64,7 +64,9 @@ def test_check_alpha_accepts_levels_strictly_between_0_and_1(alpha: float) -> No
 
 @pytest.mark.parametrize("alpha", [0, 1, -0.05, 5, float("nan"), float("inf"), "0.05x", None, True])
 def test_check_alpha_rejects_anything_else_with_a_helpful_message(alpha: object) -> None:
-    with pytest.raises(InputError, match=r"alpha=.* is not allowed; use a number strictly between 0 and 1"):
+    with pytest.raises(
+        InputError, match=r"alpha=.* is not allowed; use a number strictly between 0 and 1"
+    ):
         check_alpha(alpha)
 
 
@@ -72,10 +74,14 @@ def test_check_alpha_rejects_anything_else_with_a_helpful_message(alpha: object)
 
 
 def test_two_sided_p_matches_the_normal_distribution() -> None:
-    z = np.array([-4.0, -1.959963984540054, -1.0, 0.0, 0.5, 1.644853626951472, 2.575829303548901, 9.0])
+    z = np.array(
+        [-4.0, -1.959963984540054, -1.0, 0.0, 0.5, 1.644853626951472, 2.575829303548901, 9.0]
+    )
     expected = 2 * norm.sf(np.abs(z))
     np.testing.assert_allclose(two_sided_p(z), expected, rtol=1e-12)
-    np.testing.assert_allclose(two_sided_p([1.959963984540054, 2.575829303548901]), [0.05, 0.01], rtol=1e-9)
+    np.testing.assert_allclose(
+        two_sided_p([1.959963984540054, 2.575829303548901]), [0.05, 0.01], rtol=1e-9
+    )
     assert two_sided_p(0.0) == 1.0
 
 
@@ -119,7 +125,9 @@ def test_fdr_adjust_caps_at_one_and_handles_ties_and_shapes() -> None:
     grid = np.array([[0.001, 0.5], [0.02, 0.9]])
     adjusted = fdr_adjust(grid)
     assert adjusted.shape == (2, 2)
-    np.testing.assert_allclose(adjusted.ravel(), reference_bh_adjust(grid.ravel().tolist()), rtol=1e-12)
+    np.testing.assert_allclose(
+        adjusted.ravel(), reference_bh_adjust(grid.ravel().tolist()), rtol=1e-12
+    )
     assert fdr_reject(grid, alpha=0.05).shape == (2, 2)
     assert fdr_adjust([]).shape == (0,)
     assert fdr_reject([], alpha=0.05).shape == (0,)
@@ -148,7 +156,9 @@ def test_fdr_equals_the_loop_reference_on_realistic_p_values(seed: int) -> None:
     p = np.concatenate([rng.uniform(size=900), rng.uniform(0, 0.002, size=60)])
     rng.shuffle(p)
     for alpha in (0.01, 0.05, 0.1):
-        np.testing.assert_array_equal(fdr_reject(p, alpha=alpha), reference_bh_reject(p.tolist(), alpha))
+        np.testing.assert_array_equal(
+            fdr_reject(p, alpha=alpha), reference_bh_reject(p.tolist(), alpha)
+        )
     np.testing.assert_allclose(fdr_adjust(p), reference_bh_adjust(p.tolist()), rtol=1e-12)
 
 
@@ -168,7 +178,9 @@ def test_fdr_agrees_with_the_esda_cut_off(seed: int) -> None:
 @settings(max_examples=200, deadline=None)
 @given(p=p_values, alpha=st.floats(min_value=0.001, max_value=0.5))
 def test_fdr_reject_property_matches_reference(p: np.ndarray, alpha: float) -> None:
-    np.testing.assert_array_equal(fdr_reject(p, alpha=alpha), reference_bh_reject(p.tolist(), alpha))
+    np.testing.assert_array_equal(
+        fdr_reject(p, alpha=alpha), reference_bh_reject(p.tolist(), alpha)
+    )
 
 
 @settings(max_examples=200, deadline=None)

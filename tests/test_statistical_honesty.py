@@ -60,15 +60,23 @@ def _quiet_logs() -> Iterator[None]:
     logging.disable(logging.NOTSET)
 
 
-def study_grid(extent: tuple[float, float, float, float], kind: GridKind, *, inset_m: float = 0.0) -> Grid:
+def study_grid(
+    extent: tuple[float, float, float, float], kind: GridKind, *, inset_m: float = 0.0
+) -> Grid:
     """Grid over ``extent`` shrunk by ``inset_m``, so that every active cell lies wholly
     inside the extent the incidents are drawn from (hexagons at the edge would otherwise
     be partly outside and look cold)."""
-    area = shapely.box(*extent).buffer(-inset_m, join_style="mitre") if inset_m else shapely.box(*extent)
+    area = (
+        shapely.box(*extent).buffer(-inset_m, join_style="mitre")
+        if inset_m
+        else shapely.box(*extent)
+    )
     return make_grid(area, crs=UTM17, kind=kind, cell_size_m=CELL_M, quiet=True)
 
 
-def cell_counts(grid: Grid, extent: tuple[float, float, float, float], n: int, seed: int, **kwargs: object) -> np.ndarray:
+def cell_counts(
+    grid: Grid, extent: tuple[float, float, float, float], n: int, seed: int, **kwargs: object
+) -> np.ndarray:
     """Incidents from :func:`synthetic_incidents` counted per active cell (ascending cell id)."""
     data = synthetic_incidents(n, extent_m=extent, rng=seed, **kwargs)  # type: ignore[arg-type]
     xy = shapely.get_coordinates(data.incidents.geometry.values)
@@ -86,7 +94,9 @@ class NullRuns:
     noted: float  # share of maps whose result carries a note
 
 
-def simulate_null(kind: GridKind, runs: int, n: int, extent: tuple[float, float, float, float], inset_m: float) -> NullRuns:
+def simulate_null(
+    kind: GridKind, runs: int, n: int, extent: tuple[float, float, float, float], inset_m: float
+) -> NullRuns:
     grid = study_grid(extent, kind, inset_m=inset_m)
     neighbours = grid_contiguity(grid)
     any_hot = any_sig = any_raw = noted = 0
@@ -100,7 +110,13 @@ def simulate_null(kind: GridKind, runs: int, n: int, extent: tuple[float, float,
         any_raw += bool(raw.significant.any())
         raw_cells += int(raw.significant.sum())
         noted += corrected.note is not None
-    return NullRuns(any_hot / runs, any_sig / runs, any_raw / runs, raw_cells / (runs * neighbours.n), noted / runs)
+    return NullRuns(
+        any_hot / runs,
+        any_sig / runs,
+        any_raw / runs,
+        raw_cells / (runs * neighbours.n),
+        noted / runs,
+    )
 
 
 SQUARE_EXTENT = (X0, Y0, X0 + 3_000, Y0 + 3_000)  # 30 x 30 cells
@@ -113,7 +129,6 @@ def square_null() -> NullRuns:
     return simulate_null("square", RUNS, 9_000, SQUARE_EXTENT, inset_m=0.0)
 
 
-@pytest.mark.slow
 def test_csr_square_grid_any_hot_cell_after_fdr_stays_at_alpha(square_null: NullRuns) -> None:
     """Share of CSR maps with any hot cell after BH at 0.05 <= 0.05 + 3 SE (0.088, 300 runs)."""
     assert square_null.any_hot <= ALPHA + tolerance(RUNS)
@@ -121,15 +136,15 @@ def test_csr_square_grid_any_hot_cell_after_fdr_stays_at_alpha(square_null: Null
     assert square_null.noted == 0.0  # dense enough: no sparse-count caveat
 
 
-@pytest.mark.slow
-def test_csr_without_fdr_every_map_has_false_hotspots_at_the_nominal_cell_rate(square_null: NullRuns) -> None:
+def test_csr_without_fdr_every_map_has_false_hotspots_at_the_nominal_cell_rate(
+    square_null: NullRuns,
+) -> None:
     """Why FDR matters: uncorrected, ~5% of cells (45 of 900) are flagged on nearly every
     map. The per-cell rate itself is calibrated: within 0.01 of alpha (~270,000 tests)."""
     assert square_null.any_raw >= 0.95
     assert abs(square_null.raw_cell_rate - ALPHA) <= 0.01
 
 
-@pytest.mark.slow
 def test_csr_hex_grid_any_hot_cell_after_fdr_stays_at_alpha() -> None:
     """Hexagons (6 neighbours + self), about 12 incidents per cell, 200 runs:
     share of maps with any significant cell <= 0.05 + 3 SE (0.096)."""
@@ -167,12 +182,16 @@ def planted_setting() -> tuple[Grid, np.ndarray, np.ndarray]:
     grid = study_grid(PLANTED_EXTENT, "square")
     centres = grid.centres()
     truth = in_planted(centres[:, 0], centres[:, 1], PLANTED)
-    near = binary_dilation(grid.to_array(truth.astype(float)) > 0, structure=np.ones((3, 3), dtype=bool))
+    near = binary_dilation(
+        grid.to_array(truth.astype(float)) > 0, structure=np.ones((3, 3), dtype=bool)
+    )
     return grid, truth, near.ravel()[grid.cell_ids]
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_gi_star_finds_planted_clusters(seed: int, planted_setting: tuple[Grid, np.ndarray, np.ndarray]) -> None:
+def test_gi_star_finds_planted_clusters(
+    seed: int, planted_setting: tuple[Grid, np.ndarray, np.ndarray]
+) -> None:
     """Cell level, every seed: recall >= 0.85 (truth cells flagged hot), precision >= 0.80
     (hot cells that are truth cells; Gi* smooths over the queen neighbourhood, so cells
     touching a disc may be flagged), and no hot cell farther than one cell from a disc."""
@@ -185,7 +204,9 @@ def test_gi_star_finds_planted_clusters(seed: int, planted_setting: tuple[Grid, 
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_lisa_finds_planted_clusters_as_high_high(seed: int, planted_setting: tuple[Grid, np.ndarray, np.ndarray]) -> None:
+def test_lisa_finds_planted_clusters_as_high_high(
+    seed: int, planted_setting: tuple[Grid, np.ndarray, np.ndarray]
+) -> None:
     """Cell level, every seed, 999 permutations, FDR 0.05: High-High recall >= 0.60 (disc
     edge cells have half their neighbours outside, so LISA misses some), precision >= 0.90."""
     grid, truth, near = planted_setting
@@ -197,7 +218,9 @@ def test_lisa_finds_planted_clusters_as_high_high(seed: int, planted_setting: tu
     assert near[high_high].all()
 
 
-@pytest.mark.filterwarnings("ignore:The alternative hypothesis for conditional randomization:DeprecationWarning")
+@pytest.mark.filterwarnings(
+    "ignore:The alternative hypothesis for conditional randomization:DeprecationWarning"
+)
 def test_lisa_permutation_p_values_are_calibrated_under_the_null() -> None:
     """Continuous values placed at random on a 30 x 30 grid, 20 maps, 999 permutations.
 

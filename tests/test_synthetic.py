@@ -38,7 +38,13 @@ def test_schema_of_the_incidents_frame() -> None:
     assert isinstance(frame["occurred_at"].dtype, pd.DatetimeTZDtype)
     assert str(frame["occurred_at"].dt.tz) == "America/Toronto"
     assert frame["offense"].dtype == "str"
-    assert set(frame["offense"]) <= {"Assault", "Break and Enter", "Auto Theft", "Robbery", "Theft Over"}
+    assert set(frame["offense"]) <= {
+        "Assault",
+        "Break and Enter",
+        "Auto Theft",
+        "Robbery",
+        "Theft Over",
+    }
     for column in ("neighbourhood", "premises"):
         assert frame[column].isna().all()
         assert frame[column].iloc[0] is pd.NA
@@ -99,7 +105,9 @@ def test_planted_hotspots_receive_their_share_uniformly_over_the_disc() -> None:
 
 
 def test_random_hotspots_lie_inside_the_extent() -> None:
-    data = synthetic_incidents(1_000, extent_m=EXTENT, hotspots=6, hotspot_radius_m=250.0, hotspot_share=0.1, rng=5)
+    data = synthetic_incidents(
+        1_000, extent_m=EXTENT, hotspots=6, hotspot_radius_m=250.0, hotspot_share=0.1, rng=5
+    )
     assert len(data.planted) == 6
     for spot in data.planted:
         assert spot.radius_m == 250.0 and spot.share == 0.1
@@ -124,7 +132,11 @@ def test_zero_incidents_give_an_empty_frame_with_the_schema() -> None:
         ({"n": 10, "hotspots": 30, "hotspot_share": 0.05}, InputError, "add up to 1.5"),
         ({"n": 10, "hotspots": -1}, InputError, "hotspots=-1"),
         ({"n": 10, "hotspots": 1, "hotspot_radius_m": 0}, InputError, "hotspot_radius_m=0"),
-        ({"n": 10, "hotspots": [PlantedHotspot(0, 0, 100, 1.5)]}, InputError, r"hotspots\[0\].share=1.5"),
+        (
+            {"n": 10, "hotspots": [PlantedHotspot(0, 0, 100, 1.5)]},
+            InputError,
+            r"hotspots\[0\].share=1.5",
+        ),
         ({"n": 10, "hotspots": ["here"]}, InputError, r"hotspots\[0\]="),
         ({"n": 10, "timezone": "Mars/Olympus"}, InputError, "timezone="),
         ({"n": 10, "start": "2021-05-01", "end": "2021-04-01"}, InputError, "end="),
@@ -132,7 +144,9 @@ def test_zero_incidents_give_an_empty_frame_with_the_schema() -> None:
         ({"n": 10, "offenses": []}, InputError, "offenses="),
     ],
 )
-def test_bad_arguments_raise_clear_errors(kwargs: dict[str, object], error: type[Exception], message: str) -> None:
+def test_bad_arguments_raise_clear_errors(
+    kwargs: dict[str, object], error: type[Exception], message: str
+) -> None:
     with pytest.raises(error, match=message):
         synthetic_incidents(**kwargs)  # type: ignore[arg-type]
 
@@ -150,7 +164,9 @@ def test_csv_has_the_documented_columns_and_the_same_incidents(tmp_path: Path) -
     to_utm = Transformer.from_crs("EPSG:4326", 32617, always_xy=True)
     x, y = to_utm.transform(table["lon"].to_numpy(), table["lat"].to_numpy())
     expected = shapely.get_coordinates(reference.geometry.values)
-    assert np.abs(x - expected[:, 0]).max() < 0.2 and np.abs(y - expected[:, 1]).max() < 0.2  # 6 decimals
+    assert (
+        np.abs(x - expected[:, 0]).max() < 0.2 and np.abs(y - expected[:, 1]).max() < 0.2
+    )  # 6 decimals
     dates = pd.to_datetime(table["date"], format="%Y-%m-%dT%H:%M:%S")
     pd.testing.assert_series_equal(
         pd.Series(dates.to_numpy(), name="occurred_at"),

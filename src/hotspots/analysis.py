@@ -72,7 +72,8 @@ class Analysis:
         The incidents that passed the filters, with ``cell_id`` (-1 = outside the grid).
     grid : Grid
     params : dict
-        Every parameter, including the automatic ones, ready for JSON.
+        Every parameter, including the automatic ones, ready for JSON. ``params["notes"]``
+        lists caveats the statistics raised (e.g. counts too sparse for Gi*'s normal p-values).
     """
 
     cells: gpd.GeoDataFrame
@@ -171,7 +172,7 @@ def analyze(
         geometry=the_grid.polygons(ids),
         crs=crs,
     )
-    cells = _add_statistics(
+    cells, notes = _add_statistics(
         cells,
         counts,
         neighbours,
@@ -185,9 +186,10 @@ def analyze(
     areas = None
     area_method = None
     if bounds_gdf is not None:
-        areas, area_method = _area_table(
+        areas, area_method, area_notes = _area_table(
             selected, bounds_gdf, alpha=alpha, lisa=lisa, permutations=permutations, seed=seed
         )
+        notes += [f"Neighbourhoods: {note}" for note in area_notes]
 
     params: dict[str, Any] = {
         "grid": grid,
@@ -208,6 +210,7 @@ def analyze(
         "area_counts": area_method,
         "hotspot_cells": int(cells["hotspot"].sum()),
         "coldspot_cells": int(((cells["gi_bin"] < 0) & (cells["gi_p_fdr"] <= alpha)).sum()),
+        "notes": notes,
     }
     log.log(
         level,
@@ -371,20 +374,24 @@ def _add_statistics(
     lisa: bool,
     permutations: int,
     seed: int,
-) -> gpd.GeoDataFrame:
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Gi* and (optionally) Local Moran columns for ``units``; also the statistics' caveats."""
     gi = gi_star(values.astype(np.float64), neighbours, alpha=alpha, weights_label=weights_label)
     stats = gi.to_frame(index=units.index)
     stats["gi_label"] = pd.Series(gi.bin, index=units.index).map(GI_BIN_LABELS).astype("string")
     stats["hotspot"] = gi.significant & (gi.z > 0)
+    notes = [gi.note] if gi.note else []
     if lisa:
         lm = local_moran(
             values.astype(np.float64), neighbours, permutations=permutations, alpha=alpha, rng=seed
         )
         stats = stats.join(lm.to_frame(index=units.index))
+        notes += [lm.note] if lm.note else []
     geometry = units.geometry
-    return gpd.GeoDataFrame(
+    frame = gpd.GeoDataFrame(
         pd.concat([units.drop(columns="geometry"), stats], axis=1), geometry=geometry, crs=units.crs
     )
+    return frame, notes
 
 
 def _area_table(
@@ -395,8 +402,8 @@ def _area_table(
     lisa: bool,
     permutations: int,
     seed: int,
-) -> tuple[gpd.GeoDataFrame, str]:
-    """Counts, density, rate and statistics per boundary polygon."""
+) -> tuple[gpd.GeoDataFrame, str, list[str]]:
+    """Counts, density, rate and statistics per boundary polygon (+ the counting method, caveats)."""
     labels = (
         incidents["neighbourhood"]
         if "neighbourhood" in incidents.columns
@@ -425,7 +432,7 @@ def _area_table(
         crs=boundaries.crs,
     )
     neighbours = polygon_contiguity(boundaries.geometry.values)
-    areas = _add_statistics(
+    areas, notes = _add_statistics(
         areas,
         counts,
         neighbours,
@@ -435,4 +442,4 @@ def _area_table(
         permutations=permutations,
         seed=seed,
     )
-    return areas, method
+    return areas, method, notes

@@ -114,7 +114,8 @@ class Grid:
         """Flat cell id of each point, or -1 when it falls in no active cell.
 
         Vectorised arithmetic: ``floor`` for squares, cube rounding for hexagons.
-        A point exactly on a shared edge goes to the cell east / north of it (squares).
+        A point exactly on a shared edge goes to the cell east / north of it (squares),
+        except on the grid's outer east / north edge, where it goes to the last cell.
         """
         xs: NDArray[np.float64] = np.asarray(x, dtype=np.float64)
         ys: NDArray[np.float64] = np.asarray(y, dtype=np.float64)
@@ -122,6 +123,9 @@ class Grid:
             half = self.cell_size_m / 2.0
             fcol = (xs - (self.x0 - half)) / self.cell_size_m
             frow = (ys - (self.y0 - half)) / self.cell_size_m
+            # A point exactly on the grid's east or north edge belongs to the last cell.
+            fcol[fcol == self.n_cols] = self.n_cols - 1
+            frow[frow == self.n_rows] = self.n_rows - 1
         else:
             # Infinite coordinates make NaN on the way; they end up outside like NaN input.
             with np.errstate(invalid="ignore", over="ignore"):
@@ -279,7 +283,10 @@ def make_grid(
     full = np.ones((n_rows, n_cols), dtype=bool)
     grid = Grid(kind, size, x0, y0, n_rows, n_cols, CRS.from_user_input(crs), full)
     shapely.prepare(area)
-    active = shapely.intersects(area, grid.polygons(np.arange(n_total, dtype=np.int64)))
+    cells = grid.polygons(np.arange(n_total, dtype=np.int64))
+    # A cell that only touches the area has none of it inside: it is not a unit (it would
+    # always count zero and drag the mean down).
+    active = shapely.intersects(area, cells) & ~shapely.touches(area, cells)
     grid = Grid(kind, size, x0, y0, n_rows, n_cols, grid.crs, active.reshape(n_rows, n_cols))
     log.log(
         level, "Grid: %s cells of %g m, %s covering the study area", f"{grid.n_cells:,}", size, kind

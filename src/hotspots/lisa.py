@@ -15,13 +15,19 @@ n − 1 units, ``permutations`` times. The pseudo p-value is folded as esda's ``
 ``(min(#{I_sim >= I}, #{I_sim <= I}) + 1) / (permutations + 1)`` — the tail the observed
 value is in. p-values are then Benjamini–Hochberg corrected before a unit is labelled.
 
+This folded p-value is one-tailed in the direction observed (esda's current default,
+"directed", and GeoDa's): under the null of spatial randomness P(p_sim <= a) is about 2a,
+not a (measured in tests/test_statistical_honesty.py). A two-sided p-value would be
+``min(1, 2 * p_sim)``; esda has announced it will switch to that.
+
 Our choices, documented (they differ from esda only in degenerate cases):
 
 - Each unit gets its own independent draws (esda reuses one set of permuted ids for
   every unit), generated in vectorised chunks from the ``rng`` passed in.
-- A simulated value equal to the observed one counts in both tails. esda counts ties
-  only in the upper tail, which gives p = 1 / (permutations + 1) to a unit whose value is
-  exactly the mean or whose neighbourhood is every other unit; here those get p = 1.
+- A simulated value equal to the observed one counts in both tails. esda counts ties as
+  "at least as large" only, so in the lower tail they are not counted: with integer
+  counts its p-values there are smaller, and a unit whose value is exactly the mean
+  (I = 0 in every permutation) gets p = 1 / (permutations + 1). Here it gets p = 1.
 - A neighbour average that equals the mean up to rounding noise (common with integer
   counts) is treated as exactly the mean (quadrant "Low"), rather than taking the sign of
   the noise.
@@ -240,7 +246,7 @@ def _permutation_p(
     for size in np.unique(counts):
         group_positions = np.flatnonzero(counts == size)
         group = units[group_positions]
-        per_chunk = max(1, _CHUNK_DRAWS // (int(size) * permutations))
+        per_chunk = max(1, _CHUNK_DRAWS // (_draw_cost(int(size), n - 1) * permutations))
         for start in range(0, group.size, per_chunk):
             chunk = group[start : start + per_chunk]
             sums = _simulated_sums(y, chunk, int(size), permutations, n, rng)
@@ -286,7 +292,7 @@ def _sample_without_replacement(
     draw with replacement and redraw the samples that repeat a value (exact: a uniform
     sample conditioned on being distinct). Small ones: the ``size`` smallest of random keys.
     """
-    if size * size > 2 * population:
+    if _uses_random_keys(size, population):
         keys = rng.random((rows, population))
         chosen = np.argpartition(keys, size - 1, axis=1)[:, :size]
         return np.ascontiguousarray(chosen.T, dtype=np.int32)
@@ -298,6 +304,17 @@ def _sample_without_replacement(
         draws[:, redo[~repeated]] = fresh[:, ~repeated]
         redo = redo[repeated]
     return draws
+
+
+def _uses_random_keys(size: int, population: int) -> bool:
+    """Redrawing repeats is cheap while size² <= 2 · population (>= 37% of samples are
+    distinct at once); beyond that, sorting random keys over the small population is."""
+    return size * size > 2 * population
+
+
+def _draw_cost(size: int, population: int) -> int:
+    """Work-array elements per sample (to size the chunks)."""
+    return population if _uses_random_keys(size, population) else size
 
 
 def _has_repeats(draws: NDArray[np.int32]) -> NDArray[np.bool_]:

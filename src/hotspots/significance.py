@@ -101,7 +101,7 @@ def fdr_adjust(p: ArrayLike) -> NDArray[np.float64]:
     m = flat.size
     if m == 0:
         return values.copy()
-    order = np.argsort(flat, kind="stable")
+    order = np.argsort(flat)
     scaled = flat[order] * m / np.arange(1, m + 1, dtype=np.float64)
     # Step-up: running minimum from the largest p-value down. The maximum with p only
     # removes rounding (p * m / m can come out one ulp below p).
@@ -136,7 +136,7 @@ def fdr_reject(p: ArrayLike, *, alpha: float = 0.05) -> NDArray[np.bool_]:
     reject = np.zeros(m, dtype=bool)
     if m == 0:
         return reject.reshape(values.shape)
-    order = np.argsort(flat, kind="stable")
+    order = np.argsort(flat)
     passes = np.flatnonzero(flat[order] <= np.arange(1, m + 1) / m * level)
     if passes.size:
         reject[order[: passes[-1] + 1]] = True

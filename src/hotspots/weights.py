@@ -23,7 +23,7 @@ import shapely
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from hotspots.errors import invalid
+from hotspots.errors import InputError, invalid
 from hotspots.grids import Grid
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,16 @@ class SparseNeighbours:
     """Neighbours as a binary CSR matrix (no diagonal)."""
 
     matrix: sp.csr_matrix
+
+    def __post_init__(self) -> None:
+        m = self.matrix
+        if m.shape[0] != m.shape[1] or m.diagonal().any() or not np.all(m.data == 1.0):
+            raise InputError(
+                f"SparseNeighbours needs a square binary matrix without a diagonal; got shape "
+                f"{m.shape}, {int(np.count_nonzero(m.diagonal()))} self-weights and weights "
+                f"{sorted(set(np.unique(m.data).tolist()))[:5]}. Build it with distance_band() or "
+                "polygon_contiguity(), or binarise it and set the diagonal to 0."
+            )
 
     @property
     def n(self) -> int:

@@ -172,6 +172,12 @@ def hotspot_table(analysis: Analysis, *, top: int) -> Table:
     return table
 
 
+def print_notes(console: Console, analysis: Analysis) -> None:
+    """The statistics' caveats, so nobody reads a table without them."""
+    for note in analysis.params.get("notes", []):
+        console.print(f"[yellow]Note:[/] {note}", soft_wrap=True)
+
+
 def reject_summary(load: LoadResult) -> str:
     """One line: rows read, accepted, rejected by reason."""
     counts = load.reject_counts()

@@ -11,6 +11,7 @@ from hotspots.cli._common import (
     add_analysis_options,
     add_input_options,
     hotspot_table,
+    print_notes,
     reject_summary,
     run_analysis,
     step,
@@ -43,5 +44,6 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         console.print(reject_summary(load))
         console.print(hotspot_table(analysis, top=args.top))
+        print_notes(console, analysis)
         console.print(f"Files written to {args.out}: " + ", ".join(p.name for p in paths.values()))
     return 0

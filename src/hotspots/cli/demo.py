@@ -11,6 +11,7 @@ from hotspots import datasets
 from hotspots.cli._common import (
     add_analysis_options,
     hotspot_table,
+    print_notes,
     reject_summary,
     run_analysis,
     step,
@@ -49,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         console.print(reject_summary(load))
         console.print(hotspot_table(analysis, top=args.top))
+        print_notes(console, analysis)
         console.print(
             f"Maps and tables written to {args.out}/ (cells.geojson, neighbourhoods.geojson, hotspots.csv, summary.json)"
         )
