@@ -78,9 +78,18 @@ def test_automatic_cell_size_is_announced(
     with caplog.at_level("INFO", logger="hotspots"):
         result = analyze(incidents, lisa=False)
     assert result.params["cell_size_automatic"]
-    # The points span just under 10 km: 9,99x m / 50 = 199.9 m, rounded down to a multiple of 100.
-    assert result.params["cell_size_m"] == 100
-    assert "Cell size set to 100 m automatically" in caplog.text
+    # The points span just under 10 km: 9,99x m / 50 = 199.9 m, rounded down to 100 m; but
+    # 8,000 incidents over ~100 km² need sqrt(50/9 * 1e8 / 8000) = 264 m -> 300 m cells for
+    # about 50 incidents per queen neighbourhood (40 is where Gi* p-values start to suffer).
+    assert result.params["cell_size_m"] == 300
+    assert (
+        "Cell size set to 300 m automatically: 1/50 of the area's shorter side gives 100 m"
+        in caplog.text
+    )
+    big = analyze(
+        synthetic_incidents(200_000, extent_m=EXTENT, crs=32617, rng=1).incidents, lisa=False
+    )
+    assert big.params["cell_size_m"] == 100  # plenty of incidents: sfhotspot's rule stands
 
 
 def test_grid_stays_put_when_filters_change(incidents: gpd.GeoDataFrame) -> None:

@@ -10,7 +10,7 @@ from pyproj import CRS
 from scipy.spatial import cKDTree
 
 from hotspots.errors import InputError
-from hotspots.grids import Grid, auto_cell_size_m, make_grid, study_area
+from hotspots.grids import Grid, auto_cell_size_m, cell_size_for_counts_m, make_grid, study_area
 
 UTM17 = CRS.from_epsg(32617)
 AREA = shapely.box(600_000, 4_830_000, 612_345, 4_837_890)
@@ -122,3 +122,14 @@ def test_points_on_the_outer_edge_are_kept_and_touching_cells_are_not_units() ->
     assert (
         shapely.area(shapely.intersection(hexes.polygons(), shapely.box(0, 0, 1_000, 500))) > 0
     ).all()
+
+
+def test_cell_size_for_counts() -> None:
+    # 9,000 incidents over 100 km²: 40 per 9 cells -> cells of 0.0494 km² -> 222 m -> 300 m.
+    assert cell_size_for_counts_m(9_000, 1e8) == 300
+    # Hexagons have 7 units per neighbourhood and area sqrt(3)/2 * size².
+    assert cell_size_for_counts_m(9_000, 1e8, kind="hex") == 300
+    # Never fewer than 30 cells: 10 incidents over 1 km² would want huge cells.
+    assert cell_size_for_counts_m(10, 1e6) == 200  # sqrt(1e6 / 30) = 182.6 -> 200
+    assert cell_size_for_counts_m(1_000_000, 1e6) == 5  # 2.1 m -> 5 m
+    assert cell_size_for_counts_m(0, 1e6) == 0

@@ -23,8 +23,15 @@ from numpy.typing import NDArray
 from hotspots.aggregate import count_by_unit, density_per_km2, rate_per_1000
 from hotspots.errors import ColumnError, EmptyDataError, invalid
 from hotspots.filters import Filters, apply_filters
-from hotspots.gistar import gi_star
-from hotspots.grids import GRID_KINDS, Grid, GridKind, auto_cell_size_m, make_grid
+from hotspots.gistar import SPARSE_NEIGHBOURHOOD_TOTAL, gi_star
+from hotspots.grids import (
+    GRID_KINDS,
+    Grid,
+    GridKind,
+    auto_cell_size_m,
+    cell_size_for_counts_m,
+    make_grid,
+)
 from hotspots.lisa import local_moran
 from hotspots.projection import require_metric, to_display, to_metric
 from hotspots.significance import check_alpha
@@ -132,9 +139,7 @@ def analyze(
     crs = _check_incidents(incidents)
     bounds_gdf = _prepare_boundaries(boundaries, crs)
 
-    area, size, size_auto = _study_area(incidents, bounds_gdf, cell_size_m)
-    if size_auto:
-        log.log(level, "Cell size set to %g m automatically", size)
+    area, size, size_auto = _study_area(incidents, bounds_gdf, cell_size_m, kind=grid, level=level)
     the_grid = make_grid(area, crs=crs, kind=grid, cell_size_m=size, quiet=True)
 
     selected = apply_filters(incidents, filters)
@@ -299,15 +304,46 @@ def _prepare_boundaries(boundaries: gpd.GeoDataFrame | None, crs: Any) -> gpd.Ge
 
 
 def _study_area(
-    incidents: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame | None, cell_size_m: float | None
+    incidents: gpd.GeoDataFrame,
+    boundaries: gpd.GeoDataFrame | None,
+    cell_size_m: float | None,
+    *,
+    kind: GridKind,
+    level: int,
 ) -> tuple[shapely.Geometry, float, bool]:
-    """The area to cover and the cell size (sfhotspot: hull of the points buffered by half a cell)."""
+    """The area to cover and the cell size.
+
+    The area is the boundaries' union, or (as sfhotspot) the points' convex hull buffered by
+    half a cell. The automatic cell size is the larger of sfhotspot's rule (1/50 of the
+    shorter side, rounded down to 100 m) and the size at which an average neighbourhood
+    holds enough incidents for Gi*'s normal p-values (:func:`cell_size_for_counts_m`), so
+    small data sets get cells large enough to test honestly.
+    """
     if boundaries is not None:
         area = shapely.union_all(boundaries.geometry.values)
     else:
         points = shapely.multipoints(shapely.get_coordinates(incidents.geometry.values))
         area = shapely.convex_hull(points)
-    size = float(cell_size_m) if cell_size_m is not None else auto_cell_size_m(_padded_bounds(area))
+    if cell_size_m is None:
+        by_extent = auto_cell_size_m(_padded_bounds(area))
+        # A quarter more than the bare threshold: cells cut by the area's edge hold fewer.
+        target = 1.25 * SPARSE_NEIGHBOURHOOD_TOTAL
+        by_counts = cell_size_for_counts_m(
+            len(incidents), shapely.area(area), kind=kind, per_neighbourhood=target
+        )
+        size = max(by_extent, by_counts)
+        if by_counts > by_extent:
+            log.log(
+                level,
+                "Cell size set to %g m automatically: 1/50 of the area's shorter side gives %g m, "
+                "but %s incidents over this area need %g m cells for about %g per neighbourhood "
+                "(fewer makes Gi* p-values too small)",
+                size, by_extent, f"{len(incidents):,}", by_counts, target,
+            )  # fmt: skip
+        else:
+            log.log(level, "Cell size set to %g m automatically", size)
+    else:
+        size = float(cell_size_m)
     if not (np.isfinite(size) and size > 0):
         raise invalid(
             "cell_size_m",

@@ -230,6 +230,35 @@ def auto_cell_size_m(bounds: tuple[float, float, float, float]) -> float:
     return float(magnitude)
 
 
+def cell_size_for_counts_m(
+    n_points: int, area_m2: float, *, kind: GridKind = "square", per_neighbourhood: float = 40.0
+) -> float:
+    """Smallest cell size at which an average contiguity neighbourhood (a cell and its 8 or 6
+    neighbours) holds ``per_neighbourhood`` incidents, rounded up like :func:`auto_cell_size_m`.
+
+    Gi*'s normal p-values are too small on the hot side when counts are sparse (see
+    :mod:`hotspots.gistar`); this is the size below which that starts to bite. It never
+    returns a size that leaves fewer than 30 cells (ArcGIS's minimum for Gi*).
+    """
+    if n_points <= 0 or area_m2 <= 0:
+        return 0.0
+    units = 9 if kind == "square" else 7
+    cell_area = per_neighbourhood / units * area_m2 / n_points
+    cell_area = min(cell_area, area_m2 / 30.0)
+    side = math.sqrt(cell_area if kind == "square" else cell_area / (_SQRT3 / 2.0))
+    return _round_up_nicely(side)
+
+
+def _round_up_nicely(size: float) -> float:
+    if size >= 100:
+        return float(math.ceil(size / 100.0) * 100)
+    magnitude = 10 ** math.floor(math.log10(size))
+    for step in (1, 2, 5, 10):
+        if size <= step * magnitude:
+            return float(step * magnitude)
+    return float(10 * magnitude)
+
+
 def make_grid(
     area: shapely.Geometry,
     *,

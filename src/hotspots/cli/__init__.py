@@ -50,12 +50,10 @@ def _configure_logging(*, quiet: bool) -> None:
     handler = RichHandler(
         console=Console(stderr=True), show_time=False, show_path=False, markup=False
     )
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="%(message)s",
-        handlers=[handler],
-        force=True,
-    )
+    # Our own announcements (automatic cell size, CRS, counts) at info; other libraries'
+    # (pyogrio says "Created N records" at info) only when they warn.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", handlers=[handler], force=True)
+    logging.getLogger("hotspots").setLevel(logging.WARNING if quiet else logging.INFO)
 
 
 if __name__ == "__main__":  # pragma: no cover
