@@ -1,0 +1,47 @@
+"""hotspots — the analyst dashboard.
+
+Run it with ``streamlit run app.py`` (or ``make run``). This file only sets up the pages
+and the shared sidebar; each page lives in ``pages/`` and every number comes from the
+library through the cached wrappers in ``hotspots.dashboard``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from hotspots.dashboard.sidebar import render_sidebar
+from hotspots.dashboard.ui import app_icon
+
+HERE = Path(__file__).resolve().parent
+
+#: (section, page file, title, icon). Pages whose file does not exist are left out, so the
+#: Publish (issue 4) and Plan outreach (issue 5) pages plug in by adding their file.
+PAGES: list[tuple[str, str, str, str]] = [
+    ("Explore", "pages/map.py", "Map", ":material/map:"),
+    ("Explore", "pages/trends.py", "Trends", ":material/monitoring:"),
+    ("Explore", "pages/neighbourhoods.py", "Neighbourhoods", ":material/location_city:"),
+    ("Act", "pages/publish.py", "Publish", ":material/public:"),
+    ("Act", "pages/plan_outreach.py", "Plan outreach", ":material/groups:"),
+    ("Data and method", "pages/data.py", "Data", ":material/upload_file:"),
+    ("Data and method", "pages/method.py", "Method", ":material/menu_book:"),
+]
+
+st.set_page_config(
+    page_title="Hotspots",
+    page_icon=app_icon(),  # drawn locally: a material icon favicon would come from a font CDN
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+sections: dict[str, list[st.Page]] = {}
+for section, path, title, icon in PAGES:
+    if (HERE / path).exists():
+        sections.setdefault(section, []).append(
+            st.Page(path, title=title, icon=icon, default=path == "pages/map.py")
+        )
+
+navigation = st.navigation(sections)
+render_sidebar()
+navigation.run()

@@ -1,0 +1,174 @@
+"""Map: where crime concentrates — hot spots, clusters, counts and density, with a profile on click."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from hotspots.dashboard import cached, downloads, map_builder, tables
+from hotspots.dashboard.map_layers import MEASURES
+from hotspots.dashboard.selection import UNIT_LABELS, clicked_unit, set_clicked_unit
+from hotspots.dashboard.settings import MAP_HEIGHT_PX
+from hotspots.dashboard.ui import empty_state, page_context, render_profile
+from hotspots.errors import HotspotsError
+
+st.title("Hotspot map")
+selection, dataset = page_context()
+st.caption(f"{dataset.label} · {selection.describe()}")
+
+if cached.selected_count(dataset, dataset.key, selection.filters) == 0:
+    empty_state(selection)
+
+key = selection.analysis_key
+figures = cached.headline(dataset, key)
+kind = "area" if selection.unit == "areas" else "cell"
+
+incidents_col, hot_col, share_col, size_col = st.columns(4)
+incidents_col.metric("Incidents selected", f"{figures['selected']:,}", border=True)
+if kind == "area":
+    hot_col.metric(
+        "Hot spot neighbourhoods", f"{figures['hot_areas']:,} of {figures['areas']:,}", border=True
+    )
+else:
+    hot_col.metric(
+        "Hot spot cells", f"{figures['hot_cells']:,} of {figures['cells']:,}", border=True
+    )
+share = figures["in_hot_cells"] / figures["counted"] if figures["counted"] else 0.0
+share_col.metric(
+    "Incidents in hot spot cells",
+    f"{share:.0%}",
+    border=True,
+    help="Share of the selected incidents that fall in cells flagged as hot spots (Gi*, FDR-corrected).",
+)
+size_col.metric(
+    "Cell size (automatic)" if figures["cell_size_automatic"] else "Cell size",
+    f"{figures['cell_size_m']:,.0f} m",
+    border=True,
+)
+
+measure = (
+    st.segmented_control(
+        "Show",
+        options=list(MEASURES),
+        format_func=MEASURES.__getitem__,
+        default="gi",
+        key="map_measure",
+        label_visibility="collapsed",
+    )
+    or "gi"
+)
+
+units = cached.unit_layer(dataset, key, kind, measure)  # type: ignore[arg-type]
+points = cached.point_layer(dataset, key) if kind == "cell" else None
+folium_map = map_builder.build_map(
+    units,
+    tiles=selection.tiles,
+    outlines=dataset.outlines,
+    points=points,
+    view_key=f"hotspots-view-{dataset.key}",
+    units_name=f"{MEASURES[measure]} — {UNIT_LABELS[selection.unit].lower()}",
+)
+
+map_col, side_col = st.columns([7, 3], gap="medium")
+with map_col:
+    state = st_folium(
+        folium_map,
+        key="hotspot_map",
+        height=MAP_HEIGHT_PX,
+        use_container_width=True,
+        returned_objects=["last_active_drawing"],
+    )
+    note = f"{units.features:,} {'cells' if kind == 'cell' else 'areas'} drawn."
+    if points is not None and points.rows:
+        note += f" Zoom in to see {points.description}."
+    st.caption(note + " Hover for details, click for a profile.")
+
+drawing = (state or {}).get("last_active_drawing") or {}
+properties = drawing.get("properties") or {} if isinstance(drawing, dict) else {}
+if "id" in properties:
+    clicked = (dataset.key, kind, properties["id"])
+    # Act on a click once: after "Clear selection" the map still returns the old feature.
+    if st.session_state.get("map_last_click") != clicked:
+        st.session_state["map_last_click"] = clicked
+        set_clicked_unit(clicked)
+
+with side_col:
+    current = clicked_unit()
+    if current and current[0] == dataset.key and current[1] == kind:
+        try:
+            profile = cached.profile(dataset, key, kind, current[2])
+        except HotspotsError:
+            set_clicked_unit(None)
+        else:
+            title = profile.name or f"Cell {profile.key}"
+            if kind == "cell" and profile.name:
+                title = f"{profile.name} · cell {profile.key}"
+            render_profile(profile, title=title)
+            st.button("Clear selection", on_click=set_clicked_unit, args=(None,), key="map_clear")
+    else:
+        st.markdown("#### What happens there?")
+        st.write(
+            "Click a cell or a neighbourhood on the map to see its offense mix, monthly trend and busiest hours."
+        )
+        analysis = cached.analysis(dataset, key)
+        if len(analysis.hotspots):
+            top = analysis.hotspots.head(5)
+            st.markdown("**Strongest hot spots**")
+            for row in top.itertuples():
+                where = (
+                    row.neighbourhood
+                    if isinstance(row.neighbourhood, str)
+                    else f"cell {row.cell_id}"
+                )
+                st.markdown(
+                    f"{row.rank}. {where} — {row.count:,} incidents, mostly {row.top_offense}"
+                )
+        else:
+            st.info("No cell is a significant hot spot at this false discovery rate.")
+
+st.subheader("Top hot spots", divider="gray")
+analysis = cached.analysis(dataset, key)
+if len(analysis.hotspots):
+    frame, config = tables.hotspots(analysis.hotspots)
+    st.dataframe(frame, column_config=config, hide_index=True, height=320, key="map_hotspots_table")
+else:
+    st.info(
+        "No significant hot spot cells for this selection. Try a longer period, more offenses or a larger cell size."
+    )
+
+st.markdown("**Download what you see**")
+a, b, c, d = st.columns(4)
+a.download_button(
+    "Hot spots (CSV)",
+    data=downloads.csv(analysis.hotspots),
+    file_name="hotspots.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    width="stretch",
+)
+b.download_button(
+    "Cells (GeoJSON)",
+    data=lambda: downloads.geojson(analysis.cells, downloads.CELL_COLUMNS),
+    file_name="cells.geojson",
+    mime="application/geo+json",
+    icon=":material/download:",
+    width="stretch",
+)
+c.download_button(
+    "Cells (CSV)",
+    data=lambda: downloads.csv(analysis.cells),
+    file_name="cells.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    width="stretch",
+)
+if analysis.areas is not None:
+    areas = analysis.areas
+    d.download_button(
+        "Neighbourhoods (GeoJSON)",
+        data=lambda: downloads.geojson(areas, downloads.AREA_COLUMNS),
+        file_name="neighbourhoods.geojson",
+        mime="application/geo+json",
+        icon=":material/download:",
+        width="stretch",
+    )

@@ -1,0 +1,94 @@
+"""Method: what every statistic and parameter on the other pages means, in plain language."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from hotspots.dashboard import cached
+from hotspots.dashboard.selection import UNIT_LABELS
+from hotspots.dashboard.ui import page_context
+
+st.title("How the numbers are made")
+selection, dataset = page_context()
+
+count = cached.selected_count(dataset, dataset.key, selection.filters)
+params = cached.analysis(dataset, selection.analysis_key).params if count else None
+
+st.subheader("The analysis in use", divider="gray")
+if params is None:
+    st.info("No incident matches the current filters, so no analysis is running.")
+else:
+    size = params["cell_size_m"]
+    st.markdown(
+        f"""
+- **Data:** {dataset.label}. {dataset.source}
+- **Incidents:** {params["incidents_selected"]:,} of {params["incidents_total"]:,} pass the filters ({params["filters_text"]}).
+- **Units:** {UNIT_LABELS[selection.unit]} — {params["cells"]:,} {params["grid"]} cells of **{size:,.0f} m**{" (chosen automatically)" if params["cell_size_automatic"] else ""}; neighbours: {params["neighbourhood"]}.
+- **Hot spots:** {params["statistic"]}; significance corrected with the {params["multiple_testing"]} at **{params["alpha"]:.0%}**: {params["hotspot_cells"]:,} hot and {params["coldspot_cells"]:,} cold spot cells.
+- **Clusters:** Local Moran's I with {params["lisa"]["permutations"] if params["lisa"] else 0:,} permutations (seed {params["lisa"]["seed"] if params["lisa"] else "–"}), same correction.
+- **Coordinates:** computed in {params["crs"]} (metres); shown in longitude/latitude.
+- **Neighbourhood counts:** by {params["area_counts"] or "no boundaries"}.
+- **Basemap:** {selection.tiles.label}.
+"""
+    )
+    with st.expander("Every parameter (as saved with exported results)"):
+        st.json(params, expanded=True)
+
+st.subheader("What the map shows", divider="gray")
+st.markdown(
+    """
+**Grid cells.** The study area is covered with equal squares or hexagons and every incident is
+counted in the cell it falls in. Equal cells make places comparable; neighbourhoods differ in
+size and shape, which can hide a hot block inside a large quiet area. The grid stays put when
+you change the filters, so cells can be compared between selections.
+
+**Cell size.** Small cells show precise places but hold few incidents, so chance matters more;
+large cells are stable but blur places together. *Automatic* uses the rule of the R package
+sfhotspot: about 50 cells across the shorter side of the area, rounded down to 100 m. Try a few
+sizes: a hot spot that survives several sizes is a robust one.
+
+**Getis-Ord Gi\\* (hot and cold spots).** For each cell, Gi\\* compares the incidents in the cell
+*and its neighbours* (the 8 surrounding squares or 6 hexagons) with what would be expected if
+incidents were spread evenly. The result is a z-score: above about +2, clearly more than
+expected (a hot spot); below about −2, clearly fewer (a cold spot). Because the neighbours are
+included, a single busy address does not make a hot spot on its own: the area around it must be
+busy too. The numbers match PySAL (esda) and R (spdep).
+
+**False discovery rate (FDR).** Testing thousands of cells at 5% would flag about 5% of them by
+chance alone. The Benjamini–Hochberg correction raises the bar so that, of the cells called
+hot or cold, at most the chosen share (the *false discovery rate*, e.g. 5%) is expected to be
+false alarms. The map's p-values are these adjusted values.
+
+**Confidence bins.** Like ArcGIS's *Gi_Bin*: ±3 at 99% confidence, ±2 at 95%, ±1 at 90%, 0 not
+significant, after the correction. Reds are hot, blues are cold (a colour-blind-safe palette).
+
+**LISA (Local Moran's I).** Asks a different question: is a cell similar to its neighbours?
+*High-High* cells are busy among busy neighbours (a cluster), *Low-Low* quiet among quiet,
+*High-Low* and *Low-High* are outliers (a busy cell among quiet ones and the reverse).
+Significance comes from 999 random re-arrangements of the counts (seeded, so the same result
+every time), with the same FDR correction.
+
+**Counts and density.** Incidents per cell or area, and per square kilometre. Colours use
+quantile classes of the non-empty cells, because crime counts are very uneven.
+
+**Rates per 1,000 residents.** Shown when the boundaries carry a population. Areas with many
+visitors and few residents (downtown, shopping centres) get high rates that do not mean
+residents are at high risk.
+
+**Change against the previous period.** Counts in the selected dates compared with the same
+number of days just before. Without a date filter, the last 365 days of the data are compared
+with the 365 days before them.
+"""
+)
+
+st.subheader("Read with care", divider="gray")
+st.markdown(
+    """
+- Maps show **recorded** incidents: what was reported and recorded, where the police placed it.
+  Toronto's published points are moved to the nearest intersection.
+- A hot spot is a statistical statement about *places*, not about the people who live there.
+- Incident points in the zoomed-in layer are for analysts only; published maps never show them
+  (see the Publish page where available).
+- The Toronto neighbourhood outlines are approximate (derived from the incidents' own labels).
+"""
+)

@@ -1,0 +1,189 @@
+"""Cached wrappers around the library verbs: the only way pages compute anything.
+
+Every wrapper is keyed by hashable values — a data set key, a :class:`Filters`, the grid,
+cell size and alpha (an :class:`~.selection.AnalysisKey`) — and takes the big objects
+(data sets, analyses) as underscore arguments, which Streamlit does not hash.
+
+Caching choices (measured on the bundled 241,000 Toronto incidents):
+
+- data sets and analyses use ``st.cache_resource``: an analysis holds the filtered
+  incidents (about 26 MB pickled); ``st.cache_data`` would unpickle a copy on every rerun
+  (0.17 s each time — a click, a widget), while the result is a frozen dataclass that no
+  code mutates. Loading takes about 1 s, an analysis with LISA (999 permutations) 0.2 s.
+- small derived results (map layers, tables, profiles) use ``st.cache_data``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import streamlit as st
+
+from hotspots.analysis import Analysis, analyze
+from hotspots.dashboard import map_layers, uploads
+from hotspots.dashboard.datasets import Dataset, load_toronto
+from hotspots.export import summary
+from hotspots.filters import Filters, apply_filters
+from hotspots.profiles import Profile, area_profile, cell_profile, profile_incidents
+from hotspots.trends import (
+    PeriodChange,
+    TrendPeriod,
+    change_vs_previous,
+    hour_weekday_counts,
+    incidents_over_time,
+)
+
+if TYPE_CHECKING:
+    from hotspots.dashboard.selection import AnalysisKey
+
+
+@st.cache_resource(show_spinner="Loading the bundled Toronto incidents…")
+def toronto() -> Dataset:
+    """The bundled Toronto data set (loaded once per server)."""
+    return load_toronto()
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def upload_dataset(
+    _incidents: uploads.Upload,
+    _boundaries: uploads.Upload | None,
+    incidents_digest: str,
+    boundaries_digest: str | None,
+    options: uploads.UploadOptions,
+) -> Dataset:
+    """An uploaded data set, validated row by row (keyed by the files' hashes and the options)."""
+    return uploads.load_upload(_incidents, options, boundaries=_boundaries)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def incidents_preview(_upload: uploads.Upload, digest: str) -> uploads.Preview:
+    """Columns, first rows and detected mapping of an uploaded incident file."""
+    return uploads.preview_incidents(_upload)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def boundaries_preview(_upload: uploads.Upload, digest: str) -> uploads.BoundaryPreview:
+    """Columns of an uploaded boundary file."""
+    return uploads.preview_boundaries(_upload)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def selected_count(_dataset: Dataset, dataset_key: str, filters: Filters) -> int:
+    """How many incidents pass ``filters``."""
+    return len(apply_filters(_dataset.incidents, filters))
+
+
+@st.cache_resource(max_entries=24, show_spinner="Counting incidents and testing for hot spots…")
+def analysis(_dataset: Dataset, key: AnalysisKey) -> Analysis:
+    """The hotspot analysis of ``key`` (Gi* with FDR, LISA with 999 seeded permutations)."""
+    return analyze(
+        _dataset.incidents,
+        boundaries=_dataset.boundaries,
+        filters=key.filters,
+        grid=key.grid,
+        cell_size_m=key.cell_size_m,
+        alpha=key.alpha,
+        quiet=True,
+    )
+
+
+@st.cache_data(max_entries=48, show_spinner=False)
+def unit_layer(
+    _dataset: Dataset, key: AnalysisKey, kind: map_layers.UnitKind, measure: map_layers.Measure
+) -> map_layers.UnitLayer:
+    """The coloured cells or areas for the map."""
+    return map_layers.unit_layer(analysis(_dataset, key), kind=kind, measure=measure)
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def point_layer(_dataset: Dataset, key: AnalysisKey) -> map_layers.PointLayer:
+    """Incident points in hot spots (zoomed-in layer)."""
+    return map_layers.point_layer(analysis(_dataset, key))
+
+
+@st.cache_data(max_entries=48, show_spinner=False)
+def over_time(
+    _dataset: Dataset, dataset_key: str, filters: Filters, period: TrendPeriod, by_offense: bool
+) -> pd.DataFrame:
+    """Incidents per week or month (per offense) for the selection."""
+    return incidents_over_time(
+        apply_filters(_dataset.incidents, filters), period=period, by_offense=by_offense
+    )
+
+
+@st.cache_data(max_entries=48, show_spinner=False)
+def hour_weekday(_dataset: Dataset, dataset_key: str, filters: Filters) -> pd.DataFrame:
+    """The 7 × 24 hour-by-weekday counts for the selection."""
+    return hour_weekday_counts(apply_filters(_dataset.incidents, filters))
+
+
+@st.cache_data(max_entries=48, show_spinner=False)
+def area_change(_dataset: Dataset, dataset_key: str, filters: Filters) -> PeriodChange | None:
+    """Counts per area in the selected period and the equally long period before it.
+
+    The other filters (offense, hours, weekdays) apply to both periods; without a date
+    filter the last 365 days of the data are compared with the 365 before. None without
+    boundaries or incidents.
+    """
+    if _dataset.area_of_incident is None or _dataset.boundaries is None:
+        return None
+    undated = apply_filters(_dataset.incidents, replace(filters, start=None, end=None))
+    if len(undated) == 0:
+        return None
+    return change_vs_previous(
+        undated["occurred_at"],
+        _dataset.area_of_incident.reindex(undated.index),
+        start=filters.start,
+        end=filters.end,
+        units=list(_dataset.boundaries["name"].astype(str)),
+    )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def profile(_dataset: Dataset, key: AnalysisKey, kind: str, unit_id: int | str) -> Profile:
+    """What happens in one clicked cell or area under the current filters."""
+    result = analysis(_dataset, key)
+    if kind == "area":
+        if _dataset.area_of_incident is None:
+            raise ValueError("area profiles need boundaries")
+        return area_profile(
+            result,
+            str(unit_id),
+            area_of_incident=_dataset.area_of_incident,
+            with_time_of_day=_dataset.has_time_of_day,
+        )
+    return cell_profile(result, int(unit_id), with_time_of_day=_dataset.has_time_of_day)
+
+
+@st.cache_data(max_entries=48, show_spinner=False)
+def headline(_dataset: Dataset, key: AnalysisKey) -> dict[str, Any]:
+    """Key figures of an analysis: incidents, cells, hot spots, incidents in hot spots."""
+    result = analysis(_dataset, key)
+    hot = summary(result)["hotspots"]
+    params = result.params
+    out: dict[str, Any] = {
+        "selected": int(params["incidents_selected"]),
+        "cells": int(params["cells"]),
+        "cell_size_m": float(params["cell_size_m"]),
+        "cell_size_automatic": bool(params["cell_size_automatic"]),
+        "hot_cells": int(hot["hot_cells"]),
+        "cold_cells": int(params["coldspot_cells"]),
+        "in_hot_cells": int(hot["incidents_in_hot_cells"]),
+        "counted": int(hot["incidents_counted"]),
+        "areas": None,
+        "hot_areas": None,
+    }
+    if result.areas is not None:
+        out["areas"] = len(result.areas)
+        out["hot_areas"] = int(result.areas["hotspot"].sum())
+    return out
+
+
+@st.cache_data(max_entries=48, show_spinner=False)
+def selection_profile(_dataset: Dataset, dataset_key: str, filters: Filters) -> Profile:
+    """Offense mix, busiest hours and days of every selected incident."""
+    return profile_incidents(
+        apply_filters(_dataset.incidents, filters), with_time_of_day=_dataset.has_time_of_day
+    )

@@ -1,0 +1,221 @@
+"""Chart builders (Altair / Vega-Lite, rendered by Streamlit from its own bundled scripts).
+
+Each function takes a tidy frame from the library (:mod:`hotspots.trends`,
+:mod:`hotspots.profiles`) and returns an Altair chart; no numbers are computed here.
+Colours come from :mod:`.palettes` (Okabe–Ito for offenses, YlOrRd for intensities).
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from hotspots.dashboard import palettes
+
+_HEIGHT = 280
+
+
+def _offense_scale(offenses: list[str]) -> alt.Scale:
+    colours = [palettes.CATEGORICAL[i % len(palettes.CATEGORICAL)] for i in range(len(offenses))]
+    return alt.Scale(domain=offenses, range=colours)
+
+
+def over_time(frame: pd.DataFrame, *, period: str, stacked: bool = True) -> alt.Chart:
+    """Incidents per period, stacked by offense (``period``, ``offense``, ``count``)."""
+    offenses = list(
+        frame.groupby("offense")["count"].sum().sort_values(ascending=False).index.astype(str)
+    )
+    base = alt.Chart(frame).encode(
+        x=alt.X(
+            "period:T", title=None, axis=alt.Axis(format="%b %Y" if period != "year" else "%Y")
+        ),
+        y=alt.Y("count:Q", title=f"Incidents per {period}", stack="zero" if stacked else None),
+        color=alt.Color(
+            "offense:N",
+            title="Offense",
+            scale=_offense_scale(offenses),
+            sort=offenses,
+            legend=alt.Legend(orient="bottom"),
+        ),
+        tooltip=[
+            alt.Tooltip("period:T", title=period.capitalize(), format="%Y-%m-%d"),
+            alt.Tooltip("offense:N", title="Offense"),
+            alt.Tooltip("count:Q", title="Incidents", format=","),
+        ],
+    )
+    mark = (
+        base.mark_area(opacity=0.9, interpolate="step-after")
+        if stacked
+        else base.mark_line(point=False)
+    )
+    return mark.properties(height=_HEIGHT)
+
+
+def hour_weekday(frame: pd.DataFrame) -> alt.Chart:
+    """The hour × weekday heat table (``weekday``, ``weekday_name``, ``hour``, ``count``)."""
+    order = list(frame.sort_values("weekday")["weekday_name"].drop_duplicates())
+    return (
+        alt.Chart(frame)
+        .mark_rect(stroke="white", strokeWidth=0.5)
+        .encode(
+            x=alt.X("hour:O", title="Hour of day", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("weekday_name:N", title=None, sort=order),
+            color=alt.Color(
+                "count:Q", title="Incidents", scale=alt.Scale(range=list(palettes.SEQUENTIAL))
+            ),
+            tooltip=[
+                alt.Tooltip("weekday_name:N", title="Day"),
+                alt.Tooltip("hour:O", title="Hour"),
+                alt.Tooltip("count:Q", title="Incidents", format=","),
+            ],
+        )
+        .properties(height=240)
+    )
+
+
+def offense_mix(frame: pd.DataFrame) -> alt.Chart:
+    """Horizontal bars of a profile's offense mix (``offense``, ``count``, ``share``)."""
+    offenses = list(frame["offense"].astype(str))
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("count:Q", title="Incidents"),
+            y=alt.Y("offense:N", title=None, sort=offenses),
+            color=alt.Color("offense:N", scale=_offense_scale(offenses), legend=None),
+            tooltip=[
+                alt.Tooltip("offense:N", title="Offense"),
+                alt.Tooltip("count:Q", title="Incidents", format=","),
+                alt.Tooltip("share:Q", title="Share", format=".0%"),
+            ],
+        )
+        .properties(height=max(60, 26 * len(offenses)))
+    )
+
+
+def monthly(frame: pd.DataFrame) -> alt.Chart:
+    """A monthly line (``period``, ``count``)."""
+    return (
+        alt.Chart(frame)
+        .mark_line(color=palettes.ACCENT, point=alt.OverlayMarkDef(size=12, color=palettes.ACCENT))
+        .encode(
+            x=alt.X("period:T", title=None, axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("count:Q", title="Incidents per month"),
+            tooltip=[
+                alt.Tooltip("period:T", title="Month", format="%b %Y"),
+                alt.Tooltip("count:Q", title="Incidents", format=","),
+            ],
+        )
+        .properties(height=180)
+    )
+
+
+def hours(frame: pd.DataFrame, busiest: tuple[int, ...] = ()) -> alt.Chart:
+    """Bars per hour of day (``hour``, ``count``), the busiest hours darker."""
+    data = frame.assign(busiest=frame["hour"].isin(busiest).map({True: "Busiest", False: "Other"}))
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("hour:O", title="Hour of day", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("count:Q", title="Incidents"),
+            color=alt.Color(
+                "busiest:N",
+                scale=alt.Scale(domain=["Busiest", "Other"], range=[palettes.ACCENT, "#9ecae1"]),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("hour:O", title="Hour"),
+                alt.Tooltip("count:Q", title="Incidents", format=","),
+            ],
+        )
+        .properties(height=170)
+    )
+
+
+def weekdays(frame: pd.DataFrame) -> alt.Chart:
+    """Bars per day of the week (``weekday``, ``weekday_name``, ``count``)."""
+    order = list(frame.sort_values("weekday")["weekday_name"])
+    return (
+        alt.Chart(frame)
+        .mark_bar(color="#4393c3")
+        .encode(
+            x=alt.X(
+                "weekday_name:N",
+                title=None,
+                sort=order,
+                axis=alt.Axis(labelAngle=0, labelExpr="substring(datum.label, 0, 3)"),
+            ),
+            y=alt.Y("count:Q", title="Incidents"),
+            tooltip=[
+                alt.Tooltip("weekday_name:N", title="Day"),
+                alt.Tooltip("count:Q", title="Incidents", format=","),
+            ],
+        )
+        .properties(height=170)
+    )
+
+
+def reject_reasons(counts: pd.Series) -> alt.Chart:
+    """Rejected rows per reason (a Series indexed by reason)."""
+    frame = counts.rename_axis("reason").reset_index(name="rows")
+    return (
+        alt.Chart(frame)
+        .mark_bar(color="#d6604d")
+        .encode(
+            x=alt.X("rows:Q", title="Rejected rows"),
+            y=alt.Y("reason:N", title=None, sort="-x"),
+            tooltip=[
+                alt.Tooltip("reason:N", title="Reason"),
+                alt.Tooltip("rows:Q", title="Rows", format=","),
+            ],
+        )
+        .properties(height=max(60, 28 * len(frame)))
+    )
+
+
+def top_areas(frame: pd.DataFrame, *, value: str, title: str, top: int = 15) -> alt.Chart:
+    """Bars of the ``top`` areas by ``value`` (frame with ``name`` and ``value``)."""
+    data = frame.nlargest(top, value)
+    return (
+        alt.Chart(data)
+        .mark_bar(color=palettes.ACCENT)
+        .encode(
+            x=alt.X(f"{value}:Q", title=title),
+            y=alt.Y("name:N", title=None, sort="-x"),
+            tooltip=[
+                alt.Tooltip("name:N", title="Area"),
+                alt.Tooltip(f"{value}:Q", title=title, format=",.1f"),
+            ],
+        )
+        .properties(height=max(120, 22 * len(data)))
+    )
+
+
+def change(frame: pd.DataFrame, *, top: int = 10) -> alt.Chart:
+    """Largest rises and falls against the previous period (``name``, ``change``)."""
+    ranked = frame.dropna(subset=["change"]).sort_values("change")
+    data = pd.concat([ranked.head(top), ranked.tail(top)]).drop_duplicates("name")
+    data = data.assign(direction=data["change"].map(lambda c: "Rise" if c > 0 else "Fall"))
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("change:Q", title="Change in incidents"),
+            y=alt.Y("name:N", title=None, sort="-x"),
+            color=alt.Color(
+                "direction:N",
+                scale=alt.Scale(
+                    domain=["Rise", "Fall"], range=[palettes.GI_COLOURS[3], palettes.GI_COLOURS[-3]]
+                ),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title="Area"),
+                alt.Tooltip("count:Q", title="This period", format=","),
+                alt.Tooltip("previous_count:Q", title="Previous period", format=","),
+                alt.Tooltip("change:Q", title="Change", format="+,"),
+            ],
+        )
+        .properties(height=max(120, 22 * len(data)))
+    )

@@ -1,0 +1,451 @@
+"""The hotspot map: a folium map that renders offline and stays light.
+
+:func:`build_map` assembles the layers prepared by :mod:`.map_layers`:
+
+- the coloured units (Gi* bins, LISA clusters, counts or density), with a tooltip giving
+  the count, z, FDR-adjusted p, confidence bin and the unit's name, and a highlight on click;
+- area outlines (context, also without a basemap) and area names once zoomed in;
+- incident points in hot spots, clustered, drawn only from zoom :data:`POINTS_MIN_ZOOM`;
+- legend, layer control, full-screen button, "whole area" button and scale bar;
+- the basemap from :class:`~.settings.TileSettings` (or none), with a transparent tile in
+  place of any tile that fails to load, so an offline map shows no broken images.
+
+Every script and stylesheet comes from installed packages (:mod:`hotspots.webassets`) as
+``data:`` URIs: :func:`make_offline` replaces folium's CDN links on the map and on every
+element, and raises if any element still points elsewhere.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from typing import Any
+
+import folium
+from branca.element import Element
+from folium.elements import JSCSSMixin
+from folium.map import Layer
+from folium.template import Template
+
+from hotspots import webassets
+from hotspots.dashboard import palettes
+from hotspots.dashboard.map_layers import LISA_ORDER, Legend, OutlineLayer, PointLayer, UnitLayer
+from hotspots.dashboard.settings import LABELS_MIN_ZOOM, POINTS_MIN_ZOOM, TileSettings
+from hotspots.errors import HotspotsError
+
+#: folium's asset names -> our offline asset (None: not needed by our maps, dropped).
+_OFFLINE_JS: dict[str, str | None] = {
+    "leaflet": "leaflet.js",
+    "jquery": "jquery.js",
+    "bootstrap": None,
+    "awesome_markers": None,
+}
+_OFFLINE_CSS: dict[str, str | None] = {
+    "leaflet_css": "leaflet.css",
+    "bootstrap_css": None,
+    "glyphicons_css": None,
+    "awesome_markers_font_css": None,
+    "awesome_markers_css": None,
+    "awesome_rotate_css": None,
+}
+
+_MAP_CSS = """
+.leaflet-container { font-family: "Source Sans Pro", "Segoe UI", Roboto, Helvetica, Arial, sans-serif; }
+.leaflet-container.hs-no-tiles { background: %(background)s; }
+.hs-legend { background: rgba(255,255,255,0.93); padding: 8px 10px; border-radius: 6px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.3); font-size: 12px; line-height: 18px; color: #222; max-width: 240px; }
+.hs-legend h4 { margin: 0 0 4px; font-size: 13px; font-weight: 600; }
+.hs-legend i { width: 14px; height: 14px; float: left; margin: 2px 6px 0 0; border: 1px solid #999; }
+.hs-legend .hs-note { color: #555; font-size: 11px; margin-top: 4px; }
+.hs-label { color: #222; font-size: 11px; font-weight: 600; white-space: nowrap; pointer-events: none;
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; transform: translate(-50%%, -50%%); }
+.hs-tip b { font-size: 13px; }
+.hs-home a { font-size: 16px; line-height: 30px; }
+"""
+
+_SHARED_JS = """
+window.hsEsc = function (s) {
+  return String(s).replace(/[&<>"']/g, function (c) {
+    return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+  });
+};
+window.hsNumber = function (v, digits) {
+  if (v === null || v === undefined) { return "–"; }
+  return Number(v).toLocaleString("en-US", {maximumFractionDigits: digits});
+};
+"""
+
+
+class _UnitsGeoJson(JSCSSMixin, Layer):
+    """The coloured units with tooltips, hover and click highlight."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = (function () {
+  var colours = {{ this.colours|tojson }};
+  var names = {{ this.names|tojson }};
+  var giLabels = {{ this.gi_labels|tojson }};
+  var lisaLabels = {{ this.lisa_labels|tojson }};
+  var kind = {{ this.kind|tojson }};
+  var measure = {{ this.measure|tojson }};
+  function style(f) {
+    var p = f.properties;
+    var colour = p.k >= 0 ? colours[p.k] : null;
+    var quiet = (measure === "gi" && p.b === 0) || (measure === "lisa" && p.l === 0);
+    return {fillColor: colour || "#ffffff", fillOpacity: colour === null ? 0 : (quiet ? 0.35 : 0.78),
+            color: "#555555", weight: kind === "area" ? 0.8 : 0.25, opacity: 0.6};
+  }
+  function tip(layer) {
+    var p = layer.feature.properties;
+    var name = p.nm >= 0 ? names[p.nm] : (kind === "area" ? p.id : "");
+    var lines = ["<b>" + hsEsc(name || ("Cell " + p.id)) + "</b>" + (name && kind === "cell" ? " <span style='color:#666'>cell " + p.id + "</span>" : "")];
+    lines.push("Incidents: <b>" + hsNumber(p.c, 0) + "</b> (" + hsNumber(p.d, 1) + " per km²)");
+    if (p.r !== undefined && p.r !== null) { lines.push("Per 1,000 residents: " + hsNumber(p.r, 2)); }
+    lines.push("Gi* z = " + hsNumber(p.z, 2) + ", FDR-adjusted p = " + (p.p === null ? "–" : (p.p < 0.001 ? "&lt; 0.001" : hsNumber(p.p, 3))));
+    lines.push("Bin " + p.b + ": " + hsEsc(giLabels[String(p.b)]));
+    if (lisaLabels.length) { lines.push("LISA: " + hsEsc(lisaLabels[p.l])); }
+    lines.push("<span style='color:#666'>Click for the profile</span>");
+    return "<div class='hs-tip'>" + lines.join("<br>") + "</div>";
+  }
+  var selected = null;
+  var layer = L.geoJson({{ this.data }}, {
+    style: style,
+    onEachFeature: function (f, l) { l.bindTooltip(tip, {sticky: true, direction: "top", opacity: 0.95}); }
+  });
+  layer.on("mouseover", function (e) { if (e.layer !== selected) { e.layer.setStyle({weight: 2, color: "#222", opacity: 1}); } });
+  layer.on("mouseout", function (e) { if (e.layer !== selected) { layer.resetStyle(e.layer); } });
+  layer.on("click", function (e) {
+    if (selected) { layer.resetStyle(selected); }
+    selected = e.layer;
+    e.layer.setStyle({weight: 3.5, color: {{ this.selected_colour|tojson }}, opacity: 1});
+    if (e.layer.bringToFront) { e.layer.bringToFront(); }
+  });
+  return layer;
+})();
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, layer: UnitLayer, *, name: str) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "HotspotsUnits"
+        self.data = layer.geojson.replace("<", "\\u003c")
+        self.colours = list(layer.colours)
+        self.names = list(layer.names)
+        self.kind = layer.kind
+        self.measure = layer.measure
+        self.gi_labels = {str(k): v for k, v in palettes.GI_LEGEND.items()}
+        self.lisa_labels = list(LISA_ORDER)
+        self.selected_colour = palettes.SELECTED
+        self.default_js = [
+            ("hotspots_shared", webassets.text_data_uri(_SHARED_JS, mime="text/javascript"))
+        ]
+
+
+class _Outlines(Layer):
+    """Area outlines (non-interactive, above the units) for context."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = (function () {
+  var map = {{ this._parent.get_name() }};
+  if (!map.getPane("hsOutlines")) {
+    var pane = map.createPane("hsOutlines"); pane.style.zIndex = 450; pane.style.pointerEvents = "none";
+  }
+  return L.geoJson({{ this.data }}, {pane: "hsOutlines", interactive: false,
+    style: {fill: false, color: {{ this.colour|tojson }}, weight: 1.3, opacity: 0.85}});
+})();
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, outlines: OutlineLayer, *, name: str) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "HotspotsOutlines"
+        self.data = outlines.geojson.replace("<", "\\u003c")
+        self.colour = palettes.OUTLINE
+
+
+class _Labels(Layer):
+    """Area names, written from zoom :data:`LABELS_MIN_ZOOM`."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = (function () {
+  var map = {{ this._parent.get_name() }};
+  var pane = map.getPane("hsLabels") || map.createPane("hsLabels");
+  pane.style.zIndex = 640; pane.style.pointerEvents = "none";
+  var group = L.layerGroup();
+  {{ this.rows|tojson }}.forEach(function (r) {
+    L.marker([r[0], r[1]], {pane: "hsLabels", interactive: false, keyboard: false,
+      icon: L.divIcon({className: "hs-label", html: hsEsc(r[2]), iconSize: null})}).addTo(group);
+  });
+  function apply() { pane.style.display = map.getZoom() >= {{ this.min_zoom }} ? "" : "none"; }
+  map.on("zoomend", apply); apply();
+  return group;
+})();
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, outlines: OutlineLayer, *, name: str) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "HotspotsLabels"
+        self.rows = [list(r) for r in outlines.labels]
+        self.min_zoom = LABELS_MIN_ZOOM
+
+
+class _Points(JSCSSMixin, Layer):
+    """Incident points, clustered, drawn only from zoom :data:`POINTS_MIN_ZOOM`."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = (function () {
+  var map = {{ this._parent.get_name() }};
+  var pane = map.getPane("hsPoints") || map.createPane("hsPoints");
+  pane.style.zIndex = 620;
+  var offenses = {{ this.offenses|tojson }};
+  var cluster = L.markerClusterGroup({clusterPane: "hsPoints", showCoverageOnHover: false,
+    maxClusterRadius: 40, chunkedLoading: true, spiderfyOnMaxZoom: true});
+  var markers = {{ this.rows|tojson }}.map(function (r) {
+    var marker = L.circleMarker([r[0], r[1]], {pane: "hsPoints", radius: 5, color: "#222222", weight: 1,
+      fillColor: "#ffd166", fillOpacity: 0.95})
+      .bindTooltip(hsEsc(offenses[r[2]]) + "<br>" + r[3] + "<br><span style='color:#666'>cell " + r[4] + "</span>");
+    marker.feature = {type: "Feature", properties: {id: r[4]}, geometry: null};  // a click selects its cell
+    return marker;
+  });
+  cluster.addLayers(markers);
+  function apply() { pane.style.display = map.getZoom() >= {{ this.min_zoom }} ? "" : "none"; }
+  map.on("zoomend", apply); apply();
+  return cluster;
+})();
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, points: PointLayer, *, name: str) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "HotspotsPoints"
+        self.rows = [list(r) for r in points.rows]
+        self.offenses = list(points.offenses)
+        self.min_zoom = POINTS_MIN_ZOOM
+        self.default_js = [("leaflet_markercluster", webassets.data_uri("markercluster.js"))]
+        self.default_css = [
+            ("leaflet_markercluster_css", webassets.data_uri("markercluster.css")),
+            ("leaflet_markercluster_default_css", webassets.data_uri("markercluster-default.css")),
+        ]
+
+
+class _Controls(JSCSSMixin):
+    """Legend, full-screen and "whole area" buttons, no-tiles background, remembered view."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+(function () {
+  var map = {{ this._parent.get_name() }};
+  {% if not this.tiles %}L.DomUtil.addClass(map.getContainer(), "hs-no-tiles");{% endif %}
+  var legend = L.control({position: "bottomright"});
+  legend.onAdd = function () {
+    var div = L.DomUtil.create("div", "hs-legend");
+    div.innerHTML = {{ this.legend_html|tojson }};
+    L.DomEvent.disableClickPropagation(div);
+    return div;
+  };
+  legend.addTo(map);
+  L.control.hotspotsFullscreen({position: "topleft"}).addTo(map);
+  var bounds = {{ this.bounds|tojson }};
+  var Home = L.Control.extend({options: {position: "topleft"}, onAdd: function () {
+    var bar = L.DomUtil.create("div", "leaflet-bar leaflet-control hs-home");
+    var a = L.DomUtil.create("a", "", bar); a.href = "#"; a.title = "Show the whole area";
+    a.setAttribute("role", "button"); a.setAttribute("aria-label", "Show the whole area");
+    a.innerHTML = '<svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true" style="vertical-align:middle">' +
+      '<path d="M2 8l6-5.5L14 8M4 7v7h3v-4h2v4h3V7" fill="none" stroke="#333" stroke-width="1.6"/></svg>';
+    L.DomEvent.disableClickPropagation(bar);
+    L.DomEvent.on(a, "click", function (e) { L.DomEvent.preventDefault(e); map.fitBounds(bounds); });
+    return bar;
+  }});
+  new Home().addTo(map);
+  var key = {{ this.view_key|tojson }};
+  try {
+    var v = JSON.parse(window.sessionStorage.getItem(key) || "null");
+    if (v && typeof v.z === "number") { map.setView([v.lat, v.lng], v.z, {animate: false}); }
+  } catch (err) { /* no storage: start from the whole area */ }
+  map.on("moveend", function () {
+    try { var c = map.getCenter(); window.sessionStorage.setItem(key, JSON.stringify({lat: c.lat, lng: c.lng, z: map.getZoom()})); }
+    catch (err) { /* no storage */ }
+  });
+  window.hotspotsMap = map;
+})();
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, *, legend: Legend, bounds: Any, tiles: bool, view_key: str) -> None:
+        super().__init__()
+        self._name = "HotspotsControls"
+        self.legend_html = legend_html(legend)
+        self.bounds = [list(b) for b in bounds]
+        self.tiles = tiles
+        self.view_key = view_key
+        css = _MAP_CSS % {"background": palettes.NO_TILES_BACKGROUND} + webassets.FULLSCREEN_CSS
+        self.default_js = [
+            (
+                "hotspots_fullscreen",
+                webassets.text_data_uri(webassets.FULLSCREEN_JS, mime="text/javascript"),
+            )
+        ]
+        self.default_css = [("hotspots_css", webassets.text_data_uri(css, mime="text/css"))]
+
+
+def build_map(
+    units: UnitLayer,
+    *,
+    tiles: TileSettings,
+    outlines: OutlineLayer | None = None,
+    points: PointLayer | None = None,
+    view_key: str = "hotspots-view",
+    units_name: str | None = None,
+) -> folium.Map:
+    """Assemble the hotspot map (offline-ready: see :func:`make_offline`).
+
+    Parameters
+    ----------
+    units : UnitLayer
+        The coloured cells or areas.
+    tiles : TileSettings
+        Basemap URL and attribution, or ``"none"``.
+    outlines : OutlineLayer, optional
+        Area outlines and names for context.
+    points : PointLayer, optional
+        Incident points for the zoomed-in, clustered layer.
+    view_key : str
+        Key under which the browser tab remembers the map's centre and zoom, so the view
+        survives a filter change (use one per dataset).
+    units_name : str, optional
+        Name of the units layer in the layer control (default: the legend title).
+    """
+    m = folium.Map(
+        location=None,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=True,
+        zoom_snap=0.5,
+    )
+    # With no tile layer Leaflet has no maximum zoom, which MarkerCluster needs.
+    m.options["max_zoom"] = 19
+    if tiles.enabled:
+        folium.TileLayer(
+            tiles=tiles.url,
+            attr=tiles.attribution or " ",
+            name="Basemap",
+            overlay=False,
+            control=False,
+            max_zoom=19,
+            error_tile_url=webassets.TRANSPARENT_PNG,
+        ).add_to(m)
+    m.add_child(_UnitsGeoJson(units, name=units_name or units.legend.title))
+    if outlines is not None:
+        m.add_child(_Outlines(outlines, name="Neighbourhood outlines"))
+        m.add_child(_Labels(outlines, name="Neighbourhood names (zoom in)"))
+    if points is not None and points.rows:
+        m.add_child(_Points(points, name="Incidents in hot spots (zoom in)"))
+    m.fit_bounds([list(units.bounds[0]), list(units.bounds[1])])
+    m.add_child(
+        _Controls(legend=units.legend, bounds=units.bounds, tiles=tiles.enabled, view_key=view_key)
+    )
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+    return make_offline(m)
+
+
+def make_offline(m: folium.Map) -> folium.Map:
+    """Point every script and stylesheet of ``m`` (and its elements) at installed assets.
+
+    folium's defaults load Leaflet, jQuery, Bootstrap and icon fonts from CDNs, which renders
+    nothing offline. Leaflet and jQuery are replaced by ``data:`` URIs of the installed
+    xstatic packages; Bootstrap and the icon fonts are dropped (the map uses neither).
+
+    Raises
+    ------
+    HotspotsError
+        When an element still refers to a non-local asset (a plugin this module does not know).
+    """
+    for element in _walk(m):
+        js = getattr(element, "default_js", None)
+        if js:
+            setattr(element, "default_js", _localise(js, _OFFLINE_JS, "script"))  # noqa: B010
+        css = getattr(element, "default_css", None)
+        if css:
+            setattr(element, "default_css", _localise(css, _OFFLINE_CSS, "stylesheet"))  # noqa: B010
+    return m
+
+
+def legend_html(legend: Legend) -> str:
+    """The legend as HTML (every text escaped)."""
+    rows = [f"<h4>{html.escape(legend.title)}</h4>"]
+    rows += [
+        f'<div><i style="background:{html.escape(colour)}"></i>{html.escape(label)}</div>'
+        for colour, label in legend.entries
+    ]
+    if legend.note:
+        rows.append(f'<div class="hs-note">{html.escape(legend.note)}</div>')
+    return "".join(rows)
+
+
+def payload_bytes(m: folium.Map) -> int:
+    """Bytes the app sends to the browser for ``m`` through streamlit-folium.
+
+    The same pieces ``st_folium`` sends: the map script, header, HTML and the (inlined)
+    script and stylesheet links.
+    """
+    from streamlit_folium import _get_header, _get_html, generate_leaflet_string
+
+    m.get_root().render()
+    parts = [generate_leaflet_string(m), _get_header(m), _get_html(m)]
+    links: dict[str, None] = {}
+    for element in _walk(m):
+        for _, url in getattr(element, "default_js", []) or []:
+            links[url] = None
+        for _, url in getattr(element, "default_css", []) or []:
+            links[url] = None
+    return sum(len(p.encode("utf-8")) for p in parts) + sum(len(u) for u in links)
+
+
+def external_urls(m: folium.Map) -> list[str]:
+    """Script and stylesheet URLs of ``m`` that are not ``data:`` URIs (should be empty)."""
+    return [
+        url
+        for element in _walk(m)
+        for attr in ("default_js", "default_css")
+        for _, url in (getattr(element, attr, None) or [])
+        if not url.startswith("data:")
+    ]
+
+
+def _localise(
+    links: list[tuple[str, str]], table: dict[str, str | None], what: str
+) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for name, url in links:
+        if url.startswith("data:"):
+            out.append((name, url))
+            continue
+        if name not in table:
+            raise HotspotsError(
+                f"The map {what} {name!r} would be loaded from {url!r}, which needs the internet. "
+                "Add an offline copy to hotspots.webassets and to the table in hotspots.dashboard.map_builder."
+            )
+        asset = table[name]
+        if asset is not None:
+            out.append((name, webassets.data_uri(asset)))
+    return out
+
+
+def _walk(element: Element) -> Iterator[Element]:
+    yield element
+    for child in getattr(element, "_children", {}).values():
+        yield from _walk(child)

@@ -1,0 +1,310 @@
+"""What the map draws, prepared once and kept small: rounded lon/lat, compact properties.
+
+The browser receives only what it needs: non-empty or significant units, coordinates
+rounded to about a metre, outlines simplified, property names of one or two letters and
+repeated texts (area names, labels) sent once in lookup lists. :mod:`.map_builder` turns
+these layers into a folium map.
+
+Unit properties (GeoJSON ``properties`` of each feature):
+
+``id``  cell id (int) or area name (str) — what a click selects;
+``nm``  index of the area name in :attr:`UnitLayer.names` (-1: none);
+``c``   incidents; ``d`` incidents per km²; ``r`` per 1,000 residents (areas, when known);
+``z``   Gi* z-score; ``p`` FDR-adjusted p-value; ``b`` Gi* bin (-3..3);
+``l``   LISA cluster index in :data:`LISA_ORDER`; ``k`` colour index in :attr:`UnitLayer.colours`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from hotspots.analysis import Analysis
+from hotspots.dashboard import palettes
+from hotspots.dashboard.settings import MAP_DECIMALS, MAX_MAP_POINTS, OUTLINE_TOLERANCE_M
+from hotspots.projection import to_display, to_metric
+
+Measure = Literal["gi", "lisa", "count", "density"]
+UnitKind = Literal["cell", "area"]
+
+MEASURES: dict[str, str] = {
+    "gi": "Hot & cold spots (Gi*)",
+    "lisa": "Clusters & outliers (LISA)",
+    "count": "Incident counts",
+    "density": "Density per km²",
+}
+LISA_ORDER: tuple[str, ...] = ("Not significant", "High-High", "Low-High", "Low-Low", "High-Low")
+
+
+@dataclass(frozen=True)
+class Legend:
+    """Title and (colour, label) entries of a map legend."""
+
+    title: str
+    entries: tuple[tuple[str, str], ...]
+    note: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class UnitLayer:
+    """Grid cells or areas coloured by one measure (see the module docstring for properties)."""
+
+    geojson: str
+    kind: UnitKind
+    measure: Measure
+    names: tuple[str, ...]
+    colours: tuple[str, ...]
+    legend: Legend
+    features: int
+    bounds: tuple[tuple[float, float], tuple[float, float]]
+
+
+@dataclass(frozen=True, eq=False)
+class OutlineLayer:
+    """Area outlines for context, with one label point per area."""
+
+    geojson: str
+    labels: tuple[tuple[float, float, str], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class PointLayer:
+    """Incident points for the clustered, zoomed-in layer.
+
+    ``rows`` are ``[lat, lon, offense index, "YYYY-MM-DD HH:MM", cell id]``; ``total`` is how
+    many incidents qualified before the cap. Clicking a point selects its cell.
+    """
+
+    rows: tuple[tuple[float, float, int, str, int], ...]
+    offenses: tuple[str, ...]
+    total: int
+    description: str = field(default="")
+
+
+def unit_layer(analysis: Analysis, *, kind: UnitKind, measure: Measure) -> UnitLayer:
+    """The coloured cells (``kind="cell"``) or areas (``kind="area"``) of ``analysis``."""
+    if kind == "area":
+        if analysis.areas is None:
+            raise ValueError("unit_layer(kind='area') needs an analysis made with boundaries")
+        frame = analysis.areas
+        ids = frame["name"].astype(str).to_numpy(dtype=object)
+        names_of_rows = frame["name"].astype(str)
+        keep = np.ones(len(frame), dtype=bool)
+    else:
+        frame = analysis.cells
+        ids = frame["cell_id"].to_numpy()
+        names_of_rows = frame["neighbourhood"].astype("string")
+        significant = (frame["gi_bin"].to_numpy() != 0) | _lisa_significant(frame)
+        keep = (frame["count"].to_numpy() > 0) | significant
+    frame = frame.loc[keep]
+    ids = ids[keep]
+    names_of_rows = names_of_rows.loc[keep]
+
+    names, name_index = _lookup(names_of_rows)
+    colours, colour_index, legend = _colouring(frame, measure, kind)
+    lisa = _lisa_index(frame)
+    props = pd.DataFrame(
+        {
+            "id": ids,
+            "nm": name_index,
+            "c": frame["count"].to_numpy(dtype=np.int64),
+            "d": np.round(frame["density_km2"].to_numpy(dtype=np.float64), 1),
+            "z": np.round(frame["gi_z"].to_numpy(dtype=np.float64), 2),
+            "p": [_sig(v) for v in frame["gi_p_fdr"].to_numpy(dtype=np.float64)],
+            "b": frame["gi_bin"].to_numpy(dtype=np.int64),
+            "l": lisa,
+            "k": colour_index,
+        }
+    )
+    if kind == "area" and "rate_per_1000" in frame.columns:
+        rate = frame["rate_per_1000"].to_numpy(dtype=np.float64)
+        props["r"] = [None if not np.isfinite(v) else round(float(v), 2) for v in rate]
+    display = to_display(gpd.GeoDataFrame(geometry=frame.geometry.values, crs=frame.crs))
+    geometry = _rounded(display.geometry.values)
+    return UnitLayer(
+        geojson=_feature_collection(geometry, props),
+        kind=kind,
+        measure=measure,
+        names=names,
+        colours=colours,
+        legend=legend,
+        features=len(props),
+        bounds=_bounds(display),
+    )
+
+
+def outline_layer(boundaries: gpd.GeoDataFrame) -> OutlineLayer:
+    """Simplified outlines (about :data:`OUTLINE_TOLERANCE_M` metres) and label points of areas."""
+    metric = to_metric(boundaries[["name", "geometry"]].reset_index(drop=True))
+    simple = metric.geometry.simplify(OUTLINE_TOLERANCE_M, preserve_topology=True)
+    anchors = to_display(
+        gpd.GeoDataFrame(geometry=metric.geometry.representative_point(), crs=metric.crs)
+    )
+    display = to_display(
+        gpd.GeoDataFrame(
+            {"name": metric["name"].astype(str)}, geometry=simple.values, crs=metric.crs
+        )
+    )
+    props = pd.DataFrame({"id": display["name"].to_numpy(dtype=object)})
+    labels = tuple(
+        (round(float(y), MAP_DECIMALS), round(float(x), MAP_DECIMALS), str(name))
+        for x, y, name in zip(anchors.geometry.x, anchors.geometry.y, display["name"], strict=True)
+    )
+    return OutlineLayer(
+        geojson=_feature_collection(_rounded(display.geometry.values), props), labels=labels
+    )
+
+
+def point_layer(analysis: Analysis, *, limit: int = MAX_MAP_POINTS) -> PointLayer:
+    """Incidents in significant hot spot cells, most recent first, at most ``limit``.
+
+    Sending every incident would make the map heavy; analysts zoom into hot spots, so the
+    points there are the ones worth drawing.
+    """
+    hot_ids = analysis.cells.loc[analysis.cells["hotspot"], "cell_id"].to_numpy()
+    incidents = analysis.incidents
+    inside = incidents.loc[np.isin(incidents["cell_id"].to_numpy(), hot_ids)]
+    total = len(inside)
+    if total == 0:
+        return PointLayer(rows=(), offenses=(), total=0, description="no incidents in hot spots")
+    recent = inside.sort_values("occurred_at", ascending=False, kind="stable").head(limit)
+    display = to_display(gpd.GeoDataFrame(geometry=recent.geometry.values, crs=recent.crs))
+    offenses, offense_index = _lookup(recent["offense"].astype("string"))
+    local = recent["occurred_at"]
+    local = local.dt.tz_localize(None) if local.dt.tz is not None else local
+    when = local.dt.strftime("%Y-%m-%d %H:%M").to_numpy(dtype=object)
+    lat = np.round(display.geometry.y.to_numpy(), MAP_DECIMALS)
+    lon = np.round(display.geometry.x.to_numpy(), MAP_DECIMALS)
+    cells = recent["cell_id"].to_numpy(dtype=np.int64)
+    rows = tuple(
+        (float(a), float(b), int(k), str(t), int(c))
+        for a, b, k, t, c in zip(lat, lon, offense_index, when, cells, strict=True)
+    )
+    shown = len(rows)
+    description = (
+        f"{shown:,} incidents in hot spot cells"
+        if shown == total
+        else f"the {shown:,} most recent of {total:,} incidents in hot spot cells"
+    )
+    return PointLayer(rows=rows, offenses=offenses, total=total, description=description)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _colouring(
+    frame: gpd.GeoDataFrame, measure: Measure, kind: UnitKind
+) -> tuple[tuple[str, ...], np.ndarray, Legend]:
+    what = "cells" if kind == "cell" else "areas"
+    if measure == "gi":
+        bins = frame["gi_bin"].to_numpy(dtype=np.int64)
+        order = (3, 2, 1, 0, -1, -2, -3)
+        colours = tuple(palettes.GI_COLOURS[b] for b in order)
+        index = np.searchsorted(-np.array(order), -bins)
+        present = set(bins.tolist())
+        entries = tuple(
+            (palettes.GI_COLOURS[b], palettes.GI_LEGEND[b])
+            for b in order
+            if b in present or abs(b) == 3 or b == 0
+        )
+        return colours, index, Legend("Getis-Ord Gi* (FDR-corrected)", entries)
+    if measure == "lisa":
+        index = _lisa_index(frame)
+        colours = tuple(palettes.LISA_COLOURS[name] for name in LISA_ORDER)
+        entries = tuple(
+            (palettes.LISA_COLOURS[n], palettes.LISA_LEGEND[n])
+            for n in ("High-High", "High-Low", "Low-High", "Low-Low", "Not significant")
+        )
+        note = "" if "lisa_cluster" in frame.columns else "LISA was not computed"
+        return colours, index, Legend("Local Moran's I (LISA)", entries, note)
+    column = "count" if measure == "count" else "density_km2"
+    values = frame[column].to_numpy(dtype=np.float64)
+    breaks = palettes.class_breaks(values)
+    index = palettes.class_of(values, breaks)
+    colours = palettes.SEQUENTIAL[: len(breaks)] if len(breaks) else (palettes.SEQUENTIAL[0],)
+    labels = palettes.class_labels(breaks, integer=measure == "count")
+    title = (
+        f"Incidents per {'cell' if kind == 'cell' else 'area'}"
+        if measure == "count"
+        else "Incidents per km²"
+    )
+    entries = tuple(zip(colours, labels, strict=False))
+    return (
+        tuple(colours),
+        index,
+        Legend(title, entries, f"Empty {what} are not drawn" if kind == "cell" else ""),
+    )
+
+
+def _lisa_index(frame: pd.DataFrame) -> np.ndarray:
+    if "lisa_cluster" not in frame.columns:
+        return np.zeros(len(frame), dtype=np.int64)
+    codes = {name: i for i, name in enumerate(LISA_ORDER)}
+    return frame["lisa_cluster"].astype(str).map(codes).fillna(0).to_numpy(dtype=np.int64)
+
+
+def _lisa_significant(frame: pd.DataFrame) -> np.ndarray:
+    if "lisa_cluster" not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    return (frame["lisa_cluster"].astype(str) != "Not significant").to_numpy(dtype=bool)
+
+
+def _lookup(values: pd.Series) -> tuple[tuple[str, ...], np.ndarray]:
+    """Distinct non-missing values (sorted) and each row's index among them (-1 = missing)."""
+    series = pd.Series(values).astype("string")
+    codes, uniques = pd.factorize(series, sort=True, use_na_sentinel=True)
+    return tuple(str(u) for u in uniques), codes.astype(np.int64)
+
+
+def _sig(value: float) -> float | None:
+    """A p-value with 2 significant digits (None when missing)."""
+    if not np.isfinite(value):
+        return None
+    return float(f"{value:.2g}")
+
+
+def _rounded(geometry: np.ndarray) -> np.ndarray:
+    return shapely.transform(
+        np.asarray(geometry, dtype=object), lambda c: np.round(c, MAP_DECIMALS)
+    )
+
+
+def _feature_collection(geometry: np.ndarray, props: pd.DataFrame) -> str:
+    geoms = shapely.to_geojson(geometry)
+    records = props.to_dict(orient="records")
+    parts = [
+        '{"type":"Feature","properties":'
+        + json.dumps(_plain(rec), separators=(",", ":"), ensure_ascii=False)
+        + ',"geometry":'
+        + g
+        + "}"
+        for rec, g in zip(records, geoms, strict=True)
+    ]
+    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+
+
+def _plain(record: dict[str, object]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in record.items():
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, float) and not np.isfinite(value):
+            value = None
+        out[key] = value
+    return out
+
+
+def _bounds(display: gpd.GeoDataFrame) -> tuple[tuple[float, float], tuple[float, float]]:
+    if len(display) == 0:
+        return ((-85.0, -180.0), (85.0, 180.0))
+    west, south, east, north = display.total_bounds
+    return (
+        (round(float(south), 5), round(float(west), 5)),
+        (round(float(north), 5), round(float(east), 5)),
+    )

@@ -1,0 +1,145 @@
+"""Colours used on every map, chart and legend of the dashboard (colour-blind-safe).
+
+- Gi* hot and cold spots: ColorBrewer *RdBu* 7-class, reversed — hot spots at 99/95/90%
+  confidence in three reds, cold spots in three blues, not significant in light grey.
+- LISA clusters: the GeoDa convention (High-High red, Low-Low blue, outliers pale).
+- Counts and density: ColorBrewer *YlOrRd*, sequential.
+- Offenses in charts: Okabe–Ito, the palette designed to stay distinct for colour-blind readers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+#: Gi* confidence bin -> fill colour (RdBu reversed).
+GI_COLOURS: dict[int, str] = {
+    3: "#b2182b",
+    2: "#ef8a62",
+    1: "#fddbc7",
+    0: "#f7f7f7",
+    -1: "#d1e5f0",
+    -2: "#67a9cf",
+    -3: "#2166ac",
+}
+
+#: Gi* bin -> short legend label.
+GI_LEGEND: dict[int, str] = {
+    3: "Hot spot, 99% confidence",
+    2: "Hot spot, 95% confidence",
+    1: "Hot spot, 90% confidence",
+    0: "Not significant",
+    -1: "Cold spot, 90% confidence",
+    -2: "Cold spot, 95% confidence",
+    -3: "Cold spot, 99% confidence",
+}
+
+#: LISA cluster label -> fill colour.
+LISA_COLOURS: dict[str, str] = {
+    "High-High": "#d7191c",
+    "High-Low": "#fdae61",
+    "Low-High": "#abd9e9",
+    "Low-Low": "#2c7bb6",
+    "Not significant": "#f7f7f7",
+}
+
+#: LISA cluster label -> legend text.
+LISA_LEGEND: dict[str, str] = {
+    "High-High": "High-High: high, among high (cluster)",
+    "High-Low": "High-Low: high, among low (outlier)",
+    "Low-High": "Low-High: low, among high (outlier)",
+    "Low-Low": "Low-Low: low, among low (cluster)",
+    "Not significant": "Not significant",
+}
+
+#: Sequential YlOrRd classes, light to dark (up to 7 classes).
+SEQUENTIAL: tuple[str, ...] = (
+    "#ffffb2",
+    "#fed976",
+    "#feb24c",
+    "#fd8d3c",
+    "#fc4e2a",
+    "#e31a1c",
+    "#b10026",
+)
+
+#: Okabe–Ito colours for categories (offenses) in charts.
+CATEGORICAL: tuple[str, ...] = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+)
+
+#: Outline colour of areas (neighbourhoods) drawn as context.
+OUTLINE = "#4a4a4a"
+#: Outline of the unit the user clicked.
+SELECTED = "#111111"
+#: Accent colour for single-series charts.
+ACCENT = "#b2182b"
+#: Map background when no basemap is drawn.
+NO_TILES_BACKGROUND = "#eef0f3"
+
+
+def class_breaks(values: ArrayLike, *, classes: int = 6) -> NDArray[np.float64]:
+    """Upper bounds of up to ``classes`` quantile classes of the positive ``values``.
+
+    Crime counts are very skewed, so equal-interval classes would paint nearly every cell
+    the lightest colour; quantiles of the non-zero values spread the colours. Bounds are
+    rounded to 2 significant digits and made unique, so there may be fewer classes.
+
+    Returns
+    -------
+    ndarray
+        Increasing upper bounds; the last one is the maximum. Empty when no value is > 0.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size == 0:
+        return np.array([], dtype=np.float64)
+    qs = np.quantile(v, np.linspace(0, 1, min(classes, len(SEQUENTIAL)) + 1)[1:])
+    rounded = np.array([_round_sig(q) for q in qs[:-1]] + [float(v.max())])
+    return np.unique(np.maximum.accumulate(rounded))
+
+
+def class_of(values: ArrayLike, breaks: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Class index (0 = lightest) of each value for ``breaks``; -1 for values <= 0 or missing."""
+    v = np.asarray(values, dtype=np.float64)
+    k = np.searchsorted(breaks, v, side="left").astype(np.int64)
+    k = np.minimum(k, max(len(breaks) - 1, 0))
+    return np.where(np.isfinite(v) & (v > 0) & (len(breaks) > 0), k, -1)
+
+
+def class_labels(breaks: NDArray[np.float64], *, integer: bool) -> list[str]:
+    """Legend labels for ``breaks`` (``"1–4"``, ``"5–12"``… or ``"0.1–2.5"``)."""
+    labels: list[str] = []
+    low = 0.0
+    for high in breaks:
+        if integer:
+            first = int(np.floor(low)) + 1
+            last = int(np.floor(high))
+            labels.append(f"{first:,}" if first >= last else f"{first:,}–{last:,}")
+        else:
+            labels.append(f"{_fmt(low)}–{_fmt(high)}")
+        low = float(high)
+    return labels
+
+
+def _round_sig(value: float, digits: int = 2) -> float:
+    if value <= 0:
+        return value
+    exponent = int(np.floor(np.log10(value)))
+    factor = 10.0 ** (exponent - digits + 1)
+    return float(np.ceil(value / factor) * factor)
+
+
+def _fmt(value: float) -> str:
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    return f"{value:.2g}"

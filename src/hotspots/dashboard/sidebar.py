@@ -1,0 +1,215 @@
+"""The shared sidebar: data set, filters, units, cell size, alpha and basemap.
+
+``app.py`` draws it before any page runs, so every page sees the same
+:class:`~.selection.Selection` (read it with :func:`~.selection.current_selection`).
+Widget keys start with ``sb_``; filter widgets carry the data set key, so each data set
+keeps its own filters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from hotspots.dashboard import selection as sel
+from hotspots.dashboard.datasets import Dataset
+from hotspots.dashboard.settings import (
+    ALPHAS,
+    CELL_SIZES_M,
+    NO_TILES,
+    OSM_ATTRIBUTION,
+    OSM_TILES_URL,
+    TileSettings,
+    tiles_from_env,
+)
+from hotspots.errors import HotspotsError
+from hotspots.filters import WEEKDAY_NAMES, Filters
+
+BASEMAPS = ("default", "osm", "none", "custom")
+
+
+def render_sidebar() -> sel.Selection | None:
+    """Draw the sidebar and store the selection; None when no data set can be loaded."""
+    with st.sidebar:
+        datasets = sel.available_datasets()
+        pending = sel.take_pending_dataset()
+        if pending in datasets:
+            st.session_state["sb_dataset"] = pending
+        if st.session_state.get("sb_dataset") not in datasets:
+            st.session_state.pop("sb_dataset", None)
+        key = st.selectbox(
+            "Data set", options=list(datasets), format_func=lambda k: datasets[k], key="sb_dataset"
+        )
+        try:
+            dataset = sel.get_dataset(key)
+        except HotspotsError as exc:
+            st.error(str(exc))
+            st.info("Upload your own incidents on the **Data** page.")
+            return None
+        n = len(dataset.incidents)
+        st.caption(f"{n:,} incidents · {dataset.first_day:%b %Y} – {dataset.last_day:%b %Y}")
+
+        st.subheader("Filters", divider="gray")
+        filters = _filters(dataset)
+        st.button(
+            "Reset filters",
+            key=f"sb_reset_{key}",
+            on_click=_reset_filters,
+            args=(key,),
+            width="stretch",
+        )
+
+        st.subheader("Analysis", divider="gray")
+        unit_options = ["square", "hex"] + (["areas"] if dataset.boundaries is not None else [])
+        if st.session_state.get("sb_unit") not in unit_options:
+            st.session_state["sb_unit"] = "square"
+        unit = st.radio(
+            "Units",
+            options=unit_options,
+            format_func=lambda u: sel.UNIT_LABELS[u],
+            key="sb_unit",
+            horizontal=True,
+            help="Count incidents in grid cells (squares or hexagons) or in the neighbourhoods.",
+        )
+        cell_size = st.selectbox(
+            "Cell size",
+            options=list(CELL_SIZES_M),
+            format_func=lambda s: "Automatic" if s is None else f"{s:,} m",
+            key="sb_cell_size",
+            disabled=unit == "areas",
+            help="Side of a square (distance between hexagon centres). Automatic: about 50 cells "
+            "across the shorter side of the area, rounded to 100 m.",
+        )
+        alpha = st.select_slider(
+            "False discovery rate",
+            options=list(ALPHAS),
+            value=0.05,
+            format_func=lambda a: f"{a:.0%}",
+            key="sb_alpha",
+            help="At most this share of the cells called hot or cold spots are expected to be "
+            "false alarms (Benjamini–Hochberg correction).",
+        )
+        tiles = _basemap()
+
+    selection = sel.Selection(
+        dataset_key=key,
+        filters=filters,
+        unit=unit,  # type: ignore[arg-type]
+        cell_size_m=None if cell_size is None else float(cell_size),
+        alpha=float(alpha),
+        tiles=tiles,
+    )
+    sel.set_selection(selection)
+    return selection
+
+
+def _filters(dataset: Dataset) -> Filters:
+    key = dataset.key
+    first, last = dataset.first_day, dataset.last_day
+    dates = st.date_input(
+        "Dates",
+        value=(dataset.default_first_day, last),
+        min_value=first,
+        max_value=last,
+        key=f"sb_dates_{key}",
+        format="YYYY-MM-DD",
+        help=f"First and last day to include. The data starts on {first:%Y-%m-%d}; the default "
+        "starts at the first month with a regular flow of records (older ones were reported late).",
+    )
+    start, end = _date_range(dates, first, last)
+    offenses = st.multiselect(
+        "Offenses",
+        options=list(dataset.offenses),
+        key=f"sb_offenses_{key}",
+        placeholder="All offenses",
+    )
+    hours = st.slider(
+        "Hours of the day",
+        min_value=0,
+        max_value=23,
+        value=(0, 23),
+        key=f"sb_hours_{key}",
+        disabled=not dataset.has_time_of_day,
+        help="From the first to the last hour, inclusive."
+        if dataset.has_time_of_day
+        else "This data set has no time of day.",
+    )
+    overnight = st.checkbox(
+        "Across midnight",
+        key=f"sb_overnight_{key}",
+        disabled=not dataset.has_time_of_day,
+        help="Select the night instead: with 06–21 and this box ticked, 21:00 to 06:59.",
+    )
+    weekdays = st.pills(
+        "Days of the week",
+        options=list(range(7)),
+        format_func=lambda d: WEEKDAY_NAMES[d][:3],
+        selection_mode="multi",
+        key=f"sb_weekdays_{key}",
+        disabled=not dataset.has_weekday,
+        help="None selected means every day.",
+    )
+    hour_range: tuple[int, int] | None = None
+    if dataset.has_time_of_day and tuple(hours) != (0, 23):
+        first_hour, last_hour = int(hours[0]), int(hours[1])
+        hour_range = (last_hour, first_hour) if overnight else (first_hour, last_hour)
+    days = tuple(sorted(int(d) for d in (weekdays or [])))
+    return Filters(
+        offenses=tuple(offenses) if offenses else None,
+        start=start,
+        end=end,
+        hours=hour_range,
+        weekdays=days if dataset.has_weekday and days and len(days) < 7 else None,
+    )
+
+
+def _date_range(value: object, first: dt.date, last: dt.date) -> tuple[str | None, str | None]:
+    """(start, end) strings for Filters; None where the range reaches the data's own ends."""
+    items: list[object] = list(value) if isinstance(value, list | tuple) else [value]
+    picked: list[dt.date] = [d for d in items if isinstance(d, dt.date)]
+    if not picked:
+        return None, None
+    start = picked[0]
+    end = picked[1] if len(picked) > 1 else last
+    return (None if start <= first else start.isoformat()), (
+        None if end >= last else end.isoformat()
+    )
+
+
+def _reset_filters(key: str) -> None:
+    for name in ("dates", "offenses", "hours", "overnight", "weekdays"):
+        st.session_state.pop(f"sb_{name}_{key}", None)
+
+
+def _basemap() -> TileSettings:
+    default = tiles_from_env()
+    labels = {
+        "default": f"Default ({default.label})",
+        "osm": "OpenStreetMap",
+        "none": "No basemap (offline)",
+        "custom": "Own tile server",
+    }
+    with st.expander("Basemap"):
+        choice = st.radio(
+            "Tiles", options=list(BASEMAPS), format_func=labels.__getitem__, key="sb_tiles"
+        )
+        if choice == "custom":
+            url = st.text_input(
+                "Tile URL",
+                key="sb_tiles_url",
+                placeholder="https://tiles.example.org/{z}/{x}/{y}.png",
+            )
+            attribution = st.text_input(
+                "Attribution", key="sb_tiles_attr", placeholder="© My agency"
+            )
+            if url.strip() and all(part in url for part in ("{z}", "{x}", "{y}")):
+                return TileSettings(url=url.strip(), attribution=attribution.strip())
+            st.caption("Enter a URL with {z}, {x} and {y}; until then no basemap is drawn.")
+            return TileSettings(url=NO_TILES, attribution="")
+        st.caption("Without tiles the neighbourhood outlines give the context.")
+    if choice == "osm":
+        return TileSettings(url=OSM_TILES_URL, attribution=OSM_ATTRIBUTION)
+    if choice == "none":
+        return TileSettings(url=NO_TILES, attribution="")
+    return default

@@ -1,0 +1,102 @@
+"""Small UI pieces several pages share: the page context, empty states, the unit profile.
+
+These draw with Streamlit but compute nothing: numbers come from the cached wrappers in
+:mod:`.cached` (which call the library).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+from PIL import Image
+
+from hotspots.dashboard import charts
+from hotspots.dashboard.datasets import Dataset
+from hotspots.dashboard.selection import Selection, current_selection, get_dataset, sidebar_ready
+from hotspots.errors import HotspotsError
+from hotspots.profiles import Profile
+
+
+def app_icon() -> Image.Image:
+    """The app's favicon: a small red hot spot, drawn here so the browser fetches nothing."""
+    size = 64
+    y, x = np.mgrid[0:size, 0:size]
+    r = np.hypot(x - size / 2 + 0.5, y - size / 2 + 0.5) / (size / 2)
+    hot = np.array([178, 24, 43], dtype=np.float64)
+    warm = np.array([253, 219, 199], dtype=np.float64)
+    t = np.clip(r, 0, 1)[..., None]
+    image = hot * (1 - t) + warm * t
+    image[r > 1] = 255.0
+    return Image.fromarray(image.astype(np.uint8), mode="RGB")
+
+
+def page_context() -> tuple[Selection, Dataset]:
+    """The current selection and data set; shows a message and stops the page without data."""
+    if not sidebar_ready():
+        # Streamlit's legacy "pages/ folder" mode ran this page without app.py (first visit of
+        # a fresh server straight to a page URL): start from the entry file instead.
+        st.switch_page("app.py")
+    selection = current_selection()
+    try:
+        dataset = get_dataset(selection.dataset_key)
+    except HotspotsError as exc:
+        st.error(str(exc))
+        st.page_link(
+            "pages/data.py",
+            label="Upload incidents on the Data page",
+            icon=":material/upload_file:",
+        )
+        st.stop()
+    return selection, dataset
+
+
+def empty_state(selection: Selection) -> None:
+    """A friendly note when the filters leave no incident (then stops the page)."""
+    st.info(
+        f"No incident matches these filters ({selection.filters.describe()}). "
+        "Widen the date range, pick more offenses, hours or days, or press **Reset filters** in the sidebar.",
+        icon=":material/filter_alt_off:",
+    )
+    st.stop()
+
+
+def hours_text(hours: tuple[int, ...]) -> str:
+    """``(17, 18, 16)`` -> ``"17:00, 18:00, 16:00"``."""
+    return ", ".join(f"{h:02d}:00" for h in hours) if hours else "–"
+
+
+def render_profile(profile: Profile, *, title: str) -> None:
+    """What happens in one unit: key figures, offense mix, monthly trend, busiest hours and days."""
+    st.markdown(f"#### {title}")
+    stats = profile.statistics
+    a, b = st.columns(2)
+    a.metric("Incidents", f"{profile.count:,}")
+    z = stats.get("gi_z")
+    b.metric(
+        "Gi* z",
+        "–" if z is None else f"{z:.2f}",
+        help="Above about 1.96: more incidents in and around it than chance would give.",
+    )
+    label = stats.get("gi_label")
+    if label:
+        p = stats.get("gi_p_fdr")
+        p_text = "" if p is None else (" (FDR p < 0.001)" if p < 0.001 else f" (FDR p = {p:.3f})")
+        lisa = stats.get("lisa_cluster")
+        lisa_text = f" · LISA: {lisa}" if lisa and lisa != "Not significant" else ""
+        st.caption(f"{label}{p_text}{lisa_text}")
+    if profile.count == 0:
+        st.info("No incident here under the current filters.")
+        return
+    first_last = f"{profile.first} to {profile.last}" if profile.first else ""
+    parts = [f"Mostly **{profile.top_offense}**"]
+    if profile.busiest_hours:
+        parts.append(f"busiest around **{hours_text(profile.busiest_hours[:2])}**")
+    if profile.busiest_weekday:
+        parts.append(f"on **{profile.busiest_weekday}s**")
+    st.markdown(", ".join(parts) + f". {first_last}")
+    st.altair_chart(charts.offense_mix(profile.offense_mix), width="stretch")
+    st.altair_chart(charts.monthly(profile.monthly), width="stretch")
+    if profile.hourly is not None:
+        st.altair_chart(charts.hours(profile.hourly, profile.busiest_hours), width="stretch")
+    else:
+        st.altair_chart(charts.weekdays(profile.weekday), width="stretch")

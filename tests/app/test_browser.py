@@ -1,0 +1,270 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright, the app on 127.0.0.1.
+
+The test starts ``streamlit run app.py`` on a free local port with no basemap, waits for
+the Leaflet map inside the map's iframe, checks that hot spot cells are drawn and that
+they add up to the "Incidents selected" figure, changes the offense filter and checks
+that the figure and the map follow, clicks a hot spot and waits for its profile. Any
+request to a host other than 127.0.0.1 is blocked and fails the test, and so does any
+error in the browser console. Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LOCAL_HOSTS = {"127.0.0.1"}
+#: Seconds to wait for the server, the first map (cold caches) and later updates.
+SERVER_TIMEOUT_S = 60
+MAP_TIMEOUT_MS = 90_000
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """``streamlit run app.py`` on 127.0.0.1 (no basemap, no telemetry); yields its URL."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        "HOTSPOTS_TILES_URL": "none",
+    }
+    log = (ARTIFACTS / "streamlit.log") if ARTIFACTS.mkdir(exist_ok=True) is None else None
+    assert log is not None
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "app.py"),
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + SERVER_TIMEOUT_S
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"streamlit did not start; see {log}")
+                time.sleep(0.3)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium through Playwright (never ``playwright install``)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found; install Debian's chromium (make system-deps)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+MAP_STATE_JS = """
+() => {
+  const map = window.hotspotsMap;
+  if (!map) { return null; }
+  let drawn = 0, hot = 0, total = 0;
+  map.eachLayer((layer) => {
+    if (layer.feature && layer.feature.properties && layer.feature.properties.c !== undefined) {
+      drawn += 1;
+      total += layer.feature.properties.c;
+      if (layer.feature.properties.b > 0 && layer._parts && layer._parts.length) { hot += 1; }
+    }
+  });
+  return {drawn, hot, total, leaflet: !!document.querySelector('.leaflet-container')};
+}
+"""
+
+HOT_POINT_JS = """
+() => {
+  const map = window.hotspotsMap;
+  let best = null;
+  map.eachLayer((layer) => {
+    const p = layer.feature && layer.feature.properties;
+    if (p && p.b === 3 && (!best || p.z > best.p.z)) { best = {layer, p}; }
+  });
+  map.fitBounds(best.layer.getBounds(), {maxZoom: 13, animate: false});  // below the points' zoom
+  const point = map.latLngToContainerPoint(best.layer.getBounds().getCenter());
+  return {x: point.x, y: point.y, id: best.p.id};
+}
+"""
+
+
+def _map_frame(page: Any) -> Any:
+    """The frame of the st_folium iframe, once its Leaflet map exists."""
+    page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=MAP_TIMEOUT_MS)
+    handle = page.query_selector("iframe[title='streamlit_folium.st_folium']")
+    frame = handle.content_frame()
+    frame.wait_for_selector(".leaflet-container", timeout=MAP_TIMEOUT_MS)
+    frame.wait_for_function("() => window.hotspotsMap !== undefined", timeout=MAP_TIMEOUT_MS)
+    return frame
+
+
+def _wait_for_map(
+    page: Any, check: Any, *, timeout_s: float = MAP_TIMEOUT_MS / 1000
+) -> tuple[Any, dict[str, Any]]:
+    """Poll the map iframe (it is replaced when the map changes) until ``check(state)``."""
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + timeout_s
+    last: dict[str, Any] | None = None
+    while time.monotonic() < deadline:
+        handle = page.query_selector("iframe[title='streamlit_folium.st_folium']")
+        frame = handle.content_frame() if handle else None
+        if frame is not None:
+            try:
+                last = frame.evaluate(MAP_STATE_JS)
+            except Error:
+                last = None
+            if last and check(last):
+                return frame, last
+        page.wait_for_timeout(200)
+    pytest.fail(f"the map did not reach the expected state; last state: {last}")
+
+
+def _selected(page: Any) -> int:
+    metric = (
+        page.locator("[data-testid='stMetric']")
+        .filter(has_text="Incidents selected")
+        .locator("[data-testid='stMetricValue']")
+    )
+    return int(metric.inner_text().replace(",", ""))
+
+
+def test_map_filters_and_profile_in_a_real_browser(server: str, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    blocked: list[str] = []
+    console_errors: list[str] = []
+
+    def guard(route: Any) -> None:
+        host = urlparse(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    page.on(
+        "response",
+        lambda r: console_errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None,
+    )
+    try:
+        page.goto(server, wait_until="domcontentloaded")
+        frame = _map_frame(page)
+        frame.wait_for_function(
+            f"({MAP_STATE_JS})() && ({MAP_STATE_JS})().hot > 0", timeout=MAP_TIMEOUT_MS
+        )
+        state = frame.evaluate(MAP_STATE_JS)
+        total = _selected(page)
+        assert state["leaflet"] and state["hot"] > 0 and state["drawn"] > 100
+        assert state["total"] == total, "the cells drawn must hold every selected incident"
+        page.screenshot(path=str(ARTIFACTS / "map_all_incidents.png"), full_page=True)
+
+        # Change a filter: only robberies.
+        page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first.click()
+        page.keyboard.type("Robbery")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")
+        page.wait_for_function(
+            "(total) => { const m = [...document.querySelectorAll('[data-testid=stMetric]')].find(e => e.innerText.includes('Incidents selected'));"
+            " return m && Number(m.querySelector('[data-testid=stMetricValue]').innerText.replace(/,/g, '')) < total; }",
+            arg=total,
+            timeout=MAP_TIMEOUT_MS,
+        )
+        robberies = _selected(page)
+        assert 0 < robberies < total
+        frame, _ = _wait_for_map(page, lambda s: s["total"] == robberies and s["hot"] > 0)
+        page.screenshot(path=str(ARTIFACTS / "map_robbery.png"), full_page=True)
+
+        # Click the strongest hot spot: its profile appears beside the map.
+        target = frame.evaluate(HOT_POINT_JS)
+        box = page.query_selector("iframe[title='streamlit_folium.st_folium']").bounding_box()
+        page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+        page.get_by_role("button", name="Clear selection").wait_for(timeout=MAP_TIMEOUT_MS)
+        assert page.get_by_text(f"cell {target['id']}").count() > 0
+        page.screenshot(path=str(ARTIFACTS / "map_profile.png"), full_page=True)
+
+        # The other pages render in the browser too (through the sidebar's navigation).
+        for link, heading in (
+            ("Trends", "When crime happens"),
+            ("Neighbourhoods", "Neighbourhoods"),
+            ("Method", "How the numbers are made"),
+            ("Data", "Data"),
+        ):
+            page.locator("[data-testid='stSidebarNav']").get_by_role("link", name=link).click()
+            page.get_by_role("heading", name=heading, exact=True).first.wait_for(
+                timeout=MAP_TIMEOUT_MS
+            )
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(ARTIFACTS / f"page_{link.lower()}.png"), full_page=True)
+    finally:
+        context.close()
+    assert not blocked, f"requests to non-local hosts: {blocked[:5]}"
+    assert not console_errors, f"browser console errors: {console_errors[:5]}"

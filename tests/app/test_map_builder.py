@@ -1,0 +1,145 @@
+"""The folium map: offline assets only, light payload, escaped names, configurable tiles."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from hotspots import webassets
+from hotspots.analysis import analyze
+from hotspots.dashboard import map_builder, map_layers, palettes
+from hotspots.dashboard.settings import NO_TILES, OSM_TILES_URL, TileSettings, tiles_from_env
+
+CRS = "EPSG:32617"
+TZ = "America/Toronto"
+
+
+@pytest.fixture(scope="module")
+def analysis():  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(3)
+    n = 800
+    xy = rng.uniform(0, 3_000, size=(n, 2))
+    xy[:300] = rng.normal(1_500, 60, size=(300, 2))
+    xy += [630_000, 4_830_000]
+    boundaries = gpd.GeoDataFrame(
+        {"name": ["<b>West</b> & co", "East"], "population": [2000.0, np.nan]},
+        geometry=[
+            shapely.box(629_800, 4_829_800, 631_500, 4_833_200),
+            shapely.box(631_500, 4_829_800, 633_200, 4_833_200),
+        ],
+        crs=CRS,
+    )
+    incidents = gpd.GeoDataFrame(
+        {
+            "occurred_at": pd.Timestamp("2021-01-01", tz=TZ)
+            + pd.to_timedelta(rng.integers(0, 8_000, n), unit="h"),
+            "offense": pd.array(
+                np.where(np.arange(n) % 3 == 0, "Robbery", "Assault"), dtype="string"
+            ),
+            "neighbourhood": pd.array([None] * n, dtype="string"),
+        },
+        geometry=shapely.points(xy),
+        crs=CRS,
+    )
+    return analyze(
+        incidents, boundaries=boundaries, cell_size_m=150, permutations=99, quiet=True
+    ), boundaries
+
+
+def _html(m: object) -> str:
+    return m.get_root().render()  # type: ignore[attr-defined, no-any-return]
+
+
+@pytest.mark.parametrize("measure", ["gi", "lisa", "count", "density"])
+def test_map_uses_no_external_script_or_stylesheet(analysis, measure: str) -> None:  # type: ignore[no-untyped-def]
+    result, boundaries = analysis
+    units = map_layers.unit_layer(result, kind="cell", measure=measure)  # type: ignore[arg-type]
+    m = map_builder.build_map(
+        units,
+        tiles=TileSettings(url=NO_TILES, attribution=""),
+        outlines=map_layers.outline_layer(boundaries),
+        points=map_layers.point_layer(result),
+    )
+    assert map_builder.external_urls(m) == []
+    html = _html(m)
+    assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="(?!data:)', html)
+    assert "https://cdn" not in html and "code.jquery.com" not in html
+    assert "L.tileLayer" not in html
+    assert map_builder.payload_bytes(m) < 3_000_000
+
+
+def test_tiles_are_configurable_and_fail_quietly(analysis, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    result, _ = analysis
+    units = map_layers.unit_layer(result, kind="area", measure="gi")
+    html = _html(
+        map_builder.build_map(
+            units, tiles=TileSettings(url="http://127.0.0.1:9/{z}/{x}/{y}.png", attribution="Local")
+        )
+    )
+    assert "http://127.0.0.1:9/{z}/{x}/{y}.png" in html
+    assert webassets.TRANSPARENT_PNG in html  # errorTileUrl: no broken-image icons
+    monkeypatch.setenv("HOTSPOTS_TILES_URL", "none")
+    assert not tiles_from_env().enabled
+    monkeypatch.delenv("HOTSPOTS_TILES_URL")
+    assert tiles_from_env().url == OSM_TILES_URL
+
+
+def test_unit_layer_properties_and_escaping(analysis) -> None:  # type: ignore[no-untyped-def]
+    result, boundaries = analysis
+    layer = map_layers.unit_layer(result, kind="cell", measure="gi")
+    data = json.loads(layer.geojson)
+    features = data["features"]
+    assert (
+        layer.features
+        == len(features)
+        == int(
+            (
+                (result.cells["count"] > 0)
+                | (result.cells["gi_bin"] != 0)
+                | (result.cells["lisa_cluster"] != "Not significant")
+            ).sum()
+        )
+    )
+    props = features[0]["properties"]
+    assert set(props) >= {"id", "nm", "c", "d", "z", "p", "b", "l", "k"}
+    coords = np.array(features[0]["geometry"]["coordinates"][0])
+    assert np.allclose(coords, np.round(coords, 5))
+    assert -80 < coords[0][0] < -78 and 43 < coords[0][1] < 44  # lon/lat, Toronto
+    areas = map_layers.unit_layer(result, kind="area", measure="count")
+    assert {f["properties"]["id"] for f in json.loads(areas.geojson)["features"]} == {
+        "<b>West</b> & co",
+        "East",
+    }
+    m = map_builder.build_map(
+        areas, tiles=TileSettings(url=NO_TILES), outlines=map_layers.outline_layer(boundaries)
+    )
+    html = _html(m)
+    assert "<b>West</b>" not in html  # names reach the page only as escaped JSON
+    assert "hsEsc" in html
+
+
+def test_legend_and_palettes() -> None:
+    legend = map_layers.Legend("Title <x>", (("#fff", "a < b"),), "note & more")
+    text = map_builder.legend_html(legend)
+    assert "&lt;x&gt;" in text and "a &lt; b" in text and "note &amp; more" in text
+    breaks = palettes.class_breaks([0, 1, 2, 3, 50, 100, 1000])
+    assert breaks[-1] == 1000 and np.all(np.diff(breaks) > 0)
+    assert palettes.class_of([0, 1, 1000], breaks).tolist()[0] == -1
+    assert palettes.class_of([1000], breaks)[0] == len(breaks) - 1
+    assert len(palettes.class_labels(breaks, integer=True)) == len(breaks)
+    assert palettes.class_breaks([0, 0]).size == 0
+
+
+def test_webassets_are_offline() -> None:
+    css = webassets.inline_css("leaflet.css")
+    assert "url(images/" not in css and "data:image/png;base64" in css
+    for name in webassets.ASSETS:
+        assert webassets.data_uri(name).startswith("data:")
+    with pytest.raises(Exception, match="Unknown browser asset"):
+        webassets.asset_path("bootstrap.js")

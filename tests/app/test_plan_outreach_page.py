@@ -1,0 +1,90 @@
+"""AppTest smoke and interaction tests of the Plan outreach page (in-process, no browser)."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE = "pages/plan_outreach.py"
+
+
+def _no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def _metric(at: AppTest, label: str) -> str:
+    values = [m.value for m in at.metric if m.label.startswith(label)]
+    assert values, f"no metric {label!r}; have {[m.label for m in at.metric]}"
+    return str(values[0])
+
+
+def _share(at: AppTest) -> float:
+    return float(_metric(at, "Demand covered").rstrip("%"))
+
+
+def _incidents(at: AppTest) -> int:
+    return int(_metric(at, "Incidents covered").replace(",", ""))
+
+
+@pytest.fixture
+def page(app: AppTest) -> AppTest:
+    app.switch_page(PAGE).run()
+    _no_errors(app)
+    return app
+
+
+def test_page_shows_a_plan_and_changing_k_changes_the_numbers(page: AppTest) -> None:
+    assert page.title[0].value == "Plan outreach"
+    share, incidents = _share(page), _incidents(page)
+    assert 0 < share <= 100 and incidents > 0
+    sites = page.dataframe(key="po_sites_table").value
+    assert len(sites) == 10
+    assert sites["Adds"].sum() == incidents
+    assert any("optimal" in c.value for c in page.caption)
+    assert {b.label for b in page.get("download_button")} >= {
+        "Sites (CSV)",
+        "Sites (GeoJSON)",
+        "One-page briefing (HTML)",
+    }
+
+    page.number_input(key="po_k").set_value(3).run()
+    _no_errors(page)
+    assert _share(page) < share and _incidents(page) < incidents
+    assert len(page.dataframe(key="po_sites_table").value) == 3
+
+    page.number_input(key="po_radius").set_value(1_500).run()
+    _no_errors(page)
+    assert _incidents(page) > 0
+
+
+def test_demand_candidates_weights_and_greedy(page: AppTest) -> None:
+    page.number_input(key="po_curve_k").set_value(4).run()
+    page.number_input(key="po_k").set_value(4).run()
+    base = _share(page)
+    page.number_input(key="po_weight_Assault").set_value(3.0).run()
+    _no_errors(page)
+    weighted = page.dataframe(key="po_sites_table").value
+    assert "Weighted demand added" in weighted.columns
+    assert _share(page) != base
+    page.radio(key="po_demand").set_value("hotspots").run()
+    _no_errors(page)
+    page.radio(key="po_candidates").set_value("hotspots").run()
+    _no_errors(page)
+    assert page.dataframe(key="po_sites_table").value["Site"].str.startswith("Hot spot").all()
+    page.toggle(key="po_greedy").set_value(True).run()
+    _no_errors(page)
+    assert any("greedy heuristic" in c.value for c in page.caption)
+
+
+def test_fixed_sites_and_an_impossible_fairness_requirement(page: AppTest) -> None:
+    page.number_input(key="po_curve_k").set_value(3).run()
+    page.number_input(key="po_k").set_value(3).run()
+    page.multiselect(key="po_fixed").select("Rouge").run()
+    _no_errors(page)
+    sites = page.dataframe(key="po_sites_table").value
+    assert sites["Site"].iloc[0] == "Rouge"
+    assert sites["Kept"].iloc[0] == "existing / fixed"
+    page.slider(key="po_min_share").set_value(50).run()
+    assert not page.exception
+    assert any("cannot be met" in e.value for e in page.error)

@@ -1,0 +1,62 @@
+"""The Publish page of the dashboard (AppTest, in-process): builds, audits, offers downloads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+PAGE = "pages/publish.py"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    testing = pytest.importorskip("streamlit.testing.v1")
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if not (ROOT / PAGE).exists() or not APP.exists():
+        pytest.skip("the dashboard (app.py, pages/publish.py) is not present")
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
+        # AppTest re-detects pages/ before each run; the app uses st.navigation (see tests/app).
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+    monkeypatch.setenv("HOTSPOTS_TILES_URL", "none")
+    at = testing.AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    yield at
+
+
+def _no_errors(at: Any) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_publish_page_builds_an_audited_snapshot(app: Any) -> None:
+    app.switch_page(PAGE).run()
+    _no_errors(app)
+    assert app.title[0].value == "Publish a snapshot for partners"
+    assert app.selectbox(key="pub_end").value == "2021-12"
+    assert app.selectbox(key="pub_start").value == "2021-01"
+    app.button[0].click().run()  # the form's submit button
+    _no_errors(app)
+    assert any("Audit passed" in s.value for s in app.success)
+    labels = [m.label for m in app.metric]
+    assert "Hot spot squares" in labels and "Incidents (rounded)" in labels
+
+
+def test_publish_page_shows_a_refusal_in_place(app: Any) -> None:
+    app.switch_page(PAGE).run()
+    app.number_input(key="pub_lag").set_value(100_000)
+    app.button[0].click().run()
+    assert not app.exception
+    assert any("minimum lag" in e.value for e in app.error)
