@@ -444,6 +444,8 @@ def _legend(ax: Axes, *, has_fixed: bool) -> None:
 
 
 def _curve_png(plan: OutreachPlan, curve: pd.DataFrame) -> str:
+    from matplotlib.ticker import MaxNLocator
+
     fig = _figure(3.3, 2.1)
     ax = fig.add_axes((0.17, 0.22, 0.79, 0.7))
     k = curve["k"].to_numpy()
@@ -468,6 +470,7 @@ def _curve_png(plan: OutreachPlan, curve: pd.DataFrame) -> str:
         ax.legend(fontsize=6, loc="lower right", frameon=False)
     if int(k.min()) <= plan.k <= int(k.max()):
         ax.axvline(plan.k, color=_COVERED, linewidth=0.8, linestyle=":")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("number of sites", fontsize=7)
     ax.set_ylabel("% of demand covered", fontsize=7)
     ax.tick_params(labelsize=6.5)
