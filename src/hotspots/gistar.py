@@ -47,13 +47,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from hotspots.errors import EmptyDataError, InputError, describe
+from hotspots._unit_arrays import frame_index, frozen, prepare_values
 from hotspots.significance import check_alpha, confidence_bins, fdr_adjust, two_sided_p
 from hotspots.weights import GridNeighbours, Neighbours
 
@@ -130,7 +129,7 @@ class GiStar:
         """
         return pd.DataFrame(
             {"gi_z": self.z, "gi_p": self.p, "gi_p_fdr": self.p_fdr, "gi_bin": self.bin},
-            index=_frame_index(index, self.n),
+            index=frame_index(index, self.n),
         )
 
 
@@ -174,7 +173,7 @@ def gi_star(
         When there are no units.
     """
     level = check_alpha(alpha)
-    x = _prepare_values(values, neighbours)
+    x = prepare_values(values, neighbours, statistic="Gi*")
     n = x.size
     label = weights_label if weights_label is not None else describe_weights(neighbours)
     if n < MIN_UNITS_RECOMMENDED:
@@ -191,11 +190,11 @@ def gi_star(
     p_fdr = fdr_adjust(p) if fdr else p.copy()
     significant = p_fdr <= level
     result = GiStar(
-        z=_frozen(z),
-        p=_frozen(p),
-        p_fdr=_frozen(p_fdr),
-        bin=_frozen(confidence_bins(z, p_fdr)),
-        significant=_frozen(significant),
+        z=frozen(z),
+        p=frozen(p),
+        p_fdr=frozen(p_fdr),
+        bin=frozen(confidence_bins(z, p_fdr)),
+        significant=frozen(significant),
         alpha=level,
         fdr=bool(fdr),
         n=n,
@@ -228,34 +227,6 @@ def describe_weights(neighbours: Neighbours) -> str:
 
 
 # -- private steps -------------------------------------------------------------------------------
-
-
-def _prepare_values(values: ArrayLike, neighbours: Neighbours) -> NDArray[np.float64]:
-    try:
-        x = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"values={describe(values)} cannot be read as numbers; pass one number per unit "
-            "(e.g. incident counts per grid cell)."
-        ) from None
-    if x.ndim != 1 or x.size != neighbours.n:
-        raise InputError(
-            f"values has shape {np.shape(values)} but the neighbours describe {neighbours.n} "
-            "units; pass a 1-D array with one value per unit, in the same order."
-        )
-    if x.size == 0:
-        raise EmptyDataError(
-            "There are no units to analyse (values is empty); check the grid and the filters."
-        )
-    bad = ~np.isfinite(x)
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"values contains {int(bad.sum())} NaN or infinite value(s) (first at position "
-            f"{first}: {x[first]!r}); Gi* needs a number for every unit. Fill missing counts "
-            "with 0 or drop those units from the neighbours."
-        )
-    return x
 
 
 def _z_scores(
@@ -305,19 +276,3 @@ def _sparse_counts_note(x: NDArray[np.float64], w: NDArray[np.float64]) -> list[
     )
     log.warning("Gi*: %s", note)
     return [note]
-
-
-def _frame_index(index: Any, n: int) -> pd.Index:
-    if index is None:
-        return pd.RangeIndex(n)
-    idx = index if isinstance(index, pd.Index) else pd.Index(np.asarray(index))
-    if len(idx) != n:
-        raise InputError(
-            f"index has {len(idx)} labels but the result has {n} units; pass one label per unit."
-        )
-    return idx
-
-
-def _frozen(array: NDArray[Any]) -> NDArray[Any]:
-    array.setflags(write=False)
-    return array

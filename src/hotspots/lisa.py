@@ -46,7 +46,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from hotspots.errors import EmptyDataError, InputError, describe, invalid
+from hotspots._unit_arrays import frame_index, frozen, prepare_values
+from hotspots.errors import invalid
 from hotspots.significance import check_alpha, fdr_adjust
 from hotspots.weights import Neighbours
 
@@ -129,7 +130,7 @@ class LocalMoran:
                 "lisa_p_fdr": self.p_fdr,
                 "lisa_cluster": self.labels(),
             },
-            index=_frame_index(index, self.n),
+            index=frame_index(index, self.n),
         )
 
 
@@ -171,7 +172,7 @@ def local_moran(
     """
     level = check_alpha(alpha)
     perms = _check_permutations(permutations)
-    y = _prepare_values(values, neighbours)
+    y = prepare_values(values, neighbours, statistic="local Moran's I")
     seed = int(rng) if isinstance(rng, int | np.integer) and not isinstance(rng, bool) else None
     generator = np.random.default_rng(rng)
     n = y.size
@@ -341,11 +342,11 @@ def _result(
 ) -> LocalMoran:
     p_fdr = fdr_adjust(p_sim)
     result = LocalMoran(
-        I=_frozen(local_i),
-        quadrant=_frozen(quadrant),
-        p_sim=_frozen(p_sim),
-        p_fdr=_frozen(p_fdr),
-        significant=_frozen(p_fdr <= alpha),
+        I=frozen(local_i),
+        quadrant=frozen(quadrant),
+        p_sim=frozen(p_sim),
+        p_fdr=frozen(p_fdr),
+        significant=frozen(p_fdr <= alpha),
         permutations=permutations,
         alpha=alpha,
         seed=seed,
@@ -391,47 +392,3 @@ def _check_permutations(permutations: Any) -> int:
             "For example permutations=999 (the smallest p-value is then 0.001).",
         )
     return int(permutations)
-
-
-def _prepare_values(values: ArrayLike, neighbours: Neighbours) -> NDArray[np.float64]:
-    try:
-        y = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"values={describe(values)} cannot be read as numbers; pass one number per unit "
-            "(e.g. incident counts per grid cell)."
-        ) from None
-    if y.ndim != 1 or y.size != neighbours.n:
-        raise InputError(
-            f"values has shape {np.shape(values)} but the neighbours describe {neighbours.n} "
-            "units; pass a 1-D array with one value per unit, in the same order."
-        )
-    if y.size == 0:
-        raise EmptyDataError(
-            "There are no units to analyse (values is empty); check the grid and the filters."
-        )
-    bad = ~np.isfinite(y)
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"values contains {int(bad.sum())} NaN or infinite value(s) (first at position "
-            f"{first}: {y[first]!r}); local Moran's I needs a number for every unit. Fill "
-            "missing counts with 0 or drop those units from the neighbours."
-        )
-    return y
-
-
-def _frame_index(index: Any, n: int) -> pd.Index:
-    if index is None:
-        return pd.RangeIndex(n)
-    idx = index if isinstance(index, pd.Index) else pd.Index(np.asarray(index))
-    if len(idx) != n:
-        raise InputError(
-            f"index has {len(idx)} labels but the result has {n} units; pass one label per unit."
-        )
-    return idx
-
-
-def _frozen(array: NDArray[Any]) -> NDArray[Any]:
-    array.setflags(write=False)
-    return array
