@@ -262,7 +262,7 @@ def _round_up_nicely(size: float) -> float:
 def make_grid(
     area: shapely.Geometry,
     *,
-    crs: CRS,
+    crs: CRS | str | int,
     kind: GridKind = "square",
     cell_size_m: float | None = None,
     quiet: bool = False,
