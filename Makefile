@@ -29,7 +29,7 @@ bench: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 	test -x $(BIN)/python || $(PYTHON) -m uv venv --quiet --python $(PYTHON) $(VENV)
-	$(PYTHON) -m uv pip install --quiet --python $(BIN)/python -e ".[app,dev]"
+	$(PYTHON) -m uv pip install --quiet --compile-bytecode --python $(BIN)/python -e ".[app,dev]"
 	touch $(STAMP)
 
 # Debian's Chromium for the real-browser tests (Playwright drives /usr/bin/chromium; never `playwright install`).

@@ -9,7 +9,7 @@ from hotspots.dashboard import cached, downloads, map_builder, tables
 from hotspots.dashboard.map_layers import MEASURES
 from hotspots.dashboard.selection import UNIT_LABELS, clicked_unit, set_clicked_unit
 from hotspots.dashboard.settings import MAP_HEIGHT_PX
-from hotspots.dashboard.ui import empty_state, page_context, render_profile
+from hotspots.dashboard.ui import empty_state, page_context, render_notes, render_profile
 from hotspots.errors import HotspotsError
 
 st.title("Hotspot map")
@@ -20,8 +20,10 @@ if cached.selected_count(dataset, dataset.key, selection.filters) == 0:
     empty_state(selection)
 
 key = selection.analysis_key
-figures = cached.headline(dataset, key)
 kind = "area" if selection.unit == "areas" else "cell"
+figures = cached.headline(dataset, key)
+with st.container():  # always there, so the map keeps its place when notes come and go
+    render_notes(figures["notes"])
 
 incidents_col, hot_col, share_col, size_col = st.columns(4)
 incidents_col.metric("Incidents selected", f"{figures['selected']:,}", border=True)
@@ -60,23 +62,28 @@ measure = (
 
 units = cached.unit_layer(dataset, key, kind, measure)  # type: ignore[arg-type]
 points = cached.point_layer(dataset, key) if kind == "cell" else None
-folium_map = map_builder.build_map(
-    units,
-    tiles=selection.tiles,
-    outlines=dataset.outlines,
-    points=points,
-    view_key=f"hotspots-view-{dataset.key}",
-    units_name=f"{MEASURES[measure]} — {UNIT_LABELS[selection.unit].lower()}",
-)
 
 map_col, side_col = st.columns([7, 3], gap="medium")
 with map_col:
+    # The base map depends only on the data set and the basemap; the data layers travel
+    # separately, so a filter change swaps them inside the map instead of reloading it.
     state = st_folium(
-        folium_map,
+        map_builder.build_base_map(
+            tiles=selection.tiles,
+            bounds=dataset.bounds,
+            outlines=dataset.outlines,
+            view_key=f"hotspots-view-{dataset.key}",
+        ),
         key="hotspot_map",
+        feature_group_to_add=map_builder.data_layers(
+            units,
+            points=points,
+            units_name=f"{MEASURES[measure]} — {UNIT_LABELS[selection.unit].lower()}",
+        ),
+        layer_control=map_builder.layer_control(),
         height=MAP_HEIGHT_PX,
         use_container_width=True,
-        returned_objects=["last_active_drawing"],
+        returned_objects=["last_active_drawing"],  # panning and zooming do not rerun the app
     )
     note = f"{units.features:,} {'cells' if kind == 'cell' else 'areas'} drawn."
     if points is not None and points.rows:
@@ -140,7 +147,7 @@ st.markdown("**Download what you see**")
 a, b, c, d = st.columns(4)
 a.download_button(
     "Hot spots (CSV)",
-    data=downloads.csv(analysis.hotspots),
+    data=lambda: downloads.csv(analysis.hotspots),
     file_name="hotspots.csv",
     mime="text/csv",
     icon=":material/download:",

@@ -6,7 +6,8 @@ import streamlit as st
 
 from hotspots.dashboard import cached
 from hotspots.dashboard.selection import UNIT_LABELS
-from hotspots.dashboard.ui import page_context
+from hotspots.dashboard.ui import page_context, render_notes
+from hotspots.gistar import SPARSE_NEIGHBOURHOOD_TOTAL
 
 st.title("How the numbers are made")
 selection, dataset = page_context()
@@ -31,6 +32,8 @@ else:
 - **Basemap:** {selection.tiles.label}.
 """
     )
+    # Caveats the statistics raised for this selection (e.g. counts too sparse for Gi*).
+    render_notes(params["notes"])
     with st.expander("Every parameter (as saved with exported results)"):
         st.json(params, expanded=True)
 
@@ -83,12 +86,17 @@ with the 365 days before them.
 
 st.subheader("Read with care", divider="gray")
 st.markdown(
-    """
+    f"""
 - Maps show **recorded** incidents: what was reported and recorded, where the police placed it.
   Toronto's published points are moved to the nearest intersection.
 - A hot spot is a statistical statement about *places*, not about the people who live there.
 - Incident points in the zoomed-in layer are for analysts only; published maps never show them
   (see the Publish page where available).
 - The Toronto neighbourhood outlines are approximate (derived from the incidents' own labels).
+- Gi\\*'s p-values come from the normal distribution, which is too generous on the hot side when
+  counts are sparse (fewer than about {SPARSE_NEIGHBOURHOOD_TOTAL:g} incidents per neighbourhood of
+  cells on average: a short period, a rare offense, small cells). The analysis then says so on
+  the Map page and above; some of its hot spots may be chance, so use larger cells or a longer
+  period.
 """
 )

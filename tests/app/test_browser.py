@@ -3,7 +3,8 @@
 The test starts ``streamlit run app.py`` on a free local port with no basemap, waits for
 the Leaflet map inside the map's iframe, checks that hot spot cells are drawn and that
 they add up to the "Incidents selected" figure, changes the offense filter and checks
-that the figure and the map follow, clicks a hot spot and waits for its profile. Any
+that the figure and the map follow (in place: same iframe, legend swapped), that panning
+and zooming do not rerun the app, clicks a hot spot and waits for its profile. Any
 request to a host other than 127.0.0.1 is blocked and fails the test, and so does any
 error in the browser console. Screenshots go to ``test-artifacts/``.
 """
@@ -215,6 +216,8 @@ def test_map_filters_and_profile_in_a_real_browser(server: str, browser: Any) ->
         "response",
         lambda r: console_errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None,
     )
+    sent: list[int] = []  # sizes of the messages the page sends the server (a rerun ~1 kB)
+    page.on("websocket", lambda ws: ws.on("framesent", lambda data: sent.append(len(data))))
     try:
         page.goto(server, wait_until="domcontentloaded")
         frame = _map_frame(page)
@@ -227,7 +230,8 @@ def test_map_filters_and_profile_in_a_real_browser(server: str, browser: Any) ->
         assert state["total"] == total, "the cells drawn must hold every selected incident"
         page.screenshot(path=str(ARTIFACTS / "map_all_incidents.png"), full_page=True)
 
-        # Change a filter: only robberies.
+        # Change a filter: only robberies. The map updates in place: same iframe, same Leaflet.
+        frame.evaluate("() => { window.hsTestSameMap = true; }")
         page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first.click()
         page.keyboard.type("Robbery")
         page.keyboard.press("Enter")
@@ -241,7 +245,18 @@ def test_map_filters_and_profile_in_a_real_browser(server: str, browser: Any) ->
         robberies = _selected(page)
         assert 0 < robberies < total
         frame, _ = _wait_for_map(page, lambda s: s["total"] == robberies and s["hot"] > 0)
+        assert frame.evaluate("() => window.hsTestSameMap === true"), "the map was reloaded"
+        assert frame.locator(".hs-legend").count() == 1
         page.screenshot(path=str(ARTIFACTS / "map_robbery.png"), full_page=True)
+
+        # Panning and zooming stay in the browser: no rerun of the app.
+        before = len(sent)
+        frame.evaluate(
+            "() => { const m = window.hotspotsMap; m.panBy([150, 80], {animate: false});"
+            " m.setZoom(m.getZoom() + 1, {animate: false}); }"
+        )
+        page.wait_for_timeout(1500)  # streamlit-folium reports map moves after 250 ms
+        assert [n for n in sent[before:] if n > 200] == [], "panning the map reran the app"
 
         # Click the strongest hot spot: its profile appears beside the map.
         target = frame.evaluate(HOT_POINT_JS)
@@ -268,3 +283,36 @@ def test_map_filters_and_profile_in_a_real_browser(server: str, browser: Any) ->
         context.close()
     assert not blocked, f"requests to non-local hosts: {blocked[:5]}"
     assert not console_errors, f"browser console errors: {console_errors[:5]}"
+
+
+def test_map_arguments_that_arrive_while_the_map_loads_are_replayed(browser: Any) -> None:
+    """streamlit-folium ignores render events until Leaflet is loaded; the base map replays the last."""
+    from hotspots.dashboard import map_builder
+
+    page = browser.new_page()
+    try:
+        page.set_content("<html><body></body></html>")
+        page.evaluate(
+            """() => {
+              const events = new EventTarget();
+              window.Streamlit = {events, RENDER_EVENT: "streamlit:render"};
+              window.seen = [];
+              events.addEventListener("streamlit:render", (e) => window.seen.push(e.detail.n));
+            }"""
+        )
+        page.add_script_tag(content=map_builder._REPLAY_JS)
+        page.evaluate(
+            """() => {
+              const S = window.Streamlit;
+              const send = (n) => S.events.dispatchEvent(new CustomEvent(S.RENDER_EVENT, {detail: {n}}));
+              send(1); send(2);              // while the map is loading: ignored by streamlit-folium
+              window.map = {};                // the map exists
+              window.hsReplayMissedRender();  // called by the base map: the last one again
+              window.hsReplayMissedRender();  // nothing more to replay
+              send(3);
+              window.hsReplayMissedRender();  // arrived after the map: nothing to replay
+            }"""
+        )
+        assert page.evaluate("() => window.seen") == [1, 2, 2, 3]
+    finally:
+        page.close()

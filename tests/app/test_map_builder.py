@@ -143,3 +143,68 @@ def test_webassets_are_offline() -> None:
         assert webassets.data_uri(name).startswith("data:")
     with pytest.raises(Exception, match="Unknown browser asset"):
         webassets.asset_path("bootstrap.js")
+
+
+def _st_folium_script(m: object) -> str:
+    """The script streamlit-folium keys its iframe on (``st_folium`` renders the same way)."""
+    from streamlit_folium import _get_map_string, generate_js_hash
+
+    m.get_root().render()  # type: ignore[attr-defined]
+    return generate_js_hash(_get_map_string(m), "hotspot_map", False)  # type: ignore[arg-type]
+
+
+def test_base_map_stays_the_same_while_the_data_layers_change(analysis) -> None:  # type: ignore[no-untyped-def]
+    result, boundaries = analysis
+    outlines = map_layers.outline_layer(boundaries)
+    tiles = TileSettings(url=NO_TILES)
+    bounds = map_layers.display_bounds(boundaries)
+
+    def base() -> object:
+        return map_builder.build_base_map(tiles=tiles, bounds=bounds, outlines=outlines)
+
+    # streamlit-folium rebuilds its iframe when the base map's script changes: it must not
+    # depend on the selection, only on the data set and the basemap.
+    assert _st_folium_script(base()) == _st_folium_script(base())
+    other_tiles = map_builder.build_base_map(
+        tiles=TileSettings(url="http://127.0.0.1:9/{z}/{x}/{y}.png"), bounds=bounds
+    )
+    assert _st_folium_script(other_tiles) != _st_folium_script(base())
+
+    gi = map_layers.unit_layer(result, kind="cell", measure="gi")
+    counts = map_layers.unit_layer(result, kind="area", measure="count")
+    groups = map_builder.data_layers(gi, points=map_layers.point_layer(result), units_name="Gi*")
+    assert [g.layer_name for g in groups] == ["Gi*", "Incidents in hot spots (zoom in)"]
+    assert len(map_builder.data_layers(counts, points=None)) == 1
+
+    # The base map carries every asset the data layers need (loaded once, with the iframe),
+    # the data layers none; neither points anywhere but data: URIs.
+    m = base()
+    names = {name for el in map_builder._walk(m) for name, _ in getattr(el, "default_js", [])}
+    assert {"leaflet", "leaflet_markercluster", "hotspots_shared"} <= names
+    for group in groups:
+        assert map_builder.external_urls(group) == []
+        assert not any(getattr(el, "default_js", None) for el in map_builder._walk(group))
+    html = _html(m)
+    assert '"type":"FeatureCollection"' in html  # the outlines
+    assert "hotspots_units" not in html and "hotspots_legend" not in html
+
+    payload = map_builder.payload_bytes(base(), groups=groups, control=map_builder.layer_control())
+    assert payload < 3_000_000
+
+
+def test_data_layers_carry_legend_tooltips_and_free_replaced_layers(analysis) -> None:  # type: ignore[no-untyped-def]
+    result, boundaries = analysis
+    m = map_builder.build_map(
+        map_layers.unit_layer(result, kind="cell", measure="lisa"),
+        tiles=TileSettings(url=NO_TILES),
+        outlines=map_layers.outline_layer(boundaries),
+        points=map_layers.point_layer(result),
+        units_name="LISA <clusters>",
+    )
+    html = _html(m)
+    assert "Local Moran" in html  # the legend travels with the units
+    assert "bindTooltip(tip" in html and "Click for the profile" in html
+    assert "window.feature_group = [];" in html  # replaced layers are not kept alive
+    assert "L.markerClusterGroup" in html and "L.control.layers" in html
+    assert "hotspots_legend" in html
+    assert "LISA <clusters>" not in html  # names reach the page only as escaped JSON

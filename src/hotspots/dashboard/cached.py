@@ -11,6 +11,10 @@ Caching choices (measured on the bundled 241,000 Toronto incidents):
   (0.17 s each time — a click, a widget), while the result is a frozen dataclass that no
   code mutates. Loading takes about 1 s, an analysis with LISA (999 permutations) 0.2 s.
 - small derived results (map layers, tables, profiles) use ``st.cache_data``.
+
+The statistics (SciPy), export and profile modules are imported inside the wrappers that
+use them, so the entry script and the sidebar draw before they load (part of the first
+visit after a server start: see ``bench/app_speed.py``).
 """
 
 from __future__ import annotations
@@ -21,12 +25,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from hotspots.analysis import Analysis, analyze
 from hotspots.dashboard import map_layers, uploads
 from hotspots.dashboard.datasets import Dataset, load_toronto
-from hotspots.export import summary
 from hotspots.filters import Filters, apply_filters
-from hotspots.profiles import Profile, area_profile, cell_profile, profile_incidents
 from hotspots.trends import (
     PeriodChange,
     TrendPeriod,
@@ -36,7 +37,9 @@ from hotspots.trends import (
 )
 
 if TYPE_CHECKING:
+    from hotspots.analysis import Analysis
     from hotspots.dashboard.selection import AnalysisKey
+    from hotspots.profiles import Profile
 
 
 @st.cache_resource(show_spinner="Loading the bundled Toronto incidents…")
@@ -78,6 +81,8 @@ def selected_count(_dataset: Dataset, dataset_key: str, filters: Filters) -> int
 @st.cache_resource(max_entries=24, show_spinner="Counting incidents and testing for hot spots…")
 def analysis(_dataset: Dataset, key: AnalysisKey) -> Analysis:
     """The hotspot analysis of ``key`` (Gi* with FDR, LISA with 999 seeded permutations)."""
+    from hotspots.analysis import analyze  # SciPy and the statistics: imported on first use
+
     return analyze(
         _dataset.incidents,
         boundaries=_dataset.boundaries,
@@ -144,6 +149,8 @@ def area_change(_dataset: Dataset, dataset_key: str, filters: Filters) -> Period
 @st.cache_data(max_entries=64, show_spinner=False)
 def profile(_dataset: Dataset, key: AnalysisKey, kind: str, unit_id: int | str) -> Profile:
     """What happens in one clicked cell or area under the current filters."""
+    from hotspots.profiles import area_profile, cell_profile
+
     result = analysis(_dataset, key)
     if kind == "area":
         if _dataset.area_of_incident is None:
@@ -159,7 +166,9 @@ def profile(_dataset: Dataset, key: AnalysisKey, kind: str, unit_id: int | str) 
 
 @st.cache_data(max_entries=48, show_spinner=False)
 def headline(_dataset: Dataset, key: AnalysisKey) -> dict[str, Any]:
-    """Key figures of an analysis: incidents, cells, hot spots, incidents in hot spots."""
+    """Key figures of an analysis: incidents, cells, hot spots, incidents in hot spots, caveats."""
+    from hotspots.export import summary
+
     result = analysis(_dataset, key)
     hot = summary(result)["hotspots"]
     params = result.params
@@ -174,6 +183,7 @@ def headline(_dataset: Dataset, key: AnalysisKey) -> dict[str, Any]:
         "counted": int(hot["incidents_counted"]),
         "areas": None,
         "hot_areas": None,
+        "notes": [str(note) for note in params.get("notes", [])],
     }
     if result.areas is not None:
         out["areas"] = len(result.areas)
@@ -184,6 +194,8 @@ def headline(_dataset: Dataset, key: AnalysisKey) -> dict[str, Any]:
 @st.cache_data(max_entries=48, show_spinner=False)
 def selection_profile(_dataset: Dataset, dataset_key: str, filters: Filters) -> Profile:
     """Offense mix, busiest hours and days of every selected incident."""
+    from hotspots.profiles import profile_incidents
+
     return profile_incidents(
         apply_filters(_dataset.incidents, filters), with_time_of_day=_dataset.has_time_of_day
     )

@@ -21,7 +21,7 @@ import pandas as pd
 
 from hotspots import datasets as bundled
 from hotspots.aggregate import period_start
-from hotspots.dashboard.map_layers import OutlineLayer, outline_layer
+from hotspots.dashboard.map_layers import Bounds, OutlineLayer, display_bounds, outline_layer
 from hotspots.ingest import LoadResult, load_boundaries, load_incidents
 from hotspots.trends import TIME_OF_DAY_RESOLUTIONS, area_names
 
@@ -100,6 +100,19 @@ class Dataset:
         months = period_start(self.incidents["occurred_at"], "month").value_counts().sort_index()
         regular = months.index[months.to_numpy() >= 0.1 * float(months.quantile(0.9))]
         return max(regular[0].date(), self.first_day) if len(regular) else self.first_day
+
+    @cached_property
+    def bounds(self) -> Bounds:
+        """``((south, west), (north, east))`` of every incident and area, in degrees.
+
+        Where the map opens, whatever the filters: the map's frame stays put while the
+        user filters, so the browser swaps its data layers instead of reloading it.
+        """
+        (south, west), (north, east) = display_bounds(self.incidents)
+        if self.boundaries is not None and len(self.boundaries):
+            (s2, w2), (n2, e2) = display_bounds(self.boundaries)
+            south, west, north, east = min(south, s2), min(west, w2), max(north, n2), max(east, e2)
+        return ((south, west), (north, east))
 
     @property
     def has_time_of_day(self) -> bool:

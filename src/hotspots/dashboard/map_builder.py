@@ -1,14 +1,24 @@
-"""The hotspot map: a folium map that renders offline and stays light.
+"""The hotspot map: a folium map that renders offline, stays light and updates in place.
 
-:func:`build_map` assembles the layers prepared by :mod:`.map_layers`:
+The map comes in two parts, so that a filter change does not reload it:
 
-- the coloured units (Gi* bins, LISA clusters, counts or density), with a tooltip giving
-  the count, z, FDR-adjusted p, confidence bin and the unit's name, and a highlight on click;
-- area outlines (context, also without a basemap) and area names once zoomed in;
-- incident points in hot spots, clustered, drawn only from zoom :data:`POINTS_MIN_ZOOM`;
-- legend, layer control, full-screen button, "whole area" button and scale bar;
-- the basemap from :class:`~.settings.TileSettings` (or none), with a transparent tile in
-  place of any tile that fails to load, so an offline map shows no broken images.
+- :func:`build_base_map` — what stays while the user filters: the basemap from
+  :class:`~.settings.TileSettings` (or none, with a transparent tile in place of any tile
+  that fails to load), area outlines and names (from zoom :data:`LABELS_MIN_ZOOM`), the
+  full-screen and "whole area" buttons, the scale bar, the view remembered by the browser
+  tab, and every script and stylesheet the data layers need. It depends only on the data
+  set and the basemap.
+- :func:`data_layers` — what a filter, unit or measure change replaces: the coloured units
+  (Gi* bins, LISA clusters, counts or density) with their tooltip (count, z, FDR-adjusted
+  p, confidence bin, name), click highlight and legend; and the incident points in hot
+  spots, clustered, drawn from zoom :data:`POINTS_MIN_ZOOM` (built on the first zoom in).
+
+The Map page hands both to ``st_folium(base, feature_group_to_add=data_layers(...),
+layer_control=layer_control())``. streamlit-folium keys its iframe on the base map's
+script: while that script is the same, the iframe, Leaflet and the view stay, and only the
+data layers are swapped (measured: 0.1–0.2 s from their arrival to the redrawn map, where
+rebuilding the iframe took about 0.5 s more). :func:`build_map` assembles everything into
+one static map instead (tests, other pages, saved HTML).
 
 Every script and stylesheet comes from installed packages (:mod:`hotspots.webassets`) as
 ``data:`` URIs: :func:`make_offline` replaces folium's CDN links on the map and on every
@@ -22,21 +32,28 @@ from collections.abc import Iterator
 from typing import Any
 
 import folium
-from branca.element import Element
+from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
 
 from hotspots import webassets
 from hotspots.dashboard import palettes
-from hotspots.dashboard.map_layers import LISA_ORDER, Legend, OutlineLayer, PointLayer, UnitLayer
+from hotspots.dashboard.map_layers import (
+    LISA_ORDER,
+    Bounds,
+    Legend,
+    OutlineLayer,
+    PointLayer,
+    UnitLayer,
+)
 from hotspots.dashboard.settings import LABELS_MIN_ZOOM, POINTS_MIN_ZOOM, TileSettings
 from hotspots.errors import HotspotsError
 
 #: folium's asset names -> our offline asset (None: not needed by our maps, dropped).
 _OFFLINE_JS: dict[str, str | None] = {
     "leaflet": "leaflet.js",
-    "jquery": "jquery.js",
+    "jquery": None,  # folium lists it, nothing on our maps uses it (117 kB less per map)
     "bootstrap": None,
     "awesome_markers": None,
 }
@@ -75,8 +92,25 @@ window.hsNumber = function (v, digits) {
 };
 """
 
+#: streamlit-folium drops a new map's arguments that arrive while its iframe is still loading
+#: Leaflet (a filter changed during the first load): remember them, and replay them once the
+#: map exists (the base map calls ``hsReplayMissedRender`` right after it is built).
+_REPLAY_JS = """
+(function () {
+  var S = window.Streamlit;
+  if (!S || !S.events) { return; }
+  var missed = null;
+  S.events.addEventListener(S.RENDER_EVENT, function (e) { if (!window.map) { missed = e.detail; } });
+  window.hsReplayMissedRender = function () {
+    if (!missed) { return; }
+    var detail = missed; missed = null;
+    S.events.dispatchEvent(new CustomEvent(S.RENDER_EVENT, {detail: detail}));
+  };
+})();
+"""
 
-class _UnitsGeoJson(JSCSSMixin, Layer):
+
+class _UnitsGeoJson(Layer):
     """The coloured units with tooltips, hover and click highlight."""
 
     _template = Template(
@@ -138,9 +172,58 @@ var {{ this.get_name() }} = (function () {
         self.gi_labels = {str(k): v for k, v in palettes.GI_LEGEND.items()}
         self.lisa_labels = list(LISA_ORDER)
         self.selected_colour = palettes.SELECTED
-        self.default_js = [
-            ("hotspots_shared", webassets.text_data_uri(_SHARED_JS, mime="text/javascript"))
-        ]
+
+
+class _Legend(Layer):
+    """The legend of the units, shown while its layer group is on the map."""
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = (function () {
+  var html = {{ this.legend_html|tojson }};
+  var control = null;
+  var Legend = L.Layer.extend({
+    onAdd: function (map) {
+      control = L.control({position: "bottomright"});
+      control.onAdd = function () {
+        var div = L.DomUtil.create("div", "hs-legend");
+        div.innerHTML = html;
+        L.DomEvent.disableClickPropagation(div);
+        return div;
+      };
+      control.addTo(map);
+    },
+    onRemove: function () { if (control) { control.remove(); control = null; } }
+  });
+  return new Legend();
+})();
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, legend: Legend) -> None:
+        super().__init__(name="Legend", overlay=True, control=False, show=True)
+        self._name = "HotspotsLegend"
+        self.legend_html = legend_html(legend)
+
+
+class _ForgetReplacedGroups(MacroElement):
+    """Lets the browser free the data layers a filter change replaced.
+
+    streamlit-folium removes the previous data layers from the map before adding new ones,
+    but keeps them in ``window.feature_group``, which would hold every past selection's
+    layers for as long as the map lives. Runs first among the new layers, before they are
+    listed there.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+window.feature_group = [];
+{% endmacro %}
+"""
+    )
 
 
 class _Outlines(Layer):
@@ -198,50 +281,76 @@ var {{ this.get_name() }} = (function () {
         self.min_zoom = LABELS_MIN_ZOOM
 
 
-class _Points(JSCSSMixin, Layer):
-    """Incident points, clustered, drawn only from zoom :data:`POINTS_MIN_ZOOM`."""
+class _Points(Layer):
+    """Incident points, clustered, on the map from zoom :data:`POINTS_MIN_ZOOM` only.
+
+    The markers and their clusters are built the first time the map is zoomed in that far,
+    so a map that is never zoomed in pays nothing for them.
+    """
 
     _template = Template(
         """
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = (function () {
-  var map = {{ this._parent.get_name() }};
-  var pane = map.getPane("hsPoints") || map.createPane("hsPoints");
-  pane.style.zIndex = 620;
   var offenses = {{ this.offenses|tojson }};
-  var cluster = L.markerClusterGroup({clusterPane: "hsPoints", showCoverageOnHover: false,
-    maxClusterRadius: 40, chunkedLoading: true, spiderfyOnMaxZoom: true});
-  var markers = {{ this.rows|tojson }}.map(function (r) {
-    var marker = L.circleMarker([r[0], r[1]], {pane: "hsPoints", radius: 5, color: "#222222", weight: 1,
-      fillColor: "#ffd166", fillOpacity: 0.95})
-      .bindTooltip(hsEsc(offenses[r[2]]) + "<br>" + r[3] + "<br><span style='color:#666'>cell " + r[4] + "</span>");
-    marker.feature = {type: "Feature", properties: {id: r[4]}, geometry: null};  // a click selects its cell
-    return marker;
+  var rows = {{ this.rows|tojson }};
+  var minZoom = {{ this.min_zoom }};
+  var cluster = null;
+  function build(parent) {
+    cluster = L.markerClusterGroup({clusterPane: "hsPoints", showCoverageOnHover: false,
+      maxClusterRadius: 40, chunkedLoading: true, spiderfyOnMaxZoom: true});
+    cluster.addLayers(rows.map(function (r) {
+      var marker = L.circleMarker([r[0], r[1]], {pane: "hsPoints", radius: 5, color: "#222222", weight: 1,
+        fillColor: "#ffd166", fillOpacity: 0.95})
+        .bindTooltip(hsEsc(offenses[r[2]]) + "<br>" + r[3] + "<br><span style='color:#666'>cell " + r[4] + "</span>");
+      marker.feature = {type: "Feature", properties: {id: r[4]}, geometry: null};  // a click selects its cell
+      return marker;
+    }));
+    cluster.addEventParent(parent);  // clicks reach the layer the app listens to
+  }
+  var Points = L.Layer.extend({
+    onAdd: function (map) {
+      var pane = map.getPane("hsPoints") || map.createPane("hsPoints");
+      pane.style.zIndex = 620;
+      map.on("zoomend", this._apply, this);
+      this._apply();
+    },
+    onRemove: function (map) {
+      map.off("zoomend", this._apply, this);
+      if (cluster && map.hasLayer(cluster)) { map.removeLayer(cluster); }
+    },
+    _apply: function () {
+      var map = this._map;
+      if (!map) { return; }
+      if (map.getZoom() >= minZoom) {
+        if (!cluster) { build(this); }
+        if (!map.hasLayer(cluster)) { map.addLayer(cluster); }
+      } else if (cluster && map.hasLayer(cluster)) {
+        map.removeLayer(cluster);
+      }
+    }
   });
-  cluster.addLayers(markers);
-  function apply() { pane.style.display = map.getZoom() >= {{ this.min_zoom }} ? "" : "none"; }
-  map.on("zoomend", apply); apply();
-  return cluster;
+  return new Points();
 })();
 {% endmacro %}
 """
     )
 
-    def __init__(self, points: PointLayer, *, name: str) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=True)
+    def __init__(self, points: PointLayer) -> None:
+        super().__init__(name="Incident points", overlay=True, control=False, show=True)
         self._name = "HotspotsPoints"
         self.rows = [list(r) for r in points.rows]
         self.offenses = list(points.offenses)
         self.min_zoom = POINTS_MIN_ZOOM
-        self.default_js = [("leaflet_markercluster", webassets.data_uri("markercluster.js"))]
-        self.default_css = [
-            ("leaflet_markercluster_css", webassets.data_uri("markercluster.css")),
-            ("leaflet_markercluster_default_css", webassets.data_uri("markercluster-default.css")),
-        ]
 
 
 class _Controls(JSCSSMixin):
-    """Legend, full-screen and "whole area" buttons, no-tiles background, remembered view."""
+    """Full-screen and "whole area" buttons, no-tiles background, remembered view, assets.
+
+    Carries every script and stylesheet the data layers need (shared helpers, MarkerCluster,
+    the map's CSS): streamlit-folium loads them once, when its iframe is created, so they
+    must be there even if the first data layers do not use them.
+    """
 
     _template = Template(
         """
@@ -249,14 +358,6 @@ class _Controls(JSCSSMixin):
 (function () {
   var map = {{ this._parent.get_name() }};
   {% if not this.tiles %}L.DomUtil.addClass(map.getContainer(), "hs-no-tiles");{% endif %}
-  var legend = L.control({position: "bottomright"});
-  legend.onAdd = function () {
-    var div = L.DomUtil.create("div", "hs-legend");
-    div.innerHTML = {{ this.legend_html|tojson }};
-    L.DomEvent.disableClickPropagation(div);
-    return div;
-  };
-  legend.addTo(map);
   L.control.hotspotsFullscreen({position: "topleft"}).addTo(map);
   var bounds = {{ this.bounds|tojson }};
   var Home = L.Control.extend({options: {position: "topleft"}, onAdd: function () {
@@ -280,54 +381,60 @@ class _Controls(JSCSSMixin):
     catch (err) { /* no storage */ }
   });
   window.hotspotsMap = map;
+  setTimeout(function () { if (window.hsReplayMissedRender) { window.hsReplayMissedRender(); } }, 0);
 })();
 {% endmacro %}
 """
     )
 
-    def __init__(self, *, legend: Legend, bounds: Any, tiles: bool, view_key: str) -> None:
+    def __init__(self, *, bounds: Any, tiles: bool, view_key: str) -> None:
         super().__init__()
         self._name = "HotspotsControls"
-        self.legend_html = legend_html(legend)
         self.bounds = [list(b) for b in bounds]
         self.tiles = tiles
         self.view_key = view_key
         css = _MAP_CSS % {"background": palettes.NO_TILES_BACKGROUND} + webassets.FULLSCREEN_CSS
         self.default_js = [
+            ("hotspots_shared", webassets.text_data_uri(_SHARED_JS, mime="text/javascript")),
+            ("hotspots_replay", webassets.text_data_uri(_REPLAY_JS, mime="text/javascript")),
             (
                 "hotspots_fullscreen",
                 webassets.text_data_uri(webassets.FULLSCREEN_JS, mime="text/javascript"),
-            )
+            ),
+            ("leaflet_markercluster", webassets.data_uri("markercluster.js")),
         ]
-        self.default_css = [("hotspots_css", webassets.text_data_uri(css, mime="text/css"))]
+        self.default_css = [
+            ("hotspots_css", webassets.text_data_uri(css, mime="text/css")),
+            ("leaflet_markercluster_css", webassets.data_uri("markercluster.css")),
+            ("leaflet_markercluster_default_css", webassets.data_uri("markercluster-default.css")),
+        ]
 
 
-def build_map(
-    units: UnitLayer,
+def build_base_map(
     *,
     tiles: TileSettings,
+    bounds: Bounds,
     outlines: OutlineLayer | None = None,
-    points: PointLayer | None = None,
     view_key: str = "hotspots-view",
-    units_name: str | None = None,
 ) -> folium.Map:
-    """Assemble the hotspot map (offline-ready: see :func:`make_offline`).
+    """The part of the hotspot map that stays while the user filters (offline-ready).
+
+    Basemap, outlines and names of areas, buttons, scale bar, remembered view and every
+    asset of the data layers. Keep its inputs fixed for a data set (``bounds`` of the whole
+    data, not of a selection): streamlit-folium rebuilds its iframe whenever this map
+    changes, and swaps only the :func:`data_layers` otherwise.
 
     Parameters
     ----------
-    units : UnitLayer
-        The coloured cells or areas.
     tiles : TileSettings
         Basemap URL and attribution, or ``"none"``.
+    bounds : ((south, west), (north, east))
+        Area the map opens on and the "whole area" button shows, in degrees.
     outlines : OutlineLayer, optional
         Area outlines and names for context.
-    points : PointLayer, optional
-        Incident points for the zoomed-in, clustered layer.
     view_key : str
         Key under which the browser tab remembers the map's centre and zoom, so the view
-        survives a filter change (use one per dataset).
-    units_name : str, optional
-        Name of the units layer in the layer control (default: the legend title).
+        survives a reload of the map (use one per data set).
     """
     m = folium.Map(
         location=None,
@@ -348,17 +455,86 @@ def build_map(
             max_zoom=19,
             error_tile_url=webassets.TRANSPARENT_PNG,
         ).add_to(m)
-    m.add_child(_UnitsGeoJson(units, name=units_name or units.legend.title))
     if outlines is not None:
         m.add_child(_Outlines(outlines, name="Neighbourhood outlines"))
         m.add_child(_Labels(outlines, name="Neighbourhood names (zoom in)"))
+    m.fit_bounds([list(bounds[0]), list(bounds[1])])
+    m.add_child(_Controls(bounds=bounds, tiles=tiles.enabled, view_key=view_key))
+    return make_offline(m)
+
+
+def data_layers(
+    units: UnitLayer, *, points: PointLayer | None = None, units_name: str | None = None
+) -> list[folium.FeatureGroup]:
+    """The layers a filter, unit or measure change replaces, one group per layer-control entry.
+
+    Parameters
+    ----------
+    units : UnitLayer
+        The coloured cells or areas (drawn with their legend).
+    points : PointLayer, optional
+        Incident points for the zoomed-in, clustered layer (left out when empty).
+    units_name : str, optional
+        Name of the units in the layer control (default: the legend title).
+
+    Returns
+    -------
+    list of folium.FeatureGroup
+        For ``st_folium(..., feature_group_to_add=...)`` or to add to a :func:`build_base_map`.
+    """
+    group = folium.FeatureGroup(name=units_name or units.legend.title, overlay=True, control=True)
+    group.add_child(_ForgetReplacedGroups())
+    group.add_child(_UnitsGeoJson(units, name=units_name or units.legend.title))
+    group.add_child(_Legend(units.legend))
+    groups = [group]
     if points is not None and points.rows:
-        m.add_child(_Points(points, name="Incidents in hot spots (zoom in)"))
-    m.fit_bounds([list(units.bounds[0]), list(units.bounds[1])])
-    m.add_child(
-        _Controls(legend=units.legend, bounds=units.bounds, tiles=tiles.enabled, view_key=view_key)
-    )
-    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+        pts = folium.FeatureGroup(
+            name="Incidents in hot spots (zoom in)", overlay=True, control=True
+        )
+        pts.add_child(_Points(points))
+        groups.append(pts)
+    return groups
+
+
+def layer_control() -> folium.LayerControl:
+    """The layer control of the hotspot map (collapsed, top right)."""
+    return folium.LayerControl(position="topright", collapsed=True)
+
+
+def build_map(
+    units: UnitLayer,
+    *,
+    tiles: TileSettings,
+    outlines: OutlineLayer | None = None,
+    points: PointLayer | None = None,
+    view_key: str = "hotspots-view",
+    units_name: str | None = None,
+) -> folium.Map:
+    """The whole hotspot map as one static folium map (offline-ready: see :func:`make_offline`).
+
+    :func:`build_base_map` with the :func:`data_layers` and the :func:`layer_control` added,
+    opening on the drawn units. The Map page sends the two parts separately instead, so a
+    filter change does not reload the map.
+
+    Parameters
+    ----------
+    units : UnitLayer
+        The coloured cells or areas.
+    tiles : TileSettings
+        Basemap URL and attribution, or ``"none"``.
+    outlines : OutlineLayer, optional
+        Area outlines and names for context.
+    points : PointLayer, optional
+        Incident points for the zoomed-in, clustered layer.
+    view_key : str
+        Key under which the browser tab remembers the map's centre and zoom.
+    units_name : str, optional
+        Name of the units layer in the layer control (default: the legend title).
+    """
+    m = build_base_map(tiles=tiles, bounds=units.bounds, outlines=outlines, view_key=view_key)
+    for group in data_layers(units, points=points, units_name=units_name):
+        m.add_child(group)
+    layer_control().add_to(m)
     return make_offline(m)
 
 
@@ -396,16 +572,32 @@ def legend_html(legend: Legend) -> str:
     return "".join(rows)
 
 
-def payload_bytes(m: folium.Map) -> int:
-    """Bytes the app sends to the browser for ``m`` through streamlit-folium.
+def payload_bytes(
+    m: folium.Map,
+    *,
+    groups: list[folium.FeatureGroup] | None = None,
+    control: folium.LayerControl | None = None,
+) -> int:
+    """Bytes the app sends to the browser for a map through streamlit-folium.
 
-    The same pieces ``st_folium`` sends: the map script, header, HTML and the (inlined)
-    script and stylesheet links.
+    The same pieces ``st_folium`` sends: the map script, header and HTML, the (inlined)
+    script and stylesheet links, and — for a base map with data layers passed as
+    ``feature_group_to_add`` and ``layer_control`` — their scripts. Adds ``groups`` and
+    ``control`` to ``m``, as ``st_folium`` does: measure a map built for the purpose.
     """
-    from streamlit_folium import _get_header, _get_html, generate_leaflet_string
+    from streamlit_folium import (
+        _get_feature_group_string,
+        _get_header,
+        _get_html,
+        _get_layer_control_string,
+        generate_leaflet_string,
+    )
 
     m.get_root().render()
     parts = [generate_leaflet_string(m), _get_header(m), _get_html(m)]
+    parts += [_get_feature_group_string(g, map=m, idx=i) for i, g in enumerate(groups or [])]
+    if control is not None:
+        parts.append(_get_layer_control_string(control, m))
     links: dict[str, None] = {}
     for element in _walk(m):
         for _, url in getattr(element, "default_js", []) or []:

@@ -18,20 +18,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots.analysis import Analysis
 from hotspots.dashboard import palettes
 from hotspots.dashboard.settings import MAP_DECIMALS, MAX_MAP_POINTS, OUTLINE_TOLERANCE_M
 from hotspots.projection import to_display, to_metric
 
+if TYPE_CHECKING:
+    from hotspots.analysis import Analysis
+
 Measure = Literal["gi", "lisa", "count", "density"]
 UnitKind = Literal["cell", "area"]
+#: ``((south, west), (north, east))`` in degrees.
+Bounds = tuple[tuple[float, float], tuple[float, float]]
 
 MEASURES: dict[str, str] = {
     "gi": "Hot & cold spots (Gi*)",
@@ -62,7 +66,7 @@ class UnitLayer:
     colours: tuple[str, ...]
     legend: Legend
     features: int
-    bounds: tuple[tuple[float, float], tuple[float, float]]
+    bounds: Bounds
 
 
 @dataclass(frozen=True, eq=False)
@@ -300,7 +304,15 @@ def _plain(record: dict[str, object]) -> dict[str, object]:
     return out
 
 
-def _bounds(display: gpd.GeoDataFrame) -> tuple[tuple[float, float], tuple[float, float]]:
+def display_bounds(frame: gpd.GeoDataFrame) -> Bounds:
+    """``((south, west), (north, east))`` of ``frame`` in degrees, rounded to about a metre."""
+    if len(frame) == 0:
+        return ((-85.0, -180.0), (85.0, 180.0))
+    box = gpd.GeoDataFrame(geometry=[shapely.box(*frame.total_bounds)], crs=frame.crs)
+    return _bounds(to_display(box))
+
+
+def _bounds(display: gpd.GeoDataFrame) -> Bounds:
     if len(display) == 0:
         return ((-85.0, -180.0), (85.0, 180.0))
     west, south, east, north = display.total_bounds

@@ -19,16 +19,18 @@ All three are cheap after the first call (cached); none of them draws anything.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import streamlit as st
 
-from hotspots.analysis import Analysis
 from hotspots.dashboard import cached
 from hotspots.dashboard.datasets import TORONTO_KEY, TORONTO_LABEL, Dataset
 from hotspots.dashboard.settings import TileSettings, tiles_from_env
 from hotspots.errors import InputError
 from hotspots.filters import Filters
+
+if TYPE_CHECKING:
+    from hotspots.analysis import Analysis
 
 Unit = Literal["square", "hex", "areas"]
 UNIT_LABELS: dict[str, str] = {

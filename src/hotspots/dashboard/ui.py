@@ -6,15 +6,22 @@ These draw with Streamlit but compute nothing: numbers come from the cached wrap
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import streamlit as st
 from PIL import Image
 
-from hotspots.dashboard import charts
 from hotspots.dashboard.datasets import Dataset
 from hotspots.dashboard.selection import Selection, current_selection, get_dataset, sidebar_ready
 from hotspots.errors import HotspotsError
-from hotspots.profiles import Profile
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from hotspots.profiles import Profile
+
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]<>#|$~")
 
 
 def app_icon() -> Image.Image:
@@ -60,6 +67,28 @@ def empty_state(selection: Selection) -> None:
     st.stop()
 
 
+def render_notes(notes: Sequence[str]) -> None:
+    """The caveats an analysis raised (``params["notes"]``), as one warning; nothing if none.
+
+    E.g. counts too sparse for Gi*'s normal p-values: some hot spots may then be chance,
+    and the note says what to change (larger cells, a longer period).
+    """
+    if not notes:
+        return
+    lines = [_markdown_text(note) for note in notes]
+    header = "**Read these results with care.**"
+    if len(lines) == 1:
+        text = f"{header} {lines[0]}"
+    else:
+        text = header + "\n\n" + "\n".join(f"- {line}" for line in lines)
+    st.warning(text, icon=":material/warning:")
+
+
+def _markdown_text(text: str) -> str:
+    """``text`` with the characters Streamlit's Markdown would interpret escaped (``Gi*``, ``$``)."""
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)
+
+
 def hours_text(hours: tuple[int, ...]) -> str:
     """``(17, 18, 16)`` -> ``"17:00, 18:00, 16:00"``."""
     return ", ".join(f"{h:02d}:00" for h in hours) if hours else "–"
@@ -67,6 +96,10 @@ def hours_text(hours: tuple[int, ...]) -> str:
 
 def render_profile(profile: Profile, *, title: str) -> None:
     """What happens in one unit: key figures, offense mix, monthly trend, busiest hours and days."""
+    # Altair takes 0.3-0.8 s to import: only once a profile is drawn, not on the first view
+    # of the map.
+    from hotspots.dashboard import charts
+
     st.markdown(f"#### {title}")
     stats = profile.statistics
     a, b = st.columns(2)
