@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m uv pip install --quiet --compile-bytecode --python $(BIN)/python -e ".[app,dev]"
 	touch $(STAMP)
 
-# Debian's Chromium for the real-browser tests (Playwright drives /usr/bin/chromium; never `playwright install`).
+# Debian's Chromium for the real-browser tests (Playwright drives /usr/bin/chromium; never a Playwright browser download).
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

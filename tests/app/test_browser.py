@@ -108,7 +108,7 @@ def server() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium through Playwright (never ``playwright install``)."""
+    """Debian's Chromium through Playwright (never a Playwright browser download)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not found; install Debian's chromium (make system-deps)")
     from playwright.sync_api import sync_playwright

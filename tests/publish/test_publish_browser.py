@@ -1,6 +1,6 @@
 """A real Chromium opens the snapshot from disk with the network blocked.
 
-Debian's ``/usr/bin/chromium`` driven by Playwright (never ``playwright install``; the
+Debian's ``/usr/bin/chromium`` driven by Playwright (never a Playwright browser download; the
 Makefile's ``system-deps`` installs it). Every request is routed: anything other than
 the file itself fails the test. The screenshot goes to ``test-artifacts/publish/``.
 """
