@@ -148,31 +148,20 @@ c.metric(
     border=True,
 )
 
-d1, d2, d3 = st.columns(3)
-d1.download_button(
-    "Snapshot page (HTML)",
-    snapshot.files[FILE_NAMES["html"]],
-    FILE_NAMES["html"],
-    "text/html",
-    icon=":material/download:",
-    width="stretch",
+DOWNLOADS = (
+    ("Snapshot page (HTML)", "html", "text/html", ":material/download:"),
+    ("Image (PNG)", "png", "image/png", ":material/image:"),
+    ("Details (JSON)", "json", "application/json", ":material/data_object:"),
 )
-d2.download_button(
-    "Image (PNG)",
-    snapshot.files[FILE_NAMES["png"]],
-    FILE_NAMES["png"],
-    "image/png",
-    icon=":material/image:",
-    width="stretch",
-)
-d3.download_button(
-    "Details (JSON)",
-    snapshot.files[FILE_NAMES["json"]],
-    FILE_NAMES["json"],
-    "application/json",
-    icon=":material/data_object:",
-    width="stretch",
-)
+for column, (label, kind, mime, icon) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS, strict=True):
+    column.download_button(
+        label,
+        snapshot.files[FILE_NAMES[kind]],
+        FILE_NAMES[kind],
+        mime,
+        icon=icon,
+        width="stretch",
+    )
 
 st.image(snapshot.files[FILE_NAMES["png"]], caption=f"{meta['title']} — {meta['period']['label']}")
 with st.expander("Rules applied and what was hidden"):

@@ -67,3 +67,21 @@ def test_names_and_label_matching(polygons: gpd.GeoDataFrame) -> None:
     assert labels_match_boundaries(pd.Series(["Area 1", "Area 2", None]), polygons)
     assert not labels_match_boundaries(pd.Series(["Elsewhere", "Area 2"]), polygons)
     assert not labels_match_boundaries(pd.Series([None, None], dtype="string"), polygons)
+
+
+def test_incident_areas_prefers_matching_source_labels(polygons: gpd.GeoDataFrame) -> None:
+    from hotspots.units import incident_areas, names_at
+
+    pts = gpd.GeoDataFrame(
+        {"neighbourhood": pd.array(["Area 3", "Area 3", "Nowhere"], dtype="string")},
+        geometry=shapely.points([[100, 100], [19_900, 9_900], [10_000, 5_000]]),
+        crs=32617,
+    )
+    # One unknown label of three is too many (< 90 % match): point in polygon, lake = none.
+    positions, method = incident_areas(pts, polygons.to_crs(4326))
+    assert method == "point in polygon"
+    assert positions[2] == -1 and (positions[:2] >= 0).all()
+    labelled = pts.assign(neighbourhood=pd.array(["Area 3", "Area 3", "Area 7"], dtype="string"))
+    positions, method = incident_areas(labelled, polygons)
+    assert method == "source labels"
+    assert names_at(polygons, positions).tolist() == ["Area 3", "Area 3", "Area 7"]

@@ -35,7 +35,7 @@ from hotspots.grids import (
 from hotspots.lisa import local_moran
 from hotspots.projection import require_metric, to_display, to_metric
 from hotspots.significance import check_alpha
-from hotspots.units import labels_match_boundaries, locate_in_polygons
+from hotspots.units import incident_areas, locate_in_polygons
 from hotspots.weights import Neighbours, distance_band, grid_contiguity, polygon_contiguity
 
 log = logging.getLogger(__name__)
@@ -440,18 +440,9 @@ def _area_table(
     seed: int,
 ) -> tuple[gpd.GeoDataFrame, str, list[str]]:
     """Counts, density, rate and statistics per boundary polygon (+ the counting method, caveats)."""
-    labels = (
-        incidents["neighbourhood"]
-        if "neighbourhood" in incidents.columns
-        else pd.Series(dtype="string")
-    )
     names = boundaries["name"]
-    if labels_match_boundaries(labels, boundaries):
-        method = "source labels"
-        counts = labels.value_counts().reindex(names, fill_value=0).to_numpy(dtype=np.int64)
-    else:
-        method = "point in polygon"
-        counts = count_by_unit(locate_in_polygons(incidents.geometry, boundaries), len(boundaries))
+    positions, method = incident_areas(incidents, boundaries)
+    counts = count_by_unit(positions, len(boundaries))
     area_m2 = boundaries.geometry.area.to_numpy()
     areas = gpd.GeoDataFrame(
         {

@@ -25,8 +25,7 @@ import pandas as pd
 from hotspots.aggregate import PERIOD_FREQ, period_start
 from hotspots.errors import ColumnError, EmptyDataError, invalid
 from hotspots.filters import WEEKDAY_NAMES
-from hotspots.projection import to_metric
-from hotspots.units import labels_match_boundaries, unit_names_for_points
+from hotspots.units import incident_areas
 
 log = logging.getLogger(__name__)
 
@@ -179,18 +178,13 @@ def area_names(incidents: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame) -> pd.
     """
     if "name" not in boundaries.columns:
         raise ColumnError(f"boundaries lacks a 'name' column; it has {list(boundaries.columns)}.")
-    labels = (
-        incidents["neighbourhood"]
-        if "neighbourhood" in incidents.columns
-        else pd.Series(dtype="string")
+    positions, method = incident_areas(incidents, boundaries)
+    log.debug("Area of each incident from %s", method)
+    names = boundaries["name"].astype("string").to_numpy()
+    values = pd.array(
+        np.where(positions >= 0, names[np.maximum(positions, 0)], None), dtype="string"
     )
-    if labels_match_boundaries(labels, boundaries):
-        names = labels.astype("string").where(labels.isin(set(boundaries["name"])))
-        log.debug("Area of each incident taken from the source's labels")
-        return names.rename("area")
-    metric = to_metric(boundaries.reset_index(drop=True), incidents.crs)
-    log.debug("Area of each incident found by point in polygon")
-    return unit_names_for_points(incidents, metric).rename("area")
+    return pd.Series(values, index=incidents.index, name="area")
 
 
 def change_vs_previous(

@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from hotspots.projection import require_metric
+from hotspots.projection import require_metric, to_metric
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +89,18 @@ def unit_names_for_points(points: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame
     Both frames must be in the same metric CRS; ``boundaries`` has a ``name`` column.
     """
     require_metric(boundaries, "boundaries")
-    idx = locate_in_polygons(points.geometry, boundaries)
+    return names_at(boundaries, locate_in_polygons(points.geometry, boundaries), index=points.index)
+
+
+def names_at(
+    boundaries: gpd.GeoDataFrame, positions: NDArray[np.integer], *, index: pd.Index | None = None
+) -> pd.Series:
+    """``boundaries["name"]`` at each row position (``<NA>`` where the position is -1)."""
     names = boundaries["name"].astype("string").to_numpy()
-    values = pd.array(np.where(idx >= 0, names[np.maximum(idx, 0)], None), dtype="string")
-    return pd.Series(values, index=points.index, name="name")
+    values = pd.array(
+        np.where(positions >= 0, names[np.maximum(positions, 0)], None), dtype="string"
+    )
+    return pd.Series(values, index=index, name="name")
 
 
 def labels_match_boundaries(
@@ -107,3 +115,32 @@ def labels_match_boundaries(
     if present.empty:
         return False
     return float(present.isin(set(boundaries["name"])).mean()) >= min_share
+
+
+def incident_areas(
+    incidents: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame
+) -> tuple[NDArray[np.int64], str]:
+    """Row position in ``boundaries`` of each incident's area (-1 = in none), and the method.
+
+    The source's own labels (``neighbourhood`` column) are authoritative when they match the
+    boundary names (:func:`labels_match_boundaries`, e.g. Toronto's police labels); otherwise
+    each incident goes to the polygon it falls in. ``incidents`` is in a metric CRS;
+    ``boundaries`` (with a ``name`` column) may be in any CRS.
+
+    Returns
+    -------
+    positions : int64 array aligned with ``incidents``
+    method : ``"source labels"`` or ``"point in polygon"``
+    """
+    labels = (
+        incidents["neighbourhood"]
+        if "neighbourhood" in incidents.columns
+        else pd.Series(dtype="string")
+    )
+    if labels_match_boundaries(labels, boundaries):
+        first = pd.Series(np.arange(len(boundaries)), index=boundaries["name"].to_numpy())
+        first = first[~first.index.duplicated()]
+        positions = first.reindex(labels.to_numpy(dtype=object)).fillna(-1).to_numpy(dtype=np.int64)
+        return positions, "source labels"
+    metric = to_metric(boundaries.reset_index(drop=True), incidents.crs)
+    return locate_in_polygons(incidents.geometry, metric), "point in polygon"

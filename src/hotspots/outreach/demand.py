@@ -64,7 +64,7 @@ from hotspots.outreach.plan import (
     plan_outreach,
 )
 from hotspots.projection import choose_metric_crs, to_metric
-from hotspots.units import labels_match_boundaries, unit_names_for_points
+from hotspots.units import incident_areas, names_at
 
 log = logging.getLogger(__name__)
 
@@ -865,12 +865,8 @@ def _incident_areas(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame | None)
             f"areas lacks a 'name' column; it has {describe([str(c) for c in areas.columns])}. "
             "Load boundaries with hotspots.ingest.load_boundaries(...)."
         )
-    if labels_match_boundaries(labels, areas):
-        return labels
     if areas.crs is None:
         raise CRSError(no_crs_message("areas"))
-    located = unit_names_for_points(
-        incidents.reset_index(drop=True), to_metric(areas, incidents.crs)
-    )
-    log.info("Demand areas found by point in polygon (%s areas)", f"{len(areas):,}")
-    return located.astype("string")
+    positions, method = incident_areas(incidents.reset_index(drop=True), areas)
+    log.info("Demand areas from %s (%s areas)", method, f"{len(areas):,}")
+    return names_at(areas, positions).rename(None)
