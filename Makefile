@@ -18,8 +18,8 @@ test: $(STAMP) system-deps lint
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench scripts app.py pages
-	$(BIN)/ruff format --check src tests bench scripts app.py pages
+	$(BIN)/ruff check src tests bench scripts app.py views
+	$(BIN)/ruff format --check src tests bench scripts app.py views
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -1,7 +1,7 @@
 """hotspots — the analyst dashboard.
 
 Run it with ``streamlit run app.py`` (or ``make run``). This file only sets up the pages
-and the shared sidebar; each page lives in ``pages/`` and every number comes from the
+and the shared sidebar; each page lives in ``views/`` and every number comes from the
 library through the cached wrappers in ``hotspots.dashboard``.
 """
 
@@ -19,13 +19,13 @@ HERE = Path(__file__).resolve().parent
 #: (section, page file, title, icon). Pages whose file does not exist are left out, so the
 #: Publish (issue 4) and Plan outreach (issue 5) pages plug in by adding their file.
 PAGES: list[tuple[str, str, str, str]] = [
-    ("Explore", "pages/map.py", "Map", ":material/map:"),
-    ("Explore", "pages/trends.py", "Trends", ":material/monitoring:"),
-    ("Explore", "pages/neighbourhoods.py", "Neighbourhoods", ":material/location_city:"),
-    ("Act", "pages/publish.py", "Publish", ":material/public:"),
-    ("Act", "pages/plan_outreach.py", "Plan outreach", ":material/groups:"),
-    ("Data and method", "pages/data.py", "Data", ":material/upload_file:"),
-    ("Data and method", "pages/method.py", "Method", ":material/menu_book:"),
+    ("Explore", "views/map.py", "Map", ":material/map:"),
+    ("Explore", "views/trends.py", "Trends", ":material/monitoring:"),
+    ("Explore", "views/neighbourhoods.py", "Neighbourhoods", ":material/location_city:"),
+    ("Act", "views/publish.py", "Publish", ":material/public:"),
+    ("Act", "views/plan_outreach.py", "Plan outreach", ":material/groups:"),
+    ("Data and method", "views/data.py", "Data", ":material/upload_file:"),
+    ("Data and method", "views/method.py", "Method", ":material/menu_book:"),
 ]
 
 st.set_page_config(
@@ -39,7 +39,7 @@ sections: dict[str, list[st.Page]] = {}
 for section, path, title, icon in PAGES:
     if (HERE / path).exists():
         sections.setdefault(section, []).append(
-            st.Page(path, title=title, icon=icon, default=path == "pages/map.py")
+            st.Page(path, title=title, icon=icon, default=path == "views/map.py")
         )
 
 navigation = st.navigation(sections)

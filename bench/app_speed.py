@@ -192,7 +192,7 @@ def _payload_mb() -> tuple[float, int]:
     from hotspots.dashboard import map_builder, map_layers
     from hotspots.dashboard.datasets import load_toronto
     from hotspots.dashboard.settings import TileSettings
-    from hotspots.filters import Filters
+    from hotspots.spatial.filters import Filters
 
     dataset = load_toronto()
     default = Filters(start=dataset.default_first_day.isoformat())

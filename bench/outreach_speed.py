@@ -40,9 +40,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots import datasets
 from hotspots.analysis import analyze
-from hotspots.ingest import load_boundaries, load_incidents
+from hotspots.ingest import datasets, load_boundaries, load_incidents
 from hotspots.outreach import coverage_curve, plan_outreach
 from hotspots.outreach.demand import candidates_from_analysis, demand_from_incidents
 

@@ -27,11 +27,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hotspots import datasets
 from hotspots.analysis import analyze
-from hotspots.filters import Filters
-from hotspots.ingest import load_boundaries, load_incidents
+from hotspots.ingest import datasets, load_boundaries, load_incidents
 from hotspots.publish import TORONTO, PublicationRules, publish_snapshot
+from hotspots.spatial.filters import Filters
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

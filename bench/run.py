@@ -35,11 +35,11 @@ import numpy as np
 import shapely
 
 from hotspots.analysis import analyze
-from hotspots.grids import make_grid
 from hotspots.ingest import load_incidents
-from hotspots.synthetic import PlantedHotspot, synthetic_csv, synthetic_incidents
-from hotspots.units import locate_in_polygons
-from hotspots.weights import grid_contiguity
+from hotspots.ingest.synthetic import PlantedHotspot, synthetic_csv, synthetic_incidents
+from hotspots.spatial.grids import make_grid
+from hotspots.spatial.units import locate_in_polygons
+from hotspots.stats.weights import grid_contiguity
 
 # A Toronto-sized extent in UTM 17N (30 km x 30 km) and 250 m cells: 14,400 cells.
 EXTENT = (620_000.0, 4_830_000.0, 650_000.0, 4_860_000.0)
@@ -149,7 +149,7 @@ def bench_gistar(repeat: int) -> None:
     import esda
     import libpysal
 
-    from hotspots.gistar import gi_star
+    from hotspots.stats.gistar import gi_star
 
     side = 300
     grid = make_grid(

@@ -52,7 +52,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from hotspots.datasets import (
+from hotspots.ingest.datasets import (
     TORONTO_BBOX_LONLAT,
     TORONTO_BOUNDARIES_FILE,
     TORONTO_INCIDENTS_FILE,
@@ -630,7 +630,7 @@ def render_readme(m: dict[str, Any]) -> str:
 Built by `python scripts/build_toronto_data.py` (add `--wheel PATH` to use a wheel you
 already downloaded). Do not edit these files by hand: rebuild them. The numbers below
 are written by the script and repeated in `toronto_mci.manifest.json`; the tests check
-the files against that manifest. Paths are available from `hotspots.datasets`.
+the files against that manifest. Paths are available from `hotspots.ingest.datasets`.
 
 | file | what | size |
 |---|---|---|

@@ -10,9 +10,9 @@ import shapely
 
 from hotspots.analysis import HOTSPOT_COLUMNS, analyze
 from hotspots.errors import ColumnError, CRSError, EmptyDataError, InputError
-from hotspots.filters import Filters
-from hotspots.projection import to_display
-from hotspots.synthetic import PlantedHotspot, synthetic_incidents
+from hotspots.ingest.synthetic import PlantedHotspot, synthetic_incidents
+from hotspots.spatial.filters import Filters
+from hotspots.spatial.projection import to_display
 
 EXTENT = (620_000.0, 4_830_000.0, 630_000.0, 4_840_000.0)
 PLANTED = (PlantedHotspot(x=623_000.0, y=4_833_000.0, radius_m=400.0, share=0.05),)

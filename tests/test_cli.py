@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from hotspots.cli import main
-from hotspots.synthetic import PlantedHotspot, synthetic_csv
+from hotspots.ingest.synthetic import PlantedHotspot, synthetic_csv
 
 EXTENT = (620_000.0, 4_830_000.0, 630_000.0, 4_840_000.0)
 

@@ -20,11 +20,10 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from hotspots.aggregate import count_by_unit, density_per_km2, rate_per_1000
 from hotspots.errors import ColumnError, EmptyDataError, invalid
-from hotspots.filters import Filters, apply_filters
-from hotspots.gistar import SPARSE_NEIGHBOURHOOD_TOTAL, gi_star
-from hotspots.grids import (
+from hotspots.spatial.counting import count_by_unit, density_per_km2, rate_per_1000
+from hotspots.spatial.filters import Filters, apply_filters
+from hotspots.spatial.grids import (
     GRID_KINDS,
     Grid,
     GridKind,
@@ -32,11 +31,12 @@ from hotspots.grids import (
     cell_size_for_counts_m,
     make_grid,
 )
-from hotspots.lisa import local_moran
-from hotspots.projection import require_metric, to_display, to_metric
-from hotspots.significance import check_alpha
-from hotspots.units import incident_areas, locate_in_polygons
-from hotspots.weights import Neighbours, distance_band, grid_contiguity, polygon_contiguity
+from hotspots.spatial.projection import require_metric, to_display, to_metric
+from hotspots.spatial.units import incident_areas, locate_in_polygons
+from hotspots.stats.gistar import SPARSE_NEIGHBOURHOOD_TOTAL, gi_star
+from hotspots.stats.lisa import local_moran
+from hotspots.stats.significance import check_alpha
+from hotspots.stats.weights import Neighbours, distance_band, grid_contiguity, polygon_contiguity
 
 log = logging.getLogger(__name__)
 

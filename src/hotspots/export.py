@@ -24,7 +24,7 @@ import pandas as pd
 
 from hotspots.analysis import Analysis
 from hotspots.ingest import LoadResult
-from hotspots.projection import to_display
+from hotspots.spatial.projection import to_display
 
 VERSIONED_PACKAGES = ("hotspots", "numpy", "pandas", "geopandas", "shapely", "pyproj", "scipy")
 

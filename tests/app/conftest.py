@@ -1,20 +1,10 @@
-"""Shared fixtures of the app tests (AppTest in-process, and the real-browser test).
-
-Streamlit quirk handled here: ``AppTest`` re-detects the ``pages/`` folder before every
-run and then runs the requested page *without* ``app.py`` (Streamlit's legacy multipage
-mode), so the shared sidebar would vanish after the first run. The app uses
-``st.navigation``, which switches that mode off in a real server after its first run; the
-``_navigation_mode`` fixture does the same for AppTest.
-"""
+"""Shared fixtures of the app tests (AppTest in-process, and the real-browser test)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,18 +12,6 @@ APP = ROOT / "app.py"
 SHARED_DATA = ROOT / ".." / "shared" / "data"
 #: Seconds AppTest waits for one run (the first run loads 241,000 incidents).
 RUN_TIMEOUT_S = 90
-
-
-@pytest.fixture(autouse=True)
-def _navigation_mode(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    original = PagesManager.__init__
-
-    def init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-    yield
 
 
 @pytest.fixture

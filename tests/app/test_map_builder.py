@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from hotspots import webassets
 from hotspots.analysis import analyze
-from hotspots.dashboard import map_builder, map_layers, palettes
+from hotspots.dashboard import map_builder, map_layers
 from hotspots.dashboard.settings import NO_TILES, OSM_TILES_URL, TileSettings, tiles_from_env
+from hotspots.maps import palettes, webassets
 
 CRS = "EPSG:32617"
 TZ = "America/Toronto"

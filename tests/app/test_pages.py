@@ -8,11 +8,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 PAGES = (
-    "pages/map.py",
-    "pages/trends.py",
-    "pages/neighbourhoods.py",
-    "pages/data.py",
-    "pages/method.py",
+    "views/map.py",
+    "views/trends.py",
+    "views/neighbourhoods.py",
+    "views/data.py",
+    "views/method.py",
 )
 
 
@@ -95,7 +95,7 @@ def test_filters_that_leave_nothing_show_a_friendly_note(app: AppTest) -> None:
 
 
 def test_trends_page_reacts_to_filters(app: AppTest) -> None:
-    app.switch_page("pages/trends.py").run()
+    app.switch_page("views/trends.py").run()
     total = _count(app)
     app.segmented_control(key="trends_period").set_value("week").run()
     app.toggle(key="trends_by_offense").set_value(False).run()
@@ -107,7 +107,7 @@ def test_trends_page_reacts_to_filters(app: AppTest) -> None:
 
 
 def test_neighbourhoods_page_table_and_profile(app: AppTest) -> None:
-    app.switch_page("pages/neighbourhoods.py").run()
+    app.switch_page("views/neighbourhoods.py").run()
     _no_errors(app)
     assert _metric(app, "Areas") == "140"
     table = app.dataframe[0].value
@@ -122,7 +122,7 @@ def test_neighbourhoods_page_table_and_profile(app: AppTest) -> None:
 
 def test_method_page_lists_the_parameters_in_use(app: AppTest) -> None:
     app.sidebar.selectbox(key="sb_cell_size").set_value(500).run()
-    app.switch_page("pages/method.py").run()
+    app.switch_page("views/method.py").run()
     _no_errors(app)
     text = " ".join(m.value for m in app.markdown)
     assert "500 m" in text
@@ -141,6 +141,6 @@ def test_caveats_of_the_statistics_are_shown_on_map_and_method_pages(app: AppTes
     warnings = [w.value for w in app.warning if "Read these results with care" in w.value]
     assert len(warnings) == 1 and "Counts are sparse" in warnings[0]
     assert "Gi\\*" in warnings[0]  # Markdown characters escaped: "Gi*" is not emphasis
-    app.switch_page("pages/method.py").run()
+    app.switch_page("views/method.py").run()
     _no_errors(app)
     assert any("Counts are sparse" in w.value for w in app.warning)

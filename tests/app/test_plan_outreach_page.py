@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGE = "pages/plan_outreach.py"
+PAGE = "views/plan_outreach.py"
 
 
 def _no_errors(at: AppTest) -> None:

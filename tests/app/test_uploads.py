@@ -88,7 +88,7 @@ def test_bad_files_give_a_clear_message() -> None:
 def test_upload_through_the_data_page(app: AppTest, shared_data: Path) -> None:
     robberies = (shared_data / "memphis" / "robberies_2019.geojson").read_bytes()
     precincts = (shared_data / "memphis" / "precincts.geojson").read_bytes()
-    app.switch_page("pages/data.py").run()
+    app.switch_page("views/data.py").run()
     app.file_uploader(key="data_incidents").upload("robberies_2019.geojson", robberies).run()
     app.file_uploader(key="data_boundaries").upload("precincts.geojson", precincts).run()
     assert not app.exception and not app.error, [e.value for e in app.error]
@@ -96,7 +96,7 @@ def test_upload_through_the_data_page(app: AppTest, shared_data: Path) -> None:
     assert not app.exception, [e.value for e in app.exception]
     assert any("incidents loaded" in s.value for s in app.success)
     assert app.sidebar.selectbox(key="sb_dataset").value.startswith("upload-")
-    for page in ("pages/map.py", "pages/trends.py", "pages/neighbourhoods.py", "pages/method.py"):
+    for page in ("views/map.py", "views/trends.py", "views/neighbourhoods.py", "views/method.py"):
         app.switch_page(page).run()
         assert not app.exception, (page, [e.value for e in app.exception])
         assert not app.error, (page, [e.value for e in app.error])
@@ -105,7 +105,7 @@ def test_upload_through_the_data_page(app: AppTest, shared_data: Path) -> None:
 @pytest.mark.shared_data
 def test_data_page_asks_for_the_crs(app: AppTest, shared_data: Path) -> None:
     data = (shared_data / "vancouver" / "crimes_2020.csv").read_bytes()
-    app.switch_page("pages/data.py").run()
+    app.switch_page("views/data.py").run()
     app.file_uploader(key="data_incidents").upload("crimes_2020.csv", data).run()
     assert any("EPSG:26910" in w.value for w in app.warning)
     upload = ("crimes_2020.csv", data, "text/csv")
@@ -121,7 +121,7 @@ def test_data_page_asks_for_the_crs(app: AppTest, shared_data: Path) -> None:
 
 
 def test_unreadable_upload_shows_a_message_in_place(app: AppTest) -> None:
-    app.switch_page("pages/data.py").run()
+    app.switch_page("views/data.py").run()
     app.file_uploader(key="data_incidents").upload("broken.geojson", b"{ this is not json").run()
     assert not app.exception
     assert app.error, "a broken file must give a message"

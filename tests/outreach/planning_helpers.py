@@ -9,7 +9,7 @@ import numpy as np
 import shapely
 
 from hotspots.analysis import Analysis, analyze
-from hotspots.synthetic import PlantedHotspot, synthetic_incidents
+from hotspots.ingest.synthetic import PlantedHotspot, synthetic_incidents
 
 #: WGS 84 / UTM zone 17N, a 6 km x 6 km town (metres).
 CRS = 32617

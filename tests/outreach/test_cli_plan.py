@@ -14,7 +14,7 @@ from planning_helpers import CRS, EXTENT, PLANTED, neighbourhoods
 from hotspots import cli
 from hotspots.cli import main
 from hotspots.cli import plan as plan_command
-from hotspots.synthetic import synthetic_csv
+from hotspots.ingest.synthetic import synthetic_csv
 
 pytest.importorskip("matplotlib", reason="the briefing draws with matplotlib (hotspots[app])")
 

@@ -23,7 +23,7 @@ from hotspots.outreach import (
 )
 from hotspots.outreach import plan as plan_module
 from hotspots.outreach.solvers import Solution
-from hotspots.projection import to_display
+from hotspots.spatial.projection import to_display
 
 RADIUS_M = 900.0
 

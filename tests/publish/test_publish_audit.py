@@ -22,9 +22,9 @@ import shapely
 
 import hotspots.publish as publish_module
 from hotspots.errors import PrivacyError
-from hotspots.projection import to_display
 from hotspots.publish import AuditReference, PublicationRules, Snapshot, audit_files, audit_literals
 from hotspots.publish.render import script_json
+from hotspots.spatial.projection import to_display
 
 HTML, PNG, META = "snapshot.html", "snapshot.png", "snapshot.json"
 _BLOCK = re.compile(

@@ -120,9 +120,8 @@ def test_content_security_policy_blocks_requests(
 @pytest.mark.slow
 def test_toronto_snapshot_screenshot(browser: Any, tmp_path: Path) -> None:
     """The partner-ready Toronto 2021 snapshot renders offline; its screenshot is saved."""
-    from hotspots import datasets
     from hotspots.errors import InputError
-    from hotspots.ingest import load_boundaries, load_incidents
+    from hotspots.ingest import datasets, load_boundaries, load_incidents
     from hotspots.publish import TORONTO, publish_snapshot
 
     try:

@@ -12,10 +12,10 @@ import pytest
 import shapely
 from publish_helpers import SENSITIVE, embedded_data
 
-from hotspots import datasets
 from hotspots.cli import publish as publish_cli
 from hotspots.errors import InputError, PrivacyError
-from hotspots.projection import to_display
+from hotspots.ingest import datasets
+from hotspots.spatial.projection import to_display
 
 
 def parse(*argv: str) -> argparse.Namespace:

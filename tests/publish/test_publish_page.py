@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
-PAGE = "pages/publish.py"
+PAGE = "views/publish.py"
 
 pytestmark = pytest.mark.slow
 
@@ -18,18 +18,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     testing = pytest.importorskip("streamlit.testing.v1")
-    from streamlit.runtime.pages_manager import PagesManager
-
     if not (ROOT / PAGE).exists() or not APP.exists():
-        pytest.skip("the dashboard (app.py, pages/publish.py) is not present")
-    original = PagesManager.__init__
-
-    def init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
-        # AppTest re-detects pages/ before each run; the app uses st.navigation (see tests/app).
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+        pytest.skip("the dashboard (app.py, views/publish.py) is not present")
     monkeypatch.setenv("HOTSPOTS_TILES_URL", "none")
     at = testing.AppTest.from_file(str(APP), default_timeout=120)
     at.run()

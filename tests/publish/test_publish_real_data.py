@@ -12,9 +12,9 @@ import shapely
 from publish_helpers import embedded_data
 
 from hotspots.ingest import load_boundaries, load_incidents
-from hotspots.projection import to_display
 from hotspots.publish import publish_snapshot
 from hotspots.publish.geometry import exposure_keys
+from hotspots.spatial.projection import to_display
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 

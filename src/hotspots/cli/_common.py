@@ -14,8 +14,8 @@ from rich.table import Table
 
 from hotspots.analysis import Analysis, analyze
 from hotspots.errors import invalid
-from hotspots.filters import Filters
 from hotspots.ingest import LoadResult, load_boundaries, load_incidents
+from hotspots.spatial.filters import Filters
 
 
 def add_input_options(parser: argparse.ArgumentParser) -> None:

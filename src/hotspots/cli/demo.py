@@ -7,7 +7,6 @@ from pathlib import Path
 
 from rich.console import Console
 
-from hotspots import datasets
 from hotspots.cli._common import (
     add_analysis_options,
     hotspot_table,
@@ -18,6 +17,7 @@ from hotspots.cli._common import (
     steps,
 )
 from hotspots.export import write_analysis
+from hotspots.ingest import datasets
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -17,9 +17,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from hotspots import datasets
 from hotspots.cli._common import add_analysis_options, add_input_options, run_analysis, step, steps
 from hotspots.errors import InputError, invalid
+from hotspots.ingest import datasets
 from hotspots.outreach.demand import (
     CANDIDATE_SOURCES,
     DEFAULT_DEMAND_CELL_SIZE_M,

@@ -14,9 +14,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from hotspots import datasets
 from hotspots.cli._common import add_input_options, column_overrides, step, steps
-from hotspots.ingest import load_boundaries, load_incidents
+from hotspots.ingest import datasets, load_boundaries, load_incidents
 from hotspots.publish import (
     DEFAULT_SENSITIVE_CATEGORIES,
     GENERIC,

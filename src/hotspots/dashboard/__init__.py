@@ -1,4 +1,4 @@
-"""The analyst dashboard's building blocks (the Streamlit app is ``app.py`` + ``pages/``).
+"""The analyst dashboard's building blocks (the Streamlit app is ``app.py`` + ``views/``).
 
 Pages hold only UI code; everything they show comes from these small modules:
 
@@ -10,7 +10,7 @@ Pages hold only UI code; everything they show comes from these small modules:
 - :mod:`.datasets` / :mod:`.uploads` — the bundled data and the user's uploads as a
   :class:`~.datasets.Dataset`, with the column-mapping and reject-report path;
 - :mod:`.map_layers` / :mod:`.map_builder` — the light, offline folium map;
-- :mod:`.charts`, :mod:`.tables`, :mod:`.downloads`, :mod:`.palettes`, :mod:`.ui` — charts,
+- :mod:`.charts`, :mod:`.tables`, :mod:`.downloads`, :mod:`.ui` — charts,
   display tables, files to download, colours and shared UI pieces;
 - :mod:`.settings` — basemap (``HOTSPOTS_TILES_URL``, ``HOTSPOTS_TILES_ATTRIBUTION``) and limits.
 

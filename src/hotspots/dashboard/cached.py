@@ -27,8 +27,8 @@ import streamlit as st
 
 from hotspots.dashboard import map_layers, uploads
 from hotspots.dashboard.datasets import Dataset, load_toronto
-from hotspots.filters import Filters, apply_filters
-from hotspots.trends import (
+from hotspots.spatial.filters import Filters, apply_filters
+from hotspots.stats.trends import (
     PeriodChange,
     TrendPeriod,
     change_vs_previous,
@@ -39,7 +39,7 @@ from hotspots.trends import (
 if TYPE_CHECKING:
     from hotspots.analysis import Analysis
     from hotspots.dashboard.selection import AnalysisKey
-    from hotspots.profiles import Profile
+    from hotspots.stats.profiles import Profile
 
 
 @st.cache_resource(show_spinner="Loading the bundled Toronto incidents…")
@@ -149,7 +149,7 @@ def area_change(_dataset: Dataset, dataset_key: str, filters: Filters) -> Period
 @st.cache_data(max_entries=64, show_spinner=False)
 def profile(_dataset: Dataset, key: AnalysisKey, kind: str, unit_id: int | str) -> Profile:
     """What happens in one clicked cell or area under the current filters."""
-    from hotspots.profiles import area_profile, cell_profile
+    from hotspots.stats.profiles import area_profile, cell_profile
 
     result = analysis(_dataset, key)
     if kind == "area":
@@ -194,7 +194,7 @@ def headline(_dataset: Dataset, key: AnalysisKey) -> dict[str, Any]:
 @st.cache_data(max_entries=48, show_spinner=False)
 def selection_profile(_dataset: Dataset, dataset_key: str, filters: Filters) -> Profile:
     """Offense mix, busiest hours and days of every selected incident."""
-    from hotspots.profiles import profile_incidents
+    from hotspots.stats.profiles import profile_incidents
 
     return profile_incidents(
         apply_filters(_dataset.incidents, filters), with_time_of_day=_dataset.has_time_of_day

@@ -1,7 +1,7 @@
 """Chart builders (Altair / Vega-Lite, rendered by Streamlit from its own bundled scripts).
 
-Each function takes a tidy frame from the library (:mod:`hotspots.trends`,
-:mod:`hotspots.profiles`) and returns an Altair chart; no numbers are computed here.
+Each function takes a tidy frame from the library (:mod:`hotspots.stats.trends`,
+:mod:`hotspots.stats.profiles`) and returns an Altair chart; no numbers are computed here.
 Colours come from :mod:`.palettes` (Okabe–Ito for offenses, YlOrRd for intensities).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from hotspots.dashboard import palettes
+from hotspots.maps import palettes
 
 _HEIGHT = 280
 

@@ -4,7 +4,7 @@ A :class:`Dataset` is everything the pages need about one input, prepared once: 
 :class:`~hotspots.ingest.LoadResult` (incidents, rejects, column mapping), the boundaries,
 each incident's area, the map outlines, the offenses and the date range. It is built by
 the library's verbs only (:func:`hotspots.ingest.load_incidents`,
-:func:`hotspots.ingest.load_boundaries`, :func:`hotspots.trends.area_names`).
+:func:`hotspots.ingest.load_boundaries`, :func:`hotspots.stats.trends.area_names`).
 
 This module has no Streamlit code; :mod:`hotspots.dashboard.cached` caches it.
 """
@@ -19,11 +19,11 @@ from functools import cached_property
 import geopandas as gpd
 import pandas as pd
 
-from hotspots import datasets as bundled
-from hotspots.aggregate import period_start
 from hotspots.dashboard.map_layers import Bounds, OutlineLayer, display_bounds, outline_layer
 from hotspots.ingest import LoadResult, load_boundaries, load_incidents
-from hotspots.trends import TIME_OF_DAY_RESOLUTIONS, area_names
+from hotspots.ingest import datasets as bundled
+from hotspots.spatial.counting import period_start
+from hotspots.stats.trends import TIME_OF_DAY_RESOLUTIONS, area_names
 
 log = logging.getLogger(__name__)
 

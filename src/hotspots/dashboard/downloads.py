@@ -10,7 +10,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from hotspots.projection import to_display
+from hotspots.spatial.projection import to_display
 
 CELL_COLUMNS = (
     "cell_id", "neighbourhood", "count", "density_km2", "gi_z", "gi_p", "gi_p_fdr", "gi_bin", "gi_label",

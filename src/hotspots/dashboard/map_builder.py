@@ -20,7 +20,7 @@ data layers are swapped (measured: 0.1–0.2 s from their arrival to the redrawn
 rebuilding the iframe took about 0.5 s more). :func:`build_map` assembles everything into
 one static map instead (tests, other pages, saved HTML).
 
-Every script and stylesheet comes from installed packages (:mod:`hotspots.webassets`) as
+Every script and stylesheet comes from installed packages (:mod:`hotspots.maps.webassets`) as
 ``data:`` URIs: :func:`make_offline` replaces folium's CDN links on the map and on every
 element, and raises if any element still points elsewhere.
 """
@@ -37,8 +37,6 @@ from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
 
-from hotspots import webassets
-from hotspots.dashboard import palettes
 from hotspots.dashboard.map_layers import (
     LISA_ORDER,
     Bounds,
@@ -49,6 +47,7 @@ from hotspots.dashboard.map_layers import (
 )
 from hotspots.dashboard.settings import LABELS_MIN_ZOOM, POINTS_MIN_ZOOM, TileSettings
 from hotspots.errors import HotspotsError
+from hotspots.maps import palettes, webassets
 
 #: folium's asset names -> our offline asset (None: not needed by our maps, dropped).
 _OFFLINE_JS: dict[str, str | None] = {
@@ -629,7 +628,7 @@ def _localise(
         if name not in table:
             raise HotspotsError(
                 f"The map {what} {name!r} would be loaded from {url!r}, which needs the internet. "
-                "Add an offline copy to hotspots.webassets and to the table in hotspots.dashboard.map_builder."
+                "Add an offline copy to hotspots.maps.webassets and to the table in hotspots.dashboard.map_builder."
             )
         asset = table[name]
         if asset is not None:

@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots.dashboard import palettes
 from hotspots.dashboard.settings import MAP_DECIMALS, MAX_MAP_POINTS, OUTLINE_TOLERANCE_M
-from hotspots.projection import to_display, to_metric
+from hotspots.maps import palettes
+from hotspots.spatial.projection import to_display, to_metric
 
 if TYPE_CHECKING:
     from hotspots.analysis import Analysis

@@ -24,13 +24,13 @@ from folium.elements import JSCSSMixin
 from folium.map import FitBounds, Layer
 from folium.template import Template
 
-from hotspots import webassets
-from hotspots.dashboard import cached, map_builder, palettes
+from hotspots.dashboard import cached, map_builder
 from hotspots.dashboard.datasets import Dataset
 from hotspots.dashboard.map_layers import OutlineLayer, UnitLayer
 from hotspots.dashboard.selection import AnalysisKey
 from hotspots.dashboard.settings import MAP_DECIMALS, TileSettings
 from hotspots.dashboard.uploads import Upload
+from hotspots.maps import palettes, webassets
 from hotspots.outreach.demand import (
     CandidateSource,
     DemandKind,
@@ -41,7 +41,7 @@ from hotspots.outreach.demand import (
 from hotspots.outreach.export import sites_csv, sites_geojson
 from hotspots.outreach.plan import CurveMethod, Method, OutreachPlan
 from hotspots.outreach.sites import load_sites
-from hotspots.projection import to_display
+from hotspots.spatial.projection import to_display
 
 #: Extensions the site uploaders accept (without the dot).
 SITE_EXTENSIONS = ("csv", "txt", "tsv", "geojson", "json", "gpkg", "zip", "kml", "kmz", "parquet")

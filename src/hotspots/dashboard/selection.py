@@ -27,7 +27,7 @@ from hotspots.dashboard import cached
 from hotspots.dashboard.datasets import TORONTO_KEY, TORONTO_LABEL, Dataset
 from hotspots.dashboard.settings import TileSettings, tiles_from_env
 from hotspots.errors import InputError
-from hotspots.filters import Filters
+from hotspots.spatial.filters import Filters
 
 if TYPE_CHECKING:
     from hotspots.analysis import Analysis
@@ -44,7 +44,6 @@ SELECTION_KEY = "hs.selection"
 UPLOADS_KEY = "hs.uploads"
 PENDING_DATASET_KEY = "hs.pending_dataset"
 CLICKED_KEY = "hs.clicked"
-SIDEBAR_READY_KEY = "hs.sidebar_ready"
 
 
 @dataclass(frozen=True)
@@ -113,12 +112,6 @@ def current_selection() -> Selection:
 def set_selection(selection: Selection) -> None:
     """Store the sidebar's selection (called by the sidebar only)."""
     st.session_state[SELECTION_KEY] = selection
-    st.session_state[SIDEBAR_READY_KEY] = True
-
-
-def sidebar_ready() -> bool:
-    """True once the sidebar has run in this session (app.py draws it before every page)."""
-    return bool(st.session_state.get(SIDEBAR_READY_KEY))
 
 
 def available_datasets() -> dict[str, str]:

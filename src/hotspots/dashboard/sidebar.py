@@ -24,7 +24,7 @@ from hotspots.dashboard.settings import (
     tiles_from_env,
 )
 from hotspots.errors import HotspotsError
-from hotspots.filters import WEEKDAY_NAMES, Filters
+from hotspots.spatial.filters import WEEKDAY_NAMES, Filters
 
 BASEMAPS = ("default", "osm", "none", "custom")
 

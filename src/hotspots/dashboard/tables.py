@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from hotspots.trends import PeriodChange
+from hotspots.stats.trends import PeriodChange
 
 
 def hotspots(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:

@@ -13,13 +13,13 @@ import streamlit as st
 from PIL import Image
 
 from hotspots.dashboard.datasets import Dataset
-from hotspots.dashboard.selection import Selection, current_selection, get_dataset, sidebar_ready
+from hotspots.dashboard.selection import Selection, current_selection, get_dataset
 from hotspots.errors import HotspotsError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from hotspots.profiles import Profile
+    from hotspots.stats.profiles import Profile
 
 _MARKDOWN_SPECIAL = frozenset("\\`*_{}[]<>#|$~")
 
@@ -39,17 +39,13 @@ def app_icon() -> Image.Image:
 
 def page_context() -> tuple[Selection, Dataset]:
     """The current selection and data set; shows a message and stops the page without data."""
-    if not sidebar_ready():
-        # Streamlit's legacy "pages/ folder" mode ran this page without app.py (first visit of
-        # a fresh server straight to a page URL): start from the entry file instead.
-        st.switch_page("app.py")
     selection = current_selection()
     try:
         dataset = get_dataset(selection.dataset_key)
     except HotspotsError as exc:
         st.error(str(exc))
         st.page_link(
-            "pages/data.py",
+            "views/data.py",
             label="Upload incidents on the Data page",
             icon=":material/upload_file:",
         )

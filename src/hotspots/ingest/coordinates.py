@@ -43,7 +43,7 @@ from hotspots.errors import ColumnError, CRSError, InputError, describe
 from hotspots.ingest.columns import ColumnMapping
 from hotspots.ingest.rejects import RejectLedger, quoted
 from hotspots.ingest.timestamps import timezone_finder
-from hotspots.projection import utm_crs_for
+from hotspots.spatial.projection import utm_crs_for
 
 log = logging.getLogger(__name__)
 

@@ -63,8 +63,8 @@ from hotspots.outreach.plan import (
     coverage_curve,
     plan_outreach,
 )
-from hotspots.projection import choose_metric_crs, to_metric
-from hotspots.units import incident_areas, names_at
+from hotspots.spatial.projection import choose_metric_crs, to_metric
+from hotspots.spatial.units import incident_areas, names_at
 
 log = logging.getLogger(__name__)
 

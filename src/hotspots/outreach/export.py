@@ -24,7 +24,7 @@ import pandas as pd
 
 from hotspots.outreach.demand import OutreachInputs, PlanReach
 from hotspots.outreach.plan import OutreachPlan
-from hotspots.projection import to_display
+from hotspots.spatial.projection import to_display
 
 #: Columns of :func:`sites_table`, in order.
 SITES_TABLE_COLUMNS = (

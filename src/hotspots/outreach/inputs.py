@@ -23,7 +23,7 @@ from pyproj import CRS
 
 from hotspots.errors import ColumnError, CRSError, EmptyDataError, InputError, describe, invalid
 from hotspots.outreach.coverage import coverage_matrix, nearest_distance_m
-from hotspots.projection import choose_metric_crs, to_metric
+from hotspots.spatial.projection import choose_metric_crs, to_metric
 
 log = logging.getLogger(__name__)
 

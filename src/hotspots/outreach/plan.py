@@ -47,7 +47,7 @@ from hotspots.outreach.inputs import (
     site_names,
 )
 from hotspots.outreach.solvers import Solution, Status, covered_value, greedy, solve_mclp
-from hotspots.projection import to_display, to_metric
+from hotspots.spatial.projection import to_display, to_metric
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ CURVE_BOTH_COLUMNS = ("greedy_weight", "greedy_share", "greedy_gap")
 class OutreachPlan:
     """Chosen outreach sites, what they cover, and the parameters that produced them.
 
-    All geometry is in :attr:`crs` (metres); use :func:`hotspots.projection.to_display`
+    All geometry is in :attr:`crs` (metres); use :func:`hotspots.spatial.projection.to_display`
     or :meth:`sites_table` for longitude/latitude.
 
     Attributes

@@ -43,9 +43,6 @@ import pandas as pd
 
 from hotspots.analysis import analyze
 from hotspots.errors import ColumnError, EmptyDataError, InputError, PrivacyError, invalid
-from hotspots.filters import Filters, parse_period
-from hotspots.grids import GridKind
-from hotspots.projection import require_metric
 from hotspots.publish.audit import RULES, AuditReference, AuditReport, audit_files
 from hotspots.publish.content import Basemap, Suppression, build_content, suppression_text
 from hotspots.publish.image import render_png
@@ -57,6 +54,9 @@ from hotspots.publish.rules import (
     check_cell_size,
     check_period,
 )
+from hotspots.spatial.filters import Filters, parse_period
+from hotspots.spatial.grids import GridKind
+from hotspots.spatial.projection import require_metric
 
 log = logging.getLogger(__name__)
 

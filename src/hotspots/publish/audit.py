@@ -69,7 +69,6 @@ import pandas as pd
 import shapely
 
 from hotspots.errors import PrivacyError
-from hotspots.projection import to_display
 from hotspots.publish.geometry import OUTPUT_DECIMALS, coordinate_decimals, exposure_keys
 from hotspots.publish.rules import PublicationRules, normalise_category
 from hotspots.publish.tables import (
@@ -80,6 +79,7 @@ from hotspots.publish.tables import (
     suppressed_ranges,
     true_range,
 )
+from hotspots.spatial.projection import to_display
 
 log = logging.getLogger(__name__)
 

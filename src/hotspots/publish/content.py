@@ -30,13 +30,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hotspots.aggregate import period_start
 from hotspots.analysis import GI_BIN_LABELS, Analysis
 from hotspots.errors import EmptyDataError, invalid
 from hotspots.publish.audit import AuditReference
 from hotspots.publish.geometry import display_polygons, geojson_geometry, keep_away_from_incidents
 from hotspots.publish.rules import PublicationRules
 from hotspots.publish.tables import derived_total, protect_count, protect_counts
+from hotspots.spatial.counting import period_start
 
 log = logging.getLogger(__name__)
 

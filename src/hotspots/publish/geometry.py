@@ -24,7 +24,7 @@ import shapely
 from numpy.typing import NDArray
 
 from hotspots.errors import PrivacyError
-from hotspots.projection import DISPLAY_CRS
+from hotspots.spatial.projection import DISPLAY_CRS
 
 log = logging.getLogger(__name__)
 

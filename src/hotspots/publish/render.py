@@ -21,9 +21,9 @@ from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
+from hotspots.maps.webassets import asset_path, asset_text
 from hotspots.publish.chart import trend_svg
 from hotspots.publish.tables import TOTAL_TOO_FEW
-from hotspots.webassets import asset_path, asset_text
 
 GENERATED_PREFIX = "Generated on "
 

@@ -8,7 +8,7 @@ import pytest
 import shapely
 
 from hotspots.errors import InputError
-from hotspots.filters import Filters, apply_filters, parse_period
+from hotspots.spatial.filters import Filters, apply_filters, parse_period
 
 
 @pytest.fixture

@@ -10,7 +10,13 @@ from pyproj import CRS
 from scipy.spatial import cKDTree
 
 from hotspots.errors import InputError
-from hotspots.grids import Grid, auto_cell_size_m, cell_size_for_counts_m, make_grid, study_area
+from hotspots.spatial.grids import (
+    Grid,
+    auto_cell_size_m,
+    cell_size_for_counts_m,
+    make_grid,
+    study_area,
+)
 
 UTM17 = CRS.from_epsg(32617)
 AREA = shapely.box(600_000, 4_830_000, 612_345, 4_837_890)

@@ -9,7 +9,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from hotspots.errors import EmptyDataError, InputError, describe
-from hotspots.weights import Neighbours
+from hotspots.stats.weights import Neighbours
 
 
 def prepare_values(

@@ -1,4 +1,4 @@
-"""Tests for hotspots.profiles: what happens in one cell or area."""
+"""Tests for hotspots.stats.profiles: what happens in one cell or area."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import shapely
 
 from hotspots.analysis import analyze
 from hotspots.errors import InputError
-from hotspots.profiles import area_profile, cell_at, cell_profile, profile_incidents
-from hotspots.trends import area_names
+from hotspots.stats.profiles import area_profile, cell_at, cell_profile, profile_incidents
+from hotspots.stats.trends import area_names
 
 CRS = "EPSG:32617"  # UTM 17N: Toronto
 TZ = "America/Toronto"

@@ -11,7 +11,7 @@ from hypothesis.extra.numpy import arrays
 from scipy.stats import norm
 
 from hotspots.errors import InputError
-from hotspots.significance import (
+from hotspots.stats.significance import (
     check_alpha,
     confidence_bins,
     fdr_adjust,

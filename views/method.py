@@ -7,7 +7,7 @@ import streamlit as st
 from hotspots.dashboard import cached
 from hotspots.dashboard.selection import UNIT_LABELS
 from hotspots.dashboard.ui import page_context, render_notes
-from hotspots.gistar import SPARSE_NEIGHBOURHOOD_TOTAL
+from hotspots.stats.gistar import SPARSE_NEIGHBOURHOOD_TOTAL
 
 st.title("How the numbers are made")
 selection, dataset = page_context()

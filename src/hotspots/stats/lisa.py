@@ -46,10 +46,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from hotspots._unit_arrays import frame_index, frozen, prepare_values
 from hotspots.errors import invalid
-from hotspots.significance import check_alpha, fdr_adjust
-from hotspots.weights import Neighbours
+from hotspots.stats._unit_arrays import frame_index, frozen, prepare_values
+from hotspots.stats.significance import check_alpha, fdr_adjust
+from hotspots.stats.weights import Neighbours
 
 log = logging.getLogger(__name__)
 

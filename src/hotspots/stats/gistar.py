@@ -52,9 +52,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from hotspots._unit_arrays import frame_index, frozen, prepare_values
-from hotspots.significance import check_alpha, confidence_bins, fdr_adjust, two_sided_p
-from hotspots.weights import GridNeighbours, Neighbours
+from hotspots.stats._unit_arrays import frame_index, frozen, prepare_values
+from hotspots.stats.significance import check_alpha, confidence_bins, fdr_adjust, two_sided_p
+from hotspots.stats.weights import GridNeighbours, Neighbours
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from hotspots.aggregate import PERIOD_FREQ, period_start
 from hotspots.analysis import Analysis
 from hotspots.errors import InputError, invalid
-from hotspots.trends import hour_weekday_counts, incidents_over_time
+from hotspots.spatial.counting import PERIOD_FREQ, period_start
+from hotspots.stats.trends import hour_weekday_counts, incidents_over_time
 
 #: How many of the busiest hours a profile names.
 BUSIEST_HOURS = 3
@@ -234,7 +234,7 @@ def area_profile(
         A value of ``analysis.areas["name"]``.
     area_of_incident : Series
         Area name of every incident, indexed like the incidents given to ``analyze`` (see
-        :func:`hotspots.trends.area_names`).
+        :func:`hotspots.stats.trends.area_names`).
     """
     if analysis.areas is None:
         raise InputError(

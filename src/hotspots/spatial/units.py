@@ -1,6 +1,6 @@
 """Polygon units of analysis (neighbourhoods, wards, districts): point-in-polygon assignment.
 
-Regular grids assign points arithmetically (:mod:`hotspots.grids`); arbitrary polygons
+Regular grids assign points arithmetically (:mod:`hotspots.spatial.grids`); arbitrary polygons
 go through a Shapely 2 STRtree, vectorised over all points at once.
 """
 
@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from hotspots.projection import require_metric, to_metric
+from hotspots.spatial.projection import require_metric, to_metric
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from libpysal.weights import WSP, DistanceBand, Queen, W, lat2W
 from pyproj import CRS
 
 from hotspots.errors import EmptyDataError, InputError
-from hotspots.gistar import GISTAR_COLUMNS, GiStar, gi_star
-from hotspots.grids import Grid, GridKind, make_grid
-from hotspots.weights import (
+from hotspots.spatial.grids import Grid, GridKind, make_grid
+from hotspots.stats.gistar import GISTAR_COLUMNS, GiStar, gi_star
+from hotspots.stats.weights import (
     Neighbours,
     SparseNeighbours,
     distance_band,
@@ -323,7 +323,7 @@ def test_result_is_immutable() -> None:
 
 def test_constant_values_give_zero_scores_and_a_note(caplog: pytest.LogCaptureFixture) -> None:
     neighbours = grid_contiguity(grid_for("7x5", "square"))
-    with caplog.at_level(logging.WARNING, logger="hotspots.gistar"):
+    with caplog.at_level(logging.WARNING, logger="hotspots.stats.gistar"):
         result = gi_star(np.full(neighbours.n, 3.0), neighbours)
     assert (result.z == 0).all() and (result.p == 1).all() and (result.bin == 0).all()
     assert not result.significant.any()
@@ -335,7 +335,7 @@ def test_sparse_counts_get_a_note_and_a_warning(caplog: pytest.LogCaptureFixture
     """Below 40 incidents per neighbourhood the normal p-values are too optimistic on the
     hot side (measured in tests/test_statistical_honesty.py): the result says so."""
     neighbours = grid_contiguity(grid_for("40x23", "square"))
-    with caplog.at_level(logging.WARNING, logger="hotspots.gistar"):
+    with caplog.at_level(logging.WARNING, logger="hotspots.stats.gistar"):
         sparse = gi_star(counts(neighbours.n, seed=1, mean=1.0), neighbours)
     assert sparse.note is not None and "Counts are sparse" in sparse.note
     assert "Counts are sparse" in caplog.text
@@ -351,7 +351,7 @@ def test_fewer_than_30_units_logs_a_warning(caplog: pytest.LogCaptureFixture) ->
     )
     assert neighbours.n == 20
     y = counts(20, seed=2)
-    with caplog.at_level(logging.WARNING, logger="hotspots.gistar"):
+    with caplog.at_level(logging.WARNING, logger="hotspots.stats.gistar"):
         result = gi_star(y, neighbours)
     assert "at least 30" in caplog.text
     np.testing.assert_allclose(result.z, esda_gi_star(y, libpysal_w(neighbours)), rtol=0, atol=ATOL)

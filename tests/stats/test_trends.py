@@ -1,4 +1,4 @@
-"""Tests for hotspots.trends: counts over time, the hour × weekday table, change by area."""
+"""Tests for hotspots.stats.trends: counts over time, the hour × weekday table, change by area."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 from hotspots.errors import ColumnError, EmptyDataError, InputError
-from hotspots.trends import (
+from hotspots.stats.trends import (
     CHANGE_COLUMNS,
     HOUR_WEEKDAY_COLUMNS,
     OVER_TIME_COLUMNS,

@@ -3,7 +3,7 @@
 Two promises, checked by simulation rather than by formula:
 
 1. **No hotspots from chance.** Under complete spatial randomness (uniform incidents, see
-   :mod:`hotspots.synthetic`) the share of maps that show *any* hot cell after the
+   :mod:`hotspots.ingest.synthetic`) the share of maps that show *any* hot cell after the
    Benjamini–Hochberg correction stays at about alpha. Over ``RUNS`` independent seeded
    maps that share is a binomial proportion, so we allow
    ``alpha + 3 * sqrt(alpha * (1 - alpha) / RUNS)`` (0.05 + 0.038 for 300 runs): a
@@ -14,7 +14,7 @@ Two promises, checked by simulation rather than by formula:
 
 The counts are realistic for a busy area: about 10 incidents per 100 m cell (90 per queen
 neighbourhood). Sparser counts make Gi*'s normal p-values too optimistic on the hot side;
-that case is measured here too and is why :func:`hotspots.gistar.gi_star` adds a note.
+that case is measured here too and is why :func:`hotspots.stats.gistar.gi_star` adds a note.
 """
 
 from __future__ import annotations
@@ -32,11 +32,11 @@ from libpysal.weights import WSP
 from pyproj import CRS
 from scipy.ndimage import binary_dilation
 
-from hotspots.gistar import gi_star
-from hotspots.grids import Grid, GridKind, make_grid
-from hotspots.lisa import local_moran
-from hotspots.synthetic import PlantedHotspot, in_planted, synthetic_incidents
-from hotspots.weights import grid_contiguity
+from hotspots.ingest.synthetic import PlantedHotspot, in_planted, synthetic_incidents
+from hotspots.spatial.grids import Grid, GridKind, make_grid
+from hotspots.stats.gistar import gi_star
+from hotspots.stats.lisa import local_moran
+from hotspots.stats.weights import grid_contiguity
 
 ALPHA = 0.05
 RUNS = 300

@@ -237,7 +237,7 @@ def cell_size_for_counts_m(
     neighbours) holds ``per_neighbourhood`` incidents, rounded up like :func:`auto_cell_size_m`.
 
     Gi*'s normal p-values are too small on the hot side when counts are sparse (see
-    :mod:`hotspots.gistar`); this is the size below which that starts to bite. It never
+    :mod:`hotspots.stats.gistar`); this is the size below which that starts to bite. It never
     returns a size that leaves fewer than 30 cells (ArcGIS's minimum for Gi*).
     """
     if n_points <= 0 or area_m2 <= 0:

@@ -85,7 +85,7 @@ def require_metric(gdf: gpd.GeoDataFrame, argument: str) -> CRS:
     if not (crs.is_projected and _unit_is_metre(crs)):
         raise CRSError(
             f"{argument} is in {crs.name!r}, which is not a projected CRS in metres; "
-            f"distances would be wrong. Convert it first: hotspots.projection.to_metric({argument})."
+            f"distances would be wrong. Convert it first: hotspots.spatial.projection.to_metric({argument})."
         )
     return crs
 

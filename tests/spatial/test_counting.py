@@ -6,8 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspots.aggregate import count_by_unit, density_per_km2, rate_per_1000, space_time_counts
 from hotspots.errors import InputError
+from hotspots.spatial.counting import (
+    count_by_unit,
+    density_per_km2,
+    rate_per_1000,
+    space_time_counts,
+)
 
 
 def test_counts_ignore_points_in_no_unit() -> None:

@@ -59,7 +59,7 @@ the box adds a margin of a few kilometres. Incidents outside it are rejected.
 
 TORONTO_TIMEZONE = "America/Toronto"
 
-_BUNDLED_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+_BUNDLED_DATA_DIR = Path(__file__).resolve().parents[3] / "data"
 
 
 def data_dir() -> Path:

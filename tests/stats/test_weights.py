@@ -9,8 +9,13 @@ import shapely
 from pyproj import CRS
 
 from hotspots.errors import InputError
-from hotspots.grids import make_grid
-from hotspots.weights import SparseNeighbours, distance_band, grid_contiguity, polygon_contiguity
+from hotspots.spatial.grids import make_grid
+from hotspots.stats.weights import (
+    SparseNeighbours,
+    distance_band,
+    grid_contiguity,
+    polygon_contiguity,
+)
 
 
 @pytest.mark.parametrize("kind", ["square", "hex"])

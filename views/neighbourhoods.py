@@ -17,7 +17,7 @@ if dataset.boundaries is None:
         "incidents on the Data page to count, compare and rank areas.",
         icon=":material/location_city:",
     )
-    st.page_link("pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
+    st.page_link("views/data.py", label="Go to the Data page", icon=":material/upload_file:")
     st.stop()
 if cached.selected_count(dataset, dataset.key, selection.filters) == 0:
     empty_state(selection)

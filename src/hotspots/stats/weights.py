@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from hotspots.errors import InputError, invalid
-from hotspots.grids import Grid
+from hotspots.spatial.grids import Grid
 
 log = logging.getLogger(__name__)
 

@@ -17,16 +17,16 @@ from pyproj import CRS
 from scipy import stats
 
 from hotspots.errors import EmptyDataError, InputError
-from hotspots.grids import Grid, GridKind, make_grid
-from hotspots.lisa import (
+from hotspots.spatial.grids import Grid, GridKind, make_grid
+from hotspots.stats.lisa import (
     LISA_COLUMNS,
     NOT_SIGNIFICANT,
     QUADRANT_LABELS,
     _sample_without_replacement,
     local_moran,
 )
-from hotspots.significance import fdr_reject
-from hotspots.weights import (
+from hotspots.stats.significance import fdr_reject
+from hotspots.stats.weights import (
     Neighbours,
     SparseNeighbours,
     distance_band,
@@ -230,7 +230,7 @@ def test_a_value_exactly_at_the_mean_gets_p_one() -> None:
 
 def test_constant_values_give_zero_and_a_note(caplog: pytest.LogCaptureFixture) -> None:
     neighbours = grid_contiguity(triangle_grid())
-    with caplog.at_level(logging.WARNING, logger="hotspots.lisa"):
+    with caplog.at_level(logging.WARNING, logger="hotspots.stats.lisa"):
         result = local_moran(np.full(neighbours.n, 2.0), neighbours)
     assert (result.I == 0).all() and (result.p_sim == 1).all() and not result.significant.any()
     assert result.note is not None and "no variance" in result.note

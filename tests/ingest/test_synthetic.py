@@ -12,7 +12,7 @@ from pyproj import Transformer
 from scipy import stats
 
 from hotspots.errors import CRSError, InputError
-from hotspots.synthetic import (
+from hotspots.ingest.synthetic import (
     CSV_COLUMNS,
     INCIDENT_COLUMNS,
     PlantedHotspot,

@@ -1,4 +1,4 @@
-"""Tests of the bundled data and of ``hotspots.datasets``.
+"""Tests of the bundled data and of ``hotspots.ingest.datasets``.
 
 The data files are built by ``scripts/build_toronto_data.py``; these tests check them
 against what ``data/README.md`` documents and against the build manifest, and measure
@@ -21,10 +21,10 @@ import pandas as pd
 import pytest
 from pyproj import CRS
 
-from hotspots import datasets
 from hotspots.errors import InputError
+from hotspots.ingest import datasets
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 OFFICIAL_NEIGHBOURHOODS = (
     PROJECT_ROOT / ".." / "shared" / "data" / "toronto" / "neighbourhoods_140.geojson"
 )

@@ -8,8 +8,12 @@ import pandas as pd
 import pytest
 import shapely
 
-from hotspots import units
-from hotspots.units import labels_match_boundaries, locate_in_polygons, unit_names_for_points
+from hotspots.spatial import units
+from hotspots.spatial.units import (
+    labels_match_boundaries,
+    locate_in_polygons,
+    unit_names_for_points,
+)
 
 EXTENT = (0.0, 0.0, 20_000.0, 10_000.0)
 
@@ -70,7 +74,7 @@ def test_names_and_label_matching(polygons: gpd.GeoDataFrame) -> None:
 
 
 def test_incident_areas_prefers_matching_source_labels(polygons: gpd.GeoDataFrame) -> None:
-    from hotspots.units import incident_areas, names_at
+    from hotspots.spatial.units import incident_areas, names_at
 
     pts = gpd.GeoDataFrame(
         {"neighbourhood": pd.array(["Area 3", "Area 3", "Nowhere"], dtype="string")},

@@ -22,10 +22,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from hotspots.aggregate import PERIOD_FREQ, period_start
 from hotspots.errors import ColumnError, EmptyDataError, invalid
-from hotspots.filters import WEEKDAY_NAMES
-from hotspots.units import incident_areas
+from hotspots.spatial.counting import PERIOD_FREQ, period_start
+from hotspots.spatial.filters import WEEKDAY_NAMES
+from hotspots.spatial.units import incident_areas
 
 log = logging.getLogger(__name__)
 

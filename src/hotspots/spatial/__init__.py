@@ -1,0 +1,1 @@
+"""Where incidents are: projection to a metric CRS, grids, polygon units, counting, filters."""
