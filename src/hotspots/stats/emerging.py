@@ -259,9 +259,7 @@ def emerging_hotspots(
         geometry=the_grid.polygons(ids),
         crs=crs,
     )
-    pattern_counts = {
-        name: int(n) for name, n in cells["pattern"].value_counts().items() if n > 0
-    }
+    pattern_counts = {name: int(n) for name, n in cells["pattern"].value_counts().items() if n > 0}
     params: dict[str, Any] = {
         **cube.params,
         "interval": interval,

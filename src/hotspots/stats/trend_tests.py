@@ -78,9 +78,7 @@ def mann_kendall(series: ArrayLike) -> MannKendall:
     root = np.sqrt(np.maximum(var_s, 0.0))
     ok = root > 0
     z[ok] = (s[ok] - np.sign(s[ok])) / root[ok]
-    return MannKendall(
-        s=frozen(s), var_s=frozen(var_s), z=frozen(z), p=frozen(two_sided_p(z)), n=n
-    )
+    return MannKendall(s=frozen(s), var_s=frozen(var_s), z=frozen(z), p=frozen(two_sided_p(z)), n=n)
 
 
 def _tie_term(x: NDArray[np.float64]) -> NDArray[np.float64]:
