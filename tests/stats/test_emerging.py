@@ -47,8 +47,7 @@ PLANTS: dict[str, tuple[tuple[int, int], list[float]]] = {
     "Historical Hot Spot": ((9, 9), [HOT] * (T - 1) + [BACKGROUND]),
     "Sporadic Hot Spot": (
         (9, 20),
-        [BACKGROUND, HOT, BACKGROUND, BACKGROUND, HOT, BACKGROUND, BACKGROUND, HOT]
-        + [BACKGROUND, BACKGROUND, BACKGROUND, HOT],
+        [*[BACKGROUND, HOT, BACKGROUND] * 3, BACKGROUND, BACKGROUND, HOT],
     ),
 }
 # Cold spots only show where few hot spots inflate the spread, so they get a cube of their own
@@ -60,8 +59,15 @@ COLD_PLANTS: dict[str, tuple[tuple[int, int], list[float]]] = {
     "Intensifying Cold Spot": ((3, 15), list(np.linspace(5.0, 0.0, T))),
     "Oscillating Hot Spot": (
         (9, 9),
-        [0.0, 0.0, 0.0, COLD_BACKGROUND, 60.0, COLD_BACKGROUND, COLD_BACKGROUND, 60.0]
-        + [COLD_BACKGROUND, 60.0, COLD_BACKGROUND, 60.0],
+        [
+            *([0.0] * 3),
+            COLD_BACKGROUND,
+            60.0,
+            COLD_BACKGROUND,
+            COLD_BACKGROUND,
+            60.0,
+            *[COLD_BACKGROUND, 60.0] * 2,
+        ],
     ),
 }
 
@@ -205,7 +211,7 @@ def test_bad_input_is_explained() -> None:
         ],
         ignore_index=True,
     )
-    with pytest.raises(InputError, match="hold no incident.*2022-01-01"):
+    with pytest.raises(InputError, match=r"hold no incident.*2022-01-01"):
         emerging_hotspots(gap, interval="month", cell_size_m=1_000.0)
     with pytest.raises(InputError, match="city_trend"):
         emerging_hotspots(one_year, city_trend="linear")  # type: ignore[arg-type]

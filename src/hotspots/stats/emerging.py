@@ -638,14 +638,19 @@ def _per_interval_gi(
     z = np.zeros((n, t))
     hot = np.zeros((n, t), dtype=bool)
     cold = np.zeros((n, t), dtype=bool)
-    notes: list[str] = []
+    notes: dict[str, tuple[str, int]] = {}  # kind of caveat -> (first wording, intervals)
     with _quiet_logger("hotspots.stats.gistar"):
         for k in range(t):
             zk, hk, ck, note = _interval_gi(x[:, k], neighbours, alpha, inference)
             z[:, k], hot[:, k], cold[:, k] = zk, hk, ck
-            if note and note not in notes:
-                notes.append(note)
-    return z, hot, cold, notes
+            if note:
+                kind = note.split("(")[0]
+                first, seen = notes.get(kind, (note, 0))
+                notes[kind] = (first, seen + 1)
+    summary = [f"In {seen} of {t} intervals: {first}" for first, seen in notes.values()]
+    for line in summary:
+        log.warning("Gi*: %s", line)
+    return z, hot, cold, summary
 
 
 def _interval_gi(
