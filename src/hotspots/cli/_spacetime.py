@@ -8,8 +8,8 @@ from pathlib import Path
 import geopandas as gpd
 from rich.progress import Progress
 
-from hotspots.cli._common import add_input_options, column_overrides, step
-from hotspots.ingest import LoadResult, datasets, load_boundaries, load_incidents
+from hotspots.cli._common import add_input_options, read_inputs
+from hotspots.ingest import LoadResult, datasets
 from hotspots.spatial.filters import Filters
 
 BUNDLED = "toronto"
@@ -53,21 +53,9 @@ def read_source(
     boundaries_path = getattr(args, "boundaries", None)
     if boundaries_path is None and bundled and hasattr(args, "boundaries"):
         boundaries_path = datasets.toronto_boundaries_path()
-    boundaries = None
-    if boundaries_path is not None:
-        with step(progress, f"Reading boundaries {Path(boundaries_path).name}"):
-            boundaries = load_boundaries(boundaries_path)
-    with step(progress, f"Reading incidents {source.name}"):
-        load = load_incidents(
-            source,
-            columns=column_overrides(args.column) or None,
-            crs=args.crs,
-            timezone=args.timezone,
-            boundaries=boundaries,
-            swap_lat_lon=args.swap_lat_lon,
-            quiet=args.quiet,
-        )
-    return load, boundaries
+    return read_inputs(
+        args, progress, source, Path(boundaries_path) if boundaries_path is not None else None
+    )
 
 
 def filters_from(args: argparse.Namespace) -> Filters:
