@@ -43,7 +43,7 @@ def page_context() -> tuple[Selection, Dataset]:
     try:
         dataset = get_dataset(selection.dataset_key)
     except HotspotsError as exc:
-        st.error(str(exc))
+        st.error(exc.render("app"))
         st.page_link(
             "views/data.py",
             label="Upload incidents on the Data page",
