@@ -54,7 +54,7 @@ def page_guard(where: str) -> Iterator[None]:
         yield
     except HotspotsError as exc:
         logger.info("%s stopped on a user error: %s", where, exc)
-        st.error(str(exc), icon=":material/error:")
+        st.error(exc.render("app"), icon=":material/error:")
     except Exception:
         reference = uuid.uuid4().hex[:8]
         logger.exception("%s failed (reference %s)", where, reference)
