@@ -13,12 +13,11 @@ from hotspots.export import write_clusters
 from hotspots.stats.clusters import CLUSTER_METHODS, point_clusters
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "clusters",
-        help="dense clusters of incidents (HDBSCAN, or DBSCAN with a radius in metres)",
-        description="Find dense groups of incidents without a grid and write their outlines, "
-        "counts and main offense: clusters.geojson, clusters.parquet, clusters.json.",
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``hotspots clusters``."""
+    parser.description = (
+        "Find dense groups of incidents without a grid and write their outlines, "
+        "counts and main offense: clusters.geojson, clusters.parquet, clusters.json."
     )
     add_source_options(parser)
     parser.add_argument(

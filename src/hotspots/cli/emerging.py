@@ -13,15 +13,14 @@ from hotspots.export import write_emerging
 from hotspots.stats.emerging import CITY_TRENDS, INFERENCES, INTERVALS, SCHEMES, emerging_hotspots
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "emerging",
-        help="emerging hot spots: which places are getting worse, staying hot or cooling",
-        description="Count incidents per grid cell and interval, test each interval with Gi* "
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``hotspots emerging``."""
+    parser.description = (
+        "Count incidents per grid cell and interval, test each interval with Gi* "
         "(FDR), test each cell's trend (Mann-Kendall) and name its pattern as ArcGIS's Emerging "
         "Hot Spot Analysis does (New, Consecutive, Intensifying, Persistent, Diminishing, "
         "Sporadic, Oscillating, Historical; hot and cold). Writes emerging.parquet, "
-        "emerging.geojson and emerging.json.",
+        "emerging.geojson and emerging.json."
     )
     add_source_options(parser, boundaries=True)
     parser.add_argument(

@@ -13,14 +13,13 @@ from hotspots.export import write_knox
 from hotspots.stats.near_repeat import check_bands, near_repeat
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "near-repeat",
-        help="near-repeat victimisation: the Knox test, as the Near Repeat Calculator",
-        description="Count pairs of incidents close in space (distance bands) and time (day "
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``hotspots near-repeat``."""
+    parser.description = (
+        "Count pairs of incidents close in space (distance bands) and time (day "
         "bands), compare with the counts when the dates are shuffled among the places, and "
         "write knox.csv (distance_from, distance_to, days_from, days_to, observed, expected, "
-        "ratio, p) and knox.json.",
+        "ratio, p) and knox.json."
     )
     add_source_options(parser)
     parser.add_argument(
