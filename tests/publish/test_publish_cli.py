@@ -13,6 +13,7 @@ import pytest
 import shapely
 from publish_helpers import SENSITIVE, embedded_data
 
+from hotspots.cli import build_parser
 from hotspots.cli import publish as publish_cli
 from hotspots.errors import InputError, PrivacyError
 from hotspots.ingest import datasets
@@ -21,11 +22,9 @@ from hotspots.spatial.projection import to_display
 
 def parse(*argv: str) -> argparse.Namespace:
     """The parsed command, with a fresh publisher folder unless one is given."""
-    parser = argparse.ArgumentParser(prog="hotspots")
-    publish_cli.register(parser.add_subparsers(dest="command", required=True))
     if "--publisher-dir" not in argv:
         argv = (*argv, "--publisher-dir", tempfile.mkdtemp(prefix="hotspots-publisher-"))
-    return parser.parse_args(["publish", *argv])
+    return build_parser(["publish"]).parse_args(["publish", *argv])
 
 
 @pytest.fixture

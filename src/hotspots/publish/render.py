@@ -21,6 +21,7 @@ from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
+from hotspots.maps import palettes
 from hotspots.maps.webassets import asset_path, asset_text
 from hotspots.publish.chart import trend_svg
 
@@ -224,7 +225,7 @@ def _legend(content: dict[str, Any]) -> str:
                 f'<li><span class="sw" style="background:{escape(c["colour"])}"></span>{escape(class_label(i, classes))}</li>'
             )
         rows.append(
-            f'<li><span class="sw sw-sup" style="background:#d9d9d9"></span>{escape(sup)} incidents, or {escape(content["rules"]["hidden_text"])}</li></ul>'
+            f'<li><span class="sw sw-sup" style="background:{palettes.SUPPRESSED}"></span>{escape(sup)} incidents, or {escape(content["rules"]["hidden_text"])}</li></ul>'
         )
     grid = content.get("grid")
     if grid is not None:
