@@ -25,6 +25,7 @@ _VERBS: dict[str, tuple[str, str]] = {
     "Filters": ("hotspots.spatial.filters", "Filters"),
     "publish_snapshot": ("hotspots.publish", "publish_snapshot"),
     "plan_outreach": ("hotspots.outreach", "plan_outreach"),
+    "evaluate_intervention": ("hotspots.evaluate", "evaluate_intervention"),
     "HotspotsError": ("hotspots.errors", "HotspotsError"),
     "InputError": ("hotspots.errors", "InputError"),
 }
@@ -49,6 +50,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the verbs load on first use
     from hotspots.analysis import Analysis, analyze
     from hotspots.errors import HotspotsError, InputError
+    from hotspots.evaluate import evaluate_intervention
     from hotspots.ingest import load_boundaries as read_boundaries
     from hotspots.ingest import load_incidents as read_incidents
     from hotspots.outreach import plan_outreach

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.logging import RichHandler
 
-from hotspots.cli import analyze, demo, plan, publish
+from hotspots.cli import analyze, demo, evaluate, plan, publish
 from hotspots.errors import HotspotsError
 
-COMMANDS = (analyze, demo, publish, plan)
+COMMANDS = (analyze, demo, publish, plan, evaluate)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -109,16 +109,15 @@ def step(progress: Progress, description: str) -> Iterator[None]:
     progress.update(task, completed=1)
 
 
-def run_analysis(
-    args: argparse.Namespace, progress: Progress, source: Path, boundaries_path: Path | None
-) -> tuple[LoadResult, Analysis, gpd.GeoDataFrame | None]:
-    """Read the incidents (and boundaries) and analyse them as the options say."""
-    boundaries = None
-    if boundaries_path is not None:
-        with step(progress, f"Reading boundaries {boundaries_path.name}"):
-            boundaries = load_boundaries(boundaries_path)
+def read_source(
+    args: argparse.Namespace,
+    progress: Progress,
+    source: Path,
+    boundaries: gpd.GeoDataFrame | None = None,
+) -> LoadResult:
+    """Read the incidents as the input options (:func:`add_input_options`) say."""
     with step(progress, f"Reading incidents {source.name}"):
-        load = load_incidents(
+        return load_incidents(
             source,
             columns=column_overrides(getattr(args, "column", [])) or None,
             crs=getattr(args, "crs", None),
@@ -127,6 +126,17 @@ def run_analysis(
             swap_lat_lon=getattr(args, "swap_lat_lon", False),
             quiet=args.quiet,
         )
+
+
+def run_analysis(
+    args: argparse.Namespace, progress: Progress, source: Path, boundaries_path: Path | None
+) -> tuple[LoadResult, Analysis, gpd.GeoDataFrame | None]:
+    """Read the incidents (and boundaries) and analyse them as the options say."""
+    boundaries = None
+    if boundaries_path is not None:
+        with step(progress, f"Reading boundaries {boundaries_path.name}"):
+            boundaries = load_boundaries(boundaries_path)
+    load = read_source(args, progress, source, boundaries)
     filters = Filters(
         offenses=tuple(args.offense) if args.offense else None, start=args.start, end=args.end
     )
