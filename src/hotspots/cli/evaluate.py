@@ -15,7 +15,7 @@ from pathlib import Path
 from rich.console import Console
 
 from hotspots.cli._common import add_input_options, read_source, step, steps
-from hotspots.errors import invalid
+from hotspots.errors import InputError, invalid
 from hotspots.evaluate import DEFAULT_BUFFER_M, evaluate_intervention, write_evaluation
 from hotspots.evaluate.matching import DEFAULT_CONTROL_CELL_SIZE_M
 from hotspots.ingest import datasets
@@ -24,15 +24,14 @@ from hotspots.ingest import datasets
 BUNDLED = "toronto"
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "evaluate",
-        help="did an intervention work? target vs buffer vs control, before vs after",
-        description="Compare incidents in a target area (polygons, or the sites of a plan.json) "
-        "with its displacement buffer and a control area, before and after an intervention: "
-        "Bowers & Johnson success measure, WDQ and net effect, the weighted displacement "
-        "difference test, and a Poisson difference-in-differences estimate with a 95% "
-        "interval. Writes evaluation.json and evaluation.html (one printable page).",
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``hotspots evaluate``."""
+    parser.description = (
+        "Compare incidents in a target area (polygons, or the sites of a plan.json) with its "
+        "displacement buffer and a control area, before and after an intervention: Bowers & "
+        "Johnson success measure, WDQ and net effect, the weighted displacement difference "
+        "test, and a Poisson difference-in-differences estimate with a 95% interval. Writes "
+        "evaluation.json and evaluation.html (one printable page)."
     )
     parser.add_argument(
         "source", help=f"incidents file, or '{BUNDLED}' for the bundled Toronto Police data"
@@ -101,8 +100,8 @@ def run(args: argparse.Namespace) -> int:
                 before=args.before,
                 after=args.after,
                 buffer_m=args.buffer_m,
-                control=_area(args.control, "--control"),
-                buffer_control=_area(args.buffer_control, "--buffer-control"),
+                control=_area(args.control, "control"),
+                buffer_control=_area(args.buffer_control, "buffer_control"),
                 offenses=args.offense,
                 control_cell_size_m=args.control_cell_size_m,
             )
@@ -122,16 +121,19 @@ def _source(text: str) -> Path:
     if text.lower() == BUNDLED and not path.exists():
         return datasets.toronto_incidents_path()
     if not path.exists():
-        raise invalid(
-            "SOURCE", text, f"an existing incidents file, or '{BUNDLED}' for the bundled data"
+        raise InputError(
+            f"SOURCE {text!r} does not exist; give an incidents file, or '{BUNDLED}' for the "
+            "bundled Toronto Police data."
         )
     return path
 
 
-def _area(text: str, flag: str) -> Path | str:
+def _area(text: str, argument: str) -> Path | str:
     if text == "auto":
         return "auto"
     path = Path(text)
     if not path.exists():
-        raise invalid(flag, text, "an existing polygon file (GeoJSON, GPKG, SHP, KML) or 'auto'")
+        raise invalid(
+            argument, text, "an existing polygon file (GeoJSON, GPKG, SHP, KML) or 'auto'"
+        )
     return path
