@@ -109,15 +109,16 @@ def step(progress: Progress, description: str) -> Iterator[None]:
     progress.update(task, completed=1)
 
 
-def read_source(
-    args: argparse.Namespace,
-    progress: Progress,
-    source: Path,
-    boundaries: gpd.GeoDataFrame | None = None,
-) -> LoadResult:
-    """Read the incidents as the input options (:func:`add_input_options`) say."""
+def read_inputs(
+    args: argparse.Namespace, progress: Progress, source: Path, boundaries_path: Path | None
+) -> tuple[LoadResult, gpd.GeoDataFrame | None]:
+    """Read the boundaries (when given) and the incidents with the reading options."""
+    boundaries = None
+    if boundaries_path is not None:
+        with step(progress, f"Reading boundaries {boundaries_path.name}"):
+            boundaries = load_boundaries(boundaries_path)
     with step(progress, f"Reading incidents {source.name}"):
-        return load_incidents(
+        load = load_incidents(
             source,
             columns=column_overrides(getattr(args, "column", [])) or None,
             crs=getattr(args, "crs", None),
@@ -126,17 +127,14 @@ def read_source(
             swap_lat_lon=getattr(args, "swap_lat_lon", False),
             quiet=args.quiet,
         )
+    return load, boundaries
 
 
 def run_analysis(
     args: argparse.Namespace, progress: Progress, source: Path, boundaries_path: Path | None
 ) -> tuple[LoadResult, Analysis, gpd.GeoDataFrame | None]:
     """Read the incidents (and boundaries) and analyse them as the options say."""
-    boundaries = None
-    if boundaries_path is not None:
-        with step(progress, f"Reading boundaries {boundaries_path.name}"):
-            boundaries = load_boundaries(boundaries_path)
-    load = read_source(args, progress, source, boundaries)
+    load, boundaries = read_inputs(args, progress, source, boundaries_path)
     filters = Filters(
         offenses=tuple(args.offense) if args.offense else None, start=args.start, end=args.end
     )

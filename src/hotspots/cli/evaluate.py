@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from hotspots.cli._common import add_input_options, read_source, step, steps
+from hotspots.cli._common import add_input_options, read_inputs, step, steps
 from hotspots.errors import InputError, invalid
 from hotspots.evaluate import DEFAULT_BUFFER_M, evaluate_intervention, write_evaluation
 from hotspots.evaluate.matching import DEFAULT_CONTROL_CELL_SIZE_M
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     source = _source(args.source)
     console = Console()
     with steps(quiet=args.quiet) as progress:
-        load = read_source(args, progress, source)
+        load, _ = read_inputs(args, progress, source, None)
         with step(progress, "Counting target, buffer and control before and after"):
             evaluation = evaluate_intervention(
                 load.incidents,
