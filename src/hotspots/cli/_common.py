@@ -15,7 +15,7 @@ from rich.table import Table
 from hotspots.analysis import Analysis, analyze
 from hotspots.errors import invalid
 from hotspots.ingest import LoadResult, load_boundaries, load_incidents
-from hotspots.spatial.filters import Filters
+from hotspots.spatial.filters import Filters, match_offenses
 
 
 def add_input_options(parser: argparse.ArgumentParser) -> None:
@@ -36,6 +36,10 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--swap-lat-lon", action="store_true", help="the latitude and longitude columns are swapped"
+    )
+    group.add_argument(
+        "--layer",
+        help="layer of a GeoPackage (or other file) that holds several; default: the only one",
     )
 
 
@@ -125,11 +129,15 @@ def run_analysis(
             timezone=getattr(args, "timezone", None),
             boundaries=boundaries,
             swap_lat_lon=getattr(args, "swap_lat_lon", False),
+            layer=getattr(args, "layer", None),
             quiet=args.quiet,
         )
-    filters = Filters(
-        offenses=tuple(args.offense) if args.offense else None, start=args.start, end=args.end
-    )
+    offenses = None
+    if args.offense:
+        offenses = match_offenses(
+            args.offense, load.incidents["offense"].unique(), argument="--offense"
+        )
+    filters = Filters(offenses=offenses, start=args.start, end=args.end)
     with step(progress, "Counting and testing for hot spots"):
         analysis = analyze(
             load.incidents,

@@ -26,6 +26,8 @@ from hotspots.publish import (
     publish_snapshot,
 )
 from hotspots.publish.rules import MAP_UNITS
+from hotspots.spatial.filters import match_offenses
+from hotspots.staging import check_output_folder, staged_folder
 
 BUNDLED = "toronto"
 
@@ -152,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
     basemap = None
     if args.basemap_url or args.basemap_attribution:
         basemap = Basemap(url=args.basemap_url or "", attribution=args.basemap_attribution or "")
+    check_output_folder(args.out)  # before any work
     with steps(quiet=args.quiet) as progress:
         boundaries = None
         if boundaries_path is not None:
@@ -165,17 +168,26 @@ def run(args: argparse.Namespace) -> int:
                 timezone=args.timezone,
                 boundaries=boundaries,
                 swap_lat_lon=args.swap_lat_lon,
+                layer=args.layer,
                 quiet=args.quiet,
             )
-        with step(progress, "Aggregating, suppressing, rendering and auditing"):
+        offenses = (
+            match_offenses(args.offense, load.incidents["offense"].unique(), argument="--offense")
+            if args.offense
+            else args.offense
+        )
+        with (
+            step(progress, "Aggregating, suppressing, rendering and auditing"),
+            staged_folder(args.out) as stage,
+        ):
             snapshot = publish_snapshot(
                 load.incidents,
-                args.out,
+                stage,
                 title=args.title,
                 period=args.period,
                 boundaries=boundaries,
                 rules=rules,
-                offenses=args.offense,
+                offenses=offenses,
                 grid=args.grid,
                 cell_size_m=args.cell_size_m,
                 alpha=args.alpha,

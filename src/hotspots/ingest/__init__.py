@@ -59,7 +59,13 @@ from pyproj import CRS
 from hotspots.errors import EmptyDataError, invalid
 from hotspots.ingest.boundaries import load_boundaries
 from hotspots.ingest.columns import ColumnMapping, detect_columns, resolve_columns
-from hotspots.ingest.coordinates import Located, locate, parse_crs, reject_outside
+from hotspots.ingest.coordinates import (
+    Located,
+    check_landing,
+    locate,
+    parse_crs,
+    reject_outside,
+)
 from hotspots.ingest.readers import SUPPORTED_FORMATS, Source, read_table, read_with_notes
 from hotspots.ingest.rejects import (
     REJECT_REASONS,
@@ -215,6 +221,7 @@ def load_incidents(
     notes.extend(located.notes)
     if located.metric_crs is None or located.centre_lon_lat is None:
         _raise_nothing_left(ledger, frame, rows_read)
+    check_landing(located, timezone=tz_given, boundaries=boundaries)
     tz = tz_given or _inferred_timezone(located, notes)
     if boundaries is not None:
         outside = reject_outside(located, boundaries, ledger)
