@@ -26,6 +26,8 @@ from hotspots.analysis import Analysis
 from hotspots.ingest import LoadResult
 from hotspots.spatial.projection import to_display
 
+#: Names of the files :func:`write_analysis` may write (glob patterns).
+ANALYSIS_FILES = ("cells.*", "neighbourhoods.*", "hotspots.csv", "rejects.csv", "summary.json")
 VERSIONED_PACKAGES = ("hotspots", "numpy", "pandas", "geopandas", "shapely", "pyproj", "scipy")
 
 

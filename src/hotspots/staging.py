@@ -4,9 +4,9 @@ A command that writes several files (``hotspots analyze``, ``plan``, ``publish``
 its output folder before any work (:func:`check_output_folder`), writes everything into a
 hidden temporary folder next to it and moves the files into place only when all of them
 are written (:func:`staged_folder`). So a failed run never leaves partial files, and a new
-run never mixes with an older run's files: the files the older run wrote (listed in the
-folder's :data:`MANIFEST`) are removed when the new ones move in. Files that no run of
-hotspots wrote are left alone.
+run never mixes with an older run's files: the files an older run of the same command may
+have written (the ``replaces`` patterns, e.g. ``neighbourhoods.*`` of a run that had
+boundaries) are removed when the new ones move in. Other files are left alone.
 """
 
 from __future__ import annotations
@@ -15,16 +15,13 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from hotspots.errors import InputError, describe
 
 log = logging.getLogger(__name__)
-
-#: Hidden file listing what the last run wrote into an output folder.
-MANIFEST = ".hotspots-files"
 
 
 def check_output_folder(path: str | Path, *, argument: str = "--out") -> Path:
@@ -45,34 +42,45 @@ def check_output_folder(path: str | Path, *, argument: str = "--out") -> Path:
             f"{argument}={describe(str(out))} is inside {describe(str(ancestor))}, which is a "
             "file; give a folder path whose parents are folders."
         )
-    try:
-        probe = tempfile.mkdtemp(prefix=".hotspots-probe-", dir=ancestor)
-    except OSError as error:
-        raise InputError(
-            f"{argument}={describe(str(out))} cannot be written: {describe(str(ancestor))} "
-            f"is not writable ({error.strerror or error}). Choose a folder you can write to."
-        ) from None
-    os.rmdir(probe)
+    for folder in dict.fromkeys([out.absolute() if out.exists() else ancestor, _stage_parent(out)]):
+        try:
+            probe = tempfile.mkdtemp(prefix=".hotspots-probe-", dir=folder)
+        except OSError as error:
+            raise InputError(
+                f"{argument}={describe(str(out))} cannot be written: {describe(str(folder))} "
+                f"is not writable ({error.strerror or error}). Choose a folder you can write to."
+            ) from None
+        os.rmdir(probe)
     return out
 
 
 @contextmanager
-def staged_folder(path: str | Path, *, argument: str = "--out") -> Iterator[Path]:
-    """A temporary folder to write into; its files replace ``path``'s when the block succeeds.
+def staged_folder(
+    path: str | Path, *, replaces: Sequence[str] = (), argument: str = "--out"
+) -> Iterator[Path]:
+    """A temporary folder to write into; its files move into ``path`` when the block succeeds.
+
+    Parameters
+    ----------
+    path : str or Path
+        The output folder (created when missing).
+    replaces : sequence of str
+        Glob patterns of the files a run of this command writes: those already in ``path``
+        (an older run's) are removed before the new files move in.
+    argument : str
+        Name of the option for messages.
 
     On any exception the temporary folder is removed and ``path`` is untouched.
     """
     out = check_output_folder(path, argument=argument)
-    stage = Path(
-        tempfile.mkdtemp(prefix=f".{out.name or 'out'}.partial-", dir=_existing_ancestor(out))
-    )
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name or 'out'}.partial-", dir=_stage_parent(out)))
     try:
         yield stage
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
     try:
-        _move_into_place(stage, out)
+        _move_into_place(stage, out, replaces)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
@@ -84,24 +92,23 @@ def _existing_ancestor(path: Path) -> Path:
     return current
 
 
-def _move_into_place(stage: Path, out: Path) -> None:
-    names = sorted(entry.name for entry in stage.iterdir())
-    (stage / MANIFEST).write_text("\n".join(names) + "\n", encoding="utf-8")
+def _stage_parent(out: Path) -> Path:
+    """Where the temporary folder goes: beside ``out`` (same file system, outside it)."""
+    return _existing_ancestor(out.absolute().parent)
+
+
+def _move_into_place(stage: Path, out: Path, replaces: Sequence[str]) -> None:
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
         stage.rename(out)
         return
-    previous = out / MANIFEST
-    if previous.is_file():
-        old = [line.strip() for line in previous.read_text(encoding="utf-8").splitlines()]
-        for name in old:
-            target = out / name
-            if name and "/" not in name and name not in (".", "..") and target.exists():
-                shutil.rmtree(target) if target.is_dir() else target.unlink()
-        if old:
-            log.info("Removed %d files of the previous run from %s", len(old), out)
-    for name in [*names, MANIFEST]:
-        target = out / name
+    older = {old for pattern in replaces for old in out.glob(pattern) if old.is_file()}
+    for old in sorted(older):
+        old.unlink()
+    if older:
+        log.info("Replaced %d files of an earlier run in %s", len(older), out)
+    for entry in stage.iterdir():
+        target = out / entry.name
         if target.is_dir():
             shutil.rmtree(target)
-        os.replace(stage / name, target)
+        os.replace(entry, target)

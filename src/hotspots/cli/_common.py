@@ -38,6 +38,11 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         "--swap-lat-lon", action="store_true", help="the latitude and longitude columns are swapped"
     )
     group.add_argument(
+        "--date-format",
+        help="format of the date column: day-first, month-first or a strptime format such as "
+        "'%%d/%%m/%%Y %%H:%%M' (default: detected from the whole column)",
+    )
+    group.add_argument(
         "--layer",
         help="layer of a GeoPackage (or other file) that holds several; default: the only one",
     )
@@ -130,6 +135,7 @@ def run_analysis(
             boundaries=boundaries,
             swap_lat_lon=getattr(args, "swap_lat_lon", False),
             layer=getattr(args, "layer", None),
+            date_format=getattr(args, "date_format", None),
             quiet=args.quiet,
         )
     offenses = None

@@ -16,7 +16,7 @@ from hotspots.cli._common import (
     step,
     steps,
 )
-from hotspots.export import write_analysis
+from hotspots.export import ANALYSIS_FILES, write_analysis
 from hotspots.ingest import datasets
 from hotspots.staging import check_output_folder, staged_folder
 
@@ -47,7 +47,10 @@ def run(args: argparse.Namespace) -> int:
         load, analysis, _ = run_analysis(
             args, progress, datasets.toronto_incidents_path(), boundaries
         )
-        with step(progress, f"Writing results to {args.out}"), staged_folder(args.out) as stage:
+        with (
+            step(progress, f"Writing results to {args.out}"),
+            staged_folder(args.out, replaces=ANALYSIS_FILES) as stage,
+        ):
             write_analysis(analysis, stage, load=load)
     if not args.quiet:
         console.print(reject_summary(load))

@@ -33,6 +33,8 @@ from hotspots.outreach.plan import Method, OutreachPlan, format_weight
 from hotspots.outreach.sites import load_sites
 from hotspots.staging import check_output_folder, staged_folder
 
+#: The files ``write_plan`` may write (an older run's are replaced by a new run's).
+PLAN_FILES = ("sites.csv", "sites.geojson", "coverage_curve.csv", "briefing.html", "plan.json")
 #: Curve points printed in the terminal summary.
 _CURVE_PRINTED = (1, 2, 3, 5, 10, 15, 20, 30, 50)
 
@@ -199,7 +201,10 @@ def run(args: argparse.Namespace) -> int:
                 )
         with step(progress, "Drawing the briefing"):
             briefing = inputs.briefing(plan, curve=curve, title=args.title, notes=args.notes)
-        with step(progress, f"Writing results to {args.out}"), staged_folder(args.out) as stage:
+        with (
+            step(progress, f"Writing results to {args.out}"),
+            staged_folder(args.out, replaces=PLAN_FILES) as stage,
+        ):
             paths = write_plan(inputs, plan, stage, curve=curve, briefing=briefing)
     if not args.quiet:
         reach = inputs.reach(plan)

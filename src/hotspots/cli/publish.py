@@ -18,6 +18,7 @@ from hotspots.cli._common import add_input_options, column_overrides, step, step
 from hotspots.ingest import datasets, load_boundaries, load_incidents
 from hotspots.publish import (
     DEFAULT_SENSITIVE_CATEGORIES,
+    FILE_NAMES,
     GENERIC,
     TORONTO,
     Basemap,
@@ -169,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
                 boundaries=boundaries,
                 swap_lat_lon=args.swap_lat_lon,
                 layer=args.layer,
+                date_format=args.date_format,
                 quiet=args.quiet,
             )
         offenses = (
@@ -178,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
         )
         with (
             step(progress, "Aggregating, suppressing, rendering and auditing"),
-            staged_folder(args.out) as stage,
+            staged_folder(args.out, replaces=tuple(FILE_NAMES.values())) as stage,
         ):
             snapshot = publish_snapshot(
                 load.incidents,

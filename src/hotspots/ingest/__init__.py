@@ -156,6 +156,7 @@ def load_incidents(
     filename: str | None = None,
     encoding: str | None = None,
     swap_lat_lon: bool = False,
+    date_format: str | None = None,
     quiet: bool = False,
 ) -> LoadResult:
     """Load incidents from a file or DataFrame, validating every row.
@@ -184,6 +185,10 @@ def load_incidents(
         Passed to :func:`read_table`.
     swap_lat_lon : bool
         The latitude and longitude columns are swapped in the source: swap them back.
+    date_format : str, optional
+        Format of the date column: ``"day-first"``, ``"month-first"`` or a ``strptime``
+        format. Default: detected from the whole column (see
+        :func:`~hotspots.ingest.timestamps.parse_timestamps`).
     quiet : bool
         Log the automatic choices at DEBUG instead of INFO level.
 
@@ -221,12 +226,12 @@ def load_incidents(
     notes.extend(located.notes)
     if located.metric_crs is None or located.centre_lon_lat is None:
         _raise_nothing_left(ledger, frame, rows_read)
-    check_landing(located, timezone=tz_given, boundaries=boundaries)
-    tz = tz_given or _inferred_timezone(located, notes)
     if boundaries is not None:
         outside = reject_outside(located, boundaries, ledger)
         notes.append(f"{outside:,} points outside the study boundaries")
-    stamps = parse_timestamps(frame, mapping, ledger, timezone=tz, now=now)
+    check_landing(located, timezone=tz_given, boundaries=boundaries)
+    tz = tz_given or _inferred_timezone(located, notes)
+    stamps = parse_timestamps(frame, mapping, ledger, timezone=tz, now=now, date_format=date_format)
     notes.extend(stamps.notes)
     notes.append(f"time resolution: {stamps.resolution}")
     _reject_duplicates(frame, mapping, ledger, duplicates, notes)

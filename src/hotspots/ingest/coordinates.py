@@ -219,8 +219,9 @@ def check_landing(
 
     A wrong CRS (``EPSG:32633`` on UTM zone 17 numbers) moves every point by thousands of
     kilometres, yet each row looks valid. Two independent hints catch it: the declared
-    ``timezone`` (its UTC offset must match the time zone where the points landed, within
-    three hours) and the ``boundaries`` (some point must lie within 50 km of them).
+    ``timezone`` (it must match the time zone where the points landed: within
+    three hours, on the same continent; a ``UTC`` zone says nothing about the place) and
+    the ``boundaries`` (some point must lie within 50 km of them).
 
     Raises
     ------
@@ -239,10 +240,12 @@ def check_landing(
     )
     if timezone is not None and landed_tz != "the open sea":
         gap_h = _utc_offset_gap_h(timezone, landed_tz)
-        if gap_h >= _TZ_GAP_H:
+        given_region, landed_region = timezone.split("/")[0], landed_tz.split("/")[0]
+        regional = {given_region, landed_region} <= _CONTINENTS
+        if regional and given_region != landed_region and gap_h >= _TZ_GAP_H:
             raise CRSError(
-                f"The points land {where}, {gap_h:.0f} hours of UTC offset away from the "
-                f"time zone {timezone!r} given for the data. {fix}"
+                f"The points land {where}, on another continent than the time zone "
+                f"{timezone!r} given for the data ({gap_h:.0f} hours of UTC offset apart). {fix}"
             )
     if boundaries is not None and boundaries.crs is not None and len(boundaries):
         area = boundaries.to_crs(located.metric_crs).geometry
@@ -259,6 +262,20 @@ def check_landing(
 
 
 _TZ_GAP_H = 3.0
+#: Regions of IANA names that are places (UTC, Etc/GMT+5 are not: times may be kept in UTC).
+_CONTINENTS = frozenset(
+    {
+        "Africa",
+        "America",
+        "Antarctica",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+    }
+)
 _NEAR_BOUNDARIES_M = 50_000.0
 
 
