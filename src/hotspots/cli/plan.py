@@ -35,6 +35,7 @@ from hotspots.staging import check_output_folder, staged_folder
 
 #: The files ``write_plan`` may write (an older run's are replaced by a new run's).
 PLAN_FILES = ("sites.csv", "sites.geojson", "coverage_curve.csv", "briefing.html", "plan.json")
+
 #: Curve points printed in the terminal summary.
 _CURVE_PRINTED = (1, 2, 3, 5, 10, 15, 20, 30, 50)
 
