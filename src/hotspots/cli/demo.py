@@ -21,12 +21,11 @@ from hotspots.ingest import datasets
 from hotspots.staging import check_output_folder, staged_folder
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "demo",
-        help="analyse the bundled Toronto Police incidents (2014-2021)",
-        description="Run `hotspots analyze` on the bundled Toronto Police Service Major Crime "
-        "Indicators with the approximate neighbourhood boundaries, and print the top hot spots.",
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``hotspots demo``."""
+    parser.description = (
+        "Run `hotspots analyze` on the bundled Toronto Police Service Major Crime "
+        "Indicators with the approximate neighbourhood boundaries, and print the top hot spots."
     )
     parser.add_argument(
         "--out",

@@ -44,7 +44,7 @@ def render_sidebar() -> sel.Selection | None:
         try:
             dataset = sel.get_dataset(key)
         except HotspotsError as exc:
-            st.error(str(exc))
+            st.error(exc.render("app"))
             st.info("Upload your own incidents on the **Data** page.")
             return None
         n = len(dataset.incidents)

@@ -54,7 +54,7 @@ def page_guard(where: str) -> Iterator[None]:
         yield
     except HotspotsError as exc:
         logger.info("%s stopped on a user error: %s", where, exc)
-        st.error(str(exc), icon=":material/error:")
+        st.error(exc.render("app"), icon=":material/error:")
     except Exception:
         reference = uuid.uuid4().hex[:8]
         logger.exception("%s failed (reference %s)", where, reference)
@@ -87,7 +87,7 @@ def page_context() -> tuple[Selection, Dataset]:
     try:
         dataset = get_dataset(selection.dataset_key)
     except HotspotsError as exc:
-        st.error(str(exc))
+        st.error(exc.render("app"))
         st.page_link(
             "views/data.py",
             label="Upload incidents on the Data page",
