@@ -292,7 +292,7 @@ def test_offense_that_matches_nothing_exits_2_listing_the_values(
     good_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, message = _run(capsys, good_csv, "--out", tmp_path / "out", "--offense", "Burglary")
-    assert code == 2 and "--offense='Burglary' matches no offense" in message
+    assert code == 2 and "--offense Burglary is not allowed" in message
     assert "'Assault', 'Robbery'" in message
     _no_output(tmp_path, tmp_path / "out")
 

@@ -73,7 +73,7 @@ def test_rows_that_contradict_the_detected_order_are_rejected_with_the_reason() 
 
 def test_a_genuinely_ambiguous_column_is_refused_naming_the_option(tmp_path: Path) -> None:
     texts = [f"0{1 + i % 9}/0{1 + (i * 7) % 9}/2021" for i in range(60)]
-    with pytest.raises(InputError, match="date_format='day-first' or 'month-first'"):
+    with pytest.raises(InputError, match="date_format='day-first' or date_format='month-first'"):
         load_incidents(_frame(texts), timezone=TZ, now=NOW, quiet=True)
     day_first = load_incidents(
         _frame(texts), timezone=TZ, now=NOW, quiet=True, date_format="day-first"
@@ -97,3 +97,13 @@ def test_an_explicit_strptime_format_is_used_strictly() -> None:
     )
     assert result.incidents.sort_values("source_row")["occurred_at"].dt.month.tolist() == [6, 6]
     assert result.rejects["reason"].tolist() == ["unparseable date"]
+
+
+def test_the_cli_names_the_date_format_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "ambiguous.csv"
+    _frame([f"0{1 + i % 9}/0{1 + (i * 7) % 9}/2021" for i in range(60)]).to_csv(source, index=False)
+    assert main(["analyze", str(source), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    message = " ".join(capsys.readouterr().err.split())
+    assert "--date-format day-first or --date-format month-first" in message

@@ -386,11 +386,15 @@ def _refuse_repeated(
             continue
         names = [base] + [f"{base}.{n}" for n in range(1, len(positions))]
         where = " and ".join(f"column {p}" for p in positions)
+        choices = " or ".join(f"{{{i}}}" for i in range(len(names)))
         raise ColumnError(
-            f"The header {base!r} occurs {len(positions)} times ({where}), so the {field} "
-            f"column is ambiguous. Rename one of them in the file, or choose one: "
-            + " or ".join(f"columns={{{field!r}: {n!r}}}" for n in names)
-            + f" (--column {field}={names[-1]} on the command line)."
+            literal(
+                f"The header {base!r} occurs {len(positions)} times ({where}), so the {field} "
+                "column is ambiguous. Rename one of them in the file, or choose one: "
+            )
+            + choices
+            + ".",
+            options=tuple(Option("columns", {field: name}) for name in names),
         )
 
 

@@ -213,7 +213,6 @@ def check_landing(
     *,
     timezone: str | None,
     boundaries: gpd.GeoDataFrame | None,
-    crs_argument: str = "crs",
 ) -> None:
     """Refuse points that landed far from where the other inputs say they should be.
 
@@ -235,17 +234,22 @@ def check_landing(
     where = f"around longitude {lon:.4f}, latitude {lat:.4f} ({landed_tz})"
     crs_text = located.source_crs.to_string()
     fix = (
-        f"Check {crs_argument}= (--crs on the command line; now {crs_text}): it must be the "
-        "CRS the coordinates were recorded in (look up the EPSG code in the data's metadata)."
+        "Check {0}: it must be the CRS the coordinates were recorded in (look up the EPSG "
+        "code in the data's metadata)."
     )
+    options = (Option("crs", crs_text),)
     if timezone is not None and landed_tz != "the open sea":
         gap_h = _utc_offset_gap_h(timezone, landed_tz)
         given_region, landed_region = timezone.split("/")[0], landed_tz.split("/")[0]
         regional = {given_region, landed_region} <= _CONTINENTS
         if regional and given_region != landed_region and gap_h >= _TZ_GAP_H:
             raise CRSError(
-                f"The points land {where}, on another continent than the time zone "
-                f"{timezone!r} given for the data ({gap_h:.0f} hours of UTC offset apart). {fix}"
+                literal(
+                    f"The points land {where}, on another continent than the time zone "
+                    f"{timezone!r} given for the data ({gap_h:.0f} hours of UTC offset apart). "
+                )
+                + fix,
+                options=options,
             )
     if boundaries is not None and boundaries.crs is not None and len(boundaries):
         area = boundaries.to_crs(located.metric_crs).geometry
@@ -255,9 +259,13 @@ def check_landing(
         if len(points) and not shapely.intersects(near, points).any():
             b_lon, b_lat = _display_centre(boundaries)
             raise CRSError(
-                f"The points land {where}, but no point lies within "
-                f"{_NEAR_BOUNDARIES_M / 1000:.0f} km of the boundaries (centred at longitude "
-                f"{b_lon:.4f}, latitude {b_lat:.4f}). {fix}"
+                literal(
+                    f"The points land {where}, but no point lies within "
+                    f"{_NEAR_BOUNDARIES_M / 1000:.0f} km of the boundaries (centred at longitude "
+                    f"{b_lon:.4f}, latitude {b_lat:.4f}). "
+                )
+                + fix,
+                options=options,
             )
 
 
@@ -506,11 +514,14 @@ def _refuse_polar(centre: tuple[float, float], source_crs: CRS) -> None:
     if _UTM_LATITUDES[0] <= lat <= _UTM_LATITUDES[1]:
         return
     raise CRSError(
-        f"The data's centre (longitude {lon:.4f}, latitude {lat:.4f}, read as "
-        f"{source_crs.to_string()}) is near a pole: the metric grid (UTM) covers latitudes "
-        f"{-_UTM_LATITUDES[0]:g} S to {_UTM_LATITUDES[1]:g} N only. Check that the latitude and "
-        "longitude columns (and their signs) and the CRS are right; polar data cannot be "
-        "analysed with this tool."
+        literal(
+            f"The data's centre (longitude {lon:.4f}, latitude {lat:.4f}, read as "
+            f"{source_crs.to_string()}) is near a pole: the metric grid (UTM) covers latitudes "
+            f"{-_UTM_LATITUDES[0]:g} S to {_UTM_LATITUDES[1]:g} N only. "
+        )
+        + "Check the latitude and longitude columns and their signs ({0}) and the CRS ({1}); "
+        "polar data cannot be analysed with this tool.",
+        options=(Option("columns", {"lat": "…", "lon": "…"}), Option("crs")),
     )
 
 

@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 import pyogrio
 import pyogrio.errors
 
-from hotspots.errors import EmptyDataError, InputError, describe, invalid
+from hotspots.errors import EmptyDataError, InputError, Option, describe, invalid, literal
 
 log = logging.getLogger(__name__)
 
@@ -480,8 +480,8 @@ def _read_gdal(
             "layer",
             None,
             layers,
-            f"{name} has {len(layers)} layers; choose one with layer= (--layer on the "
-            "command line, e.g. --layer " + layers[0] + ").",
+            literal(f"{name} has {len(layers)} layers; choose one with ") + "{1}.",
+            options=(Option("layer", layers[0]),),
         )
     else:
         chosen = layers[:1]

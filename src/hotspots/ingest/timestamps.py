@@ -411,10 +411,16 @@ def _day_month_order(
     elif (matched & (first != second)).any():
         example = str(text[matched & (first != second)].iloc[0]).strip()
         raise InputError(
-            f"The dates in {column!r} (e.g. {example!r}) can be read day-first or month-first: "
-            "no day in the column is above 12. Say which with date_format='day-first' or "
-            "'month-first' (--date-format day-first on the command line), or give the exact "
-            "format, e.g. date_format='%d/%m/%Y %H:%M'."
+            literal(
+                f"The dates in {column!r} (e.g. {example!r}) can be read day-first or "
+                "month-first: no day in the column is above 12. "
+            )
+            + "Say which with {0} or {1}, or give the exact format, e.g. {2}.",
+            options=(
+                Option("date_format", "day-first"),
+                Option("date_format", "month-first"),
+                Option("date_format", "%d/%m/%Y %H:%M"),
+            ),
         )
     else:
         return "month-first", None

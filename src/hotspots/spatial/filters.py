@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from hotspots.errors import InputError, describe, invalid
+from hotspots.errors import InputError, invalid
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -136,10 +136,11 @@ def match_offenses(
         label = by_key.get(" ".join(str(item).split()).casefold())
         (matched.append(label) if label is not None else unknown.append(str(item)))
     if unknown:
-        raise InputError(
-            f"{argument}={describe(unknown[0] if len(unknown) == 1 else unknown)} matches no "
-            f"offense in the data; use one of {', '.join(repr(v) for v in labels)} "
-            "(upper or lower case)."
+        raise invalid(
+            argument,
+            unknown[0] if len(unknown) == 1 else unknown,
+            labels,
+            "No incident in the data has that offense (upper or lower case do not matter).",
         )
     return tuple(dict.fromkeys(matched))
 
