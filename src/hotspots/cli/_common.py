@@ -118,10 +118,10 @@ def step(progress: Progress, description: str) -> Iterator[None]:
     progress.update(task, completed=1)
 
 
-def run_analysis(
+def read_inputs(
     args: argparse.Namespace, progress: Progress, source: Path, boundaries_path: Path | None
-) -> tuple[LoadResult, Analysis, gpd.GeoDataFrame | None]:
-    """Read the incidents (and boundaries) and analyse them as the options say."""
+) -> tuple[LoadResult, gpd.GeoDataFrame | None]:
+    """Read the boundaries (when given) and the incidents with the reading options."""
     boundaries = None
     if boundaries_path is not None:
         with step(progress, f"Reading boundaries {boundaries_path.name}"):
@@ -138,11 +138,17 @@ def run_analysis(
             date_format=getattr(args, "date_format", None),
             quiet=args.quiet,
         )
+    return load, boundaries
+
+
+def run_analysis(
+    args: argparse.Namespace, progress: Progress, source: Path, boundaries_path: Path | None
+) -> tuple[LoadResult, Analysis, gpd.GeoDataFrame | None]:
+    """Read the incidents (and boundaries) and analyse them as the options say."""
+    load, boundaries = read_inputs(args, progress, source, boundaries_path)
     offenses = None
     if args.offense:
-        offenses = match_offenses(
-            args.offense, load.incidents["offense"].unique(), argument="--offense"
-        )
+        offenses = match_offenses(args.offense, load.incidents["offense"].unique())
     filters = Filters(offenses=offenses, start=args.start, end=args.end)
     with step(progress, "Counting and testing for hot spots"):
         analysis = analyze(
