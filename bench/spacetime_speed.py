@@ -87,7 +87,6 @@ def main(argv: list[str] | None = None) -> int:
 
     t_em, result = best_of(
         args.repeat,
-        label="emerging",
         lambda: emerging_hotspots(
             incidents,
             interval="month",
@@ -96,10 +95,10 @@ def main(argv: list[str] | None = None) -> int:
             filters=FILTERS,
             quiet=True,
         ),
+        label="emerging",
     )
     t_an, _ = best_of(
         args.repeat,
-        label="analyze",
         lambda: analyze(
             incidents,
             boundaries=boundaries,
@@ -108,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             lisa=False,
             quiet=True,
         ),
+        label="analyze",
     )
     params = result.params
     rows.append(
@@ -127,7 +127,6 @@ def main(argv: list[str] | None = None) -> int:
     days = local_day_numbers(burglaries["occurred_at"])
     t_knox, knox = best_of(
         args.repeat,
-        label="knox",
         lambda: knox_test(
             xy,
             days,
@@ -136,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             permutations=args.permutations,
             rng=0,
         ),
+        label="knox",
     )
     plain_reps = 99
     t_plain, _ = best_of(1, lambda: plain_knox(xy, days, plain_reps, 0), label="plain")
