@@ -287,7 +287,8 @@ def near_repeat(
     )
     what = "an incident"
     if chosen.offenses and len(chosen.offenses) == 1:
-        what = f"a {chosen.offenses[0].lower()}"
+        name = chosen.offenses[0].lower()
+        what = f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
     result.params.update(
         {"filters": chosen.as_dict(), "filters_text": chosen.describe(), "what": what}
     )
