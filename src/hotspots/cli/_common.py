@@ -132,7 +132,7 @@ def run_analysis(
     )
     with step(progress, "Counting and testing for hot spots"):
         analysis = analyze(
-            load.incidents,
+            load.table,
             boundaries=boundaries,
             filters=filters,
             grid=args.grid,
@@ -183,6 +183,6 @@ def reject_summary(load: LoadResult) -> str:
     counts = load.reject_counts()
     reasons = ", ".join(f"{n:,} {reason}" for reason, n in counts.items())
     return (
-        f"{load.rows_read:,} rows read: {len(load.incidents):,} accepted, {len(load.rejects):,} rejected"
+        f"{load.rows_read:,} rows read: {len(load.table):,} accepted, {len(load.rejects):,} rejected"
         + (f" ({reasons})" if reasons else "")
     )

@@ -48,6 +48,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import geopandas as gpd
@@ -69,6 +70,7 @@ from hotspots.ingest.rejects import (
     quoted,
     summarise,
 )
+from hotspots.ingest.table import IncidentTable
 from hotspots.ingest.timestamps import (
     Timestamps,
     check_timezone,
@@ -81,6 +83,7 @@ __all__ = [
     "REJECT_REASONS",
     "SUPPORTED_FORMATS",
     "ColumnMapping",
+    "IncidentTable",
     "LoadResult",
     "NoIncidentsError",
     "detect_columns",
@@ -101,8 +104,12 @@ class LoadResult:
 
     Attributes
     ----------
+    table : IncidentTable
+        Accepted rows as arrays (``x_m``/``y_m`` instead of ``geometry``, ``offense``
+        categorical): the fast form :func:`hotspots.analyze` and the CLI use.
     incidents : geopandas.GeoDataFrame
-        Accepted rows (schema in the module docstring), in ``metric_crs``.
+        The same rows as points (schema in the module docstring), in ``metric_crs``; built
+        from ``table`` on first use.
     rejects : pandas.DataFrame
         One row per rejected input row (``source_row``, ``reason``, ``detail``, originals).
     rows_read : int
@@ -121,7 +128,7 @@ class LoadResult:
         Human-readable notes on the automatic choices (encoding, columns, CRS, time zone...).
     """
 
-    incidents: gpd.GeoDataFrame
+    table: IncidentTable
     rejects: pd.DataFrame
     rows_read: int
     mapping: ColumnMapping
@@ -130,6 +137,11 @@ class LoadResult:
     timezone: str
     time_resolution: str
     notes: tuple[str, ...]
+
+    @cached_property
+    def incidents(self) -> gpd.GeoDataFrame:
+        """Accepted rows as a GeoDataFrame of points (built once, on first use)."""
+        return self.table.to_geodataframe()
 
     def reject_counts(self) -> pd.Series:
         """Return the number of rejected rows per reason, largest first."""
@@ -224,15 +236,15 @@ def load_incidents(
     notes.append(f"time resolution: {stamps.resolution}")
     _reject_duplicates(frame, mapping, ledger, duplicates, notes)
 
-    incidents = _incidents(frame, mapping, located, stamps, ledger, default_offense, notes)
+    table = _incidents(frame, mapping, located, stamps, ledger, default_offense, notes)
     rejects = ledger.report(frame)
-    if incidents.empty:
+    if len(table) == 0:
         _raise_nothing_left(ledger, frame, rows_read)
-    notes.append(f"{len(incidents):,} of {rows_read:,} rows accepted, {len(rejects):,} rejected")
+    notes.append(f"{len(table):,} of {rows_read:,} rows accepted, {len(rejects):,} rejected")
     for note in notes[logged:]:
         log.log(level, note)
     return LoadResult(
-        incidents=incidents,
+        table=table,
         rejects=rejects,
         rows_read=rows_read,
         mapping=mapping,
@@ -352,7 +364,7 @@ def _incidents(
     ledger: RejectLedger,
     default_offense: str,
     notes: list[str],
-) -> gpd.GeoDataFrame:
+) -> IncidentTable:
     rows = np.flatnonzero(ledger.accepted)
     offense = _text_column(frame, mapping.offense, rows)
     if mapping.offense is None:
@@ -364,12 +376,13 @@ def _incidents(
     data = {
         "source_row": (rows + 1).astype(np.int64),
         "occurred_at": stamps.values.iloc[rows].reset_index(drop=True),
-        "offense": offense.fillna(default_offense),
+        "offense": offense.fillna(default_offense).astype("category"),
         "neighbourhood": _text_column(frame, mapping.neighbourhood, rows),
         "premises": _text_column(frame, mapping.premises, rows),
+        "x_m": located.x_m[rows],
+        "y_m": located.y_m[rows],
     }
-    points = shapely.points(located.x_m[rows], located.y_m[rows])
-    return gpd.GeoDataFrame(data, geometry=points, crs=located.metric_crs)
+    return IncidentTable(pd.DataFrame(data), located.metric_crs)  # type: ignore[arg-type]
 
 
 def _raise_nothing_left(ledger: RejectLedger, frame: pd.DataFrame, rows_read: int) -> None:
