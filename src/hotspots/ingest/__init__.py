@@ -286,7 +286,7 @@ def _read(
             )
         return source.reset_index(drop=True), []
     frame, notes = read_with_notes(
-        source, layer=layer, encoding=encoding, filename=filename, quiet=quiet
+        source, layer=layer, encoding=encoding, filename=filename, quiet=quiet, typed=True
     )
     notes.insert(0, f"read {len(frame):,} rows")
     return frame.reset_index(drop=True), notes
@@ -347,13 +347,19 @@ def _reject_duplicates(
 
 
 def _text_column(frame: pd.DataFrame, column: str | None, rows: np.ndarray) -> pd.Series:
+    """Stripped labels of the accepted rows (empty = missing) as a categorical."""
     if column is None:
-        return pd.Series(pd.NA, index=range(len(rows)), dtype="string")
+        return pd.Series(pd.Categorical.from_codes(np.full(len(rows), -1), categories=[]))
     values = frame[column]
     if len(rows) != len(frame):
         values = values.iloc[rows]
-    text = values.astype("string").str.strip().reset_index(drop=True)
-    return text.where(text != "")
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype("category")
+    # Strip the few distinct labels, not every row.
+    labels = pd.Series(values.cat.categories.astype("str")).str.strip()
+    merged, uniques = pd.factorize(labels.where(labels != ""))
+    codes = np.append(merged, -1)[values.cat.codes.to_numpy()]  # code -1 (missing) stays -1
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str")))
 
 
 def _incidents(
@@ -376,13 +382,21 @@ def _incidents(
     data = {
         "source_row": (rows + 1).astype(np.int64),
         "occurred_at": stamps.values.iloc[rows].reset_index(drop=True),
-        "offense": offense.fillna(default_offense).astype("category"),
+        "offense": _fill_label(offense, default_offense),
         "neighbourhood": _text_column(frame, mapping.neighbourhood, rows),
         "premises": _text_column(frame, mapping.premises, rows),
         "x_m": located.x_m[rows],
         "y_m": located.y_m[rows],
     }
     return IncidentTable(pd.DataFrame(data), located.metric_crs)  # type: ignore[arg-type]
+
+
+def _fill_label(labels: pd.Series, default: str) -> pd.Series:
+    if labels.isna().any():
+        if default not in labels.cat.categories:
+            labels = labels.cat.add_categories([default])
+        labels = labels.fillna(default)
+    return labels
 
 
 def _raise_nothing_left(ledger: RejectLedger, frame: pd.DataFrame, rows_read: int) -> None:

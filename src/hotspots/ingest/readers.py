@@ -38,6 +38,7 @@ import pyogrio
 import pyogrio.errors
 
 from hotspots.errors import EmptyDataError, InputError, describe, invalid
+from hotspots.ingest.columns import detect_columns
 
 log = logging.getLogger(__name__)
 
@@ -104,10 +105,14 @@ def read_with_notes(
     encoding: str | None = None,
     filename: str | None = None,
     quiet: bool = False,
+    typed: bool = False,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Like :func:`read_table` but also return notes on the automatic choices made.
 
-    ``quiet=True`` logs at DEBUG instead of INFO level.
+    ``quiet=True`` logs at DEBUG instead of INFO level. ``typed=True`` (what
+    :func:`~hotspots.ingest.load_incidents` uses) reads a plain UTF-8 CSV file straight from
+    disk with the auto-detected coordinate columns as float64 (when every value is a plain
+    number) and the offense/neighbourhood/premises columns as categoricals.
     """
     name, path = _name_and_path(source, filename)
     lowered = name.lower()
@@ -116,7 +121,14 @@ def read_with_notes(
         lowered = lowered[:-3]
     extension = Path(lowered).suffix
     if extension in CSV_EXTENSIONS:
-        frame = _read_csv_bytes(_read_bytes(source, path), name, encoding, notes)
+        fast = None
+        if typed and path is not None and encoding is None:
+            fast = _read_csv_file(path, notes)
+        frame = (
+            fast
+            if fast is not None
+            else _read_csv_bytes(_read_bytes(source, path), name, encoding, notes)
+        )
     elif extension in PARQUET_EXTENSIONS:
         frame = _read_parquet(source if path is None else path, name)
     elif extension in GDAL_EXTENSIONS:
@@ -261,6 +273,56 @@ def _column_names(header: Sequence[str]) -> list[str]:
     return names
 
 
+def _read_csv_file(path: Path, notes: list[str]) -> pd.DataFrame | None:
+    """Plain UTF-8 files straight from disk: multithreaded, coordinates typed as float64.
+
+    Returns None when the file needs the careful path (compressed, a byte-order mark,
+    another encoding, leading blank lines, ragged rows or coordinates that are not all
+    plain numbers); that path reads the bytes and gives the same rows.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(_SNIFF_CHARS)
+    if (
+        head[:2] == b"\x1f\x8b"
+        or head[:3] == b"\xef\xbb\xbf"
+        or head[:2] in (b"\xff\xfe", b"\xfe\xff")
+    ):
+        return None
+    if not head.strip() or head[:1] in (b"\r", b"\n"):
+        return None
+    try:
+        sample = head.decode("utf-8")
+    except UnicodeDecodeError:
+        if len(head) < _SNIFF_CHARS:
+            return None
+        try:  # the sample may end inside a multi-byte character
+            sample = head[: len(head) - 3].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    delimiter = _sniff_delimiter(sample)
+    header = next(csv.reader(io.StringIO(sample), delimiter=delimiter))
+    names = _column_names(header)
+    numeric, labels = _typed_columns(names)
+    try:
+        frame = _pyarrow_csv(
+            path, names, delimiter, newlines_in_values=False, numeric=numeric, labels=labels
+        )
+    except pa.ArrowInvalid:
+        return None
+    if delimiter != ",":
+        notes.append(f"{path.name}: delimiter {delimiter!r} detected")
+    return frame
+
+
+def _typed_columns(names: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Columns auto-detection takes as coordinates (read as numbers when they all are) and
+    as category labels - offense, neighbourhood, premises - (read dictionary-encoded)."""
+    mapping = detect_columns(pd.DataFrame(columns=names))
+    numeric = (mapping.lat, mapping.lon, mapping.x, mapping.y)
+    labels = (mapping.offense, mapping.neighbourhood, mapping.premises)
+    return tuple(c for c in numeric if c is not None), tuple(c for c in labels if c is not None)
+
+
 def _read_csv_bytes(data: bytes, name: str, encoding: str | None, notes: list[str]) -> pd.DataFrame:
     utf8 = _to_utf8(data, name, encoding, notes).lstrip(b"\r\n")
     if not utf8 or utf8.isspace():
@@ -284,16 +346,25 @@ def _read_csv_bytes(data: bytes, name: str, encoding: str | None, notes: list[st
 
 
 def _pyarrow_csv(
-    data: bytes, names: list[str], delimiter: str, *, newlines_in_values: bool
+    data: bytes | Path,
+    names: list[str],
+    delimiter: str,
+    *,
+    newlines_in_values: bool,
+    numeric: tuple[str, ...] = (),
+    labels: tuple[str, ...] = (),
 ) -> pd.DataFrame:
+    types = {column: pa.string() for column in names}
+    types.update({column: pa.float64() for column in numeric})
+    types.update({column: pa.dictionary(pa.int32(), pa.string()) for column in labels})
     table = pacsv.read_csv(
-        io.BytesIO(data),
+        data if isinstance(data, Path) else io.BytesIO(data),
         read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
         parse_options=pacsv.ParseOptions(
             delimiter=delimiter, newlines_in_values=newlines_in_values
         ),
         convert_options=pacsv.ConvertOptions(
-            column_types={column: pa.string() for column in names},
+            column_types=types,
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
             null_values=[""],

@@ -2,8 +2,8 @@
 
 An :class:`IncidentTable` holds the accepted incidents as plain columns - ``x_m`` and
 ``y_m`` (float64, metres in ``crs``), ``occurred_at`` (tz-aware ``datetime64[us]``, stored
-as int64 microseconds), ``offense`` (categorical), ``source_row``, ``neighbourhood`` and
-``premises`` - without one Shapely object per incident. Grids locate points arithmetically
+as int64 microseconds), ``offense``, ``neighbourhood`` and ``premises`` (categorical) and
+``source_row`` - without one Shapely object per incident. Grids locate points arithmetically
 and polygon joins work on the coordinates (:func:`hotspots.spatial.units.locate_in_polygons`),
 so a GeoDataFrame is built only when someone asks for one (:meth:`IncidentTable.to_geodataframe`,
 ``LoadResult.incidents``, ``Analysis.incidents``).
@@ -26,6 +26,8 @@ from hotspots.errors import CRSError, InputError, describe
 
 #: Coordinate columns of :attr:`IncidentTable.frame`.
 XY_COLUMNS = ("x_m", "y_m")
+#: Label columns, categorical in :attr:`IncidentTable.frame` (strings in a GeoDataFrame).
+LABEL_COLUMNS = ("offense", "neighbourhood", "premises")
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,14 +82,18 @@ class IncidentTable:
     def to_geodataframe(self, *, columns: Sequence[str] | None = None) -> gpd.GeoDataFrame:
         """The incidents as a GeoDataFrame of points (one Shapely object per row: the slow form).
 
-        ``offense`` becomes a string column, as in ``LoadResult.incidents``; ``x_m``/``y_m``
-        become the geometry.
+        ``offense``, ``neighbourhood`` and ``premises`` become string columns, as in
+        ``LoadResult.incidents``; ``x_m``/``y_m`` become the geometry.
         """
         data = self.frame.drop(columns=list(XY_COLUMNS))
         if columns is not None:
             data = data[list(columns)]
-        if "offense" in data.columns and isinstance(data["offense"].dtype, pd.CategoricalDtype):
-            data = data.assign(offense=data["offense"].astype("string"))
+        labels = {
+            c: "string"
+            for c in LABEL_COLUMNS
+            if c in data.columns and isinstance(data[c].dtype, pd.CategoricalDtype)
+        }
+        data = data.astype(labels)
         points = shapely.points(self.x_m, self.y_m)
         return gpd.GeoDataFrame(data, geometry=points, crs=self.crs, index=self.frame.index)
 
