@@ -100,3 +100,23 @@ def test_boundaries_reject_on_coordinates(tmp_path: Path) -> None:
     assert load.table.x_m.max() <= (x0 + x1) / 2 + 1e-6
     outside = load.rejects["reason"].eq("outside study boundary").sum()
     assert outside == 60_000 - len(load.table) > 20_000
+
+
+def test_a_folder_or_glob_of_parquet_files_is_one_data_set(tmp_path: Path) -> None:
+    path = synthetic_csv(tmp_path / "all.csv", 3_000, extent_m=EXTENT, crs=32617, rng=9)
+    whole = pd.read_csv(path, dtype=str)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for i, part in enumerate(np.array_split(np.arange(len(whole)), 3)):
+        whole.iloc[part].to_parquet(folder / f"part{i}.parquet", index=False)
+    single = load_incidents(path, timezone="America/Toronto", quiet=True)
+    for source in (folder, str(folder / "*.parquet")):
+        parts = load_incidents(source, timezone="America/Toronto", quiet=True)
+        assert parts.rows_read == 3_000
+        pd.testing.assert_frame_equal(parts.table.frame, single.table.frame)
+    (folder / "other.parquet").write_bytes(b"")
+    pd.DataFrame({"x": [1]}).to_parquet(folder / "other.parquet")
+    with pytest.raises(InputError, match="differ in their columns"):
+        load_incidents(folder, quiet=True)
+    with pytest.raises(InputError, match="matches no files"):
+        load_incidents(str(tmp_path / "nothing" / "*.parquet"), quiet=True)

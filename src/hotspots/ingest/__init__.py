@@ -61,6 +61,7 @@ from hotspots.errors import EmptyDataError, Option, invalid, literal
 from hotspots.ingest.boundaries import load_boundaries
 from hotspots.ingest.columns import ColumnMapping, detect_columns, resolve_columns
 from hotspots.ingest.coordinates import Located, locate, parse_crs, reject_outside
+from hotspots.ingest.database import DatabaseRows, is_database_url, read_incidents_table
 from hotspots.ingest.readers import SUPPORTED_FORMATS, Source, read_table, read_with_notes
 from hotspots.ingest.rejects import (
     REJECT_REASONS,
@@ -162,14 +163,19 @@ def load_incidents(
     filename: str | None = None,
     encoding: str | None = None,
     swap_lat_lon: bool = False,
+    table: str | None = None,
+    query: str | None = None,
     quiet: bool = False,
 ) -> LoadResult:
-    """Load incidents from a file or DataFrame, validating every row.
+    """Load incidents from a file, a database or a DataFrame, validating every row.
 
     Parameters
     ----------
-    source : path, binary file object, DataFrame or GeoDataFrame
-        See :func:`read_table` for the file formats.
+    source : path, glob, binary file object, SQLAlchemy URL, DataFrame or GeoDataFrame
+        See :func:`read_table` for the file formats (a folder or glob of Parquet files is
+        read as one data set). A URL such as ``"postgresql://user@host/rms"`` reads
+        ``table`` or ``query`` from that database in chunks
+        (:mod:`hotspots.ingest.database`; needs the ``db`` extra).
     columns : ColumnMapping or dict, optional
         Overrides of the auto-detected columns, e.g. ``{"date": "Occurred", "id": None}``.
     crs : str or int, optional
@@ -190,6 +196,8 @@ def load_incidents(
         Passed to :func:`read_table`.
     swap_lat_lon : bool
         The latitude and longitude columns are swapped in the source: swap them back.
+    table, query : str, optional
+        With a database URL: the table (``schema.table``) or SQL query to read.
     quiet : bool
         Log the automatic choices at DEBUG instead of INFO level.
 
@@ -208,8 +216,27 @@ def load_incidents(
     tz_given = None if timezone is None else check_timezone(timezone)
     declared_crs = parse_crs(crs)
 
-    frame, notes = _read(source, layer=layer, filename=filename, encoding=encoding, quiet=quiet)
-    logged = len(notes)  # the reader has logged its own notes
+    if (table is not None or query is not None) and not is_database_url(source):
+        raise invalid(
+            "table" if table is not None else "query",
+            table if table is not None else query,
+            "only with a database URL source such as 'postgresql://user@host/rms'",
+        )
+    if is_database_url(source):
+        rows = read_incidents_table(str(source), table=table, query=query)
+        frame, notes = _read(rows.frame, layer=None, filename=None, encoding=None, quiet=quiet)
+        notes = rows.notes + notes
+        columns, declared_crs = _database_points(rows, columns, declared_crs)
+        logged = 0
+    else:
+        frame, notes = _read(
+            source,
+            layer=layer,
+            filename=filename,
+            encoding=encoding,
+            quiet=quiet,
+        )
+        logged = len(notes)  # the reader has logged its own notes
     rows_read = len(frame)
     mapping, overridden = resolve_columns(frame, columns)
     require_date_columns(frame, mapping)
@@ -236,15 +263,15 @@ def load_incidents(
     notes.append(f"time resolution: {stamps.resolution}")
     _reject_duplicates(frame, mapping, ledger, duplicates, notes)
 
-    table = _incidents(frame, mapping, located, stamps, ledger, default_offense, notes)
+    accepted = _incidents(frame, mapping, located, stamps, ledger, default_offense, notes)
     rejects = ledger.report(frame)
-    if len(table) == 0:
+    if len(accepted) == 0:
         _raise_nothing_left(ledger, frame, rows_read)
-    notes.append(f"{len(table):,} of {rows_read:,} rows accepted, {len(rejects):,} rejected")
+    notes.append(f"{len(accepted):,} of {rows_read:,} rows accepted, {len(rejects):,} rejected")
     for note in notes[logged:]:
         log.log(level, note)
     return LoadResult(
-        table=table,
+        table=accepted,
         rejects=rejects,
         rows_read=rows_read,
         mapping=mapping,
@@ -290,6 +317,23 @@ def _read(
     )
     notes.insert(0, f"read {len(frame):,} rows")
     return frame.reset_index(drop=True), notes
+
+
+def _database_points(
+    rows: DatabaseRows,
+    columns: ColumnMapping | Mapping[str, str | None] | None,
+    crs: CRS | None,
+) -> tuple[ColumnMapping | Mapping[str, str | None] | None, CRS | None]:
+    """Point the mapping at a PostGIS column's coordinates unless the user named others."""
+    if rows.x_column is None or rows.y_column is None:
+        return columns, crs
+    given = columns.as_dict() if isinstance(columns, ColumnMapping) else dict(columns or {})
+    if any(given.get(field) is not None for field in ("lat", "lon", "x", "y")):
+        return columns, crs
+    points = {"lat": None, "lon": None, "x": rows.x_column, "y": rows.y_column}
+    if isinstance(columns, ColumnMapping):
+        return columns.replace(**points), crs or parse_crs(rows.crs)
+    return {**given, **points}, crs or parse_crs(rows.crs)
 
 
 def _uses_geometry(frame: pd.DataFrame, overridden: tuple[str, ...]) -> bool:
@@ -357,7 +401,7 @@ def _text_column(frame: pd.DataFrame, column: str | None, rows: np.ndarray) -> p
         values = values.astype("category")
     # Strip the few distinct labels, not every row.
     labels = pd.Series(values.cat.categories.astype("str")).str.strip()
-    merged, uniques = pd.factorize(labels.where(labels != ""))
+    merged, uniques = pd.factorize(labels.where(labels != ""), sort=True)
     codes = np.append(merged, -1)[values.cat.codes.to_numpy()]  # code -1 (missing) stays -1
     return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str")))
 

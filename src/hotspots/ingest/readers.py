@@ -8,7 +8,8 @@ Supported formats (by file-name extension, case-insensitive):
   column becomes a reject, not a failed read). Text is decoded as UTF-8 (with or without a
   byte-order mark) or UTF-16 (with a byte-order mark), falling back to cp1252 and then
   latin-1; the encoding used is logged. Blank lines are skipped and do not count as rows.
-* **Parquet / GeoParquet** ``.parquet``, ``.geoparquet``, ``.pq``.
+* **Parquet / GeoParquet** ``.parquet``, ``.geoparquet``, ``.pq``; also a folder of them or
+  a glob such as ``incidents/*.parquet``, read as one data set (same columns required).
 * **GeoJSON** ``.geojson``, ``.json``.
 * **GeoPackage** ``.gpkg`` (choose a layer with ``layer=`` when it has several).
 * **Shapefile** ``.shp``, or a ``.zip`` holding one (a ``.zip`` holding a single CSV is
@@ -114,6 +115,12 @@ def read_with_notes(
     disk with the auto-detected coordinate columns as float64 (when every value is a plain
     number) and the offense/neighbourhood/premises columns as categoricals.
     """
+    files = _parquet_files(source)
+    if files is not None:
+        frame = _read_parquet_dataset(files, str(source))
+        log.log(logging.DEBUG if quiet else logging.INFO, "Read %s rows from %s Parquet files",
+                f"{len(frame):,}", f"{len(files):,}")  # fmt: skip
+        return frame, [f"{source}: {len(files):,} Parquet files read as one data set"]
     name, path = _name_and_path(source, filename)
     lowered = name.lower()
     notes: list[str] = []
@@ -395,6 +402,61 @@ def _python_csv(text: str, names: list[str], delimiter: str, name: str) -> pd.Da
 
 
 # --------------------------------------------------------------------------- Parquet
+
+
+def _parquet_files(source: Source) -> list[Path] | None:
+    """The files of a folder of Parquet files or of a glob such as ``data/*.parquet``."""
+    if not isinstance(source, str | os.PathLike):
+        return None
+    text = os.fspath(source)
+    path = Path(text)
+    if path.is_dir():
+        files = sorted(
+            p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in PARQUET_EXTENSIONS
+        )
+        if not files:
+            raise InputError(
+                f"source={describe(text)} is a folder without Parquet files; pass a file in "
+                "it (e.g. the .shp or .csv) or a folder of .parquet files."
+            )
+        return files
+    if not path.exists() and any(ch in text for ch in "*?["):
+        files = sorted(p for p in Path(path.anchor or ".").glob(text.removeprefix(path.anchor)))
+        files = [p for p in files if p.is_file()]
+        if not files:
+            raise InputError(f"source={describe(text)} matches no files; check the pattern.")
+        if any(p.suffix.lower() not in PARQUET_EXTENSIONS for p in files):
+            raise InputError(
+                f"source={describe(text)} matches files that are not Parquet "
+                f"(e.g. {next(p.name for p in files if p.suffix.lower() not in PARQUET_EXTENSIONS)!r});"
+                " a pattern reads Parquet files only, e.g. 'incidents/*.parquet'."
+            )
+        return files
+    return None
+
+
+def _read_parquet_dataset(files: list[Path], name: str) -> pd.DataFrame:
+    """Several Parquet (or GeoParquet) files with the same columns, as one table."""
+    frames = [_read_parquet(file, file.name) for file in files]
+    kinds = {isinstance(frame, gpd.GeoDataFrame) for frame in frames}
+    columns = {tuple(map(str, frame.columns)) for frame in frames}
+    if len(kinds) > 1 or len(columns) > 1:
+        raise InputError(
+            f"source={describe(name)}: the Parquet files differ in their columns "
+            f"({' vs '.join(', '.join(c) for c in sorted(columns)[:2])}); a data set needs "
+            "files with the same columns."
+        )
+    if len(frames) == 1:
+        return frames[0]
+    if isinstance(frames[0], gpd.GeoDataFrame):
+        crs = {str(frame.crs) for frame in frames}
+        if len(crs) > 1:
+            raise InputError(
+                f"source={describe(name)}: the GeoParquet files are in different CRSs "
+                f"({', '.join(sorted(crs))}); convert them to one CRS first."
+            )
+        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _read_parquet(source: Source | Path, name: str) -> pd.DataFrame:
