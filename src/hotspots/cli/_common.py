@@ -133,13 +133,13 @@ def source_label(source: Path | str) -> str:
     return Path(source).name
 
 
-def run_analysis(
+def read_inputs(
     args: argparse.Namespace,
     progress: Progress,
     source: Path | str,
     boundaries_path: Path | str | None,
-) -> tuple[LoadResult, Analysis, gpd.GeoDataFrame | None]:
-    """Read the incidents (and boundaries) and analyse them as the options say."""
+) -> tuple[LoadResult, gpd.GeoDataFrame | None]:
+    """Read the boundaries (when given) and the incidents with the reading options."""
     boundaries = None
     if boundaries_path is not None:
         with step(progress, f"Reading boundaries {source_label(boundaries_path)}"):
@@ -158,6 +158,17 @@ def run_analysis(
             swap_lat_lon=getattr(args, "swap_lat_lon", False),
             quiet=args.quiet,
         )
+    return load, boundaries
+
+
+def run_analysis(
+    args: argparse.Namespace,
+    progress: Progress,
+    source: Path | str,
+    boundaries_path: Path | str | None,
+) -> tuple[LoadResult, Analysis, gpd.GeoDataFrame | None]:
+    """Read the incidents (and boundaries) and analyse them as the options say."""
+    load, boundaries = read_inputs(args, progress, source, boundaries_path)
     filters = Filters(
         offenses=tuple(args.offense) if args.offense else None, start=args.start, end=args.end
     )
