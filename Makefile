@@ -15,7 +15,10 @@ run: demo app
 demo: $(STAMP)
 	$(BIN)/hotspots demo
 
+# The default view (bundled data + its analysis) is computed before the server starts and
+# kept on disk keyed by the data's and the code's hash, so the first visitor waits for none of it.
 app: $(STAMP)
+	$(BIN)/python -m hotspots.dashboard.startup
 	$(BIN)/streamlit run app.py --browser.gatherUsageStats false
 
 test: $(STAMP) system-deps lint test-core

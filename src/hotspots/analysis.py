@@ -86,6 +86,10 @@ class Analysis:
     grid: Grid
     params: dict[str, Any] = field(default_factory=dict)
 
+    def __getstate__(self) -> dict[str, object]:
+        # The points are rebuilt from the arrays on demand; they are not worth pickling.
+        return {k: v for k, v in self.__dict__.items() if k != "incidents"}
+
     @cached_property
     def incidents(self) -> gpd.GeoDataFrame:
         """The selected incidents as a GeoDataFrame of points, with ``cell_id``."""

@@ -139,6 +139,10 @@ class LoadResult:
     time_resolution: str
     notes: tuple[str, ...]
 
+    def __getstate__(self) -> dict[str, object]:
+        # The points are rebuilt from the arrays on demand; they are not worth pickling.
+        return {k: v for k, v in self.__dict__.items() if k != "incidents"}
+
     @cached_property
     def incidents(self) -> gpd.GeoDataFrame:
         """Accepted rows as a GeoDataFrame of points (built once, on first use)."""
