@@ -118,7 +118,9 @@ def main() -> int:
     """Compute and save the default view unless it is saved already (``make app`` runs this)."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     # The dashboard's cache decorators warn that no server runs: true, and expected here.
-    os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
+    import streamlit.logger
+
+    streamlit.logger.set_log_level("ERROR")
     default_view()
     return 0
 
