@@ -25,6 +25,8 @@ _VERBS: dict[str, tuple[str, str]] = {
     "Filters": ("hotspots.spatial.filters", "Filters"),
     "publish_snapshot": ("hotspots.publish", "publish_snapshot"),
     "plan_outreach": ("hotspots.outreach", "plan_outreach"),
+    "forecast": ("hotspots.forecast", "forecast"),
+    "backtest": ("hotspots.forecast", "backtest"),
     "HotspotsError": ("hotspots.errors", "HotspotsError"),
     "InputError": ("hotspots.errors", "InputError"),
 }
@@ -49,6 +51,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the verbs load on first use
     from hotspots.analysis import Analysis, analyze
     from hotspots.errors import HotspotsError, InputError
+    from hotspots.forecast import backtest, forecast
     from hotspots.ingest import load_boundaries as read_boundaries
     from hotspots.ingest import load_incidents as read_incidents
     from hotspots.outreach import plan_outreach
