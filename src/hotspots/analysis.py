@@ -20,7 +20,8 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from hotspots.errors import ColumnError, EmptyDataError, invalid
+from hotspots.errors import ColumnError, EmptyDataError, Option, invalid
+from hotspots.maps import palettes
 from hotspots.spatial.counting import count_by_unit, density_per_km2, rate_per_1000
 from hotspots.spatial.filters import Filters, apply_filters
 from hotspots.spatial.grids import (
@@ -39,17 +40,6 @@ from hotspots.stats.significance import check_alpha
 from hotspots.stats.weights import Neighbours, distance_band, grid_contiguity, polygon_contiguity
 
 log = logging.getLogger(__name__)
-
-#: Plain-language names of the ArcGIS-style confidence bins (after FDR correction).
-GI_BIN_LABELS: dict[int, str] = {
-    3: "Hot spot, 99% confidence",
-    2: "Hot spot, 95% confidence",
-    1: "Hot spot, 90% confidence",
-    0: "Not significant",
-    -1: "Cold spot, 90% confidence",
-    -2: "Cold spot, 95% confidence",
-    -3: "Cold spot, 99% confidence",
-}
 
 INCIDENT_COLUMNS = ("occurred_at", "offense")
 HOTSPOT_COLUMNS = (
@@ -160,11 +150,7 @@ def analyze(
         )
 
     ids = the_grid.cell_ids
-    position = np.full(the_grid.n_rows * the_grid.n_cols, -1, dtype=np.int64)
-    position[ids] = np.arange(ids.size)
-    counts = count_by_unit(
-        np.where(cell_index >= 0, position[np.maximum(cell_index, 0)], -1), ids.size
-    )
+    counts = the_grid.count_located(cell_index)
 
     neighbours, weights_label = _cell_neighbours(the_grid, distance_band_m)
     cells = gpd.GeoDataFrame(
@@ -349,7 +335,8 @@ def _study_area(
             "cell_size_m",
             cell_size_m,
             "a positive number of metres",
-            "For example --cell-size-m 250.",
+            "For example {1}.",
+            options=(Option("cell_size_m", 250),),
         )
     if boundaries is None:
         area = shapely.buffer(area, size / 2.0)
@@ -414,7 +401,9 @@ def _add_statistics(
     """Gi* and (optionally) Local Moran columns for ``units``; also the statistics' caveats."""
     gi = gi_star(values.astype(np.float64), neighbours, alpha=alpha, weights_label=weights_label)
     stats = gi.to_frame(index=units.index)
-    stats["gi_label"] = pd.Series(gi.bin, index=units.index).map(GI_BIN_LABELS).astype("string")
+    stats["gi_label"] = (
+        pd.Series(gi.bin, index=units.index).map(palettes.GI_LEGEND).astype("string")
+    )
     stats["hotspot"] = gi.significant & (gi.z > 0)
     notes = [gi.note] if gi.note else []
     if lisa:

@@ -20,6 +20,7 @@ from rich.table import Table
 from hotspots.cli._common import add_analysis_options, add_input_options, run_analysis, step, steps
 from hotspots.errors import InputError, invalid
 from hotspots.ingest import datasets
+from hotspots.ingest.sites import load_sites
 from hotspots.outreach.demand import (
     CANDIDATE_SOURCES,
     DEFAULT_DEMAND_CELL_SIZE_M,
@@ -30,20 +31,18 @@ from hotspots.outreach.demand import (
 )
 from hotspots.outreach.export import write_plan
 from hotspots.outreach.plan import Method, OutreachPlan, format_weight
-from hotspots.outreach.sites import load_sites
 
 #: Curve points printed in the terminal summary.
 _CURVE_PRINTED = (1, 2, 3, 5, 10, 15, 20, 30, 50)
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "plan",
-        help="choose k outreach sites that cover the most incidents (maximal covering)",
-        description="Analyse incidents, then choose k outreach sites (partner locations from a "
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``hotspots plan``."""
+    parser.description = (
+        "Analyse incidents, then choose k outreach sites (partner locations from a "
         "file, or hot spot cell / neighbourhood centres) that put the most incidents within a "
         "service radius, solved exactly. Writes sites.csv, sites.geojson, coverage_curve.csv, "
-        "briefing.html (printable, one page) and plan.json.",
+        "briefing.html (printable, one page) and plan.json."
     )
     parser.add_argument(
         "source", type=Path, nargs="?", help="incidents file (or --demo for the bundled data)"

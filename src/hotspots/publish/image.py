@@ -20,6 +20,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path
 
+from hotspots.maps import palettes
+
 WIDTH_IN, HEIGHT_IN, DPI = 16.0, 9.0, 100
 _INK, _MUTED = "#1f2933", "#52606d"
 
@@ -117,7 +119,7 @@ def _draw_panel(fig: Figure, content: dict[str, Any]) -> None:
         color=_INK,
         va="top",
     )
-    fig.text(x, y - 0.062, "incidents (rounded)", fontsize=12, color=_MUTED, va="top")
+    fig.text(x, y - 0.062, "incidents (adjusted)", fontsize=12, color=_MUTED, va="top")
     grid = content.get("grid")
     if grid is not None:
         col = x + 0.175
@@ -196,7 +198,12 @@ def _draw_panel(fig: Figure, content: dict[str, Any]) -> None:
             for i, c in enumerate(classes)
         ]
         handles.append(
-            Patch(facecolor="#d9d9d9", edgecolor="#4b5563", linestyle="--", label=f"{sup} (hidden)")
+            Patch(
+                facecolor=palettes.SUPPRESSED,
+                edgecolor="#4b5563",
+                linestyle="--",
+                label=f"{sup} (hidden)",
+            )
         )
         fig.legend(
             handles=handles, loc="upper left", bbox_to_anchor=(x + 0.165, legend_top + 0.012), frameon=False, fontsize=10.5,
@@ -204,8 +211,8 @@ def _draw_panel(fig: Figure, content: dict[str, Any]) -> None:
         )  # fmt: skip
     source = str(content["notes"]["data_source"]).split(". ")[0].rstrip(".")
     foot = textwrap.fill(
-        f"Source: {source}. Numbers rounded to the nearest {rules['rounding_base']}; numbers below {rules['k']} hidden; "
-        "sensitive offence categories excluded. Areas only: no individual incidents, addresses or dates.",
+        f"Source: {source}. Every number adjusted slightly (cell-key method); numbers below {rules['k']} hidden. "
+        "Areas only: no individual incidents, addresses or dates.",
         84,
     )
     fig.text(x, 0.025, foot, fontsize=8.5, color=_MUTED, va="bottom", linespacing=1.35)
