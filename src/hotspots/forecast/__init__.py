@@ -11,6 +11,10 @@ per-cell features), :mod:`.scoring`, :mod:`.backtest`, :mod:`.verbs`, :mod:`.exp
 
 from __future__ import annotations
 
+import sys
+import types
+from typing import Any
+
 from hotspots.forecast.methods import METHODS, SIMPLE_METHODS
 from hotspots.forecast.scoring import AREA_SHARES, score_ranking
 from hotspots.forecast.verbs import (
@@ -34,3 +38,14 @@ __all__ = [
     "forecast",
     "score_ranking",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    """``hotspots.forecast`` is both this package and the verb: importing the package sets
+    the attribute ``hotspots.forecast`` to the module, so the module calls the verb."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Forecast:
+        return forecast(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
