@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from hotspots.errors import InputError
-from hotspots.forecast import METHODS, backtest, forecast, score_ranking
+from hotspots.forecast import METHODS, backtest, forecast, score_forecast, score_ranking
 from hotspots.forecast.backtest import choose_method
 from hotspots.ingest.synthetic import synthetic_incidents
 
@@ -97,6 +97,12 @@ def test_forecast_finds_planted_hotspots_in_data_it_never_saw(
     ids = result.grid.locate(xy[:, 0], xy[:, 1])
     actual = pd.Series(ids[ids >= 0]).value_counts().reindex(cells["cell_id"], fill_value=0)
     scores = score_ranking(cells["expected"].to_numpy(), actual.to_numpy(), shares=[0.02, 0.05])
+    library = score_forecast(result, incidents, shares=[0.02, 0.05])
+    assert library is not None and bool(library["complete"].all())
+    np.testing.assert_allclose(library["pai"], scores["pai"])
+    assert int(library["incidents"].iloc[0]) == int(actual.sum())
+    # Nothing in the period (data cut at until): nothing to score.
+    assert score_forecast(result, incidents.loc[~_after(incidents)]) is None
     # 4 hotspots hold 24 % of incidents on ~1.3 % of the area: PAI far above 1 (random),
     # near the best any cells could do (at 5 % of the area PAI cannot exceed ~5.6 here).
     assert scores["pai"].tolist()[0] > 5 and scores["pai"].tolist()[1] > 3

@@ -24,6 +24,7 @@ from hotspots.forecast.verbs import (
     Forecast,
     backtest,
     forecast,
+    score_forecast,
 )
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "Forecast",
     "backtest",
     "forecast",
+    "score_forecast",
     "score_ranking",
 ]
 

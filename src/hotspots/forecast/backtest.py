@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hotspots.errors import InputError
+from hotspots.errors import InputError, Option, literal
 from hotspots.forecast.history import History
 from hotspots.forecast.methods import METHODS, SIMPLE_METHODS, OriginData, predict
 from hotspots.forecast.scoring import AREA_SHARES, score_ranking
@@ -58,11 +58,15 @@ def backtest_origins(
     if have < MIN_TRAIN_MONTHS:
         need = MIN_TRAIN_MONTHS + horizon_months + (n_origins - 1) * step
         raise InputError(
-            f"Too little history for a backtest: {n_origins} origin(s) {step} month(s) apart "
-            f"with horizon_months={horizon_months} need {need} months of data before --until "
-            f"(the earliest origin needs {MIN_TRAIN_MONTHS} months of training), but the data "
-            f"starts {history.start.date().isoformat()}, {history.months_before(history.end):.0f} "
-            "months before. Use a later --until, a shorter --horizon-months or fewer origins."
+            literal(
+                f"Too little history for a backtest: {n_origins} origin(s) {step} month(s) apart "
+                f"with a horizon of {horizon_months} month(s) need {need} months of data up to "
+                f"the last training day (the earliest origin needs {MIN_TRAIN_MONTHS} months of "
+                f"training), but the data starts {history.start.date().isoformat()}, "
+                f"{history.months_before(history.end):.0f} months before. "
+            )
+            + "Use a later {0}, a shorter {1} or fewer {2}.",
+            options=(Option("until"), Option("horizon_months"), Option("n_origins")),
         )
     return origins
 

@@ -18,7 +18,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
-from hotspots.errors import EmptyDataError, InputError
+from hotspots.errors import EmptyDataError, InputError, Option, invalid
 from hotspots.spatial.grids import Grid, make_grid
 from hotspots.spatial.projection import utm_crs_for
 
@@ -123,9 +123,12 @@ def parse_until(until: str | pd.Timestamp) -> pd.Timestamp:
     except (TypeError, ValueError):
         day = pd.NaT
     if pd.isna(day):
-        raise InputError(
-            f"until={until!r} is not a date; use YYYY-MM-DD, the last day of training data "
-            "(e.g. --until 2019-12-31)."
+        raise invalid(
+            "until",
+            until,
+            "a date YYYY-MM-DD, the last day of training data (not a date as given)",
+            "For example {1}.",
+            options=(Option("until", "2019-12-31"),),
         )
     if day.tzinfo is not None:
         day = day.tz_localize(None)
@@ -184,8 +187,9 @@ def build_history(
     inside = cell >= 0
     if not inside.any():
         raise EmptyDataError(
-            "No incident up to --until falls inside the study area; check --until, the "
-            "boundaries and the offense filter."
+            "No incident up to the last training day falls inside the study area; check {0}, "
+            "{1} and {2}.",
+            options=(Option("until"), Option("boundaries"), Option("offenses")),
         )
     codes, offenses = pd.factorize(train["offense"].astype("string").fillna("(none)"), sort=True)
     time_ns = _local_naive(train["occurred_at"]).to_numpy("datetime64[ns]").view(np.int64)
@@ -200,10 +204,13 @@ def build_history(
     )
     last = pd.Timestamp(int(history.time_ns.max()))
     if (history.end - last).days > UNTIL_SLACK_DAYS:
-        raise InputError(
-            f"until={until.date().isoformat()!r} is after the end of the data: the last "
-            f"incident up to it is on {last.date().isoformat()}. Use an --until within the "
-            "data (at most the last day with incidents)."
+        raise invalid(
+            "until",
+            until.date().isoformat(),
+            f"a day within the data: it is after the end of the data (the last incident up "
+            f"to it is on {last.date().isoformat()})",
+            "For example {1}.",
+            options=(Option("until", last.date().isoformat()),),
         )
     return history
 

@@ -10,8 +10,9 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
-from hotspots.errors import EmptyDataError, InputError, invalid
+from hotspots.errors import InputError, Option, invalid
 from hotspots.forecast.backtest import (
     Choice,
     backtest_origins,
@@ -28,7 +29,7 @@ from hotspots.forecast.history import (
     training_incidents,
 )
 from hotspots.forecast.methods import METHODS, SIMPLE_METHODS, OriginData, predict
-from hotspots.forecast.scoring import check_share, ranking
+from hotspots.forecast.scoring import AREA_SHARES, check_share, ranking, score_ranking
 from hotspots.spatial.filters import Filters, apply_filters
 from hotspots.spatial.grids import Grid
 
@@ -145,9 +146,13 @@ def forecast(
     origins = _check_origins(n_origins)
     if origins == 0 and (method == "auto" or cell_size_m is None):
         raise InputError(
-            f"n_origins=0 skips the backtest, so method={method!r} and cell_size_m={cell_size_m!r} "
-            "cannot be chosen by it; give both (e.g. method='recency', cell_size_m=200) or "
-            "n_origins >= 1."
+            "n_origins=0 skips the backtest, so the method and the cell size cannot be chosen "
+            "by it; give both ({0}, {1}) or at least one backtest origin ({2}).",
+            options=(
+                Option("method", "recency"),
+                Option("cell_size_m", 200),
+                Option("n_origins", 5),
+            ),
         )
     day, train, area_for = _prepare(incidents, until, boundaries, offenses)
     sizes = _cell_sizes(cell_size_m)
@@ -210,6 +215,38 @@ def backtest(
         sizes = tuple(_cell_sizes(s)[0] for s in cell_size_m)
     histories = {s: build_history(train, area_for(s), cell_size_m=s, until=day) for s in sizes}
     return _backtest_histories(histories, tuple(methods), horizon, origins, share, seed)
+
+
+def score_forecast(
+    result: Forecast, incidents: gpd.GeoDataFrame, *, shares: Sequence[float] = AREA_SHARES
+) -> pd.DataFrame | None:
+    """Score ``result`` on the incidents of its forecast period (data it never saw).
+
+    For evaluation after the fact: ``incidents`` may extend past ``until``; those in the
+    forecast period (and of the forecast's offenses) are counted per cell. Returns the
+    table of :func:`~hotspots.forecast.scoring.score_ranking` plus ``incidents`` (the test
+    incidents inside the grid) and ``complete`` (whether the data covers the whole period),
+    or None when the data holds no incident in the period.
+    """
+    first, last = (pd.Timestamp(d) for d in result.params["forecast_period"])
+    local = _local_times(incidents)
+    inside = ((local >= first) & (local < last + pd.Timedelta(days=1))).to_numpy()
+    later = incidents.loc[inside]
+    if result.params.get("offenses"):
+        later = apply_filters(later, Filters(offenses=tuple(result.params["offenses"])))
+    if later.empty:
+        return None
+    later = later.to_crs(result.grid.crs)
+    xy = shapely.get_coordinates(later.geometry.values)
+    flat = result.grid.locate(xy[:, 0], xy[:, 1])
+    cells = result.cells.sort_values("cell_id")
+    actual = (
+        pd.Series(flat[flat >= 0]).value_counts().reindex(cells["cell_id"], fill_value=0).to_numpy()
+    )
+    scores = score_ranking(cells["expected"].to_numpy(), actual, shares=shares)
+    scores["incidents"] = int(actual.sum())
+    scores["complete"] = bool(_local_times(incidents).max() >= last)
+    return scores
 
 
 def supported_cell_size(
@@ -298,11 +335,13 @@ def _prepare(
     if train.empty:
         # Only for the message (no forecast is made): where the data does start.
         first = incidents["occurred_at"].min() if len(incidents) else pd.NaT
-        raise EmptyDataError(
-            f"until={day.date().isoformat()!r} is before the data (the first incident"
-            f"{' of the chosen offenses' if offenses else ''} is on "
-            f"{pd.Timestamp(first).date().isoformat() if pd.notna(first) else 'n/a'}); "
-            "use an --until within the data."
+        start = pd.Timestamp(first).date().isoformat() if pd.notna(first) else "n/a"
+        chosen = " of the chosen offenses" if offenses else ""
+        raise invalid(
+            "until",
+            day.date().isoformat(),
+            f"a day within the data: it is before the data (the first incident{chosen} is on "
+            f"{start})",
         )
     train = metric_for_training(train)
     bounds = None if boundaries is None else boundaries.to_crs(train.crs)
@@ -311,6 +350,11 @@ def _prepare(
         return study_area(train, bounds, size)
 
     return day, train, area_for
+
+
+def _local_times(incidents: gpd.GeoDataFrame) -> pd.Series:
+    times = incidents["occurred_at"]
+    return times.dt.tz_localize(None) if times.dt.tz is not None else times
 
 
 def _ranked_cells(history: History, expected: np.ndarray, method: str) -> gpd.GeoDataFrame:
