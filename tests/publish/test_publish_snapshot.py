@@ -140,7 +140,7 @@ class TestContent:
     def test_page_parts(self, snapshot: Snapshot) -> None:
         html = snapshot.html
         for part in (
-            "<h1>Test City 2021</h1>", "January to December 2021", "Offences covered: Assault, Auto Theft, Break and Enter, Robbery, Theft Over",
+            "<h1>Test City 2021</h1>", "January to December 2021", "Offenses covered: Assault, Auto Theft, Break and Enter, Robbery, Theft Over",
             'id="legend"', "What is a hot spot, and how sure are we?", '<svg class="trend"', "About this map",
             "<caption>Incidents by neighbourhood</caption>", '<th scope="col">Neighbourhood</th>', "Generated on 2024-06-01",
             "Content-Security-Policy", "default-src &#x27;none&#x27;",
@@ -212,7 +212,7 @@ class TestRules:
             make_snapshot(offenses=["Arson"])
 
     def test_only_one_group_or_all(self, make_snapshot: Callable[..., Snapshot]) -> None:
-        with pytest.raises(PrivacyError, match="fixed offence groups"):
+        with pytest.raises(PrivacyError, match="fixed offense groups"):
             make_snapshot(offenses=["Assault", "Robbery"])
 
     def test_chosen_offences(self, make_snapshot: Callable[..., Snapshot]) -> None:

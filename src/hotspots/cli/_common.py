@@ -133,7 +133,7 @@ def read_inputs(
 def run_analysis(
     args: argparse.Namespace, progress: Progress, source: Path, boundaries_path: Path | None
 ) -> tuple[LoadResult, Analysis, gpd.GeoDataFrame | None]:
-    """Read the incidents (and boundaries) and analyse them as the options say."""
+    """Read the incidents (and boundaries) and analyze them as the options say."""
     load, boundaries = read_inputs(args, progress, source, boundaries_path)
     filters = Filters(
         offenses=tuple(args.offense) if args.offense else None, start=args.start, end=args.end
