@@ -16,6 +16,7 @@ objects, with keyword-only options and units in their names. They are imported l
 - ``analyze``: all of it at once (cells, areas, ranked hot spots) as an :class:`Analysis`.
 - ``explore``: an analysis as an interactive offline map (needs the ``app`` extra).
 - ``publish_snapshot``, ``plan_outreach``: the privacy-safe public map; outreach sites.
+- ``evaluate_intervention``: did it work? Target vs buffer vs control, before vs after.
 
 >>> import hotspots
 >>> loaded = hotspots.read_incidents("incidents.csv")        # doctest: +SKIP
@@ -44,6 +45,7 @@ _VERBS: dict[str, tuple[str, str]] = {
     "Filters": ("hotspots.spatial.filters", "Filters"),
     "publish_snapshot": ("hotspots.publish", "publish_snapshot"),
     "plan_outreach": ("hotspots.outreach", "plan_outreach"),
+    "evaluate_intervention": ("hotspots.evaluate", "evaluate_intervention"),
     "emerging_hotspots": ("hotspots.stats.emerging", "emerging_hotspots"),
     "near_repeat": ("hotspots.stats.near_repeat", "near_repeat"),
     "point_clusters": ("hotspots.stats.clusters", "point_clusters"),
@@ -72,6 +74,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the verbs load on f
     from hotspots.analysis import Analysis, analyze
     from hotspots.dashboard.explore import explore
     from hotspots.errors import HotspotsError, InputError
+    from hotspots.evaluate import evaluate_intervention
     from hotspots.hotspot import hotspot_count, hotspot_gistar, hotspot_lisa
     from hotspots.ingest import load_boundaries as read_boundaries
     from hotspots.ingest import load_incidents as read_incidents
