@@ -203,7 +203,7 @@ class TestRules:
         data = embedded_data(snap.html)
         assert data["grid"]["cell_size_m"] == 750 and data["grid"]["kind"] == "hex"
 
-    def test_asking_for_an_offence_off_the_allow_list_is_refused(
+    def test_asking_for_an_offense_off_the_allow_list_is_refused(
         self, make_snapshot: Callable[..., Snapshot]
     ) -> None:
         with pytest.raises(PrivacyError, match="allow list"):
@@ -215,7 +215,7 @@ class TestRules:
         with pytest.raises(PrivacyError, match="fixed offense groups"):
             make_snapshot(offenses=["Assault", "Robbery"])
 
-    def test_chosen_offences(self, make_snapshot: Callable[..., Snapshot]) -> None:
+    def test_chosen_offenses(self, make_snapshot: Callable[..., Snapshot]) -> None:
         snap = make_snapshot(offenses=["Robbery"])
         assert snap.metadata["offense_groups"] == ["Robbery"]
 
