@@ -20,6 +20,7 @@ from rich.table import Table
 from hotspots.cli._common import add_analysis_options, add_input_options, run_analysis, step, steps
 from hotspots.errors import InputError, invalid
 from hotspots.ingest import datasets
+from hotspots.ingest.sites import load_sites
 from hotspots.outreach.demand import (
     CANDIDATE_SOURCES,
     DEFAULT_DEMAND_CELL_SIZE_M,
@@ -30,7 +31,6 @@ from hotspots.outreach.demand import (
 )
 from hotspots.outreach.export import write_plan
 from hotspots.outreach.plan import Method, OutreachPlan, format_weight
-from hotspots.outreach.sites import load_sites
 
 #: Curve points printed in the terminal summary.
 _CURVE_PRINTED = (1, 2, 3, 5, 10, 15, 20, 30, 50)
