@@ -10,6 +10,7 @@ its approximate neighbourhoods and source notes).
 from __future__ import annotations
 
 import argparse
+from contextlib import nullcontext
 from pathlib import Path
 
 from rich.console import Console
@@ -18,6 +19,7 @@ from hotspots.cli._common import add_input_options, column_overrides, step, step
 from hotspots.errors import InputError
 from hotspots.ingest import datasets, load_boundaries, load_incidents
 from hotspots.publish import (
+    FILE_NAMES,
     GENERIC,
     TORONTO,
     Basemap,
@@ -28,6 +30,8 @@ from hotspots.publish import (
 )
 from hotspots.publish.archive import add_to_archive
 from hotspots.publish.rules import MAP_UNITS
+from hotspots.spatial.filters import match_offenses
+from hotspots.staging import check_output_folder, staged_folder
 
 BUNDLED = "toronto"
 
@@ -162,6 +166,8 @@ def run(args: argparse.Namespace) -> int:
     basemap = None
     if args.basemap_url or args.basemap_attribution:
         basemap = Basemap(url=args.basemap_url or "", attribution=args.basemap_attribution or "")
+    if out is not None:
+        check_output_folder(out)  # before any work
     with steps(quiet=args.quiet) as progress:
         boundaries = None
         if boundaries_path is not None:
@@ -175,18 +181,33 @@ def run(args: argparse.Namespace) -> int:
                 timezone=args.timezone,
                 boundaries=boundaries,
                 swap_lat_lon=args.swap_lat_lon,
+                layer=args.layer,
+                date_format=args.date_format,
                 quiet=args.quiet,
             )
-        with step(progress, "Aggregating, perturbing, rendering, auditing, checking the ledger"):
+        offenses = (
+            match_offenses(args.offense, load.incidents["offense"].unique())
+            if args.offense
+            else None
+        )
+        staged = (
+            staged_folder(out, replaces=tuple(FILE_NAMES.values()))
+            if out is not None
+            else nullcontext(None)
+        )
+        with (
+            step(progress, "Aggregating, perturbing, rendering, auditing, checking the ledger"),
+            staged as stage,
+        ):
             snapshot = publish_snapshot(
                 load.incidents,
-                out,
+                stage,
                 publisher=publisher,
                 title=args.title,
                 period=args.period,
                 boundaries=boundaries,
                 rules=rules,
-                offenses=args.offense,
+                offenses=offenses,
                 grid=args.grid,
                 cell_size_m=args.cell_size_m,
                 alpha=args.alpha,
