@@ -144,6 +144,7 @@ def area_change(_dataset: Dataset, dataset_key: str, filters: Filters) -> Period
         start=filters.start,
         end=filters.end,
         units=list(_dataset.boundaries["name"].astype(str)),
+        covered_from=_dataset.default_first_day.isoformat(),
     )
 
 
