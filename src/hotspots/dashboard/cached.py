@@ -192,6 +192,8 @@ def headline(_dataset: Dataset, key: AnalysisKey) -> dict[str, Any]:
     if result.areas is not None:
         out["areas"] = len(result.areas)
         out["hot_areas"] = int(result.areas["hotspot"].sum())
+        out["in_hot_areas"] = int(result.areas.loc[result.areas["hotspot"], "count"].sum())
+        out["counted_areas"] = int(result.areas["count"].sum())
     return out
 
 
