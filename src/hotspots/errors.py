@@ -216,7 +216,7 @@ class CRSError(InputError):
 
 
 class EmptyDataError(InputError):
-    """Nothing is left to analyse (an empty file, or every row rejected)."""
+    """Nothing is left to analyze (an empty file, or every row rejected)."""
 
 
 class PrivacyError(HotspotsError):

@@ -235,7 +235,7 @@ def test_points_and_clusters_use_the_palette_and_select_their_cell(analysis) -> 
                     if head.endswith(";base64")
                     else urllib.parse.unquote(data)
                 )
-    for fill in palettes.CLUSTER_FILLS:
+    for fill in palettes.MARKER_CLUSTER_FILLS:
         assert f"background-color: {fill};" in css
     unit = map_layers.unit_layer(result, kind="area", measure="count")
     assert {f["properties"]["u"] for f in json.loads(unit.geojson)["features"]} == {"area"}

@@ -40,8 +40,6 @@ _QUAD_SEGS = 32
 #: Overlap (m²) below which two areas only touch (shared edges, rounding).
 _TOUCH_M2 = 1.0
 
-TargetSource = "gpd.GeoDataFrame | Analysis | Mapping[str, Any] | str | Path"
-
 
 @dataclass(frozen=True, eq=False)
 class TargetArea:
@@ -123,17 +121,26 @@ def read_plan(path: str | Path) -> dict[str, Any]:
     """Read a ``plan.json`` written by ``hotspots plan`` (or the app's download)."""
     p = Path(path)
     try:
-        record = json.loads(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise invalid("target", str(p), "an existing plan.json or polygon file") from None
+    except UnicodeDecodeError:
+        text = ""
+    return parse_plan(text, label=p.name)
+
+
+def parse_plan(text: str | bytes, *, label: str = "plan.json") -> dict[str, Any]:
+    """Parse the text of a ``plan.json``; raise an error naming ``label`` when it is not one."""
+    try:
+        record = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(
-            f"target={str(p)!r} is not valid JSON ({exc}); give the plan.json written by "
-            "`hotspots plan`, or a polygon file."
+            f"target={label!r} is not valid JSON ({exc}); give the plan.json written by "
+            "`hotspots plan` or the Plan outreach page, or a polygon file."
         ) from None
     if not isinstance(record, dict) or not isinstance(record.get("sites"), list):
         raise InputError(
-            f"target={str(p)!r} is JSON but has no 'sites' list, so it is not a plan.json from "
+            f"target={label!r} is JSON but has no 'sites' list, so it is not a plan.json from "
             "`hotspots plan`; give that file, or target areas as polygons (GeoJSON)."
         )
     return record
@@ -227,6 +234,11 @@ def _looks_like_plan(path: Path) -> bool:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         return False
+    return is_plan_record(record)
+
+
+def is_plan_record(record: object) -> bool:
+    """Whether parsed JSON is a plan (a ``sites`` list, not a GeoJSON object)."""
     return isinstance(record, dict) and "sites" in record and "type" not in record
 
 
