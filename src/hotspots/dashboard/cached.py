@@ -155,6 +155,7 @@ def area_change(_dataset: Dataset, dataset_key: str, filters: Filters) -> Period
         start=filters.start,
         end=filters.end,
         units=list(_dataset.boundaries["name"].astype(str)),
+        covered_from=_dataset.default_first_day.isoformat(),
     )
 
 
@@ -202,6 +203,8 @@ def headline(_dataset: Dataset, key: AnalysisKey) -> dict[str, Any]:
     if result.areas is not None:
         out["areas"] = len(result.areas)
         out["hot_areas"] = int(result.areas["hotspot"].sum())
+        out["in_hot_areas"] = int(result.areas.loc[result.areas["hotspot"], "count"].sum())
+        out["counted_areas"] = int(result.areas["count"].sum())
     return out
 
 
