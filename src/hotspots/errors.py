@@ -82,6 +82,9 @@ APP_CONTROLS: dict[str, str] = {
     "cell_size_m": '"Cell size"',
     "offenses": '"Offenses"',
     "site_crs": "a sites file that says its CRS (GeoJSON, GeoPackage)",
+    "until": '"Train on data up to"',
+    "horizon_months": '"Forecast horizon (months)"',
+    "n_origins": '"Backtest origins"',
 }
 
 #: Things a message points to that are not options.
