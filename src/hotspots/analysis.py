@@ -270,7 +270,7 @@ def _check_incidents(incidents: gpd.GeoDataFrame) -> Any:
         )
     if len(incidents) == 0:
         raise EmptyDataError(
-            "incidents is empty: there is nothing to analyse. Check the input file and the reject report."
+            "incidents is empty: there is nothing to analyze. Check the input file and the reject report."
         )
     return require_metric(incidents, "incidents")
 

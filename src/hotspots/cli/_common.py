@@ -144,7 +144,7 @@ def read_inputs(
 def run_analysis(
     args: argparse.Namespace, progress: Progress, source: Path, boundaries_path: Path | None
 ) -> tuple[LoadResult, Analysis, gpd.GeoDataFrame | None]:
-    """Read the incidents (and boundaries) and analyse them as the options say."""
+    """Read the incidents (and boundaries) and analyze them as the options say."""
     load, boundaries = read_inputs(args, progress, source, boundaries_path)
     offenses = None
     if args.offense:

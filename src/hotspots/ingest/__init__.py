@@ -34,11 +34,11 @@ Duplicates
 ----------
 ``duplicates="id"`` (default) rejects later rows repeating an incident id (missing ids
 are never duplicates; a no-op without an id column). It is the default because two
-*different* incidents can legitimately share every other field - a multi-offence event
-recorded as one row per victim or offence, at one address, at one minute - so
+*different* incidents can legitimately share every other field - a multi-offense event
+recorded as one row per victim or offense, at one address, at one minute - so
 ``duplicates="rows"`` (rows identical in every source column) can drop real incidents
 when the export leaves out the id, while a repeated id is a re-exported record. Note
-that some sources (Toronto MCI) repeat the event id once per offence: use
+that some sources (Toronto MCI) repeat the event id once per offense: use
 ``duplicates="keep"`` to keep them all. Duplicates are looked for among rows that pass
 every other check, so a valid copy is kept rather than a broken one.
 """

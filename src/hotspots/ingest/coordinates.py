@@ -7,7 +7,7 @@ Checks, in this order (the first one a row fails is its reject reason):
 2. ``non-numeric coordinate`` - text that is not a number (``12,5`` with a decimal comma
    is read as 12.5).
 3. ``withheld location (0/0)`` - both raw values are exactly 0, in any CRS (Vancouver codes
-   withheld person offences as X=0, Y=0).
+   withheld person offenses as X=0, Y=0).
 4. ``coordinate out of range`` - outside [-180, 180] x [-90, 90] for degrees, or not
    projectable to the metric CRS.
 5. ``not a point geometry`` - lines, polygons or multi-points in a geometry source.

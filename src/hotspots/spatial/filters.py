@@ -1,4 +1,4 @@
-"""Selecting the incidents to analyse: offense, date range, hour of day, day of week.
+"""Selecting the incidents to analyze: offense, date range, hour of day, day of week.
 
 :class:`Filters` is a frozen, hashable value so the app can use it as a cache key.
 """
