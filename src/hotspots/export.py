@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -85,10 +86,7 @@ def summary(analysis: Analysis, *, load: LoadResult | None = None) -> dict[str, 
         "incidents_in_hot_cells": int(analysis.cells.loc[analysis.cells["hotspot"], "count"].sum()),
         "incidents_counted": int(analysis.cells["count"].sum()),
     }
-    result["versions"] = {
-        "python": platform.python_version(),
-        **{p: _version(p) for p in VERSIONED_PACKAGES},
-    }
+    result["versions"] = package_versions(VERSIONED_PACKAGES)
     return result
 
 
@@ -99,6 +97,11 @@ def _write_layer(frame: gpd.GeoDataFrame, out: Path, name: str) -> dict[str, Pat
     display.to_file(geojson, driver="GeoJSON", engine="pyogrio")
     frame.to_parquet(parquet, compression="zstd")
     return {f"{name}_geojson": geojson, f"{name}_parquet": parquet}
+
+
+def package_versions(packages: Sequence[str]) -> dict[str, str | None]:
+    """Python's version and each installed package's (None when absent), for result files."""
+    return {"python": platform.python_version(), **{p: _version(p) for p in packages}}
 
 
 def _version(package: str) -> str | None:
@@ -164,9 +167,6 @@ def _write_json(path: Path, content: dict[str, Any]) -> None:
     document = {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **content,
-        "versions": {
-            "python": platform.python_version(),
-            **{p: _version(p) for p in VERSIONED_PACKAGES},
-        },
+        "versions": package_versions(VERSIONED_PACKAGES),
     }
     path.write_text(json.dumps(document, indent=2, default=_json_default) + "\n", encoding="utf-8")
