@@ -78,13 +78,13 @@ def area_file(_upload: Upload, digest: str) -> dict[str, Any] | gpd.GeoDataFrame
 def months(_dataset: Dataset, dataset_key: str) -> list[str]:
     """The months a period can use, ``YYYY-MM``: from the first well-recorded month to the last.
 
-    A month is well recorded when it holds at least a tenth of the median month's
+    A month is well recorded when it holds at least a tenth of the busiest month's
     incidents; stray early records (Toronto has a few from 1966-2013, reported years
     later) would otherwise stretch the period sliders over decades without data.
     """
     starts = period_start(_dataset.incidents["occurred_at"], "month")
     per_month = starts.value_counts().sort_index()
-    well = per_month.index[per_month.to_numpy() >= 0.1 * float(per_month.median())]
+    well = per_month.index[per_month.to_numpy() >= 0.1 * float(per_month.max())]
     span = pd.period_range(well.min(), per_month.index.max(), freq="M")
     return [str(m) for m in span]
 
