@@ -17,6 +17,8 @@ objects, with keyword-only options and units in their names. They are imported l
 - ``explore``: an analysis as an interactive offline map (needs the ``app`` extra).
 - ``publish_snapshot``, ``plan_outreach``: the privacy-safe public map; outreach sites.
 - ``evaluate_intervention``: did it work? Target vs buffer vs control, before vs after.
+- ``forecast``, ``backtest``: where incidents will concentrate next, by the method that
+  won a rolling-origin backtest (hit rate, PAI, PEI, RRI), never using data after ``until``.
 
 >>> import hotspots
 >>> loaded = hotspots.read_incidents("incidents.csv")        # doctest: +SKIP
@@ -49,6 +51,8 @@ _VERBS: dict[str, tuple[str, str]] = {
     "emerging_hotspots": ("hotspots.stats.emerging", "emerging_hotspots"),
     "near_repeat": ("hotspots.stats.near_repeat", "near_repeat"),
     "point_clusters": ("hotspots.stats.clusters", "point_clusters"),
+    "forecast": ("hotspots.forecast", "forecast"),
+    "backtest": ("hotspots.forecast", "backtest"),
     "HotspotsError": ("hotspots.errors", "HotspotsError"),
     "InputError": ("hotspots.errors", "InputError"),
 }
@@ -75,6 +79,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the verbs load on f
     from hotspots.dashboard.explore import explore
     from hotspots.errors import HotspotsError, InputError
     from hotspots.evaluate import evaluate_intervention
+    from hotspots.forecast import backtest, forecast
     from hotspots.hotspot import hotspot_count, hotspot_gistar, hotspot_lisa
     from hotspots.ingest import load_boundaries as read_boundaries
     from hotspots.ingest import load_incidents as read_incidents

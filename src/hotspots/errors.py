@@ -77,6 +77,9 @@ APP_CONTROLS: dict[str, str] = {
     "cell_size_m": '"Cell size"',
     "offenses": '"Offenses"',
     "site_crs": "a sites file that says its CRS (GeoJSON, GeoPackage)",
+    "until": '"Train on data up to"',
+    "horizon_months": '"Forecast horizon (months)"',
+    "n_origins": '"Backtest origins"',
 }
 
 #: Things a message points to that are not options.
@@ -216,7 +219,7 @@ class CRSError(InputError):
 
 
 class EmptyDataError(InputError):
-    """Nothing is left to analyse (an empty file, or every row rejected)."""
+    """Nothing is left to analyze (an empty file, or every row rejected)."""
 
 
 class PrivacyError(HotspotsError):

@@ -57,7 +57,7 @@ def test_publish_page_shows_a_refusal_in_place(app: Any) -> None:
 def test_publish_page_offers_only_allow_listed_groups(app: Any) -> None:
     app.switch_page(PAGE).run()
     options = app.selectbox(key="pub_offenses").options
-    assert options[0] == "All allowed offence groups" and "Robbery" in options
+    assert options[0] == "All allowed offense groups" and "Robbery" in options
     assert len(options) == 6
 
 

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "emerging": "emerging hot spots: which places are getting worse, staying hot or cooling",
     "near-repeat": "near-repeat victimisation: the Knox test, as the Near Repeat Calculator",
     "clusters": "dense clusters of incidents (HDBSCAN, or DBSCAN with a radius in metres)",
+    "forecast": "forecast where incidents will concentrate next, backtested (hit rate, PAI, PEI)",
 }
 
 

@@ -43,7 +43,7 @@ _CURVE_PRINTED = (1, 2, 3, 5, 10, 15, 20, 30, 50)
 def register(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``hotspots plan``."""
     parser.description = (
-        "Analyse incidents, then choose k outreach sites (partner locations from a "
+        "Analyze incidents, then choose k outreach sites (partner locations from a "
         "file, or hot spot cell / neighbourhood centres) that put the most incidents within a "
         "service radius, solved exactly. Writes sites.csv, sites.geojson, coverage_curve.csv, "
         "briefing.html (printable, one page) and plan.json."

@@ -41,7 +41,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Aggregate incidents into a self-contained map snapshot for the public: neighbourhood "
         "shading and hot-spot squares, every number perturbed with the cell-key method, only allow-listed "
-        "offence groups, no coordinates, IDs or exact dates. Every output is audited, and every release is "
+        "offense groups, no coordinates, IDs or exact dates. Every output is audited, and every release is "
         "checked against the publisher's release ledger, before it is written."
     )
     parser.add_argument(
@@ -64,7 +64,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--offense",
         action="append",
-        help="one allow-listed offence group to cover (default: all of them)",
+        help="one allow-listed offense group to cover (default: all of them)",
     )
     parser.add_argument(
         "--map",
@@ -115,7 +115,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="CATEGORY",
-        help="add an offence category to the publisher's allow list (kept for later runs); repeatable",
+        help="add an offense category to the publisher's allow list (kept for later runs); repeatable",
     )
     parser.add_argument(
         "--archive",
@@ -230,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
         )
         console.print(
             f"Hidden: {sup.areas} of {sup.areas_total} neighbourhoods, {sup.cells} of {sup.cells_total} significant "
-            f"squares, {sup.months} month(s), {sup.offenses} offence group(s). Audit passed ({len(snapshot.audit.rules)} "
+            f"squares, {sup.months} month(s), {sup.offenses} offense group(s). Audit passed ({len(snapshot.audit.rules)} "
             f"rules); release {snapshot.release_id} recorded in {publisher.directory}."
         )
         if out is not None:
