@@ -42,6 +42,11 @@ if TYPE_CHECKING:
     from hotspots.stats.emerging import EmergingHotspots
     from hotspots.stats.near_repeat import KnoxResult
 
+#: Every analysis export says what it is: exact counts at any cell size, for analysts only.
+INTERNAL_LABEL = (
+    "INTERNAL - NOT FOR PUBLICATION: exact counts, any cell size, incident-level tables. "
+    "Public maps are made with hotspots publish (perturbed counts, cells of at least 500 m)."
+)
 #: Names of the files :func:`write_analysis` may write (glob patterns).
 ANALYSIS_FILES = ("cells.*", "neighbourhoods.*", "hotspots.csv", "rejects.csv", "summary.json")
 VERSIONED_PACKAGES = ("hotspots", "numpy", "pandas", "geopandas", "shapely", "pyproj", "scipy")
@@ -73,6 +78,7 @@ def write_analysis(
 def summary(analysis: Analysis, *, load: LoadResult | None = None) -> dict[str, Any]:
     """Parameters, counts and versions of one analysis, ready for JSON."""
     result: dict[str, Any] = {
+        "label": INTERNAL_LABEL,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "parameters": analysis.params,
     }
