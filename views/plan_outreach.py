@@ -301,7 +301,7 @@ if len(plan.by_area):
 st.markdown("**Download the plan**")
 title = st.text_input("Briefing title", value=default_title(plan), key="po_title")
 csv_bytes, geojson_bytes = outreach.downloads(plan, reach)
-a, b, c = st.columns(3)
+a, b, c, d = st.columns(4)
 a.download_button(
     "Sites (CSV)",
     data=csv_bytes,
@@ -329,4 +329,13 @@ c.download_button(
     icon=":material/print:",
     width="stretch",
     help="A printable page: map, coverage curve, sites and worst-covered neighbourhoods.",
+)
+d.download_button(
+    "Plan (plan.json)",
+    data=lambda: outreach.plan_download(inputs, plan, reach, curve),
+    file_name="plan.json",
+    mime="application/json",
+    icon=":material/data_object:",
+    width="stretch",
+    help="Every parameter and site; upload it on the Evaluate page later to ask whether it worked.",
 )
