@@ -10,8 +10,8 @@ from hotspots.dashboard.settings import MAP_HEIGHT_PX
 from hotspots.dashboard.ui import empty_state, page_context
 from hotspots.dashboard.uploads import Upload, friendly_error
 from hotspots.errors import HotspotsError
-from hotspots.outreach.demand import default_title
 from hotspots.outreach.fairness import FairnessInfeasibleError
+from hotspots.outreach.from_analysis import default_title
 
 st.title("Plan outreach")
 selection, dataset = page_context()
@@ -122,7 +122,7 @@ inputs_key = outreach.InputsKey(
     offense_weights=outreach.weights_key(weights),
 )
 try:
-    inputs = outreach.inputs(dataset, uploaded_sites, existing_sites, inputs_key)
+    inputs = outreach.dataset_inputs(dataset, uploaded_sites, existing_sites, inputs_key)
 except HotspotsError as exc:
     st.error(exc.render("app"), icon=":material/error:")
     st.stop()
@@ -294,7 +294,7 @@ if len(plan.by_area):
 st.markdown("**Download the plan**")
 title = st.text_input("Briefing title", value=default_title(plan), key="po_title")
 csv_bytes, geojson_bytes = outreach.downloads(plan, reach)
-a, b, c = st.columns(3)
+a, b, c, d = st.columns(4)
 a.download_button(
     "Sites (CSV)",
     data=csv_bytes,
@@ -322,4 +322,13 @@ c.download_button(
     icon=":material/print:",
     width="stretch",
     help="A printable page: map, coverage curve, sites and worst-covered neighbourhoods.",
+)
+d.download_button(
+    "Plan (plan.json)",
+    data=lambda: outreach.plan_download(inputs, plan, reach, curve),
+    file_name="plan.json",
+    mime="application/json",
+    icon=":material/data_object:",
+    width="stretch",
+    help="Every parameter and site; upload it on the Evaluate page later to ask whether it worked.",
 )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -98,10 +99,7 @@ def summary(analysis: Analysis, *, load: LoadResult | None = None) -> dict[str, 
         "incidents_in_hot_cells": int(analysis.cells.loc[analysis.cells["hotspot"], "count"].sum()),
         "incidents_counted": int(analysis.cells["count"].sum()),
     }
-    result["versions"] = {
-        "python": platform.python_version(),
-        **{p: _version(p) for p in VERSIONED_PACKAGES},
-    }
+    result["versions"] = package_versions(VERSIONED_PACKAGES)
     return result
 
 
@@ -121,6 +119,11 @@ def _write_layer(
         layer_options={"COORDINATE_PRECISION": GEOJSON_DECIMALS, "WRITE_BBOX": "NO"},
     )
     return {f"{name}_geojson": geojson, f"{name}_parquet": parquet}
+
+
+def package_versions(packages: Sequence[str]) -> dict[str, str | None]:
+    """Python's version and each installed package's (None when absent), for result files."""
+    return {"python": platform.python_version(), **{p: _version(p) for p in packages}}
 
 
 def map_cells(cells: gpd.GeoDataFrame) -> pd.Series:
@@ -196,9 +199,6 @@ def _write_json(path: Path, content: dict[str, Any]) -> None:
     document = {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **content,
-        "versions": {
-            "python": platform.python_version(),
-            **{p: _version(p) for p in VERSIONED_PACKAGES},
-        },
+        "versions": package_versions(VERSIONED_PACKAGES),
     }
     path.write_text(json.dumps(document, indent=2, default=_json_default) + "\n", encoding="utf-8")
