@@ -33,6 +33,7 @@ from hotspots.publish import (
     PublicationRules,
     Publisher,
     SourceNotes,
+    check_request,
     publish_snapshot,
 )
 from hotspots.publish.archive import add_to_archive
@@ -152,6 +153,13 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             "--out is missing; give --out DIR (or --archive DIR) for the snapshot files."
         )
+    check_request(
+        title=args.title,
+        period=args.period,
+        rules=rules,
+        cell_size_m=args.cell_size_m,
+        notes=notes,
+    )
     publisher = Publisher(args.publisher_dir)
     if args.allow:
         publisher.allow(args.allow)
