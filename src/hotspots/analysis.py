@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import geopandas as gpd
@@ -21,9 +22,10 @@ import shapely
 from numpy.typing import NDArray
 
 from hotspots.errors import ColumnError, EmptyDataError, Option, invalid
+from hotspots.ingest.table import IncidentTable, as_table
 from hotspots.maps import palettes
 from hotspots.spatial.counting import count_by_unit, density_per_km2, rate_per_1000
-from hotspots.spatial.filters import Filters, apply_filters
+from hotspots.spatial.filters import Filters, filter_mask
 from hotspots.spatial.grids import (
     GRID_KINDS,
     Grid,
@@ -32,6 +34,7 @@ from hotspots.spatial.grids import (
     cell_size_for_counts_m,
     make_grid,
 )
+from hotspots.spatial.hull import convex_hull_xy
 from hotspots.spatial.projection import require_metric, to_display, to_metric
 from hotspots.spatial.units import incident_areas, locate_in_polygons
 from hotspots.stats.gistar import SPARSE_NEIGHBOURHOOD_TOTAL, gi_star
@@ -65,8 +68,11 @@ class Analysis:
         and ``lisa_*`` columns (polygon queen contiguity), ``geometry``.
     hotspots : DataFrame
         Significant hot cells ranked by z: see :data:`HOTSPOT_COLUMNS`.
+    selected : IncidentTable
+        The incidents that passed the filters as arrays, with ``cell_id`` (-1 = outside
+        the grid).
     incidents : GeoDataFrame
-        The incidents that passed the filters, with ``cell_id`` (-1 = outside the grid).
+        ``selected`` as points (built on first use).
     grid : Grid
     params : dict
         Every parameter, including the automatic ones, ready for JSON. ``params["notes"]``
@@ -76,13 +82,22 @@ class Analysis:
     cells: gpd.GeoDataFrame
     areas: gpd.GeoDataFrame | None
     hotspots: pd.DataFrame
-    incidents: gpd.GeoDataFrame
+    selected: IncidentTable
     grid: Grid
     params: dict[str, Any] = field(default_factory=dict)
 
+    def __getstate__(self) -> dict[str, object]:
+        # The points are rebuilt from the arrays on demand; they are not worth pickling.
+        return {k: v for k, v in self.__dict__.items() if k != "incidents"}
+
+    @cached_property
+    def incidents(self) -> gpd.GeoDataFrame:
+        """The selected incidents as a GeoDataFrame of points, with ``cell_id``."""
+        return self.selected.to_geodataframe()
+
 
 def analyze(
-    incidents: gpd.GeoDataFrame,
+    incidents: gpd.GeoDataFrame | IncidentTable,
     *,
     boundaries: gpd.GeoDataFrame | None = None,
     filters: Filters | None = None,
@@ -99,9 +114,10 @@ def analyze(
 
     Parameters
     ----------
-    incidents : GeoDataFrame
+    incidents : GeoDataFrame or IncidentTable
         Points in a metric CRS with ``occurred_at`` and ``offense`` columns, as returned
-        by :func:`hotspots.ingest.load_incidents` (``LoadResult.incidents``).
+        by :func:`hotspots.ingest.load_incidents` (``LoadResult.incidents``, or the faster
+        array form ``LoadResult.table``).
     boundaries : GeoDataFrame, optional
         Polygons with ``name`` (and optional ``population``) columns, any CRS, as returned
         by :func:`hotspots.ingest.load_boundaries`. The grid then covers their union.
@@ -126,13 +142,14 @@ def analyze(
     alpha = check_alpha(alpha)
     if grid not in GRID_KINDS:
         raise invalid("grid", grid, GRID_KINDS)
+    incidents = as_table(incidents)
     crs = _check_incidents(incidents)
     bounds_gdf = _prepare_boundaries(boundaries, crs)
 
     area, size, size_auto = _study_area(incidents, bounds_gdf, cell_size_m, kind=grid, level=level)
     the_grid = make_grid(area, crs=crs, kind=grid, cell_size_m=size, quiet=True)
 
-    selected = apply_filters(incidents, filters)
+    selected = incidents.select(filter_mask(incidents.frame, filters))
     log.log(
         level,
         "%s of %s incidents pass the filters (%s)",
@@ -140,8 +157,7 @@ def analyze(
         f"{len(incidents):,}",
         filters.describe(),
     )
-    coords = shapely.get_coordinates(selected.geometry.values)
-    cell_index = the_grid.locate(coords[:, 0], coords[:, 1])
+    cell_index = the_grid.locate(selected.x_m, selected.y_m)
     selected = selected.assign(cell_id=cell_index)
     outside = int(np.count_nonzero(cell_index < 0))
     if outside:
@@ -213,20 +229,21 @@ def analyze(
     return Analysis(
         cells=cells,
         areas=areas,
-        hotspots=rank_hotspots(cells, selected),
-        incidents=selected,
+        hotspots=rank_hotspots(cells, selected.frame),
+        selected=selected,
         grid=the_grid,
         params=params,
     )
 
 
-def rank_hotspots(cells: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame) -> pd.DataFrame:
+def rank_hotspots(cells: gpd.GeoDataFrame, incidents: pd.DataFrame) -> pd.DataFrame:
     """Significant hot cells ranked by Gi* z (highest first), with their main offense and
     the cell centre in longitude/latitude."""
     hot = cells.loc[cells["hotspot"]].sort_values(["gi_z", "count"], ascending=[False, False])
     centres = to_display(gpd.GeoDataFrame(geometry=hot.geometry.centroid, crs=cells.crs))
+    in_hot = incidents.loc[incidents["cell_id"].isin(hot["cell_id"]), ["cell_id", "offense"]]
     mix = (
-        incidents.loc[incidents["cell_id"].isin(hot["cell_id"]), ["cell_id", "offense"]]
+        in_hot.astype({"offense": "string"})
         .value_counts()
         .reset_index(name="n")
         .sort_values(["cell_id", "n"], ascending=[True, False])
@@ -261,7 +278,7 @@ def rank_hotspots(cells: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame) -> pd.Da
 # -- steps ---------------------------------------------------------------------------------------
 
 
-def _check_incidents(incidents: gpd.GeoDataFrame) -> Any:
+def _check_incidents(incidents: IncidentTable) -> Any:
     missing = [c for c in INCIDENT_COLUMNS if c not in incidents.columns]
     if missing:
         raise ColumnError(
@@ -290,7 +307,7 @@ def _prepare_boundaries(boundaries: gpd.GeoDataFrame | None, crs: Any) -> gpd.Ge
 
 
 def _study_area(
-    incidents: gpd.GeoDataFrame,
+    incidents: IncidentTable,
     boundaries: gpd.GeoDataFrame | None,
     cell_size_m: float | None,
     *,
@@ -308,8 +325,7 @@ def _study_area(
     if boundaries is not None:
         area = shapely.union_all(boundaries.geometry.values)
     else:
-        points = shapely.multipoints(shapely.get_coordinates(incidents.geometry.values))
-        area = shapely.convex_hull(points)
+        area = convex_hull_xy(incidents.x_m, incidents.y_m)
     if cell_size_m is None:
         by_extent = auto_cell_size_m(_padded_bounds(area))
         # A quarter more than the bare threshold: cells cut by the area's edge hold fewer.
@@ -366,7 +382,7 @@ def _cell_neighbours(grid: Grid, distance_band_m: float | None) -> tuple[Neighbo
 
 
 def _cell_names(
-    grid: Grid, boundaries: gpd.GeoDataFrame | None, incidents: gpd.GeoDataFrame
+    grid: Grid, boundaries: gpd.GeoDataFrame | None, incidents: IncidentTable
 ) -> pd.Series:
     """Name of each cell's area: the boundary containing its centre, else the most common
     source label among the incidents in it, else missing."""
@@ -379,8 +395,7 @@ def _cell_names(
     labels = incidents["neighbourhood"] if "neighbourhood" in incidents.columns else None
     if labels is None or labels.isna().all():
         return pd.Series([None] * ids.size, dtype="string")
-    coords = shapely.get_coordinates(incidents.geometry.values)
-    cell = grid.locate(coords[:, 0], coords[:, 1])
+    cell = grid.locate(incidents.x_m, incidents.y_m)
     frame = pd.DataFrame({"cell_id": cell, "label": labels.to_numpy()}).dropna()
     top = frame.loc[frame["cell_id"] >= 0].value_counts().reset_index(name="n")
     top = top.sort_values(["cell_id", "n"], ascending=[True, False]).drop_duplicates("cell_id")
@@ -420,7 +435,7 @@ def _add_statistics(
 
 
 def _area_table(
-    incidents: gpd.GeoDataFrame,
+    incidents: IncidentTable,
     boundaries: gpd.GeoDataFrame,
     *,
     alpha: float,

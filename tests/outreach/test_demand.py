@@ -177,7 +177,7 @@ def test_no_hot_spots_no_hotspot_demand() -> None:
         cells=analysis.cells.assign(hotspot=False),
         areas=analysis.areas,
         hotspots=analysis.hotspots.iloc[:0],
-        incidents=analysis.incidents,
+        selected=analysis.selected,
         grid=analysis.grid,
         params=analysis.params,
     )
