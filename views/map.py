@@ -76,12 +76,12 @@ else:
         border=True,
     )
 
+st.session_state.setdefault("map_measure", "gi")  # may come from a link (url_state)
 measure = (
     st.segmented_control(
         "Show",
         options=list(MEASURES),
         format_func=MEASURES.__getitem__,
-        default="gi",
         key="map_measure",
         label_visibility="collapsed",
     )
