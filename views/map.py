@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from hotspots.dashboard import cached, downloads, map_builder, spacetime, tables
-from hotspots.dashboard.map_layers import MEASURES
+from hotspots.dashboard.map_layers import MEASURES, SQUARE_CELL_MEASURES
 from hotspots.dashboard.selection import (
     UNIT_LABELS,
     clicked_unit,
@@ -88,6 +88,13 @@ measure = (
     or "gi"
 )
 
+if measure in SQUARE_CELL_MEASURES and (kind != "cell" or selection.grid != "square"):
+    st.info(
+        f"{MEASURES[measure]} is drawn on square grid cells: choose **Square grid** in the "
+        "sidebar. Showing density per km² instead.",
+        icon=":material/grid_on:",
+    )
+    measure = "density"
 units = cached.unit_layer(dataset, key, kind, measure)  # type: ignore[arg-type]
 points = cached.point_layer(dataset, key) if kind == "cell" else None
 show_clusters = st.toggle(

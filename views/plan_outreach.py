@@ -10,8 +10,8 @@ from hotspots.dashboard.settings import MAP_HEIGHT_PX
 from hotspots.dashboard.ui import empty_state, page_context
 from hotspots.dashboard.uploads import Upload, friendly_error
 from hotspots.errors import HotspotsError
-from hotspots.outreach.demand import default_title
 from hotspots.outreach.fairness import FairnessInfeasibleError
+from hotspots.outreach.from_analysis import default_title
 
 st.title("Plan outreach")
 selection, dataset = page_context()
@@ -122,7 +122,7 @@ inputs_key = outreach.InputsKey(
     offense_weights=outreach.weights_key(weights),
 )
 try:
-    inputs = outreach.inputs(dataset, uploaded_sites, existing_sites, inputs_key)
+    inputs = outreach.dataset_inputs(dataset, uploaded_sites, existing_sites, inputs_key)
 except HotspotsError as exc:
     st.error(exc.render("app"), icon=":material/error:")
     st.stop()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -41,6 +42,11 @@ if TYPE_CHECKING:
     from hotspots.stats.emerging import EmergingHotspots
     from hotspots.stats.near_repeat import KnoxResult
 
+#: Every analysis export says what it is: exact counts at any cell size, for analysts only.
+INTERNAL_LABEL = (
+    "INTERNAL - NOT FOR PUBLICATION: exact counts, any cell size, incident-level tables. "
+    "Public maps are made with hotspots publish (perturbed counts, cells of at least 500 m)."
+)
 #: Names of the files :func:`write_analysis` may write (glob patterns).
 ANALYSIS_FILES = ("cells.*", "neighbourhoods.*", "hotspots.csv", "rejects.csv", "summary.json")
 VERSIONED_PACKAGES = ("hotspots", "numpy", "pandas", "geopandas", "shapely", "pyproj", "scipy")
@@ -72,6 +78,7 @@ def write_analysis(
 def summary(analysis: Analysis, *, load: LoadResult | None = None) -> dict[str, Any]:
     """Parameters, counts and versions of one analysis, ready for JSON."""
     result: dict[str, Any] = {
+        "label": INTERNAL_LABEL,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "parameters": analysis.params,
     }
@@ -92,10 +99,7 @@ def summary(analysis: Analysis, *, load: LoadResult | None = None) -> dict[str, 
         "incidents_in_hot_cells": int(analysis.cells.loc[analysis.cells["hotspot"], "count"].sum()),
         "incidents_counted": int(analysis.cells["count"].sum()),
     }
-    result["versions"] = {
-        "python": platform.python_version(),
-        **{p: _version(p) for p in VERSIONED_PACKAGES},
-    }
+    result["versions"] = package_versions(VERSIONED_PACKAGES)
     return result
 
 
@@ -115,6 +119,11 @@ def _write_layer(
         layer_options={"COORDINATE_PRECISION": GEOJSON_DECIMALS, "WRITE_BBOX": "NO"},
     )
     return {f"{name}_geojson": geojson, f"{name}_parquet": parquet}
+
+
+def package_versions(packages: Sequence[str]) -> dict[str, str | None]:
+    """Python's version and each installed package's (None when absent), for result files."""
+    return {"python": platform.python_version(), **{p: _version(p) for p in packages}}
 
 
 def map_cells(cells: gpd.GeoDataFrame) -> pd.Series:
@@ -190,9 +199,6 @@ def _write_json(path: Path, content: dict[str, Any]) -> None:
     document = {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **content,
-        "versions": {
-            "python": platform.python_version(),
-            **{p: _version(p) for p in VERSIONED_PACKAGES},
-        },
+        "versions": package_versions(VERSIONED_PACKAGES),
     }
     path.write_text(json.dumps(document, indent=2, default=_json_default) + "\n", encoding="utf-8")

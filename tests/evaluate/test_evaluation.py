@@ -73,6 +73,19 @@ def test_null_change_is_rarely_flagged() -> None:
     assert did_alarms / runs <= 0.05 + 0.05
 
 
+def test_null_change_with_an_automatic_control_is_rarely_flagged() -> None:
+    # Matching on noisy before-period counts could pick cells that were high by chance and
+    # fall back afterwards (regression to the mean in the control): check it stays small.
+    runs = 60
+    results = [
+        evaluate_intervention(town(seed), frame(TARGET), before=BEFORE, after=AFTER)
+        for seed in range(2000, 2000 + runs)
+    ]
+    assert np.mean([ev.wdd.p < 0.05 for ev in results]) <= 0.05 + 0.07
+    assert np.mean([ev.did is not None and ev.did.p < 0.05 for ev in results]) <= 0.05 + 0.07
+    assert abs(np.mean([ev.change("control") or 0.0 for ev in results])) < 0.05
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_displacement_into_the_buffer_gives_negative_wdq(seed: int) -> None:
     ev = _evaluate(town(seed, drop=0.4, displaced=1.0))

@@ -21,16 +21,12 @@ from hotspots.cli._common import add_analysis_options, add_input_options, run_an
 from hotspots.errors import InputError, invalid
 from hotspots.ingest import datasets
 from hotspots.ingest.sites import load_sites
-from hotspots.outreach.demand import (
-    CANDIDATE_SOURCES,
-    DEFAULT_DEMAND_CELL_SIZE_M,
-    DEMAND_KINDS,
-    OutreachInputs,
-    PlanReach,
-    outreach_inputs,
-)
+from hotspots.outreach.candidates import CANDIDATE_SOURCES
+from hotspots.outreach.demand import DEFAULT_DEMAND_CELL_SIZE_M, DEMAND_KINDS
 from hotspots.outreach.export import write_plan
+from hotspots.outreach.from_analysis import OutreachInputs, outreach_inputs
 from hotspots.outreach.plan import Method, OutreachPlan, format_weight
+from hotspots.outreach.reach import PlanReach
 from hotspots.staging import check_output_folder, staged_folder
 
 #: The files ``write_plan`` may write (an older run's are replaced by a new run's).

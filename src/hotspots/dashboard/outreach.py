@@ -1,7 +1,7 @@
 """The *Plan outreach* page's building blocks: cached planner calls, the map, chart and tables.
 
-Every number comes from :mod:`hotspots.outreach` (:func:`~hotspots.outreach.demand.outreach_inputs`
-and the :class:`~hotspots.outreach.demand.OutreachInputs` verbs); this module only caches
+Every number comes from :mod:`hotspots.outreach` (:func:`~hotspots.outreach.from_analysis.outreach_inputs`
+and the :class:`~hotspots.outreach.from_analysis.OutreachInputs` verbs); this module only caches
 those calls by hashable keys and shapes their results for display.
 
 Caching: the inputs, plans and curves are frozen results that no code mutates, so they
@@ -32,15 +32,12 @@ from hotspots.dashboard.settings import MAP_DECIMALS, TileSettings
 from hotspots.dashboard.uploads import Upload
 from hotspots.ingest.sites import load_sites
 from hotspots.maps import palettes, webassets
-from hotspots.outreach.demand import (
-    CandidateSource,
-    DemandKind,
-    OutreachInputs,
-    PlanReach,
-    outreach_inputs,
-)
+from hotspots.outreach.candidates import CandidateSource
+from hotspots.outreach.demand import DemandKind
 from hotspots.outreach.export import sites_csv, sites_geojson
+from hotspots.outreach.from_analysis import OutreachInputs, outreach_inputs
 from hotspots.outreach.plan import CurveMethod, Method, OutreachPlan
+from hotspots.outreach.reach import PlanReach
 from hotspots.spatial.projection import to_display
 
 #: Extensions the site uploaders accept (without the dot).
@@ -96,13 +93,13 @@ def site_file(_upload: Upload, digest: str) -> gpd.GeoDataFrame:
 
 
 @st.cache_resource(max_entries=8, show_spinner="Building demand and candidate sites…")
-def inputs(
+def dataset_inputs(
     _dataset: Dataset,
     _candidates: gpd.GeoDataFrame | None,
     _existing: gpd.GeoDataFrame | None,
     key: InputsKey,
 ) -> OutreachInputs:
-    """Demand and candidates of ``key`` (:func:`~hotspots.outreach.demand.outreach_inputs`)."""
+    """Demand and candidates of ``key`` (:func:`~hotspots.outreach.from_analysis.outreach_inputs`)."""
     analysis = cached.analysis(_dataset, key.analysis)
     candidates: CandidateSource | gpd.GeoDataFrame
     if _candidates is not None:

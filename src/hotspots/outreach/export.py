@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hotspots.outreach.demand import OutreachInputs, PlanReach
+from hotspots.outreach.from_analysis import OutreachInputs
 from hotspots.outreach.plan import OutreachPlan
+from hotspots.outreach.reach import PlanReach
 from hotspots.spatial.projection import to_display
 
 #: Columns of :func:`sites_table`, in order.
