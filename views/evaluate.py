@@ -53,9 +53,9 @@ with target_col:
         options=list(TARGET_LABELS),
         format_func=TARGET_LABELS.__getitem__,
         key="ev_target_source",
-        help="A plan.json from `hotspots plan`, the sites.geojson of the Plan outreach page "
-        "(circles of their service radius), or target polygons (GeoJSON, GeoPackage, KML, "
-        "zipped Shapefile).",
+        help="A plan.json (from `hotspots plan` or the Plan outreach page's download), its "
+        "sites.geojson (circles of their service radius), or target polygons (GeoJSON, "
+        "GeoPackage, KML, zipped Shapefile).",
     )
     if source == "upload":
         target, digest = _uploaded_area(

@@ -29,6 +29,7 @@ has_areas = dataset.boundaries is not None
 DEMAND_LABELS = {
     "incidents": "Every selected incident",
     "hotspots": "Only incidents in significant hot spot cells",
+    "forecast": "Incidents expected in the next 12 months (forecast)",
 }
 SOURCE_LABELS = {
     "neighbourhoods": "Neighbourhood centres",
@@ -47,6 +48,12 @@ with demand_col:
         key="po_demand",
         help="The incidents of the sidebar's selection (period, offenses, hours, days).",
     )
+    if demand == "forecast":
+        st.caption(
+            "Where incidents are expected in the 12 months after the selection's last day: "
+            "the backtested forecast of the Forecast page on 100 m cells (offense weights do "
+            "not apply; the first run takes up to a minute)."
+        )
     offenses = list(selection.filters.offenses or dataset.offenses)
     weights: dict[str, float] = {}
     with st.expander("Weigh offenses", icon=":material/balance:"):
@@ -301,7 +308,7 @@ if len(plan.by_area):
 st.markdown("**Download the plan**")
 title = st.text_input("Briefing title", value=default_title(plan), key="po_title")
 csv_bytes, geojson_bytes = outreach.downloads(plan, reach)
-a, b, c = st.columns(3)
+a, b, c, d = st.columns(4)
 a.download_button(
     "Sites (CSV)",
     data=csv_bytes,
@@ -329,4 +336,13 @@ c.download_button(
     icon=":material/print:",
     width="stretch",
     help="A printable page: map, coverage curve, sites and worst-covered neighbourhoods.",
+)
+d.download_button(
+    "Plan (plan.json)",
+    data=lambda: outreach.plan_download(inputs, plan, reach, curve),
+    file_name="plan.json",
+    mime="application/json",
+    icon=":material/data_object:",
+    width="stretch",
+    help="Every parameter and site; upload it on the Evaluate page later to ask whether it worked.",
 )

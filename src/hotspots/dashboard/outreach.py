@@ -34,7 +34,7 @@ from hotspots.ingest.sites import load_sites
 from hotspots.maps import palettes, webassets
 from hotspots.outreach.candidates import CandidateSource
 from hotspots.outreach.demand import DemandKind
-from hotspots.outreach.export import sites_csv, sites_geojson
+from hotspots.outreach.export import plan_json, plan_record, sites_csv, sites_geojson
 from hotspots.outreach.from_analysis import OutreachInputs, outreach_inputs
 from hotspots.outreach.plan import CurveMethod, Method, OutreachPlan
 from hotspots.outreach.reach import PlanReach
@@ -56,7 +56,7 @@ class InputsKey:
     ----------
     analysis : AnalysisKey
         The analysis (data set, filters, grid, cell size, alpha).
-    demand : {"incidents", "hotspots"}
+    demand : {"incidents", "hotspots", "forecast"}
     candidates : str
         ``"hotspots"``, ``"neighbourhoods"`` or ``"upload:<digest>"``.
     existing : str or None
@@ -108,12 +108,18 @@ def dataset_inputs(
         candidates = "hotspots"
     else:
         candidates = "neighbourhoods"
+    forecast = None
+    if key.demand == "forecast":
+        from hotspots.dashboard.forecasting import next_months_forecast
+
+        forecast = next_months_forecast(_dataset, key.analysis.dataset_key, key.analysis.filters)
     return outreach_inputs(
         analysis,
         demand=key.demand,
         candidates=candidates,
         existing=_existing,
         offense_weights=dict(key.offense_weights) or None,
+        forecast=forecast,
     )
 
 
@@ -188,6 +194,13 @@ def downloads(plan_: OutreachPlan, reach_: PlanReach) -> tuple[bytes, bytes]:
         sites_csv(plan_, reach_).encode("utf-8"),
         sites_geojson(plan_, reach_).encode("utf-8"),
     )
+
+
+def plan_download(
+    inputs_: OutreachInputs, plan_: OutreachPlan, reach_: PlanReach, curve_: pd.DataFrame | None
+) -> bytes:
+    """``plan.json`` as ``hotspots plan`` writes it: the Evaluate page's starting point."""
+    return plan_json(plan_record(inputs_, plan_, reach=reach_, curve=curve_)).encode("utf-8")
 
 
 # -- the map --------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from hotspots.outreach.coverage import Reduction, coverage_matrix
 from hotspots.outreach.demand import (
     DEFAULT_DEMAND_CELL_SIZE_M,
     DEMAND_KINDS,
+    demand_from_forecast,
     demand_from_hotspots,
     demand_from_incidents,
     incident_weights,
@@ -67,6 +68,7 @@ __all__ = [
     "coverage_curve",
     "coverage_matrix",
     "default_title",
+    "demand_from_forecast",
     "demand_from_hotspots",
     "demand_from_incidents",
     "incident_weights",

@@ -12,6 +12,10 @@
 :func:`demand_from_hotspots`
     Only the statistically significant hot spot cells (Gi* after FDR), each weighing its
     (weighted) incident count; the planner measures distances to the cell centres.
+:func:`demand_from_forecast`
+    The cells of a :func:`hotspots.forecast` ranking, each weighing its expected incidents
+    over the forecast horizon (the top cells holding 95 % of them): plan for where
+    incidents are expected next rather than where they were.
 
 Candidate sites are in :mod:`hotspots.outreach.candidates`, what a plan reaches in
 :mod:`hotspots.outreach.reach`, and the bundle the CLI and the app use in
@@ -24,7 +28,7 @@ import logging
 import math
 import numbers
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -33,15 +37,21 @@ import shapely
 from numpy.typing import NDArray
 
 from hotspots.analysis import Analysis
-from hotspots.errors import CRSError, EmptyDataError, InputError, describe, invalid
-from hotspots.outreach.validation import centre_points, no_crs_message, require_frame
-from hotspots.spatial.projection import choose_metric_crs, to_metric
-from hotspots.spatial.units import incident_areas, names_at
+from hotspots.errors import EmptyDataError, InputError, describe, invalid
+from hotspots.outreach.validation import centre_points
+from hotspots.spatial.projection import choose_metric_crs, require_geodata, to_metric
+from hotspots.spatial.units import incident_areas, locate_in_polygons, names_at
+
+if TYPE_CHECKING:
+    from hotspots.forecast import Forecast
 
 log = logging.getLogger(__name__)
 
-DemandKind = Literal["incidents", "hotspots"]
-DEMAND_KINDS: tuple[DemandKind, ...] = ("incidents", "hotspots")
+DemandKind = Literal["incidents", "hotspots", "forecast"]
+DEMAND_KINDS: tuple[DemandKind, ...] = ("incidents", "hotspots", "forecast")
+#: Forecast demand keeps the top-ranked cells that hold this share of the expected incidents
+#: (the long tail of cells expecting a fraction of an incident adds points, not coverage).
+FORECAST_DEMAND_SHARE = 0.95
 
 #: Default size of the demand cells, in metres (a demand point is at most ~71 m, half
 #: the diagonal, from the centre of its cell, and sits at its incidents' mean location).
@@ -89,9 +99,7 @@ def demand_from_incidents(
     hotspots.errors.InputError
         Bad ``cell_size_m`` or ``offense_weights``; no CRS; no incidents; every weight 0.
     """
-    require_frame(incidents, "incidents")
-    if incidents.crs is None:
-        raise CRSError(no_crs_message("incidents"))
+    require_geodata(incidents, "incidents")
     if len(incidents) == 0:
         raise EmptyDataError(
             "incidents is empty: there is no demand to cover. Widen the filters (period, "
@@ -223,6 +231,76 @@ def demand_from_hotspots(
     return demand
 
 
+def demand_from_forecast(
+    result: Forecast,
+    *,
+    areas: gpd.GeoDataFrame | None = None,
+    share: float = FORECAST_DEMAND_SHARE,
+) -> gpd.GeoDataFrame:
+    """The cells of a forecast as demand, each weighing its expected incidents.
+
+    Parameters
+    ----------
+    result : hotspots.forecast.Forecast
+        The result of :func:`hotspots.forecast`.
+    areas : geopandas.GeoDataFrame, optional
+        Boundary polygons with ``name``: each cell's area is the one holding its centre.
+    share : float
+        Keep the top-ranked cells until they hold this share of the expected incidents.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per kept cell, best first: ``cell_id``, ``weight`` (expected incidents over
+        the horizon), ``incidents`` (the same, rounded: reach tables count whole
+        incidents), ``area``, ``rank`` and the cell polygon (the planner measures from its
+        centre). ``attrs["parameters"]`` records the forecast (method, period).
+    """
+    cells = result.cells.loc[result.cells["expected"].to_numpy() > 0]
+    if cells.empty:
+        raise EmptyDataError(
+            "The forecast expects no incident anywhere, so there is no forecast demand; use "
+            "demand='incidents' or forecast from a longer history."
+        )
+    expected = cells["expected"].to_numpy(dtype=np.float64)
+    reach = np.cumsum(expected) / expected.sum()
+    cells = cells.iloc[: int(np.searchsorted(reach, share - 1e-12)) + 1]
+    expected = cells["expected"].to_numpy(dtype=np.float64)
+    area = pd.array([pd.NA] * len(cells), dtype="string")
+    if areas is not None:
+        polygons = to_metric(areas, cells.crs)
+        centres = shapely.get_coordinates(shapely.centroid(cells.geometry.values))
+        area = names_at(polygons, locate_in_polygons(centres, polygons)).array
+    demand = gpd.GeoDataFrame(
+        {
+            "cell_id": cells["cell_id"].to_numpy(dtype=np.int64),
+            "weight": expected,
+            "incidents": np.rint(expected).astype(np.int64),
+            "area": area,
+            "rank": cells["rank"].to_numpy(dtype=np.int64),
+        },
+        geometry=cells.geometry.values,
+        crs=cells.crs,
+    )
+    params = result.params
+    demand.attrs["parameters"] = {
+        "demand": "forecast",
+        "forecast_method": params.get("method"),
+        "forecast_period": params.get("forecast_period"),
+        "forecast_cell_size_m": params.get("cell_size_m"),
+        "cells": len(demand),
+        "share_of_expected": share,
+    }
+    log.info(
+        "Demand: the top %s forecast cells, holding %.0f%% of the %s incidents expected %s",
+        f"{len(demand):,}",
+        100 * share,
+        f"{result.cells['expected'].sum():,.0f}",
+        " to ".join(params.get("forecast_period", [])),
+    )
+    return demand
+
+
 def incident_weights(
     incidents: pd.DataFrame, offense_weights: Mapping[str, float] | None
 ) -> NDArray[np.float64]:
@@ -333,8 +411,7 @@ def _incident_areas(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame | None)
             f"areas lacks a 'name' column; it has {describe([str(c) for c in areas.columns])}. "
             "Load boundaries with hotspots.ingest.load_boundaries(...)."
         )
-    if areas.crs is None:
-        raise CRSError(no_crs_message("areas"))
+    require_geodata(areas, "areas")
     positions, method = incident_areas(incidents.reset_index(drop=True), areas)
     log.info("Demand areas from %s (%s areas)", method, f"{len(areas):,}")
     return names_at(areas, positions).rename(None)

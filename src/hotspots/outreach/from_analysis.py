@@ -21,19 +21,20 @@ import logging
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
 from hotspots.analysis import Analysis
-from hotspots.errors import Option, invalid
+from hotspots.errors import InputError, Option, invalid
 from hotspots.outreach.briefing import briefing_html
 from hotspots.outreach.candidates import CandidateSource, candidates_from_analysis, own_sites
 from hotspots.outreach.demand import (
     DEFAULT_DEMAND_CELL_SIZE_M,
     DEMAND_KINDS,
     DemandKind,
+    demand_from_forecast,
     demand_from_hotspots,
     demand_from_incidents,
     significant_hot_cells,
@@ -48,6 +49,9 @@ from hotspots.outreach.plan import (
 )
 from hotspots.outreach.reach import PlanReach, plan_reach
 from hotspots.spatial.projection import to_metric
+
+if TYPE_CHECKING:
+    from hotspots.forecast import Forecast
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +221,7 @@ def outreach_inputs(
     existing: gpd.GeoDataFrame | None = None,
     offense_weights: Mapping[str, float] | None = None,
     cell_size_m: float = DEFAULT_DEMAND_CELL_SIZE_M,
+    forecast: Forecast | None = None,
 ) -> OutreachInputs:
     """Demand and candidate sites for :func:`plan_outreach`, from one analysis.
 
@@ -227,7 +232,8 @@ def outreach_inputs(
         decide which incidents are demand.
     demand : {"incidents", "hotspots"}
         ``"incidents"``: every filtered incident (:func:`demand_from_incidents`);
-        ``"hotspots"``: only the significant hot spot cells (:func:`demand_from_hotspots`).
+        ``"hotspots"``: only the significant hot spot cells (:func:`demand_from_hotspots`);
+        ``"forecast"``: the expected incidents of ``forecast`` (:func:`demand_from_forecast`).
     candidates : {"hotspots", "neighbourhoods"}, a sequence of them, or GeoDataFrame
         Automatic candidates (:func:`candidates_from_analysis`) or your own sites (e.g.
         from :func:`~hotspots.ingest.sites.load_sites`; a ``name`` column is used).
@@ -238,6 +244,9 @@ def outreach_inputs(
         Weight per offense; see :func:`demand_from_incidents`.
     cell_size_m : float
         Demand cell size in metres for ``demand="incidents"`` (default 100).
+    forecast : hotspots.forecast.Forecast, optional
+        The forecast whose expected incidents are the demand, for ``demand="forecast"``
+        (made from the same incidents, e.g. ``hotspots.forecast(analysis.incidents, ...)``).
 
     Returns
     -------
@@ -252,6 +261,13 @@ def outreach_inputs(
             cell_size_m=cell_size_m,
             areas=analysis.areas,
         )
+    elif demand == "forecast":
+        if forecast is None:
+            raise InputError(
+                "demand='forecast' needs the forecast: pass forecast=hotspots.forecast(...) "
+                "made from the same incidents, or use demand='incidents'."
+            )
+        frame = demand_from_forecast(forecast, areas=analysis.areas)
     else:
         frame = demand_from_hotspots(analysis, offense_weights=offense_weights)
     crs = frame.crs
@@ -281,7 +297,7 @@ def outreach_inputs(
     else:
         sites = sites.reset_index(drop=True)
 
-    label = _demand_label(demand, offense_weights, analysis)
+    label = _demand_label(demand, offense_weights, analysis, forecast)
     parameters = {
         "demand": demand,
         "demand_points": len(frame),
@@ -318,8 +334,14 @@ def default_title(plan: OutreachPlan) -> str:
 
 
 def _demand_label(
-    demand: DemandKind, offense_weights: Mapping[str, float] | None, analysis: Analysis
+    demand: DemandKind,
+    offense_weights: Mapping[str, float] | None,
+    analysis: Analysis,
+    forecast: Forecast | None = None,
 ) -> str:
+    if demand == "forecast" and forecast is not None:
+        period = " to ".join(forecast.params["forecast_period"])
+        return f"expected incidents {period} (forecast: {forecast.params['method']})"
     weights = dict(offense_weights or {})
     weighted = any(float(v) != 1.0 for v in weights.values())
     base = "weighted incidents" if weighted else "incidents"
