@@ -29,6 +29,7 @@ has_areas = dataset.boundaries is not None
 DEMAND_LABELS = {
     "incidents": "Every selected incident",
     "hotspots": "Only incidents in significant hot spot cells",
+    "forecast": "Incidents expected in the next 12 months (forecast)",
 }
 SOURCE_LABELS = {
     "neighbourhoods": "Neighbourhood centres",
@@ -47,6 +48,12 @@ with demand_col:
         key="po_demand",
         help="The incidents of the sidebar's selection (period, offenses, hours, days).",
     )
+    if demand == "forecast":
+        st.caption(
+            "Where incidents are expected in the 12 months after the selection's last day: "
+            "the backtested forecast of the Forecast page on 100 m cells (offense weights do "
+            "not apply; the first run takes up to a minute)."
+        )
     offenses = list(selection.filters.offenses or dataset.offenses)
     weights: dict[str, float] = {}
     with st.expander("Weigh offenses", icon=":material/balance:"):

@@ -26,7 +26,6 @@ from typing import Any, Literal
 
 #: Who reads a message.
 Audience = Literal["library", "cli", "app"]
-AUDIENCES: tuple[Audience, ...] = ("library", "cli", "app")
 
 #: Plain-language names of the incident fields (the dashboard's column pickers use them too).
 FIELD_LABELS: dict[str, str] = {

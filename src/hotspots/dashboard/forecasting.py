@@ -69,6 +69,25 @@ def forecast_result(_dataset: Dataset, key: ForecastKey) -> Forecast:
     )
 
 
+#: The outreach planner's forecast demand: the next 12 months, 100 m cells.
+DEMAND_HORIZON_MONTHS = 12
+DEMAND_CELL_SIZE_M = 100.0
+
+
+def next_months_forecast(dataset: Dataset, dataset_key: str, filters: Filters) -> Forecast:
+    """The forecast of the :data:`DEMAND_HORIZON_MONTHS` after the selection's last day
+    (backtested; cached by :func:`forecast_result`), for the outreach planner."""
+    last = apply_filters(dataset.load.incidents, filters)["occurred_at"].max()
+    key = ForecastKey(
+        dataset_key,
+        filters,
+        pd.Timestamp(last).date().isoformat(),
+        DEMAND_HORIZON_MONTHS,
+        DEMAND_CELL_SIZE_M,
+    )
+    return forecast_result(dataset, key)
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def held_out_scores(_dataset: Dataset, _result: Forecast, key: ForecastKey) -> pd.DataFrame | None:
     """The forecast scored on the selection's incidents in its period, when the data has them."""

@@ -56,7 +56,7 @@ class InputsKey:
     ----------
     analysis : AnalysisKey
         The analysis (data set, filters, grid, cell size, alpha).
-    demand : {"incidents", "hotspots"}
+    demand : {"incidents", "hotspots", "forecast"}
     candidates : str
         ``"hotspots"``, ``"neighbourhoods"`` or ``"upload:<digest>"``.
     existing : str or None
@@ -108,12 +108,18 @@ def dataset_inputs(
         candidates = "hotspots"
     else:
         candidates = "neighbourhoods"
+    forecast = None
+    if key.demand == "forecast":
+        from hotspots.dashboard.forecasting import next_months_forecast
+
+        forecast = next_months_forecast(_dataset, key.analysis.dataset_key, key.analysis.filters)
     return outreach_inputs(
         analysis,
         demand=key.demand,
         candidates=candidates,
         existing=_existing,
         offense_weights=dict(key.offense_weights) or None,
+        forecast=forecast,
     )
 
 

@@ -32,7 +32,6 @@ from hotspots.ingest import (
     load_incidents,
     read_table,
 )
-from hotspots.ingest.columns import FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -265,11 +264,6 @@ def friendly_error(exc: BaseException, *, what: str) -> str:
         f"The {what} could not be read ({type(exc).__name__}: {exc}). Check that it is a complete, "
         f"uncorrupted file in one of the supported formats: {formats}."
     )
-
-
-def mapping_fields() -> tuple[str, ...]:
-    """Every incident field, in the form's order."""
-    return FIELDS
 
 
 def _looks_projected(x: pd.Series, y: pd.Series) -> bool:

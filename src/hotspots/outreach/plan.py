@@ -31,7 +31,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
-from hotspots.errors import CRSError, InputError, invalid
+from hotspots.errors import InputError, invalid
 from hotspots.outreach.coverage import ReducedProblem, Reduction, reduce_problem
 from hotspots.outreach.fairness import area_requirements, diagnose, reachable_by_area
 from hotspots.outreach.solvers import Solution, Status, covered_value, greedy, solve_mclp
@@ -41,13 +41,11 @@ from hotspots.outreach.validation import (
     centre_points,
     check_choice,
     check_min_share,
-    no_crs_message,
     prepare,
-    require_frame,
     require_geometry,
     site_names,
 )
-from hotspots.spatial.projection import to_display, to_metric
+from hotspots.spatial.projection import require_geodata, to_display, to_metric
 
 log = logging.getLogger(__name__)
 
@@ -267,9 +265,7 @@ def candidate_sites(
     geopandas.GeoDataFrame
         ``name`` (str) and point ``geometry`` in the metric CRS, with the index of ``areas``.
     """
-    require_frame(areas, "areas")
-    if areas.crs is None:
-        raise CRSError(no_crs_message("areas"))
+    require_geodata(areas, "areas")
     metric = to_metric(areas)
     require_geometry(metric, "areas")
     points = centre_points(metric.geometry.values, "areas")
