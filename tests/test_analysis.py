@@ -155,8 +155,13 @@ def test_bad_input_is_explained(incidents: gpd.GeoDataFrame) -> None:
         analyze(incidents, alpha=1.5)
 
 
-def test_sparse_counts_come_with_a_caveat(incidents: gpd.GeoDataFrame) -> None:
-    sparse = analyze(incidents.iloc[:500], cell_size_m=200, lisa=False)
+def test_sparse_counts_come_with_a_caveat_only_with_normal_p_values(
+    incidents: gpd.GeoDataFrame,
+) -> None:
+    sparse = analyze(incidents.iloc[:500], cell_size_m=200, lisa=False, inference="normal")
     assert any("sparse" in note.lower() for note in sparse.params["notes"])
+    exact = analyze(incidents.iloc[:500], cell_size_m=200, lisa=False)
+    assert not any("sparse" in note.lower() for note in exact.params["notes"])
+    assert exact.params["inference"] == "exact" and "exact" in exact.params["statistic"]
     dense = analyze(incidents, cell_size_m=1_000, lisa=False)
     assert dense.params["notes"] == []

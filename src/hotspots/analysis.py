@@ -33,7 +33,7 @@ from hotspots.spatial.grids import (
 )
 from hotspots.spatial.projection import require_metric, to_display, to_metric
 from hotspots.spatial.units import incident_areas, locate_in_polygons
-from hotspots.stats.gistar import SPARSE_NEIGHBOURHOOD_TOTAL, gi_star
+from hotspots.stats.gistar import INFERENCE_METHODS, SPARSE_NEIGHBOURHOOD_TOTAL, Inference, gi_star
 from hotspots.stats.lisa import local_moran
 from hotspots.stats.significance import check_alpha
 from hotspots.stats.weights import Neighbours, distance_band, grid_contiguity, polygon_contiguity
@@ -103,6 +103,7 @@ def analyze(
     lisa: bool = True,
     permutations: int = 999,
     seed: int = 0,
+    inference: Inference = "exact",
     quiet: bool = False,
 ) -> Analysis:
     """Count incidents on a grid (and in boundaries) and find significant hotspots.
@@ -126,8 +127,15 @@ def analyze(
     alpha : float
         False discovery rate for calling a cell a hot or cold spot (Benjamini–Hochberg).
     lisa : bool
-        Also compute Local Moran's I clusters (conditional permutation, ``permutations``
-        draws, seeded with ``seed``).
+        Also compute Local Moran's I clusters (two-sided conditional-permutation p-values).
+    permutations, seed : int
+        Random conditional permutations for Local Moran and their seed, used only with
+        ``inference="normal"`` (exact p-values need neither).
+    inference : {"exact", "normal"}
+        ``"exact"`` (default): exact conditional-permutation p-values for Gi* and Local Moran
+        (:mod:`hotspots.stats.exact`). ``"normal"``: Gi*'s normal approximation and Local
+        Moran by ``permutations`` random permutations (the older, faster-to-explain method;
+        too many false hot spots on sparse counts).
     quiet : bool
         Log automatic choices at debug level instead of info.
     """
@@ -136,6 +144,8 @@ def analyze(
     alpha = check_alpha(alpha)
     if grid not in GRID_KINDS:
         raise invalid("grid", grid, GRID_KINDS)
+    if inference not in INFERENCE_METHODS:
+        raise invalid("inference", inference, INFERENCE_METHODS)
     crs = _check_incidents(incidents)
     bounds_gdf = _prepare_boundaries(boundaries, crs)
 
@@ -186,13 +196,20 @@ def analyze(
         lisa=lisa,
         permutations=permutations,
         seed=seed,
+        inference=inference,
     )
 
     areas = None
     area_method = None
     if bounds_gdf is not None:
         areas, area_method, area_notes = _area_table(
-            selected, bounds_gdf, alpha=alpha, lisa=lisa, permutations=permutations, seed=seed
+            selected,
+            bounds_gdf,
+            alpha=alpha,
+            lisa=lisa,
+            permutations=permutations,
+            seed=seed,
+            inference=inference,
         )
         notes += [f"Neighbourhoods: {note}" for note in area_notes]
 
@@ -202,10 +219,11 @@ def analyze(
         "cell_size_automatic": size_auto,
         "cells": int(ids.size),
         "neighbourhood": weights_label,
-        "statistic": "Getis-Ord Gi* (binary weights, self included), two-sided normal p-values",
+        "statistic": "Getis-Ord Gi* (binary weights, self included), " + _INFERENCE_TEXT[inference],
+        "inference": inference,
         "multiple_testing": "Benjamini-Hochberg false discovery rate",
         "alpha": alpha,
-        "lisa": {"permutations": permutations, "seed": seed} if lisa else None,
+        "lisa": _lisa_params(lisa, inference, permutations, seed),
         "filters": filters.as_dict(),
         "filters_text": filters.describe(),
         "crs": crs.to_string(),
@@ -273,6 +291,26 @@ def rank_hotspots(cells: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame) -> pd.Da
 
 
 # -- steps ---------------------------------------------------------------------------------------
+
+_INFERENCE_TEXT: dict[str, str] = {
+    "exact": "two-sided exact conditional-permutation p-values",
+    "normal": "two-sided normal-approximation p-values",
+}
+
+
+def _lisa_params(
+    lisa: bool, inference: Inference, permutations: int, seed: int
+) -> dict[str, Any] | None:
+    if not lisa:
+        return None
+    if inference == "exact":
+        return {"inference": "exact", "p_values": "two-sided"}
+    return {
+        "inference": "permutation",
+        "p_values": "two-sided",
+        "permutations": permutations,
+        "seed": seed,
+    }
 
 
 def _check_incidents(incidents: gpd.GeoDataFrame) -> Any:
@@ -410,16 +448,28 @@ def _add_statistics(
     lisa: bool,
     permutations: int,
     seed: int,
+    inference: Inference,
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Gi* and (optionally) Local Moran columns for ``units``; also the statistics' caveats."""
-    gi = gi_star(values.astype(np.float64), neighbours, alpha=alpha, weights_label=weights_label)
+    gi = gi_star(
+        values.astype(np.float64),
+        neighbours,
+        alpha=alpha,
+        weights_label=weights_label,
+        inference=inference,
+    )
     stats = gi.to_frame(index=units.index)
     stats["gi_label"] = pd.Series(gi.bin, index=units.index).map(GI_BIN_LABELS).astype("string")
     stats["hotspot"] = gi.significant & (gi.z > 0)
     notes = [gi.note] if gi.note else []
     if lisa:
         lm = local_moran(
-            values.astype(np.float64), neighbours, permutations=permutations, alpha=alpha, rng=seed
+            values.astype(np.float64),
+            neighbours,
+            permutations=permutations,
+            alpha=alpha,
+            rng=seed,
+            inference="exact" if inference == "exact" else "permutation",
         )
         stats = stats.join(lm.to_frame(index=units.index))
         notes += [lm.note] if lm.note else []
@@ -438,6 +488,7 @@ def _area_table(
     lisa: bool,
     permutations: int,
     seed: int,
+    inference: Inference,
 ) -> tuple[gpd.GeoDataFrame, str, list[str]]:
     """Counts, density, rate and statistics per boundary polygon (+ the counting method, caveats)."""
     names = boundaries["name"]
@@ -468,5 +519,6 @@ def _area_table(
         lisa=lisa,
         permutations=permutations,
         seed=seed,
+        inference=inference,
     )
     return areas, method, notes
