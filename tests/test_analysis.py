@@ -17,7 +17,7 @@ from hotspots.spatial.projection import to_display
 EXTENT = (620_000.0, 4_830_000.0, 630_000.0, 4_840_000.0)
 PLANTED = (PlantedHotspot(x=623_000.0, y=4_833_000.0, radius_m=400.0, share=0.05),)
 CELL_COLUMNS = [
-    "cell_id", "neighbourhood", "count", "density_km2", "gi_z", "gi_p", "gi_p_fdr", "gi_bin", "gi_label",
+    "cell_id", "neighbourhood", "count", "density_km2", "gi_z", "gi_p", "gi_p_fdr", "gi_bin", "gi_class", "gi_label",
     "hotspot", "lisa_i", "lisa_quadrant", "lisa_p", "lisa_p_fdr", "lisa_cluster", "geometry",
 ]  # fmt: skip
 

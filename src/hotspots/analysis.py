@@ -33,6 +33,14 @@ from hotspots.spatial.grids import (
 )
 from hotspots.spatial.projection import require_metric, to_display, to_metric
 from hotspots.spatial.units import incident_areas, locate_in_polygons
+from hotspots.stats.classify import (
+    HOT,
+    MIN_INCIDENTS,
+    NEAR_HOT,
+    NOT_SIGNIFICANT,
+    OWN_COUNT_RULE,
+    classify_hotspots,
+)
 from hotspots.stats.gistar import INFERENCE_METHODS, SPARSE_NEIGHBOURHOOD_TOTAL, Inference, gi_star
 from hotspots.stats.lisa import local_moran
 from hotspots.stats.significance import check_alpha
@@ -45,7 +53,7 @@ GI_BIN_LABELS: dict[int, str] = {
     3: "Hot spot, 99% confidence",
     2: "Hot spot, 95% confidence",
     1: "Hot spot, 90% confidence",
-    0: "Not significant",
+    0: NOT_SIGNIFICANT,
     -1: "Cold spot, 90% confidence",
     -2: "Cold spot, 95% confidence",
     -3: "Cold spot, 99% confidence",
@@ -66,8 +74,10 @@ class Analysis:
     ----------
     cells : GeoDataFrame (metric CRS)
         One row per active grid cell: ``cell_id``, ``neighbourhood``, ``count``,
-        ``density_km2``, ``gi_z``, ``gi_p``, ``gi_p_fdr``, ``gi_bin``, ``gi_label``,
-        ``hotspot`` (bool: significant hot spot at ``alpha`` after FDR), ``lisa_i``,
+        ``density_km2``, ``gi_z``, ``gi_p``, ``gi_p_fdr``, ``gi_bin`` (confidence bin, only
+        inside the significant set), ``gi_class`` ("Hot spot", "Near a hot spot", "Cold
+        spot", "Not significant": :mod:`hotspots.stats.classify`), ``gi_label``,
+        ``hotspot`` (bool: ``gi_class == "Hot spot"``, the one set every surface uses), ``lisa_i``,
         ``lisa_quadrant``, ``lisa_p``, ``lisa_p_fdr``, ``lisa_cluster``, ``geometry``.
     areas : GeoDataFrame or None (metric CRS)
         One row per boundary polygon when boundaries were given: ``name``, ``count``,
@@ -192,6 +202,7 @@ def analyze(
         counts,
         neighbours,
         weights_label,
+        incidents=len(selected),
         alpha=alpha,
         lisa=lisa,
         permutations=permutations,
@@ -223,6 +234,10 @@ def analyze(
         "inference": inference,
         "multiple_testing": "Benjamini-Hochberg false discovery rate",
         "alpha": alpha,
+        "hotspot_rule": f"significant at the false discovery rate, positive z, and {OWN_COUNT_RULE}; "
+        "significant cells that fail the own-count rule are 'near a hot spot'",
+        "min_incidents": MIN_INCIDENTS,
+        "enough_evidence": len(selected) >= MIN_INCIDENTS,
         "lisa": _lisa_params(lisa, inference, permutations, seed),
         "filters": filters.as_dict(),
         "filters_text": filters.describe(),
@@ -232,13 +247,15 @@ def analyze(
         "incidents_outside_grid": outside,
         "area_counts": area_method,
         "hotspot_cells": int(cells["hotspot"].sum()),
-        "coldspot_cells": int(((cells["gi_bin"] < 0) & (cells["gi_p_fdr"] <= alpha)).sum()),
+        "near_hotspot_cells": int((cells["gi_class"] == NEAR_HOT).sum()),
+        "coldspot_cells": int((cells["gi_class"] == "Cold spot").sum()),
         "notes": notes,
     }
     log.log(
         level,
-        "%d hot spot cells and %d cold spot cells at FDR %g",
+        "%d hot spot cells (%d more near a hot spot) and %d cold spot cells at FDR %g",
         params["hotspot_cells"],
+        params["near_hotspot_cells"],
         params["coldspot_cells"],
         alpha,
     )
@@ -444,13 +461,15 @@ def _add_statistics(
     neighbours: Neighbours,
     weights_label: str,
     *,
+    incidents: int,
     alpha: float,
     lisa: bool,
     permutations: int,
     seed: int,
     inference: Inference,
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Gi* and (optionally) Local Moran columns for ``units``; also the statistics' caveats."""
+    """Gi* and (optionally) Local Moran columns for ``units`` classified by the one rule
+    (:func:`hotspots.stats.classify.classify_hotspots`); also the statistics' caveats."""
     gi = gi_star(
         values.astype(np.float64),
         neighbours,
@@ -458,10 +477,13 @@ def _add_statistics(
         weights_label=weights_label,
         inference=inference,
     )
+    classes = classify_hotspots(values, gi.z, gi.p_fdr, alpha=alpha, incidents=incidents)
     stats = gi.to_frame(index=units.index)
-    stats["gi_label"] = pd.Series(gi.bin, index=units.index).map(GI_BIN_LABELS).astype("string")
-    stats["hotspot"] = gi.significant & (gi.z > 0)
-    notes = [gi.note] if gi.note else []
+    stats["gi_bin"] = classes.bin
+    stats["gi_class"] = pd.Series(classes.label, index=units.index, dtype="string")
+    stats["gi_label"] = _gi_labels(classes.label, classes.bin, units.index)
+    stats["hotspot"] = classes.hot
+    notes = [note for note in (classes.note, gi.note) if note]
     if lisa:
         lm = local_moran(
             values.astype(np.float64),
@@ -471,13 +493,24 @@ def _add_statistics(
             rng=seed,
             inference="exact" if inference == "exact" else "permutation",
         )
-        stats = stats.join(lm.to_frame(index=units.index))
+        lisa_frame = lm.to_frame(index=units.index)
+        if not classes.enough_evidence:
+            lisa_frame["lisa_cluster"] = NOT_SIGNIFICANT
+        stats = stats.join(lisa_frame)
         notes += [lm.note] if lm.note else []
     geometry = units.geometry
     frame = gpd.GeoDataFrame(
         pd.concat([units.drop(columns="geometry"), stats], axis=1), geometry=geometry, crs=units.crs
     )
     return frame, notes
+
+
+def _gi_labels(label: NDArray[np.str_], bins: NDArray[np.int8], index: pd.Index) -> pd.Series:
+    """ "Hot spot, 99% confidence", "Near a hot spot, 95% confidence", ... per unit."""
+    text = pd.Series(bins, index=index).map(GI_BIN_LABELS).astype(object)
+    near = label == NEAR_HOT
+    text[near] = text[near].str.replace(HOT, NEAR_HOT, regex=False)
+    return text.astype("string")
 
 
 def _area_table(
@@ -515,6 +548,7 @@ def _area_table(
         counts,
         neighbours,
         "polygon queen contiguity",
+        incidents=len(incidents),
         alpha=alpha,
         lisa=lisa,
         permutations=permutations,
