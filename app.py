@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from hotspots.dashboard.sidebar import render_sidebar
-from hotspots.dashboard.ui import app_icon
+from hotspots.dashboard.ui import app_icon, page_guard
 
 HERE = Path(__file__).resolve().parent
 
@@ -43,5 +43,8 @@ for section, path, title, icon in PAGES:
         )
 
 navigation = st.navigation(sections)
-render_sidebar()
-navigation.run()
+# No exception reaches a user as a traceback: a message in place, the trace in the log.
+with page_guard("the sidebar"):
+    render_sidebar()
+with page_guard(f"the {navigation.title} page"):
+    navigation.run()

@@ -10,12 +10,12 @@ from hotspots.dashboard.selection import AnalysisKey, register_upload, remove_up
 from hotspots.dashboard.ui import page_context
 from hotspots.dashboard.uploads import (
     BOUNDARY_EXTENSIONS,
-    FIELD_LABELS,
     INCIDENT_EXTENSIONS,
     Upload,
     UploadOptions,
     friendly_error,
 )
+from hotspots.errors import FIELD_LABELS
 from hotspots.ingest import NoIncidentsError
 from hotspots.ingest.rejects import counts_by_reason
 
@@ -207,7 +207,7 @@ if submitted:
             )
         except NoIncidentsError as exc:
             status.update(label="No row could be used", state="error")
-            st.error(str(exc), icon=":material/error:")
+            st.error(exc.render("app"), icon=":material/error:")
             st.altair_chart(charts.reject_reasons(counts_by_reason(exc.rejects)), width="stretch")
             st.download_button(
                 "Download the rejected rows (CSV)",

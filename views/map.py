@@ -7,7 +7,12 @@ from streamlit_folium import st_folium
 
 from hotspots.dashboard import cached, downloads, map_builder, tables
 from hotspots.dashboard.map_layers import MEASURES
-from hotspots.dashboard.selection import UNIT_LABELS, clicked_unit, set_clicked_unit
+from hotspots.dashboard.selection import (
+    UNIT_LABELS,
+    clicked_unit,
+    set_clicked_unit,
+    unit_of_click,
+)
 from hotspots.dashboard.settings import MAP_HEIGHT_PX
 from hotspots.dashboard.ui import empty_state, page_context, render_notes, render_profile
 from hotspots.errors import HotspotsError
@@ -92,8 +97,9 @@ with map_col:
 
 drawing = (state or {}).get("last_active_drawing") or {}
 properties = drawing.get("properties") or {} if isinstance(drawing, dict) else {}
-if "id" in properties:
-    clicked = (dataset.key, kind, properties["id"])
+unit_id = unit_of_click(properties, kind) if isinstance(properties, dict) else None
+if unit_id is not None:
+    clicked = (dataset.key, kind, unit_id)
     # Act on a click once: after "Clear selection" the map still returns the old feature.
     if st.session_state.get("map_last_click") != clicked:
         st.session_state["map_last_click"] = clicked

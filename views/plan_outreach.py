@@ -124,7 +124,7 @@ inputs_key = outreach.InputsKey(
 try:
     inputs = outreach.inputs(dataset, uploaded_sites, existing_sites, inputs_key)
 except HotspotsError as exc:
-    st.error(str(exc), icon=":material/error:")
+    st.error(exc.render("app"), icon=":material/error:")
     st.stop()
 n_candidates = len(inputs.candidates)
 
@@ -195,12 +195,12 @@ choice = outreach.PlanKey(
 try:
     plan = outreach.plan(inputs, inputs_key, choice)
 except FairnessInfeasibleError as exc:
-    st.error(str(exc), icon=":material/balance:")
+    st.error(exc.render("app"), icon=":material/balance:")
     if len(exc.diagnosis):
         st.dataframe(exc.diagnosis, hide_index=True)
     st.stop()
 except HotspotsError as exc:
-    st.error(str(exc), icon=":material/error:")
+    st.error(exc.render("app"), icon=":material/error:")
     st.stop()
 reach = outreach.reach(inputs, plan, inputs_key, choice)
 

@@ -123,7 +123,7 @@ if submitted:
             )
     except HotspotsError as exc:
         st.session_state.pop(RESULT_KEY, None)
-        st.error(str(exc), icon=":material/block:")
+        st.error(exc.render("app"), icon=":material/block:")
 
 # -- the result ----------------------------------------------------------------------------------
 snapshot: Snapshot | None = st.session_state.get(RESULT_KEY)

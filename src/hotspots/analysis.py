@@ -20,7 +20,8 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from hotspots.errors import ColumnError, EmptyDataError, invalid
+from hotspots.errors import ColumnError, EmptyDataError, Option, invalid
+from hotspots.maps import palettes
 from hotspots.spatial.counting import count_by_unit, density_per_km2, rate_per_1000
 from hotspots.spatial.filters import Filters, apply_filters
 from hotspots.spatial.grids import (
@@ -47,17 +48,6 @@ from hotspots.stats.significance import check_alpha
 from hotspots.stats.weights import Neighbours, distance_band, grid_contiguity, polygon_contiguity
 
 log = logging.getLogger(__name__)
-
-#: Plain-language names of the ArcGIS-style confidence bins (after FDR correction).
-GI_BIN_LABELS: dict[int, str] = {
-    3: "Hot spot, 99% confidence",
-    2: "Hot spot, 95% confidence",
-    1: "Hot spot, 90% confidence",
-    0: NOT_SIGNIFICANT,
-    -1: "Cold spot, 90% confidence",
-    -2: "Cold spot, 95% confidence",
-    -3: "Cold spot, 99% confidence",
-}
 
 INCIDENT_COLUMNS = ("occurred_at", "offense")
 HOTSPOT_COLUMNS = (
@@ -404,7 +394,8 @@ def _study_area(
             "cell_size_m",
             cell_size_m,
             "a positive number of metres",
-            "For example --cell-size-m 250.",
+            "For example {1}.",
+            options=(Option("cell_size_m", 250),),
         )
     if boundaries is None:
         area = shapely.buffer(area, size / 2.0)
@@ -507,7 +498,7 @@ def _add_statistics(
 
 def _gi_labels(label: NDArray[np.str_], bins: NDArray[np.int8], index: pd.Index) -> pd.Series:
     """ "Hot spot, 99% confidence", "Near a hot spot, 95% confidence", ... per unit."""
-    text = pd.Series(bins, index=index).map(GI_BIN_LABELS).astype(object)
+    text = pd.Series(bins, index=index).map(palettes.GI_LEGEND).astype(object)
     near = label == NEAR_HOT
     text[near] = text[near].str.replace(HOT, NEAR_HOT, regex=False)
     return text.astype("string")

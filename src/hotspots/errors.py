@@ -1,18 +1,179 @@
-"""The project's exceptions.
+"""The project's exceptions, and how their messages speak to each caller.
 
-Every user mistake raises a subclass of :class:`HotspotsError`. Messages name the
-argument, the value received, what is allowed, and how to fix it, so the CLI can
-print them as they are (exit code 2) and the app can show them in place.
+Every user mistake raises a subclass of :class:`HotspotsError`. A message names the
+argument, the value received, what is allowed, and how to fix it. The options it mentions
+are kept abstract (:class:`Option`: the library's argument name and an example value) and
+rendered for whoever reads the message:
+
+- ``"library"`` (``str(exc)``): argument names, ``columns={'lat': '…'}``, ``crs='EPSG:…'``;
+- ``"cli"``: flags, ``--column lat=…``, ``--crs EPSG:…``, ``--swap-lat-lon``;
+- ``"app"``: the names of the dashboard's controls, ``"CRS of the coordinates"``.
+
+The CLI prints ``exc.render("cli")`` and exits 2; the app shows ``exc.render("app")`` in place.
+
+>>> err = InputError("No coordinates; give the CRS with {0}.", options=(Option("crs", "EPSG:26910"),))
+>>> str(err)
+"No coordinates; give the CRS with crs='EPSG:26910'."
+>>> err.render("cli")
+'No coordinates; give the CRS with --crs EPSG:26910.'
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+#: Who reads a message.
+Audience = Literal["library", "cli", "app"]
+AUDIENCES: tuple[Audience, ...] = ("library", "cli", "app")
+
+#: Plain-language names of the incident fields (the dashboard's column pickers use them too).
+FIELD_LABELS: dict[str, str] = {
+    "lat": "Latitude",
+    "lon": "Longitude",
+    "x": "X / easting (projected)",
+    "y": "Y / northing (projected)",
+    "date": "Date (or date and time)",
+    "time": "Time of day",
+    "year": "Year",
+    "month": "Month",
+    "day": "Day",
+    "hour": "Hour",
+    "minute": "Minute",
+    "offense": "Offense type",
+    "neighbourhood": "Neighbourhood / area label",
+    "id": "Incident id",
+    "premises": "Premises type",
+}
+
+#: Library argument -> CLI flag, where the flag is not simply ``--arg-with-dashes``.
+CLI_FLAGS: dict[str, str] = {
+    "columns": "--column",
+    "offenses": "--offense",
+    "existing": "--existing",
+    "candidates": "--candidates",
+    "method": "--greedy",
+    "offense_weights": "--offense-weight",
+}
+
+#: Library argument -> the dashboard control that sets it.
+APP_CONTROLS: dict[str, str] = {
+    "columns": "the column choices on the Data page",
+    "crs": '"CRS of the coordinates" on the Data page',
+    "timezone": '"Time zone" on the Data page',
+    "swap_lat_lon": 'the "Latitude" and "Longitude" choices on the Data page (swap them)',
+    "boundaries": "the boundary file on the Data page",
+    "candidates": '"Candidate sites"',
+    "existing": "the existing-sites file",
+    "k": '"Number of sites (k)"',
+    "radius_m": '"Service radius (metres, straight line)"',
+    "min_share_per_area": '"Cover at least this share of every neighbourhood"',
+    "method": '"Quick greedy choice"',
+    "cell_size_m": '"Cell size"',
+    "offenses": '"Offenses"',
+    "rejects": "the rejected rows below",
+}
+
+#: Things a message points to that are not options.
+_PLACES: dict[str, dict[Audience, str]] = {
+    "rejects": {
+        "library": "the error's .rejects",
+        "cli": "the reasons above",
+        "app": "the rejected rows below",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Option:
+    """An option a message tells the user to set, independent of how it is spelled.
+
+    Parameters
+    ----------
+    key : str
+        The library's argument name (``"crs"``, ``"columns"``, ``"swap_lat_lon"``), or a
+        place such as ``"rejects"``.
+    example : object, optional
+        An example value: a string or number, ``True`` for a switch, a ``{field: column}``
+        dict for ``columns``. ``None`` names the option without a value.
+    """
+
+    key: str
+    example: Any = None
+
+    def render(self, audience: Audience) -> str:
+        """The option as ``audience`` writes it."""
+        if self.key in _PLACES:
+            return _PLACES[self.key][audience]
+        if audience == "library":
+            return self._library()
+        if audience == "cli":
+            return self._cli()
+        return self._app()
+
+    def _library(self) -> str:
+        if self.example is None:
+            return f"{self.key}="
+        return f"{self.key}={self.example!r}"
+
+    def _cli(self) -> str:
+        flag = CLI_FLAGS.get(self.key, "--" + self.key.replace("_", "-"))
+        example = self.example
+        if example is None or example is True:
+            return flag
+        if isinstance(example, Mapping):
+            return " ".join(f"{flag} {k}={plain(v)}" for k, v in example.items())
+        return f"{flag} {plain(example)}"
+
+    def _app(self) -> str:
+        control = APP_CONTROLS.get(self.key, f'"{self.key.replace("_", " ")}"')
+        example = self.example
+        if isinstance(example, Mapping):
+            fields = ", ".join(f'"{FIELD_LABELS.get(str(f), f)}"' for f in example)
+            return f"{control} ({fields})"
+        if example is None or isinstance(example, bool):
+            return control
+        return f"{control} (e.g. {example})"
 
 
 class HotspotsError(Exception):
-    """Base class of every error a user can cause and fix."""
+    """Base class of every error a user can cause and fix.
+
+    Parameters
+    ----------
+    message : str
+        The message; ``{0}``, ``{1}``… stand for ``options`` and are rendered per audience.
+    argument, value, allowed :
+        The structured problem, when it is one bad argument (see :func:`invalid`).
+    options : sequence of Option
+        The options the message mentions (the fix, abstractly).
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        options: Sequence[Option] = (),
+        argument: str | None = None,
+        value: Any = None,
+        allowed: str | None = None,
+    ) -> None:
+        self.template = message
+        self.options = tuple(options)
+        self.argument = argument
+        self.value = value
+        self.allowed = allowed
+        super().__init__(self.render("library"))
+
+    def render(self, audience: Audience = "library") -> str:
+        """The message in the words of ``audience`` (``"library"``, ``"cli"`` or ``"app"``)."""
+        if not self.options:
+            return self.template
+        return self.template.format(*(option.render(audience) for option in self.options))
+
+    def __str__(self) -> str:
+        return self.render("library")
 
 
 class InputError(HotspotsError, ValueError):
@@ -42,20 +203,64 @@ def describe(value: Any, *, limit: int = 80) -> str:
 
 
 def invalid(
-    argument: str, value: Any, allowed: str | Iterable[Any], fix: str | None = None
+    argument: str,
+    value: Any,
+    allowed: str | Iterable[Any],
+    fix: str | None = None,
+    *,
+    options: Sequence[Option] = (),
 ) -> InputError:
     """Build the standard "bad argument" error.
 
+    ``argument`` is the library's argument name; the CLI shows it as its flag and the app as
+    its control. ``fix`` may refer to ``options`` as ``{1}``, ``{2}``… (``{0}`` is the argument).
+
     Examples
     --------
-    >>> raise invalid("grid", "hexa", ["square", "hex"])  # doctest: +SKIP
-    InputError: grid='hexa' is not allowed; use one of 'square', 'hex'.
+    >>> str(invalid("grid", "hexa", ["square", "hex"]))
+    "grid='hexa' is not allowed; use one of 'square', 'hex'."
+    >>> invalid("cell_size_m", -5, "a positive number of metres").render("cli")
+    '--cell-size-m -5 is not allowed; use a positive number of metres.'
     """
     if isinstance(allowed, str):
         allowed_text = allowed
     else:
         allowed_text = "one of " + ", ".join(repr(a) for a in allowed)
-    message = f"{argument}={describe(value)} is not allowed; use {allowed_text}."
+    message = "{0} is not allowed; use " + literal(allowed_text) + "."
     if fix:
-        message += f" {fix}"
-    return InputError(message)
+        message += " " + (fix if options else literal(fix))
+    return InputError(
+        message,
+        options=(_Given(argument, value), *options),
+        argument=argument,
+        value=value,
+        allowed=allowed_text,
+    )
+
+
+@dataclass(frozen=True)
+class _Given(Option):
+    """The bad value as the caller gave it (``grid='hexa'``, ``--grid hexa``, ``"Grid": hexa``)."""
+
+    def render(self, audience: Audience) -> str:
+        if audience == "library":
+            return f"{self.key}={describe(self.example)}"
+        if audience == "cli" and self.key.startswith("-"):
+            return f"{self.key}" if self.example is True else f"{self.key} {plain(self.example)}"
+        if audience == "cli":
+            return Option(self.key, self.example)._cli()
+        return f"{Option(self.key)._app()} = {plain(self.example)}"
+
+
+def plain(value: Any) -> str:
+    """``value`` as a user types it: ``-5`` not ``-5.0``, ``Nowhere`` not ``'Nowhere'``."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, str) and value and not any(c.isspace() for c in value):
+        return value
+    return describe(value)
+
+
+def literal(text: str) -> str:
+    """``text`` made safe to put in a message with options (braces doubled)."""
+    return text.replace("{", "{{").replace("}", "}}")

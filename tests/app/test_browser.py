@@ -316,3 +316,162 @@ def test_map_arguments_that_arrive_while_the_map_loads_are_replayed(browser: Any
         assert page.evaluate("() => window.seen") == [1, 2, 2, 3]
     finally:
         page.close()
+
+
+UNIT_POINT_JS = """
+(kind) => {
+  const map = window.hotspotsMap;
+  let best = null;
+  map.eachLayer((layer) => {
+    const p = layer.feature && layer.feature.properties;
+    if (p && p.u === kind && p.c > 0 && layer._parts && layer._parts.length
+        && (!best || p.z > best.p.z)) { best = {layer, p}; }
+  });
+  if (!best) { return null; }
+  map.fitBounds(best.layer.getBounds(), {maxZoom: 13, animate: false});
+  const point = map.latLngToContainerPoint(best.layer.getBounds().getCenter());
+  return {x: point.x, y: point.y, id: best.p.id};
+}
+"""
+
+
+def _click_unit(page: Any, kind: str) -> dict[str, Any]:
+    """Click the strongest drawn unit of ``kind`` ("cell" or "area") on the map."""
+    frame, _ = _wait_for_map(page, lambda s: s["drawn"] > 0)
+    frame.wait_for_function(
+        "(kind) => { let n = 0; window.hotspotsMap.eachLayer((l) => {"
+        " if (l.feature && l.feature.properties && l.feature.properties.u === kind) { n += 1; } });"
+        " return n > 0; }",
+        arg=kind,
+        timeout=MAP_TIMEOUT_MS,
+    )
+    target = frame.evaluate(UNIT_POINT_JS, kind)
+    assert target is not None, f"no {kind} drawn"
+    page.wait_for_timeout(300)
+    box = page.query_selector("iframe[title='streamlit_folium.st_folium']").bounding_box()
+    page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+    return dict(target)
+
+
+def _sidebar_units(page: Any, label: str) -> None:
+    radio = page.locator("[data-testid='stSidebar'] [data-testid='stRadio']").first
+    radio.get_by_text(label, exact=True).click()
+
+
+def _wait_idle(page: Any) -> None:
+    """Wait until the app has finished its run (no running indicator)."""
+    page.wait_for_timeout(500)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stStatusWidget]')"
+        " || !document.querySelector('[data-testid=stStatusWidget]').innerText.includes('Running')",
+        timeout=MAP_TIMEOUT_MS,
+    )
+    page.wait_for_timeout(500)
+
+
+def _assert_no_exception(page: Any) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0, page.locator(
+        "[data-testid='stException']"
+    ).first.inner_text()
+    assert page.get_by_text("Something went wrong").count() == 0
+
+
+def _choose_robbery(page: Any) -> None:
+    page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first.click()
+    page.keyboard.type("Robbery")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+
+
+def test_issue_14_sequences_in_a_real_browser(server: str, browser: Any) -> None:
+    """The reported traceback sequence, then Reset filters: no exception, widgets reset."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(("data:", "blob:"))
+            or urlparse(route.request.url).hostname in LOCAL_HOSTS
+            else route.abort()
+        ),
+    )
+    page = context.new_page()
+    try:
+        page.goto(server, wait_until="domcontentloaded")
+        _map_frame(page)
+        total = _selected(page)
+        # 1. click a cell: its profile opens
+        cell = _click_unit(page, "cell")
+        page.get_by_role("button", name="Clear selection").wait_for(timeout=MAP_TIMEOUT_MS)
+        assert page.get_by_text(f"cell {cell['id']}").count() > 0
+        # 2. add the Robbery filter
+        _choose_robbery(page)
+        page.wait_for_function(
+            "(total) => { const m = [...document.querySelectorAll('[data-testid=stMetric]')]"
+            ".find(e => e.innerText.includes('Incidents selected'));"
+            " return m && Number(m.querySelector('[data-testid=stMetricValue]').innerText"
+            ".replace(/,/g, '')) < total; }",
+            arg=total,
+            timeout=MAP_TIMEOUT_MS,
+        )
+        _wait_idle(page)
+        # 3. Units -> Neighbourhoods, 4. click a neighbourhood: its profile opens
+        _sidebar_units(page, "Neighbourhoods")
+        page.get_by_text("Hot spot neighbourhoods").first.wait_for(timeout=MAP_TIMEOUT_MS)
+        _wait_idle(page)
+        area = _click_unit(page, "area")
+        page.get_by_role("heading", name=str(area["id"])).wait_for(timeout=MAP_TIMEOUT_MS)
+        _assert_no_exception(page)
+        # 5. Units -> Square grid: this raised "invalid literal for int()" before
+        _sidebar_units(page, "Square grid")
+        page.get_by_text("Hot spot cells").first.wait_for(timeout=MAP_TIMEOUT_MS)
+        _wait_idle(page)
+        _map_frame(page)
+        _wait_idle(page)
+        _assert_no_exception(page)
+        page.screenshot(path=str(ARTIFACTS / "issue14_after_units_switch.png"), full_page=True)
+
+        # Reset filters: the numbers and the sidebar's widgets go back to the defaults.
+        page.locator("[data-testid='stSidebar']").get_by_text("Sat", exact=True).click()
+        _wait_idle(page)
+        assert _pressed_pills(page) == ["Sat"]
+        page.get_by_role("button", name="Reset filters").click()
+        page.wait_for_function(
+            "(total) => { const m = [...document.querySelectorAll('[data-testid=stMetric]')]"
+            ".find(e => e.innerText.includes('Incidents selected'));"
+            " return m && Number(m.querySelector('[data-testid=stMetricValue]').innerText"
+            ".replace(/,/g, '')) === total; }",
+            arg=total,
+            timeout=MAP_TIMEOUT_MS,
+        )
+        _wait_idle(page)
+        offenses = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first
+        assert "Robbery" not in offenses.inner_text()
+        assert _pressed_pills(page) == []
+        # The next action keeps the reset state (it used to bring the old filters back).
+        _sidebar_units(page, "Hexagons")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]"
+            ".some(e => e.innerText.includes('Hexagons'))",
+            timeout=MAP_TIMEOUT_MS,
+        )
+        _wait_idle(page)
+        assert _selected(page) == total
+        assert "Robbery" not in offenses.inner_text()
+        assert _pressed_pills(page) == []
+        _assert_no_exception(page)
+        page.screenshot(path=str(ARTIFACTS / "issue14_after_reset.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def _pressed_pills(page: Any) -> list[str]:
+    """Labels of the selected weekday pills in the sidebar."""
+    pills = page.locator("[data-testid='stSidebar'] [data-testid='stButtonGroup'] button")
+    return [
+        pills.nth(i).inner_text()
+        for i in range(pills.count())
+        if "Active" in (pills.nth(i).get_attribute("data-testid") or "")
+        or pills.nth(i).get_attribute("aria-checked") == "true"
+        or pills.nth(i).get_attribute("aria-pressed") == "true"
+    ]

@@ -100,8 +100,12 @@ def test_projected_xy_without_crs_is_a_crs_error_with_the_fix(now: pd.Timestamp)
             "date": ["2020-06-19"] * 2,
         }
     )
-    with pytest.raises(CRSError, match=r"look projected.*X=491059.4824.*crs=\"EPSG:26910\".*--crs"):
+    with pytest.raises(CRSError, match=r"look projected.*X=491059.4824.*crs='EPSG:26910'") as info:
         load_incidents(frame, now=now)
+    # The same fix in the words of each caller: flag for the CLI, control for the app.
+    assert "--crs EPSG:26910" in info.value.render("cli")
+    assert '"CRS of the coordinates"' in info.value.render("app")
+    assert "crs=" not in info.value.render("cli") + info.value.render("app")
     result = load_incidents(frame, crs="EPSG:26910", now=now)
     assert result.source_crs == "EPSG:26910"
     assert result.metric_crs == CRS.from_epsg(32610)

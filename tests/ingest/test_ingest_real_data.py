@@ -49,7 +49,7 @@ def test_chicago_police_districts_kml(shared_data: Path) -> None:
 
 def test_vancouver_needs_its_crs(shared_data: Path) -> None:
     path = shared_data / "vancouver" / "crimes_2020.csv"
-    with pytest.raises(CRSError, match=r"look projected.*X=.*crs=\"EPSG:26910\""):
+    with pytest.raises(CRSError, match=r"look projected.*X=.*crs='EPSG:26910'"):
         load_incidents(path, now=NOW, quiet=True)
     result = load_incidents(path, crs="EPSG:26910", now=NOW, quiet=True)
     _adds_up(result, 37_512)

@@ -15,8 +15,6 @@ from outreach_helpers import UTM16, X0, Y0, random_instance
 from hotspots.errors import InputError
 from hotspots.outreach import briefing_html, coverage_curve, plan_outreach
 
-pytest.importorskip("matplotlib", reason="the briefing draws with matplotlib (hotspots[app])")
-
 EVIL = "<script>alert('x')</script>"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -12,6 +12,7 @@ import pytest
 import shapely
 from publish_helpers import SENSITIVE, embedded_data
 
+from hotspots.cli import build_parser
 from hotspots.cli import publish as publish_cli
 from hotspots.errors import InputError, PrivacyError
 from hotspots.ingest import datasets
@@ -19,9 +20,7 @@ from hotspots.spatial.projection import to_display
 
 
 def parse(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="hotspots")
-    publish_cli.register(parser.add_subparsers(dest="command", required=True))
-    return parser.parse_args(["publish", *argv])
+    return build_parser(["publish"]).parse_args(["publish", *argv])
 
 
 @pytest.fixture

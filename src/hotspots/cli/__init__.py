@@ -1,52 +1,66 @@
 """The ``hotspots`` command line: the library's verbs for scripts and scheduled jobs.
 
-Exit codes: 0 success, 2 input error (the message says what to fix; never a traceback).
-Each sub-command lives in its own module with ``register(subparsers)``.
+Exit codes: 0 success, 2 input error (the message says what to fix, in flag names; never a
+traceback). Each sub-command lives in its own module ``hotspots.cli.<name>`` with
+``register(parser)`` and ``run(args)``. Only the module of the command being run is
+imported, so ``hotspots --help`` starts without loading pandas, geopandas or the solvers.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
 
-from rich.console import Console
-from rich.logging import RichHandler
-
-from hotspots.cli import analyze, demo, plan, publish
 from hotspots.errors import HotspotsError
 
-COMMANDS = (analyze, demo, publish, plan)
+#: sub-command -> one-line help (the module ``hotspots.cli.<name>`` holds the rest).
+COMMANDS: dict[str, str] = {
+    "analyze": "count incidents on a grid and find significant hot spots",
+    "demo": "analyze the bundled Toronto Police incidents (2014-2021)",
+    "publish": "write a privacy-safe map snapshot (HTML, PNG, JSON) for community partners",
+    "plan": "choose k outreach sites that cover the most incidents (maximal covering)",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser; the options of the sub-command named in ``argv`` (if any) are loaded."""
     parser = argparse.ArgumentParser(
         prog="hotspots",
         description="Crime mapping and hotspot analysis: counts, Gi* hot spots with FDR, maps and tables.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS:
-        command.register(sub)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    for name, summary in COMMANDS.items():
+        command = sub.add_parser(name, help=summary, description=summary)
+        if name == chosen:
+            importlib.import_module(f"hotspots.cli.{name}").register(command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(argv).parse_args(argv)
     _configure_logging(quiet=getattr(args, "quiet", False))
     try:
         code: int = args.run(args)
     except HotspotsError as exc:
-        Console(stderr=True, highlight=False).print(
-            f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True
-        )
+        from rich.console import Console
+        from rich.text import Text
+
+        message = Text.assemble(("error: ", "bold red"), exc.render("cli"))
+        Console(stderr=True, highlight=False).print(message, soft_wrap=True)
         return 2
     return code
 
 
 def _configure_logging(*, quiet: bool) -> None:
+    from rich.console import Console
+    from rich.logging import RichHandler
+
     handler = RichHandler(
         console=Console(stderr=True), show_time=False, show_path=False, markup=False
     )

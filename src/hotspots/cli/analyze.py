@@ -20,12 +20,11 @@ from hotspots.cli._common import (
 from hotspots.export import write_analysis
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "analyze",
-        help="count incidents on a grid and find significant hot spots",
-        description="Read incidents (CSV, Parquet, GeoJSON, GPKG, SHP, KML), count them on a grid "
-        "and in boundaries, flag Gi* hot spots after FDR correction, and write map-ready files.",
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``hotspots analyze``."""
+    parser.description = (
+        "Read incidents (CSV, Parquet, GeoJSON, GPKG, SHP, KML), count them on a grid "
+        "and in boundaries, flag Gi* hot spots after FDR correction, and write map-ready files."
     )
     parser.add_argument("source", type=Path, help="incidents file")
     parser.add_argument("--out", type=Path, required=True, help="output folder")

@@ -20,12 +20,11 @@ from hotspots.export import write_analysis
 from hotspots.ingest import datasets
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "demo",
-        help="analyse the bundled Toronto Police incidents (2014-2021)",
-        description="Run `hotspots analyze` on the bundled Toronto Police Service Major Crime "
-        "Indicators with the approximate neighbourhood boundaries, and print the top hot spots.",
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``hotspots demo``."""
+    parser.description = (
+        "Run `hotspots analyze` on the bundled Toronto Police Service Major Crime "
+        "Indicators with the approximate neighbourhood boundaries, and print the top hot spots."
     )
     parser.add_argument(
         "--out",

@@ -36,14 +36,13 @@ from hotspots.outreach.sites import load_sites
 _CURVE_PRINTED = (1, 2, 3, 5, 10, 15, 20, 30, 50)
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "plan",
-        help="choose k outreach sites that cover the most incidents (maximal covering)",
-        description="Analyse incidents, then choose k outreach sites (partner locations from a "
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``hotspots plan``."""
+    parser.description = (
+        "Analyse incidents, then choose k outreach sites (partner locations from a "
         "file, or hot spot cell / neighbourhood centres) that put the most incidents within a "
         "service radius, solved exactly. Writes sites.csv, sites.geojson, coverage_curve.csv, "
-        "briefing.html (printable, one page) and plan.json.",
+        "briefing.html (printable, one page) and plan.json."
     )
     parser.add_argument(
         "source", type=Path, nargs="?", help="incidents file (or --demo for the bundled data)"

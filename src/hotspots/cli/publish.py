@@ -30,13 +30,12 @@ from hotspots.publish.rules import MAP_UNITS
 BUNDLED = "toronto"
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "publish",
-        help="write a privacy-safe map snapshot (HTML, PNG, JSON) for community partners",
-        description="Aggregate incidents into a self-contained map snapshot for the public: neighbourhood "
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``hotspots publish``."""
+    parser.description = (
+        "Aggregate incidents into a self-contained map snapshot for the public: neighbourhood "
         "shading and hot-spot squares, counts below k hidden, every number rounded, sensitive offences "
-        "excluded, no coordinates, IDs or exact dates. Every output is audited before it is written.",
+        "excluded, no coordinates, IDs or exact dates. Every output is audited before it is written."
     )
     parser.add_argument(
         "source", help=f"incidents file, or '{BUNDLED}' for the bundled Toronto Police data"

@@ -27,6 +27,7 @@ import streamlit as st
 
 from hotspots.dashboard import map_layers, uploads
 from hotspots.dashboard.datasets import Dataset, load_toronto
+from hotspots.errors import InputError
 from hotspots.spatial.filters import Filters, apply_filters
 from hotspots.stats.trends import (
     PeriodChange,
@@ -154,13 +155,15 @@ def profile(_dataset: Dataset, key: AnalysisKey, kind: str, unit_id: int | str) 
     result = analysis(_dataset, key)
     if kind == "area":
         if _dataset.area_of_incident is None:
-            raise ValueError("area profiles need boundaries")
+            raise InputError("area profiles need boundaries; upload them on the Data page.")
         return area_profile(
             result,
             str(unit_id),
             area_of_incident=_dataset.area_of_incident,
             with_time_of_day=_dataset.has_time_of_day,
         )
+    if isinstance(unit_id, str) and not unit_id.strip().lstrip("-").isdigit():
+        raise InputError(f"cell={unit_id!r} is not a cell id; click a cell of the grid.")
     return cell_profile(result, int(unit_id), with_time_of_day=_dataset.has_time_of_day)
 
 

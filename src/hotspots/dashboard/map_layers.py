@@ -117,6 +117,7 @@ def unit_layer(analysis: Analysis, *, kind: UnitKind, measure: Measure) -> UnitL
     props = pd.DataFrame(
         {
             "id": ids,
+            "u": kind,  # which units these are: a click on a stale layer is recognised
             "nm": name_index,
             "c": frame["count"].to_numpy(dtype=np.int64),
             "d": np.round(frame["density_km2"].to_numpy(dtype=np.float64), 1),

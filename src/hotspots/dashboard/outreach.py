@@ -49,8 +49,6 @@ SITE_EXTENSIONS = ("csv", "txt", "tsv", "geojson", "json", "gpkg", "zip", "kml",
 APP_TIME_LIMIT_S = 20.0
 #: Candidates drawn on the map at most (the chosen sites are always drawn).
 MAX_CANDIDATES_DRAWN = 2_000
-SITE_COLOUR = "#08306b"
-CIRCLE_COLOUR = "#2171b5"
 
 
 @dataclass(frozen=True)
@@ -187,7 +185,7 @@ def downloads(plan_: OutreachPlan, reach_: PlanReach) -> tuple[bytes, bytes]:
 # -- the map --------------------------------------------------------------------------------
 
 _SITES_CSS = f"""
-.hs-site {{ background: {SITE_COLOUR}; color: #fff; border: 2px solid #fff; border-radius: 50%;
+.hs-site {{ background: {palettes.SITE}; color: #fff; border: 2px solid #fff; border-radius: 50%;
   font: 600 11px/18px "Source Sans Pro", Arial, sans-serif; text-align: center;
   box-shadow: 0 0 3px rgba(0,0,0,.6); }}
 .hs-site.hs-fixed {{ border-radius: 3px; }}
@@ -244,7 +242,7 @@ var {{ this.get_name() }} = (function () {
         self.sites = sites
         self.candidates = candidates
         self.radius_m = float(radius_m)
-        self.circle = CIRCLE_COLOUR
+        self.circle = palettes.SERVICE_AREA
         self.default_css = [
             ("hotspots_outreach_css", webassets.text_data_uri(_SITES_CSS, mime="text/css"))
         ]
@@ -352,7 +350,7 @@ def curve_chart(curve_: pd.DataFrame, *, k: int) -> alt.LayerChart | alt.FacetCh
     )
     rule = (
         alt.Chart(pd.DataFrame({"k": [k]}))
-        .mark_rule(color=SITE_COLOUR, strokeDash=[3, 3])
+        .mark_rule(color=palettes.SITE, strokeDash=[3, 3])
         .encode(x="k:Q")
     )
     return alt.layer(lines, rule).properties(height=260)

@@ -18,6 +18,7 @@ All three are cheap after the first call (cached); none of them draws anything.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -184,6 +185,29 @@ def clicked_unit() -> tuple[str, str, int | str] | None:
     """The unit last clicked on the map: (dataset key, "cell" or "area", id), or None."""
     value = st.session_state.get(CLICKED_KEY)
     return value if isinstance(value, tuple) and len(value) == 3 else None
+
+
+def unit_of_click(properties: Mapping[str, Any], kind: str) -> int | str | None:
+    """The id of a clicked map feature when it is a unit of ``kind`` ("cell" or "area"), else None.
+
+    The map can report a feature of another kind: an area outline under the grid, or the
+    last feature clicked before the units changed (streamlit-folium keeps it). Such clicks
+    are ignored instead of being read as an id of the wrong kind.
+    """
+    if properties.get("u") != kind or "id" not in properties:
+        return None
+    value = properties["id"]
+    if kind == "area":
+        return value if isinstance(value, str) and value else None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
 
 
 def set_clicked_unit(value: tuple[str, str, int | str] | None) -> None:

@@ -44,7 +44,7 @@ def render_sidebar() -> sel.Selection | None:
         try:
             dataset = sel.get_dataset(key)
         except HotspotsError as exc:
-            st.error(str(exc))
+            st.error(exc.render("app"))
             st.info("Upload your own incidents on the **Data** page.")
             return None
         n = len(dataset.incidents)
@@ -56,7 +56,7 @@ def render_sidebar() -> sel.Selection | None:
             "Reset filters",
             key=f"sb_reset_{key}",
             on_click=_reset_filters,
-            args=(key,),
+            args=(_filter_defaults(dataset),),
             width="stretch",
         )
 
@@ -104,12 +104,28 @@ def render_sidebar() -> sel.Selection | None:
     return selection
 
 
+def _filter_defaults(dataset: Dataset) -> dict[str, object]:
+    """Session-state key -> value of every filter widget of ``dataset`` when nothing is filtered."""
+    key = dataset.key
+    return {
+        f"sb_dates_{key}": (dataset.default_first_day, dataset.last_day),
+        f"sb_offenses_{key}": [],
+        f"sb_hours_{key}": (0, 23),
+        f"sb_overnight_{key}": False,
+        f"sb_weekdays_{key}": [],
+    }
+
+
 def _filters(dataset: Dataset) -> Filters:
     key = dataset.key
     first, last = dataset.first_day, dataset.last_day
+    # The widgets take their defaults from the session (no value= arguments), so Reset
+    # filters can write the defaults back and the browser shows them (popping the keys
+    # would reset the numbers but leave the old choices on screen).
+    for name, value in _filter_defaults(dataset).items():
+        st.session_state.setdefault(name, value)
     dates = st.date_input(
         "Dates",
-        value=(dataset.default_first_day, last),
         min_value=first,
         max_value=last,
         key=f"sb_dates_{key}",
@@ -128,7 +144,6 @@ def _filters(dataset: Dataset) -> Filters:
         "Hours of the day",
         min_value=0,
         max_value=23,
-        value=(0, 23),
         key=f"sb_hours_{key}",
         disabled=not dataset.has_time_of_day,
         help="From the first to the last hour, inclusive."
@@ -150,9 +165,10 @@ def _filters(dataset: Dataset) -> Filters:
         disabled=not dataset.has_weekday,
         help="None selected means every day.",
     )
+    # A range slider: its session value (set above) is a pair of hours.
+    first_hour, last_hour = (hours, hours) if isinstance(hours, int) else map(int, hours)
     hour_range: tuple[int, int] | None = None
-    if dataset.has_time_of_day and tuple(hours) != (0, 23):
-        first_hour, last_hour = int(hours[0]), int(hours[1])
+    if dataset.has_time_of_day and (first_hour, last_hour) != (0, 23):
         hour_range = (last_hour, first_hour) if overnight else (first_hour, last_hour)
     days = tuple(sorted(int(d) for d in (weekdays or [])))
     return Filters(
@@ -177,9 +193,10 @@ def _date_range(value: object, first: dt.date, last: dt.date) -> tuple[str | Non
     )
 
 
-def _reset_filters(key: str) -> None:
-    for name in ("dates", "offenses", "hours", "overnight", "weekdays"):
-        st.session_state.pop(f"sb_{name}_{key}", None)
+def _reset_filters(defaults: dict[str, object]) -> None:
+    """Write the unfiltered defaults into the filter widgets (the browser shows them too)."""
+    for name, value in defaults.items():
+        st.session_state[name] = value
 
 
 def _basemap() -> TileSettings:

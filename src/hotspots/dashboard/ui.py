@@ -6,6 +6,10 @@ These draw with Streamlit but compute nothing: numbers come from the cached wrap
 
 from __future__ import annotations
 
+import logging
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -13,7 +17,12 @@ import streamlit as st
 from PIL import Image
 
 from hotspots.dashboard.datasets import Dataset
-from hotspots.dashboard.selection import Selection, current_selection, get_dataset
+from hotspots.dashboard.selection import (
+    Selection,
+    current_selection,
+    get_dataset,
+    set_clicked_unit,
+)
 from hotspots.errors import HotspotsError
 
 if TYPE_CHECKING:
@@ -22,6 +31,41 @@ if TYPE_CHECKING:
     from hotspots.stats.profiles import Profile
 
 _MARKDOWN_SPECIAL = frozenset("\\`*_{}[]<>#|$~")
+
+logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def page_guard(where: str) -> Iterator[None]:
+    """Show a friendly message in place of any exception raised inside; the trace goes to the log.
+
+    A user mistake (:class:`~hotspots.errors.HotspotsError`) is shown as it is: its message
+    says what to change. Anything else is a bug: the user reads what to try and a
+    reference, the server log has the traceback under the same reference. The clicked
+    unit is forgotten, so the next run does not trip over the same click again. Streamlit's
+    own control flow (``st.stop``, ``st.rerun``) is not an ``Exception`` and passes through.
+
+    Parameters
+    ----------
+    where : str
+        What was being drawn ("the sidebar", "the Map page"), for the message and the log.
+    """
+    try:
+        yield
+    except HotspotsError as exc:
+        logger.info("%s stopped on a user error: %s", where, exc)
+        st.error(exc.render("app"), icon=":material/error:")
+    except Exception:
+        reference = uuid.uuid4().hex[:8]
+        logger.exception("%s failed (reference %s)", where, reference)
+        set_clicked_unit(None)
+        st.error(
+            f"Something went wrong while drawing {where}, so it stopped here. Your filters are "
+            "kept: change a filter, pick other units or press **Reset filters** to carry on. "
+            f"If it happens again, tell the maintainers the reference **{reference}** "
+            "(the details are in the server log).",
+            icon=":material/error:",
+        )
 
 
 def app_icon() -> Image.Image:
@@ -43,7 +87,7 @@ def page_context() -> tuple[Selection, Dataset]:
     try:
         dataset = get_dataset(selection.dataset_key)
     except HotspotsError as exc:
-        st.error(str(exc))
+        st.error(exc.render("app"))
         st.page_link(
             "views/data.py",
             label="Upload incidents on the Data page",

@@ -63,25 +63,6 @@ BOUNDARY_EXTENSIONS = (
     "shp",
 )
 
-#: Plain-language names of the incident fields in the column-mapping form.
-FIELD_LABELS: dict[str, str] = {
-    "lat": "Latitude",
-    "lon": "Longitude",
-    "x": "X / easting (projected)",
-    "y": "Y / northing (projected)",
-    "date": "Date (or date and time)",
-    "time": "Time of day",
-    "year": "Year",
-    "month": "Month",
-    "day": "Day",
-    "hour": "Hour",
-    "minute": "Minute",
-    "offense": "Offense type",
-    "neighbourhood": "Neighbourhood / area label",
-    "id": "Incident id",
-    "premises": "Premises type",
-}
-
 #: Rows shown in the preview table.
 PREVIEW_ROWS = 8
 
@@ -278,7 +259,7 @@ def load_upload(
 def friendly_error(exc: BaseException, *, what: str) -> str:
     """A message for the user: the library's own message, or a plain one for anything else."""
     if isinstance(exc, HotspotsError):
-        return str(exc)
+        return exc.render("app")
     formats = "; ".join(f"{k} ({', '.join(v)})" for k, v in SUPPORTED_FORMATS.items())
     return (
         f"The {what} could not be read ({type(exc).__name__}: {exc}). Check that it is a complete, "

@@ -56,7 +56,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from hotspots.errors import EmptyDataError, invalid
+from hotspots.errors import EmptyDataError, Option, invalid, literal
 from hotspots.ingest.boundaries import load_boundaries
 from hotspots.ingest.columns import ColumnMapping, detect_columns, resolve_columns
 from hotspots.ingest.coordinates import Located, locate, parse_crs, reject_outside
@@ -375,9 +375,9 @@ def _incidents(
 def _raise_nothing_left(ledger: RejectLedger, frame: pd.DataFrame, rows_read: int) -> None:
     rejects = ledger.report(frame)
     raise NoIncidentsError(
-        f"All {rows_read:,} rows were rejected: {summarise(rejects)}. Check the column "
-        "mapping (columns=), the CRS (crs=) and the dates; the reject report is in the "
-        "error's .rejects.",
+        f"All {rows_read:,} rows were rejected: {literal(summarise(rejects))}. Check the "
+        "column mapping ({0}), the CRS ({1}) and the dates; the reject report is in {2}.",
+        options=(Option("columns"), Option("crs"), Option("rejects")),
         rejects=rejects,
         rows_read=rows_read,
     )

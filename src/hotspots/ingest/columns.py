@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from hotspots.errors import ColumnError, describe, invalid
+from hotspots.errors import ColumnError, Option, invalid, literal
 
 log = logging.getLogger(__name__)
 
@@ -350,7 +350,8 @@ def resolve_columns(
                 "columns",
                 unknown[0],
                 FIELDS,
-                "The keys of columns= are incident fields; the values are your column names.",
+                "The keys of {1} are incident fields; the values are your column names.",
+                options=(Option("columns"),),
             )
         mapping = detected.replace(
             **{k: (None if v is None else str(v)) for k, v in columns.items()}
@@ -372,8 +373,12 @@ def _existing_column(frame: pd.DataFrame, field: str, column: str) -> str:
         log.info("Column %r matched %r for %s (ignoring case)", column, folded[0], field)
         return folded[0]
     close = difflib.get_close_matches(column, names, n=1, cutoff=0.6)
-    hint = f"Did you mean columns={{{field!r}: {close[0]!r}}}?" if close else "Fix the spelling."
+    hint = "Did you mean {1}?" if close else "Fix the spelling."
+    allowed = ", ".join(repr(n) for n in names) or "(no columns)"
     raise ColumnError(
-        f"columns={{{field!r}: {describe(column)}}} names a column the data does not have; "
-        f"use one of {', '.join(repr(n) for n in names) or '(no columns)'}. {hint}"
+        f"{{0}} names a column the data does not have; use one of {literal(allowed)}. {hint}",
+        options=(
+            Option("columns", {field: column}),
+            *(Option("columns", {field: c}) for c in close),
+        ),
     )

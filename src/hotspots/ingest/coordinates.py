@@ -39,7 +39,7 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as PyprojCRSError
 
-from hotspots.errors import ColumnError, CRSError, InputError, describe
+from hotspots.errors import ColumnError, CRSError, InputError, Option, describe, literal
 from hotspots.ingest.columns import ColumnMapping
 from hotspots.ingest.rejects import RejectLedger, quoted
 from hotspots.ingest.timestamps import timezone_finder
@@ -219,9 +219,13 @@ def _from_columns(
         columns = ", ".join(repr(str(c)) for c in frame.columns)
         raise ColumnError(
             "No coordinate columns found (looked for latitude/longitude, lat/lon/lng, X/Y, "
-            f"x_coord/y_coord, easting/northing); the data has {columns}. Name them, e.g. "
-            "columns={'lat': 'Latitude', 'lon': 'Longitude'} or columns={'x': 'X', 'y': 'Y'} "
-            "with crs=."
+            f"x_coord/y_coord, easting/northing); the data has {literal(columns)}. Name them, "
+            "e.g. {0}, or {1} with {2}.",
+            options=(
+                Option("columns", {"lat": "Latitude", "lon": "Longitude"}),
+                Option("columns", {"x": "X", "y": "Y"}),
+                Option("crs", "EPSG:26910"),
+            ),
         )
     if swap:
         a_name, b_name = b_name, a_name
@@ -323,9 +327,9 @@ def _infer_crs(raw: _Raw, ledger: RejectLedger, notes: list[str], *, swap_lat_lo
         raise CRSError(
             f"The coordinates in {raw.a_name!r}/{raw.b_name!r} look projected, not longitude/"
             f"latitude: e.g. {raw.a_name}={a[first]:.10g}, {raw.b_name}={b[first]:.10g} is beyond "
-            "[-180, 180] x [-90, 90], and the source carries no CRS. Pass the CRS the numbers "
-            'are in, e.g. crs="EPSG:26910" (UTM zone 10N; --crs EPSG:26910 on the command '
-            "line); look up your data's EPSG code in its metadata."
+            "[-180, 180] x [-90, 90], and the source carries no CRS. Give the CRS the numbers "
+            "are in, e.g. {0} (UTM zone 10N); look up your data's EPSG code in its metadata.",
+            options=(Option("crs", "EPSG:26910"),),
         )
     if not raw.declared_lon_lat:
         message = (
@@ -371,8 +375,11 @@ def _raise_swapped(raw: _Raw, a: np.ndarray, b: np.ndarray, why: str) -> None:
     )
     raise InputError(
         f"Latitude and longitude look swapped: {why}; sample values {samples}. If the "
-        f"columns are swapped, load with swap_lat_lon=True, or name them yourself with "
-        f"columns={{'lat': {raw.a_name!r}, 'lon': {raw.b_name!r}}}."
+        "columns are swapped, set {0}, or name them yourself with {1}.",
+        options=(
+            Option("swap_lat_lon", True),
+            Option("columns", {"lat": raw.a_name, "lon": raw.b_name}),
+        ),
     )
 
 

@@ -18,10 +18,12 @@ columns gets a ``source_`` prefix.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
-from hotspots.errors import EmptyDataError
+from hotspots.errors import EmptyDataError, Option
 
 REJECT_REASONS: tuple[str, ...] = (
     "missing coordinate",
@@ -146,8 +148,15 @@ class NoIncidentsError(EmptyDataError):
         Number of rows read from the source.
     """
 
-    def __init__(self, message: str, *, rejects: pd.DataFrame, rows_read: int) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        rejects: pd.DataFrame,
+        rows_read: int,
+        options: Sequence[Option] = (),
+    ) -> None:
+        super().__init__(message, options=options)
         self.rejects = rejects
         self.rows_read = rows_read
 

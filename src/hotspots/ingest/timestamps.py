@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from timezonefinder import TimezoneFinder
 
-from hotspots.errors import ColumnError, invalid
+from hotspots.errors import ColumnError, Option, invalid, literal
 from hotspots.ingest.columns import ColumnMapping, normalise_name
 from hotspots.ingest.rejects import RejectLedger, quoted
 
@@ -223,14 +223,21 @@ def require_date_columns(frame: pd.DataFrame, mapping: ColumnMapping) -> None:
     columns = ", ".join(repr(str(c)) for c in frame.columns)
     if mapping.year is not None:
         raise ColumnError(
-            f"A year column ({mapping.year!r}) alone is not a date; the data has {columns}. "
-            "Name the month column too, e.g. columns={'year': 'YEAR', 'month': 'MONTH'}, or "
-            "a date column with columns={'date': ...}."
+            f"A year column ({mapping.year!r}) alone is not a date; the data has "
+            f"{literal(columns)}. Name the month column too, e.g. {{0}}, or a date column with {{1}}.",
+            options=(
+                Option("columns", {"year": "YEAR", "month": "MONTH"}),
+                Option("columns", {"date": "DATE"}),
+            ),
         )
     raise ColumnError(
         "No date column found (looked for date, datetime, occurred, occurrencedate, "
-        f"reported_date, month, year/month/day...); the data has {columns}. Name it with "
-        "columns={'date': 'your column'} (or {'year': ..., 'month': ..., 'day': ...})."
+        f"reported_date, month, year/month/day...); the data has {literal(columns)}. Name it "
+        "with {0} (or {1}).",
+        options=(
+            Option("columns", {"date": "DATE"}),
+            Option("columns", {"year": "YEAR", "month": "MONTH", "day": "DAY"}),
+        ),
     )
 
 

@@ -1,10 +1,16 @@
-"""Colours used on every map, chart and legend of the dashboard (colour-blind-safe).
+"""Colours, class breaks and legend labels of every map, chart and legend (colour-blind-safe).
+
+The one home of how results look: the dashboard, the published snapshot (HTML and PNG) and
+the outreach briefing all take their colours and labels from here.
 
 - Gi* hot and cold spots: ColorBrewer *RdBu* 7-class, reversed — hot spots at 99/95/90%
   confidence in three reds, cold spots in three blues, not significant in light grey.
+  Published snapshots show hot spots only, in ColorBrewer *OrRd* over blue areas.
 - LISA clusters: the GeoDa convention (High-High red, Low-Low blue, outliers pale).
-- Counts and density: ColorBrewer *YlOrRd*, sequential.
+- Counts and density: ColorBrewer *YlOrRd* on the dashboard; *Blues* for published areas
+  (so red stays reserved for hot spots there).
 - Offenses in charts: Okabe–Ito, the palette designed to stay distinct for colour-blind readers.
+- Outreach: sites dark blue, service areas lighter blue, covered demand red, uncovered grey.
 """
 
 from __future__ import annotations
@@ -81,6 +87,22 @@ CATEGORICAL: tuple[str, ...] = (
     "#000000",
 )
 
+#: Published snapshot: neighbourhood classes, ColorBrewer *Blues* (light to dark).
+AREA_CLASSES: tuple[str, ...] = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+#: Published snapshot: areas and bars whose number is hidden (below the publication threshold).
+SUPPRESSED = "#d9d9d9"
+#: Published snapshot: bars of the monthly chart.
+BAR = "#3182bd"
+#: Published snapshot: hot spot confidence bins 1, 2, 3 (ColorBrewer *OrRd*) and their outline.
+HOT_SPOT_FILLS: dict[int, str] = {1: "#fdcc8a", 2: "#fc8d59", 3: "#d7301f"}
+HOT_SPOT_OUTLINE = "#7f0000"
+
+#: Outreach: a chosen site, its service area, demand it covers and demand it does not.
+SITE = "#08306b"
+SERVICE_AREA = "#2171b5"
+COVERED = "#b2182b"
+UNCOVERED = "#9e9e9e"
+
 #: Outline colour of areas (neighbourhoods) drawn as context.
 OUTLINE = "#4a4a4a"
 #: Outline of the unit the user clicked.
@@ -96,19 +118,21 @@ def class_breaks(values: ArrayLike, *, classes: int = 6) -> NDArray[np.float64]:
 
     Crime counts are very skewed, so equal-interval classes would paint nearly every cell
     the lightest colour; quantiles of the non-zero values spread the colours. Bounds are
-    rounded to 2 significant digits and made unique, so there may be fewer classes.
+    rounded up to 2 significant digits and made unique, so there may be fewer classes.
+    The dashboard, the published snapshot and the briefing all class values with this rule.
 
     Returns
     -------
     ndarray
-        Increasing upper bounds; the last one is the maximum. Empty when no value is > 0.
+        Increasing upper bounds; the last one is at least the maximum. Empty when no value
+        is > 0.
     """
     v = np.asarray(values, dtype=np.float64)
     v = v[np.isfinite(v) & (v > 0)]
     if v.size == 0:
         return np.array([], dtype=np.float64)
-    qs = np.quantile(v, np.linspace(0, 1, min(classes, len(SEQUENTIAL)) + 1)[1:])
-    rounded = np.array([_round_sig(q) for q in qs[:-1]] + [float(v.max())])
+    qs = np.quantile(v, np.linspace(0, 1, classes + 1)[1:])
+    rounded = np.array([_round_sig(q) for q in qs])
     return np.unique(np.maximum.accumulate(rounded))
 
 
@@ -140,7 +164,7 @@ def _round_sig(value: float, digits: int = 2) -> float:
         return value
     exponent = int(np.floor(np.log10(value)))
     factor = 10.0 ** (exponent - digits + 1)
-    return float(np.ceil(value / factor) * factor)
+    return float(np.round(np.ceil(value / factor - 1e-9) * factor, max(digits - 1 - exponent, 0)))
 
 
 def _fmt(value: float) -> str:

@@ -1,9 +1,9 @@
 """Browser assets (Leaflet, jQuery, MarkerCluster) served from installed packages — never a CDN.
 
 Maps must render on a machine with no internet, so every script and stylesheet a map
-needs is read from a Python package installed with the project (``xstatic-leaflet``,
-``xstatic-jquery``, ``xstatic-leaflet-markercluster``, part of the ``app`` extra) and
-inlined, or handed to the browser as a ``data:`` URI.
+needs is read from a Python package installed with the project (``xstatic-leaflet``, a
+core dependency for published snapshots; ``xstatic-jquery`` and
+``xstatic-leaflet-markercluster`` with the ``app`` extra) and inlined, or handed to the browser as a ``data:`` URI.
 
 Leaflet's stylesheet refers to a few images (layer-control icon, default marker); they are
 inlined as data URIs by :func:`inline_css` so no relative URL is ever requested. Two small

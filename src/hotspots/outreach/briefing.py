@@ -5,8 +5,8 @@ embedded as ``data:`` URIs; there is no script, no web font, no CDN and no remot
 image, so it prints and archives the same everywhere. Every piece of text that comes
 from data (site and area names, labels, notes) is HTML-escaped.
 
-matplotlib is an optional dependency (the ``app`` extra); it is imported only when a
-briefing is drawn, and always with the non-interactive Agg canvas (no pyplot state, so
+matplotlib (a core dependency: ``hotspots plan`` and ``hotspots publish`` draw with it) is
+imported only when a briefing is drawn, and always with the non-interactive Agg canvas (no pyplot state, so
 it is safe inside a web app's worker threads).
 """
 
@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots.errors import invalid
+from hotspots.maps import palettes
 from hotspots.outreach.plan import OutreachPlan
 from hotspots.outreach.plan import format_weight as _fmt
 
@@ -38,10 +39,6 @@ PageSize = Literal["A4", "Letter"]
 PAGE_SIZES: tuple[PageSize, ...] = ("A4", "Letter")
 
 #: Colours (colour-blind safe, print well in grey).
-_COVERED = "#b2182b"
-_UNCOVERED = "#9e9e9e"
-_SITE = "#08306b"
-_CIRCLE = "#2171b5"
 
 
 def briefing_html(
@@ -274,14 +271,9 @@ def _curve_caption(curve: pd.DataFrame, plan: OutreachPlan) -> str:
 
 
 def _figure(width_in: float, height_in: float) -> Figure:
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "The outreach briefing draws its map with matplotlib, which is not installed. "
-            "Install it with: pip install 'hotspots[app]'"
-        ) from exc
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(width_in, height_in), dpi=150)
     FigureCanvasAgg(fig)
     return fig
@@ -324,8 +316,8 @@ def _map_png(plan: OutreachPlan, *, areas: gpd.GeoDataFrame | None) -> str:
         polys = demand[~is_point]
         rgba = np.where(
             polys["covered"].to_numpy(dtype=bool)[:, None],
-            np.array(to_rgba(_COVERED)),
-            np.array(to_rgba(_UNCOVERED)),
+            np.array(to_rgba(palettes.COVERED)),
+            np.array(to_rgba(palettes.UNCOVERED)),
         )
         rgba[:, 3] = 0.2 + 0.7 * _scaled(polys["weight"].to_numpy(dtype=float))
         polys.geometry.plot(ax=ax, color=rgba, linewidth=0, zorder=2)
@@ -335,8 +327,12 @@ def _map_png(plan: OutreachPlan, *, areas: gpd.GeoDataFrame | None) -> str:
         x = pts.geometry.x.to_numpy()
         y = pts.geometry.y.to_numpy()
         cov = covered[is_point]
-        ax.scatter(x[~cov], y[~cov], s=size[~cov], c=_UNCOVERED, linewidths=0, alpha=0.6, zorder=2)
-        ax.scatter(x[cov], y[cov], s=size[cov], c=_COVERED, linewidths=0, alpha=0.7, zorder=3)
+        ax.scatter(
+            x[~cov], y[~cov], s=size[~cov], c=palettes.UNCOVERED, linewidths=0, alpha=0.6, zorder=2
+        )
+        ax.scatter(
+            x[cov], y[cov], s=size[cov], c=palettes.COVERED, linewidths=0, alpha=0.7, zorder=3
+        )
 
     fixed = sites["fixed"].to_numpy(dtype=bool)
     for (x0, y0), is_fixed in zip(xy_sites.tolist(), fixed.tolist(), strict=True):
@@ -344,9 +340,9 @@ def _map_png(plan: OutreachPlan, *, areas: gpd.GeoDataFrame | None) -> str:
             Circle(
                 (x0, y0),
                 r,
-                facecolor=_CIRCLE,
+                facecolor=palettes.SERVICE_AREA,
                 alpha=0.10,
-                edgecolor=_CIRCLE,
+                edgecolor=palettes.SERVICE_AREA,
                 linewidth=1.0,
                 linestyle="--" if is_fixed else "-",
                 zorder=4,
@@ -358,7 +354,7 @@ def _map_png(plan: OutreachPlan, *, areas: gpd.GeoDataFrame | None) -> str:
             xy_sites[~fixed, 1],
             marker="o",
             s=70,
-            c=_SITE,
+            c=palettes.SITE,
             edgecolors="white",
             linewidths=1.0,
             zorder=5,
@@ -368,7 +364,7 @@ def _map_png(plan: OutreachPlan, *, areas: gpd.GeoDataFrame | None) -> str:
             xy_sites[fixed, 1],
             marker="s",
             s=70,
-            c=_SITE,
+            c=palettes.SITE,
             edgecolors="white",
             linewidths=1.0,
             zorder=5,
@@ -426,18 +422,39 @@ def _legend(ax: Axes, *, has_fixed: bool) -> None:
     from matplotlib.patches import Patch
 
     handles = [
-        Line2D([], [], marker="o", linestyle="", color=_COVERED, markersize=4, label="covered"),
         Line2D(
-            [], [], marker="o", linestyle="", color=_UNCOVERED, markersize=4, label="not covered"
+            [], [], marker="o", linestyle="", color=palettes.COVERED, markersize=4, label="covered"
         ),
-        Line2D([], [], marker="o", linestyle="", color=_SITE, markersize=7, label="new site"),
-        Patch(facecolor=_CIRCLE, alpha=0.25, edgecolor=_CIRCLE, label="service area"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            color=palettes.UNCOVERED,
+            markersize=4,
+            label="not covered",
+        ),
+        Line2D(
+            [], [], marker="o", linestyle="", color=palettes.SITE, markersize=7, label="new site"
+        ),
+        Patch(
+            facecolor=palettes.SERVICE_AREA,
+            alpha=0.25,
+            edgecolor=palettes.SERVICE_AREA,
+            label="service area",
+        ),
     ]
     if has_fixed:
         handles.insert(
             3,
             Line2D(
-                [], [], marker="s", linestyle="", color=_SITE, markersize=7, label="existing site"
+                [],
+                [],
+                marker="s",
+                linestyle="",
+                color=palettes.SITE,
+                markersize=7,
+                label="existing site",
             ),
         )
     ax.legend(handles=handles, loc="upper right", fontsize=6.5, framealpha=0.85)
@@ -454,7 +471,7 @@ def _curve_png(plan: OutreachPlan, curve: pd.DataFrame) -> str:
         100 * curve["share"].to_numpy(dtype=float),
         marker="o",
         markersize=3,
-        color=_SITE,
+        color=palettes.SITE,
         linewidth=1.4,
         label="best (exact)" if curve["method"].iloc[0] == "exact" else "greedy",
     )
@@ -463,13 +480,13 @@ def _curve_png(plan: OutreachPlan, curve: pd.DataFrame) -> str:
             k,
             100 * curve["greedy_share"].to_numpy(dtype=float),
             linestyle="--",
-            color=_UNCOVERED,
+            color=palettes.UNCOVERED,
             linewidth=1.0,
             label="greedy",
         )
         ax.legend(fontsize=6, loc="lower right", frameon=False)
     if int(k.min()) <= plan.k <= int(k.max()):
-        ax.axvline(plan.k, color=_COVERED, linewidth=0.8, linestyle=":")
+        ax.axvline(plan.k, color=palettes.COVERED, linewidth=0.8, linestyle=":")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("number of sites", fontsize=7)
     ax.set_ylabel("% of demand covered", fontsize=7)

@@ -45,7 +45,6 @@ from hotspots.analysis import analyze
 from hotspots.errors import ColumnError, EmptyDataError, InputError, PrivacyError, invalid
 from hotspots.publish.audit import RULES, AuditReference, AuditReport, audit_files
 from hotspots.publish.content import Basemap, Suppression, build_content, suppression_text
-from hotspots.publish.image import render_png
 from hotspots.publish.presets import GENERIC, TORONTO, SourceNotes
 from hotspots.publish.render import fixed_literals, generated_line, render_html
 from hotspots.publish.rules import (
@@ -247,7 +246,7 @@ def publish_snapshot(
         FILE_NAMES["html"]: render_html(
             content, generated_on=day, version=versions["hotspots"] or "unknown"
         ).encode("utf-8"),
-        FILE_NAMES["png"]: render_png(content),
+        FILE_NAMES["png"]: _render_png(content),
         FILE_NAMES["json"]: (json.dumps(metadata, indent=2, ensure_ascii=False) + "\n").encode(
             "utf-8"
         ),
@@ -454,3 +453,9 @@ def _write(files: Mapping[str, bytes], out: Path) -> dict[str, Path]:
         paths[name] = target
     log.info("Snapshot written to %s: %s", out, ", ".join(sorted(files)))
     return paths
+
+
+def _render_png(content: dict[str, Any]) -> bytes:
+    from hotspots.publish.image import render_png  # matplotlib loads only when a PNG is drawn
+
+    return render_png(content)

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from hotspots.maps import palettes
+
 WIDTH = 760
 HEIGHT = 230
 _LEFT, _RIGHT, _TOP, _BOTTOM = 56, 12, 14, 42
-BAR_COLOUR = "#3182bd"
-SUPPRESSED_COLOUR = "#969696"
 
 
 def nice_ticks(top: float, n: int = 4) -> list[float]:
@@ -77,13 +77,13 @@ def trend_svg(months: Sequence[dict[str, Any]], *, suppressed_text: str, title: 
         if v is None:
             parts.append(
                 f"<g><title>{escape(m['label'])}: {escape(suppressed_text)}</title>"
-                f'<rect x="{x:.1f}" y="{base_y - 3:.1f}" width="{bar_w:.1f}" height="3" fill="{SUPPRESSED_COLOUR}"/></g>'
+                f'<rect x="{x:.1f}" y="{base_y - 3:.1f}" width="{bar_w:.1f}" height="3" fill="{palettes.SUPPRESSED}"/></g>'
             )
         else:
             y = y_of(v)
             parts.append(
                 f"<g><title>{escape(m['label'])}: {v:,} incidents</title>"
-                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{base_y - y:.1f}" fill="{BAR_COLOUR}"/></g>'
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{base_y - y:.1f}" fill="{palettes.BAR}"/></g>'
             )
         if i % label_every == 0:
             label = escape(m["label"].split(" ")[0] if n <= 12 else m["label"])

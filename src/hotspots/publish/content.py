@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hotspots.analysis import GI_BIN_LABELS, Analysis
+from hotspots.analysis import Analysis
 from hotspots.errors import EmptyDataError, invalid
+from hotspots.maps import palettes
 from hotspots.publish.audit import AuditReference
 from hotspots.publish.geometry import display_polygons, geojson_geometry, keep_away_from_incidents
 from hotspots.publish.rules import PublicationRules
@@ -42,13 +43,6 @@ log = logging.getLogger(__name__)
 
 SCHEMA = "hotspots-snapshot/1"
 
-#: Neighbourhood classes: ColorBrewer "Blues" (sequential, colour-blind safe).
-AREA_COLOURS = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
-#: Suppressed neighbourhoods.
-SUPPRESSED_COLOUR = "#d9d9d9"
-#: Hot-spot confidence bins 1, 2, 3: ColorBrewer "OrRd" (sequential, colour-blind safe on blue).
-HOT_COLOURS = {1: "#fdcc8a", 2: "#fc8d59", 3: "#d7301f"}
-HOT_OUTLINE = "#7f0000"
 #: Simplification of boundaries before publishing, in metres (shared edges stay shared).
 BOUNDARY_SIMPLIFY_M = 15.0
 OTHER_AREA_NAME = "Not in a mapped neighbourhood"
@@ -310,12 +304,13 @@ def _area_layer(
     density = np.array(
         [np.nan if pd.isna(v) else float(v) / a for v, a in zip(published, area_km2, strict=True)]
     )
-    breaks = class_breaks(density[np.isfinite(density)])
-    classes = (
-        np.where(np.isfinite(density), np.searchsorted(breaks[1:-1], density, side="right"), -1)
-        if breaks.size
-        else np.full(density.size, -1)
-    )
+    colours = palettes.AREA_CLASSES
+    breaks = palettes.class_breaks(density, classes=len(colours))
+    if breaks.size == 0:  # every published density is 0: one class
+        breaks = np.array([1.0])
+    # A published 0 is in the first class; hidden (NaN) numbers are in none.
+    classes = np.where(np.isfinite(density), np.maximum(palettes.class_of(density, breaks), 0), -1)
+    edges = np.concatenate([[0.0], breaks])
     hot_names = (
         hot["neighbourhood"].astype("object").value_counts()
         if len(hot)
@@ -338,18 +333,18 @@ def _area_layer(
                 "geometry": geojson_geometry(geoms[i]),
             }
         )
+    # Fewer classes than colours take the darkest ones so contrast stays.
     legend = [
         {
-            "low": _round_sig(breaks[j]),
-            "high": _round_sig(breaks[j + 1]),
-            "colour": AREA_COLOURS[j + (len(AREA_COLOURS) - (breaks.size - 1))],
+            "low": float(edges[j]),
+            "high": float(edges[j + 1]),
+            "colour": colours[j + len(colours) - breaks.size],
         }
-        for j in range(breaks.size - 1)
+        for j in range(breaks.size)
     ]
-    # Colours: fewer classes than colours take the darkest ones so contrast stays.
     for feature in features:
         c = feature["properties"]["class"]
-        feature["properties"]["colour"] = legend[c]["colour"] if c >= 0 else SUPPRESSED_COLOUR
+        feature["properties"]["colour"] = legend[c]["colour"] if c >= 0 else palettes.SUPPRESSED
     unassigned = int(n_selected - exact.sum())
     other = (
         {"name": OTHER_AREA_NAME, "incidents": protect_count(unassigned, rules)}
@@ -384,10 +379,12 @@ def _grid_layer(
                 "properties": {
                     "rank": rank,
                     "bin": int(row.gi_bin),
-                    "label": GI_BIN_LABELS[int(row.gi_bin)],
+                    "label": palettes.GI_LEGEND[int(row.gi_bin)],
                     "incidents": _value(value),
                     "neighbourhood": None if pd.isna(name) else str(name),
-                    "colour": HOT_COLOURS.get(int(row.gi_bin), HOT_COLOURS[1]),
+                    "colour": palettes.HOT_SPOT_FILLS.get(
+                        int(row.gi_bin), palettes.HOT_SPOT_FILLS[1]
+                    ),
                 },
                 "geometry": geojson_geometry(geom),
             }
@@ -406,9 +403,10 @@ def _grid_layer(
         "hot_share_count_pct": None if share_incidents is None else round(share_incidents),
         "hot_total": {"incidents": hot_total, "derived_from": "cells"},
         "classes": [
-            {"bin": b, "label": GI_BIN_LABELS[b], "colour": HOT_COLOURS[b]} for b in (3, 2, 1)
+            {"bin": b, "label": palettes.GI_LEGEND[b], "colour": palettes.HOT_SPOT_FILLS[b]}
+            for b in (3, 2, 1)
         ],
-        "outline": HOT_OUTLINE,
+        "outline": palettes.HOT_SPOT_OUTLINE,
         "cells": {"type": "FeatureCollection", "features": features},
     }
     return layer, int(published.isna().sum())
@@ -455,34 +453,10 @@ def suppression_text(rules: PublicationRules) -> str:
     )
 
 
-def class_breaks(values: np.ndarray, n_classes: int = len(AREA_COLOURS)) -> np.ndarray:
-    """Quantile class breaks of ``values`` rounded to 2 significant figures, unique, from 0.
-
-    Returns ``n + 1`` edges for ``n <= n_classes`` classes (empty when there are no values).
-    """
-    v = np.asarray(values, dtype=np.float64)
-    v = v[np.isfinite(v)]
-    if v.size == 0:
-        return np.array([], dtype=np.float64)
-    inner = np.quantile(v, np.linspace(0, 1, n_classes + 1)[1:-1])
-    edges = [0.0] + [_round_sig(x) for x in inner] + [_round_sig_up(float(v.max()))]
-    unique = sorted(set(edges))
-    if len(unique) < 2:
-        unique = [0.0, max(1.0, unique[-1])]
-    return np.array(unique, dtype=np.float64)
-
-
 def _round_sig(x: float, digits: int = 2) -> float:
     if x == 0 or not np.isfinite(x):
         return 0.0
     return float(round(x, digits - 1 - int(np.floor(np.log10(abs(x))))))
-
-
-def _round_sig_up(x: float, digits: int = 2) -> float:
-    if x <= 0:
-        return 0.0
-    scale = 10.0 ** (digits - 1 - int(np.floor(np.log10(x))))
-    return float(np.ceil(x * scale - 1e-9) / scale)
 
 
 def _value(v: Any) -> int | None:

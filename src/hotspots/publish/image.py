@@ -20,6 +20,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path
 
+from hotspots.maps import palettes
+
 WIDTH_IN, HEIGHT_IN, DPI = 16.0, 9.0, 100
 _INK, _MUTED = "#1f2933", "#52606d"
 
@@ -196,7 +198,12 @@ def _draw_panel(fig: Figure, content: dict[str, Any]) -> None:
             for i, c in enumerate(classes)
         ]
         handles.append(
-            Patch(facecolor="#d9d9d9", edgecolor="#4b5563", linestyle="--", label=f"{sup} (hidden)")
+            Patch(
+                facecolor=palettes.SUPPRESSED,
+                edgecolor="#4b5563",
+                linestyle="--",
+                label=f"{sup} (hidden)",
+            )
         )
         fig.legend(
             handles=handles, loc="upper left", bbox_to_anchor=(x + 0.165, legend_top + 0.012), frameon=False, fontsize=10.5,

@@ -21,6 +21,7 @@ from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
+from hotspots.maps import palettes
 from hotspots.maps.webassets import asset_path, asset_text
 from hotspots.publish.chart import trend_svg
 from hotspots.publish.tables import TOTAL_TOO_FEW
@@ -215,7 +216,7 @@ def _legend(content: dict[str, Any]) -> str:
                 f'<li><span class="sw" style="background:{escape(c["colour"])}"></span>{escape(class_label(i, classes))}</li>'
             )
         rows.append(
-            f'<li><span class="sw sw-sup" style="background:#d9d9d9"></span>{escape(sup)} incidents (hidden)</li></ul>'
+            f'<li><span class="sw sw-sup" style="background:{palettes.SUPPRESSED}"></span>{escape(sup)} incidents (hidden)</li></ul>'
         )
     grid = content.get("grid")
     if grid is not None:

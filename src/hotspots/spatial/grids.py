@@ -27,7 +27,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
-from hotspots.errors import InputError, invalid
+from hotspots.errors import InputError, Option, invalid
 
 log = logging.getLogger(__name__)
 
@@ -287,7 +287,8 @@ def make_grid(
             "cell_size_m",
             cell_size_m,
             "a positive number of metres",
-            "For example cell_size_m=250.",
+            "For example {1}.",
+            options=(Option("cell_size_m", 250),),
         )
     size = float(cell_size_m)
     xmin, ymin, xmax, ymax = shapely.bounds(area)

@@ -1,0 +1,96 @@
+"""Import boundaries: what each entry point loads, and which packages may import which.
+
+The core verbs (analyze, publish, plan, the CLI) must run without the app stack, and
+``hotspots --help`` must not load the scientific stack at all. Checked in fresh
+interpreters, so earlier imports in the test session cannot hide an eager import.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "hotspots"
+APP_STACK = ("streamlit", "folium", "streamlit_folium", "altair", "branca")
+HEAVY = ("matplotlib", "pulp", "libpysal")
+
+
+def _loaded(code: str) -> set[str]:
+    """Top-level packages in ``sys.modules`` after running ``code`` in a fresh interpreter."""
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_help_loads_neither_pandas_nor_rich() -> None:
+    loaded = _loaded(
+        "from hotspots.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
+    )
+    assert not loaded & {"pandas", "geopandas", "numpy", "rich", *APP_STACK, *HEAVY}
+
+
+@pytest.mark.parametrize(
+    ("modules", "forbidden"),
+    [
+        (("hotspots",), {"pandas", "numpy", *APP_STACK, *HEAVY}),
+        (("hotspots.analysis", "hotspots.export"), {*APP_STACK, *HEAVY}),
+        (("hotspots.cli.analyze", "hotspots.cli.demo"), {*APP_STACK, *HEAVY}),
+        (("hotspots.publish", "hotspots.cli.publish"), {*APP_STACK, *HEAVY}),  # PNG: lazily
+        (("hotspots.outreach", "hotspots.cli.plan"), {*APP_STACK, "matplotlib", "libpysal"}),
+    ],
+)
+def test_core_modules_do_not_load_the_app_stack(
+    modules: tuple[str, ...], forbidden: set[str]
+) -> None:
+    loaded = _loaded("\n".join(f"import {m}" for m in modules))
+    assert "hotspots" in loaded
+    assert not loaded & forbidden, f"{modules} loaded {sorted(loaded & forbidden)}"
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, at any level (lazy imports in functions included)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _modules(under: Path) -> list[Path]:
+    return sorted(under.rglob("*.py"))
+
+
+def test_stats_never_imports_maps() -> None:
+    offenders = {
+        str(p.relative_to(SRC)): sorted(n for n in _imports(p) if n.startswith("hotspots.maps"))
+        for p in _modules(SRC / "stats")
+    }
+    assert not {k: v for k, v in offenders.items() if v}
+
+
+def test_only_the_dashboard_imports_streamlit_or_folium() -> None:
+    outside = [p for p in _modules(SRC) if "dashboard" not in p.relative_to(SRC).parts]
+    assert len(outside) > 40
+    offenders = {
+        str(p.relative_to(SRC)): sorted(
+            n for n in _imports(p) if n.split(".")[0] in {"streamlit", "folium", "streamlit_folium"}
+        )
+        for p in outside
+    }
+    assert not {k: v for k, v in offenders.items() if v}
+
+
+def test_the_checks_see_imports_inside_functions(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    import folium\n    from hotspots.maps import palettes\n")
+    assert {"folium", "hotspots.maps", "hotspots.maps.palettes"} <= _imports(module)
