@@ -72,24 +72,38 @@ def test_the_planted_hotspot_is_found_and_ranked_first(incidents: gpd.GeoDataFra
     assert set(result.cells.loc[result.cells["hotspot"], "gi_bin"]) <= {1, 2, 3}
 
 
-def test_automatic_cell_size_is_announced(
+def test_automatic_cell_size_is_announced_and_follows_the_selection(
     incidents: gpd.GeoDataFrame, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level("INFO", logger="hotspots"):
         result = analyze(incidents, lisa=False)
     assert result.params["cell_size_automatic"]
-    # The points span just under 10 km: 9,99x m / 50 = 199.9 m, rounded down to 100 m; but
-    # 8,000 incidents over ~100 km² need sqrt(50/9 * 1e8 / 8000) = 264 m -> 300 m cells for
-    # about 50 incidents per queen neighbourhood (40 is where Gi* p-values start to suffer).
-    assert result.params["cell_size_m"] == 300
-    assert (
-        "Cell size set to 300 m automatically: 1/50 of the area's shorter side gives 100 m"
-        in caplog.text
-    )
-    big = analyze(
-        synthetic_incidents(200_000, extent_m=EXTENT, crs=32617, rng=1).incidents, lisa=False
-    )
-    assert big.params["cell_size_m"] == 100  # plenty of incidents: sfhotspot's rule stands
+    # 8,000 distinct locations over ~100 km² (5% in a 400 m disc): median spacing ~54 m,
+    # twice that (108 m) rounded up to a multiple of 50 m.
+    assert result.params["cell_size_m"] == 150
+    assert "Cell size set to 150 m automatically: 2 × the median spacing" in caplog.text
+    assert result.params["cell_size_reason"] in caplog.text
+    # A small selection of the same data is mapped at its own, coarser scale.
+    few = analyze(incidents.iloc[::20], lisa=False)
+    assert few.params["cell_size_m"] > result.params["cell_size_m"]
+    one_offense = analyze(incidents, filters=Filters(offenses=("Robbery",)), lisa=False)
+    assert one_offense.params["cell_size_m"] > result.params["cell_size_m"]
+
+
+def test_a_small_cluster_among_sparse_incidents_is_localised() -> None:
+    """120 incidents in a 150 m disc among 300 random ones over 10 x 10 km (the old automatic
+    1,200 m cell put the hot cell's centre within 300 m of the cluster in 3 of 10 maps)."""
+    spot = PlantedHotspot(x=623_300.0, y=4_834_700.0, radius_m=150.0, share=120 / 420)
+    close = 0
+    for seed in range(10):
+        data = synthetic_incidents(420, extent_m=EXTENT, crs=32617, hotspots=(spot,), rng=seed)
+        result = analyze(data.incidents, lisa=False, quiet=True)
+        assert result.params["cell_size_m"] <= 500
+        hot = result.cells.loc[result.cells["hotspot"]]
+        centres = hot.geometry.centroid
+        distance = np.hypot(centres.x - spot.x, centres.y - spot.y)
+        close += bool(len(hot)) and float(distance.min()) <= 300.0
+    assert close >= 9
 
 
 def test_grid_stays_put_when_filters_change(incidents: gpd.GeoDataFrame) -> None:

@@ -23,6 +23,8 @@ _VERBS: dict[str, tuple[str, str]] = {
     "analyze": ("hotspots.analysis", "analyze"),
     "Analysis": ("hotspots.analysis", "Analysis"),
     "Filters": ("hotspots.spatial.filters", "Filters"),
+    "concentration": ("hotspots.analysis", "concentration"),
+    "count_places": ("hotspots.stats.concentration", "count_places"),
     "publish_snapshot": ("hotspots.publish", "publish_snapshot"),
     "plan_outreach": ("hotspots.outreach", "plan_outreach"),
     "HotspotsError": ("hotspots.errors", "HotspotsError"),
@@ -47,10 +49,11 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the verbs load on first use
-    from hotspots.analysis import Analysis, analyze
+    from hotspots.analysis import Analysis, analyze, concentration
     from hotspots.errors import HotspotsError, InputError
     from hotspots.ingest import load_boundaries as read_boundaries
     from hotspots.ingest import load_incidents as read_incidents
     from hotspots.outreach import plan_outreach
     from hotspots.publish import publish_snapshot
     from hotspots.spatial.filters import Filters
+    from hotspots.stats.concentration import count_places

@@ -20,17 +20,18 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from hotspots.errors import ColumnError, EmptyDataError, Option, invalid
+from hotspots.errors import ColumnError, EmptyDataError, invalid
 from hotspots.maps import palettes
 from hotspots.spatial.counting import count_by_unit, density_per_km2, rate_per_1000
 from hotspots.spatial.filters import Filters, apply_filters
 from hotspots.spatial.grids import (
     GRID_KINDS,
+    CellSizeChoice,
     Grid,
     GridKind,
     auto_cell_size_m,
-    cell_size_for_counts_m,
     make_grid,
+    study_area,
 )
 from hotspots.spatial.projection import require_metric, to_display, to_metric
 from hotspots.spatial.units import incident_areas, locate_in_polygons
@@ -42,12 +43,17 @@ from hotspots.stats.classify import (
     OWN_COUNT_RULE,
     classify_hotspots,
 )
-from hotspots.stats.gistar import INFERENCE_METHODS, SPARSE_NEIGHBOURHOOD_TOTAL, Inference, gi_star
+from hotspots.stats.concentration import concentration_curve, count_places
+from hotspots.stats.gistar import INFERENCE_METHODS, Inference, gi_star
 from hotspots.stats.lisa import local_moran
 from hotspots.stats.significance import check_alpha
 from hotspots.stats.weights import Neighbours, distance_band, grid_contiguity, polygon_contiguity
 
 log = logging.getLogger(__name__)
+
+#: A grid cell is a unit when at least this share of it lies in the study area, or when it
+#: holds an incident (:func:`hotspots.spatial.grids.make_grid`).
+MIN_INSIDE_SHARE = 0.5
 
 INCIDENT_COLUMNS = ("occurred_at", "offense")
 HOTSPOT_COLUMNS = (
@@ -149,9 +155,6 @@ def analyze(
     crs = _check_incidents(incidents)
     bounds_gdf = _prepare_boundaries(boundaries, crs)
 
-    area, size, size_auto = _study_area(incidents, bounds_gdf, cell_size_m, kind=grid, level=level)
-    the_grid = make_grid(area, crs=crs, kind=grid, cell_size_m=size, quiet=True)
-
     selected = apply_filters(incidents, filters)
     log.log(
         level,
@@ -161,6 +164,20 @@ def analyze(
         filters.describe(),
     )
     coords = shapely.get_coordinates(selected.geometry.values)
+    area, size, choice = _study_area(incidents, bounds_gdf, coords, cell_size_m, kind=grid)
+    if choice is not None:
+        log.log(level, "%s", choice.reason)
+    # Cells mostly outside the area are units only when they hold an incident (any incident,
+    # so the grid stays put when the filters change): see make_grid.
+    the_grid = make_grid(
+        area,
+        crs=crs,
+        kind=grid,
+        cell_size_m=size,
+        min_inside_share=MIN_INSIDE_SHARE,
+        keep_xy=shapely.get_coordinates(incidents.geometry.values),
+        quiet=True,
+    )
     cell_index = the_grid.locate(coords[:, 0], coords[:, 1])
     selected = selected.assign(cell_id=cell_index)
     outside = int(np.count_nonzero(cell_index < 0))
@@ -217,8 +234,11 @@ def analyze(
     params: dict[str, Any] = {
         "grid": grid,
         "cell_size_m": size,
-        "cell_size_automatic": size_auto,
+        "cell_size_automatic": choice is not None,
+        "cell_size_reason": choice.reason if choice is not None else "given",
         "cells": int(ids.size),
+        "cells_rule": f"cells with at least {MIN_INSIDE_SHARE:.0%} of their area in the study "
+        "area, or holding an incident",
         "neighbourhood": weights_label,
         "statistic": "Getis-Ord Gi* (binary weights, self included), " + _INFERENCE_TEXT[inference],
         "inference": inference,
@@ -297,6 +317,26 @@ def rank_hotspots(cells: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame) -> pd.Da
     return table[list(HOTSPOT_COLUMNS)]
 
 
+def concentration(analysis: Analysis, *, max_points: int | None = 400) -> pd.DataFrame:
+    """Concentration curves of the analysed incidents: over places (distinct incident
+    locations) and over the grid's cells (equal cells, so the share of cells is the share of
+    area), in one long frame with columns ``units``, ``share_of_units``,
+    ``share_of_incidents`` (see :mod:`hotspots.stats.concentration`)."""
+    xy = shapely.get_coordinates(analysis.incidents.geometry.values)
+    counted = analysis.incidents["cell_id"].to_numpy() >= 0 if len(xy) else np.zeros(0, bool)
+    places = count_places(xy[counted, 0], xy[counted, 1])
+    size = analysis.params["cell_size_m"]
+    curves = [
+        concentration_curve(places["count"], units="places", max_points=max_points)
+        if len(places)
+        else None,
+        concentration_curve(
+            analysis.cells["count"], units=f"{size:g} m cells (area)", max_points=max_points
+        ),
+    ]
+    return pd.concat([c for c in curves if c is not None], ignore_index=True)
+
+
 # -- steps ---------------------------------------------------------------------------------------
 
 _INFERENCE_TEXT: dict[str, str] = {
@@ -351,64 +391,37 @@ def _prepare_boundaries(boundaries: gpd.GeoDataFrame | None, crs: Any) -> gpd.Ge
 def _study_area(
     incidents: gpd.GeoDataFrame,
     boundaries: gpd.GeoDataFrame | None,
+    selected_xy: NDArray[np.float64],
     cell_size_m: float | None,
     *,
     kind: GridKind,
-    level: int,
-) -> tuple[shapely.Geometry, float, bool]:
-    """The area to cover and the cell size.
-
-    The area is the boundaries' union, or (as sfhotspot) the points' convex hull buffered by
-    half a cell. The automatic cell size is the larger of sfhotspot's rule (1/50 of the
-    shorter side, rounded down to 100 m) and the size at which an average neighbourhood
-    holds enough incidents for Gi*'s normal p-values (:func:`cell_size_for_counts_m`), so
-    small data sets get cells large enough to test honestly.
-    """
-    if boundaries is not None:
-        area = shapely.union_all(boundaries.geometry.values)
-    else:
-        points = shapely.multipoints(shapely.get_coordinates(incidents.geometry.values))
-        area = shapely.convex_hull(points)
+) -> tuple[shapely.Geometry, float, CellSizeChoice | None]:
+    """The area to cover (:func:`~hotspots.spatial.grids.study_area`: the boundaries, or all
+    incidents' convex hull buffered by half a cell, so cells stay put when filters change)
+    and the cell size: given, or :func:`~hotspots.spatial.grids.auto_cell_size_m` from the
+    *selected* incidents' own pattern."""
+    choice = None
     if cell_size_m is None:
-        by_extent = auto_cell_size_m(_padded_bounds(area))
-        # A quarter more than the bare threshold: cells cut by the area's edge hold fewer.
-        target = 1.25 * SPARSE_NEIGHBOURHOOD_TOTAL
-        by_counts = cell_size_for_counts_m(
-            len(incidents), shapely.area(area), kind=kind, per_neighbourhood=target
+        hull = study_area(incidents, boundaries=boundaries)
+        if selected_xy.shape[0] == 0:
+            selected_xy = shapely.get_coordinates(incidents.geometry.values)
+        choice = auto_cell_size_m(
+            selected_xy[:, 0], selected_xy[:, 1], area_m2=float(shapely.area(hull)), kind=kind
         )
-        size = max(by_extent, by_counts)
-        if by_counts > by_extent:
-            log.log(
-                level,
-                "Cell size set to %g m automatically: 1/50 of the area's shorter side gives %g m, "
-                "but %s incidents over this area need %g m cells for about %g per neighbourhood "
-                "(fewer makes Gi* p-values too small)",
-                size, by_extent, f"{len(incidents):,}", by_counts, target,
-            )  # fmt: skip
-        else:
-            log.log(level, "Cell size set to %g m automatically", size)
+        size = choice.cell_size_m
     else:
-        size = float(cell_size_m)
-    if not (np.isfinite(size) and size > 0):
+        size = cell_size_m
+    if isinstance(size, bool) or not (
+        isinstance(size, int | float) and np.isfinite(size) and size > 0
+    ):
         raise invalid(
             "cell_size_m",
             cell_size_m,
             "a positive number of metres",
-            "For example {1}.",
-            options=(Option("cell_size_m", 250),),
+            "For example --cell-size-m 250.",
         )
-    if boundaries is None:
-        area = shapely.buffer(area, size / 2.0)
-    return area, size, cell_size_m is None
-
-
-def _padded_bounds(area: shapely.Geometry) -> tuple[float, float, float, float]:
-    xmin, ymin, xmax, ymax = shapely.bounds(area)
-    # Points on a line still need a square-ish area for an automatic size.
-    side = max(xmax - xmin, ymax - ymin, 1.0)
-    if min(xmax - xmin, ymax - ymin) <= 0:
-        return (xmin, ymin, xmin + side, ymin + side)
-    return (xmin, ymin, xmax, ymax)
+    area = study_area(incidents, boundaries=boundaries, buffer_m=float(size) / 2.0)
+    return area, float(size), choice
 
 
 def _cell_neighbours(grid: Grid, distance_band_m: float | None) -> tuple[Neighbours, str]:

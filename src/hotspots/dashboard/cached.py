@@ -95,6 +95,23 @@ def analysis(_dataset: Dataset, key: AnalysisKey) -> Analysis:
     )
 
 
+@st.cache_data(max_entries=24, show_spinner=False)
+def concentration(_dataset: Dataset, key: AnalysisKey) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Concentration curves (places and cells) of ``key`` and their headline numbers."""
+    from hotspots.analysis import concentration as curves
+    from hotspots.stats.concentration import count_places, summarise_concentration
+
+    result = analysis(_dataset, key)
+    counted = result.incidents.loc[result.incidents["cell_id"].to_numpy() >= 0]
+    places = count_places(counted.geometry.x.to_numpy(), counted.geometry.y.to_numpy())
+    numbers: dict[str, Any] = {
+        "places": summarise_concentration(places["count"]) if len(places) else None,
+        "cells": summarise_concentration(result.cells["count"]),
+        "cell_size_m": float(result.params["cell_size_m"]),
+    }
+    return curves(result), numbers
+
+
 @st.cache_data(max_entries=48, show_spinner=False)
 def unit_layer(
     _dataset: Dataset, key: AnalysisKey, kind: map_layers.UnitKind, measure: map_layers.Measure
