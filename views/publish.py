@@ -14,11 +14,11 @@ from hotspots.dashboard.datasets import TORONTO_KEY
 from hotspots.dashboard.ui import page_context
 from hotspots.errors import HotspotsError
 from hotspots.publish import (
-    DEFAULT_SENSITIVE_CATEGORIES,
     FILE_NAMES,
     TORONTO,
     Basemap,
     PublicationRules,
+    Publisher,
     Snapshot,
     SourceNotes,
     publish_snapshot,
@@ -26,8 +26,9 @@ from hotspots.publish import (
 from hotspots.publish.rules import MapUnits
 
 RESULT_KEY = "hs.publish.snapshot"
-#: Months offered in the period pickers (the most recent ones; the data may reach back decades).
-MAX_MONTHS = 120
+#: Years offered in the period picker (the most recent ones; the data may reach back decades).
+MAX_YEARS = 10
+ALL_GROUPS = "All allowed offence groups"
 MAP_CHOICES: dict[MapUnits, str] = {
     "both": "Neighbourhoods and hot spot squares",
     "neighbourhoods": "Neighbourhoods only",
@@ -38,17 +39,23 @@ st.title("Publish a snapshot for partners")
 selection, dataset = page_context()
 st.caption(
     "A map anyone can open offline — no login, no GIS — that can never expose a victim, an address or an "
-    "individual incident. Every file is checked by an automatic privacy audit before you can download it."
+    "individual incident. Every file is checked by an automatic privacy audit, and every release against the "
+    "publisher's release ledger, before you can download it."
 )
+try:
+    publisher = Publisher()
+except HotspotsError as exc:
+    st.error(str(exc), icon=":material/block:")
+    st.stop()
 
 # -- the options ---------------------------------------------------------------------------------
-months = pd.period_range(dataset.first_day, dataset.last_day, freq="M")[-MAX_MONTHS:]
-month_options = [str(m) for m in months]
-default_end = len(month_options) - 1
-default_start = max(0, default_end - 11)
-rules_default = PublicationRules()
-sensitive_here = [o for o in dataset.offenses if rules_default.is_sensitive(o)]
-offered = [o for o in dataset.offenses if not rules_default.is_sensitive(o)]
+years = sorted({d.year for d in pd.date_range(dataset.first_day, dataset.last_day, freq="MS")})
+periods: list[str] = []
+for year in reversed(years[-MAX_YEARS:]):
+    periods.append(str(year))
+    periods += [f"{year}-Q{q}" for q in (4, 3, 2, 1)]
+    periods += [f"{year}-{m:02d}" for m in range(12, 0, -1)]
+allowed = list(publisher.allow_list)
 
 with st.form("publish_form", border=True):
     default_title = (
@@ -58,11 +65,17 @@ with st.form("publish_form", border=True):
     )
     title = st.text_input("Title", value=default_title, max_chars=200)
     c1, c2 = st.columns(2)
-    start = c1.selectbox("First month", month_options, index=default_start, key="pub_start")
-    end = c2.selectbox("Last month", month_options, index=default_end, key="pub_end")
-    chosen = st.multiselect("Offence groups", offered, default=offered, key="pub_offenses")
-    if sensitive_here:
-        st.caption("Never published (sensitive): " + ", ".join(sensitive_here))
+    period = c1.selectbox(
+        "Period (a calendar year, quarter or month)", periods, index=0, key="pub_period"
+    )
+    group = c2.selectbox(
+        "Offence groups", [ALL_GROUPS, *sorted(allowed)], index=0, key="pub_offenses"
+    )
+    st.caption(
+        "Only offence groups on the publisher's allow list are ever counted or named: "
+        + ", ".join(allowed)
+        + f". The list is kept in {publisher.directory}."
+    )
     units = st.radio(
         "The map shows",
         list(MAP_CHOICES),
@@ -70,17 +83,14 @@ with st.form("publish_form", border=True):
         horizontal=True,
         key="pub_units",
     )
-    with st.expander("Privacy rules", expanded=False):
+    with st.expander("Privacy rules (they can be made stricter, never weaker)", expanded=False):
         r1, r2, r3 = st.columns(3)
-        k = r1.number_input("Hide numbers below", min_value=3, value=5, step=1, key="pub_k")
+        k = r1.number_input("Never show numbers below", min_value=3, value=5, step=1, key="pub_k")
         cell = r2.number_input(
             "Grid cell size (m, at least 500)", min_value=500, value=500, step=100, key="pub_cell"
         )
         lag = r3.number_input(
-            "Days between period end and today", min_value=0, value=0, step=1, key="pub_lag"
-        )
-        extra = st.text_input(
-            "Also exclude offence categories containing (comma-separated)", key="pub_extra"
+            "Whole months between period end and today", min_value=0, value=1, step=1, key="pub_lag"
         )
     use_tiles = st.toggle(
         f"Add the background map ({selection.tiles.label})",
@@ -93,11 +103,8 @@ with st.form("publish_form", border=True):
 
 if submitted:
     try:
-        patterns = DEFAULT_SENSITIVE_CATEGORIES + tuple(
-            p.strip() for p in extra.split(",") if p.strip()
-        )
         rules = PublicationRules(
-            k=int(k), sensitive_categories=patterns, min_lag_days=int(lag), units=units
+            k=int(k), min_cell_size_m=float(cell), min_lag_months=int(lag), units=units
         )
         notes = TORONTO if dataset.key == TORONTO_KEY else SourceNotes(data_source=dataset.source)
         basemap = (
@@ -105,15 +112,16 @@ if submitted:
             if use_tiles
             else None
         )
-        with st.spinner("Aggregating, hiding small numbers, drawing and auditing…"):
+        with st.spinner("Aggregating, perturbing, drawing, auditing and checking the ledger…"):
             st.session_state[RESULT_KEY] = publish_snapshot(
                 dataset.incidents,
                 None,
                 title=title,
-                period=f"{start}..{end}",
+                period=period,
                 boundaries=dataset.boundaries,
                 rules=rules,
-                offenses=chosen or None,
+                publisher=publisher,
+                offenses=None if group == ALL_GROUPS else [group],
                 grid=selection.grid,
                 cell_size_m=float(cell),
                 alpha=selection.alpha,
@@ -134,17 +142,18 @@ if snapshot is None:
 meta = snapshot.metadata
 sup = snapshot.suppression
 st.success(
-    f"Audit passed: {len(snapshot.audit.rules)} privacy rules checked on every file.",
+    f"Audit passed: {len(snapshot.audit.rules)} privacy rules checked on every file; release "
+    f"{snapshot.release_id} recorded in the ledger.",
     icon=":material/verified_user:",
 )
 a, b, c = st.columns(3)
 total = meta["published"]["total"]["incidents"]
-a.metric("Incidents (rounded)", f"{total:,}" if total is not None else "too few", border=True)
+a.metric("Incidents (adjusted)", f"{total:,}" if total is not None else "too few", border=True)
 b.metric("Hot spot squares", f"{meta['published']['hot_spot_cells'] or 0:,}", border=True)
 c.metric(
     "Numbers hidden",
     f"{sup.areas + sup.cells + sup.months + sup.offenses:,}",
-    help=f"Counts below {snapshot.rules.k}, shown as “{snapshot.rules.suppressed_text()}”.",
+    help=f"Counts shown as “{snapshot.rules.suppressed_text()}” or “not shown” (too few places).",
     border=True,
 )
 
@@ -167,7 +176,6 @@ st.image(snapshot.files[FILE_NAMES["png"]], caption=f"{meta['title']} — {meta[
 with st.expander("Rules applied and what was hidden"):
     st.markdown(
         f"- {meta['notes']['suppression']}\n"
-        f"- {meta['notes']['sensitive']}\n"
         f"- Hidden: {sup.areas} of {sup.areas_total} neighbourhoods, {sup.cells} of {sup.cells_total} hot spot squares, "
         f"{sup.months} month(s), {sup.offenses} offence group(s)."
     )

@@ -27,6 +27,9 @@ _VERBS: dict[str, tuple[str, str]] = {
     "count_places": ("hotspots.stats.concentration", "count_places"),
     "publish_snapshot": ("hotspots.publish", "publish_snapshot"),
     "plan_outreach": ("hotspots.outreach", "plan_outreach"),
+    "emerging_hotspots": ("hotspots.stats.emerging", "emerging_hotspots"),
+    "near_repeat": ("hotspots.stats.near_repeat", "near_repeat"),
+    "point_clusters": ("hotspots.stats.clusters", "point_clusters"),
     "HotspotsError": ("hotspots.errors", "HotspotsError"),
     "InputError": ("hotspots.errors", "InputError"),
 }
@@ -56,4 +59,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the verbs load on f
     from hotspots.outreach import plan_outreach
     from hotspots.publish import publish_snapshot
     from hotspots.spatial.filters import Filters
+    from hotspots.stats.clusters import point_clusters
     from hotspots.stats.concentration import count_places
+    from hotspots.stats.emerging import emerging_hotspots
+    from hotspots.stats.near_repeat import near_repeat

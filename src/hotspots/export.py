@@ -7,6 +7,9 @@ Files written by :func:`write_analysis` into ``out_dir``:
 - ``hotspots.csv`` — significant hot cells ranked by Gi* z;
 - ``rejects.csv`` — every input row that could not be used, with its reason;
 - ``summary.json`` — every parameter (automatic ones included), CRS, counts and versions.
+
+The space-time analyses have their own writers: :func:`write_emerging`, :func:`write_knox`,
+:func:`write_clusters`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import platform
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -25,6 +28,11 @@ import pandas as pd
 from hotspots.analysis import Analysis
 from hotspots.ingest import LoadResult
 from hotspots.spatial.projection import to_display
+
+if TYPE_CHECKING:
+    from hotspots.stats.clusters import PointClusters
+    from hotspots.stats.emerging import EmergingHotspots
+    from hotspots.stats.near_repeat import KnoxResult
 
 VERSIONED_PACKAGES = ("hotspots", "numpy", "pandas", "geopandas", "shapely", "pyproj", "scipy")
 
@@ -104,3 +112,59 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, pd.Timestamp | datetime):
         return value.isoformat()
     return str(value)
+
+
+# -- space and time (emerging hot spots, near repeat, point clusters) -----------------------------
+
+
+def write_emerging(result: EmergingHotspots, out_dir: str | Path) -> dict[str, Path]:
+    """``emerging.geojson`` (EPSG:4326) / ``emerging.parquet`` (metric CRS), one row per cell
+    with ``pattern``, ``trend_z``, ``trend_p``, ``hot_intervals``…, and ``emerging.json``
+    (every parameter, the count per pattern, versions)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = _write_layer(result.cells, out, "emerging")
+    paths["emerging_json"] = out / "emerging.json"
+    _write_json(paths["emerging_json"], {"parameters": result.params})
+    return paths
+
+
+def write_knox(result: KnoxResult, out_dir: str | Path) -> dict[str, Path]:
+    """``knox.csv`` (the Knox table) and ``knox.json`` (parameters and the plain sentence)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"knox": out / "knox.csv", "knox_json": out / "knox.json"}
+    result.table.to_csv(paths["knox"], index=False)
+    _write_json(
+        paths["knox_json"],
+        {
+            "parameters": result.params,
+            "events": result.events,
+            "pairs_within_reach": result.pairs_within_reach,
+            "summary": result.summary(),
+        },
+    )
+    return paths
+
+
+def write_clusters(result: PointClusters, out_dir: str | Path) -> dict[str, Path]:
+    """``clusters.geojson`` / ``clusters.parquet`` (outlines, counts, main offense) and
+    ``clusters.json`` (parameters and the share of incidents clustered)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = _write_layer(result.clusters, out, "clusters")
+    paths["clusters_json"] = out / "clusters.json"
+    _write_json(paths["clusters_json"], {"parameters": result.params})
+    return paths
+
+
+def _write_json(path: Path, content: dict[str, Any]) -> None:
+    document = {
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **content,
+        "versions": {
+            "python": platform.python_version(),
+            **{p: _version(p) for p in VERSIONED_PACKAGES},
+        },
+    }
+    path.write_text(json.dumps(document, indent=2, default=_json_default) + "\n", encoding="utf-8")

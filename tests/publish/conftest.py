@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +12,9 @@ import pytest
 from publish_helpers import NOW, boundaries_frame, incidents_frame
 
 from hotspots.publish import PublicationRules, Snapshot, publish_snapshot
+
+# Every test publishes with its own publisher folder, never the user's.
+os.environ["HOTSPOTS_PUBLISHER_DIR"] = tempfile.mkdtemp(prefix="hotspots-publisher-")
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +39,7 @@ def make_snapshot(
             "now": NOW,
             "quiet": True,
         }
+        kwargs["publisher"] = tempfile.mkdtemp(prefix="hotspots-publisher-")
         kwargs.update(options)
         frame = kwargs.pop("incidents", incidents)
         out_dir = kwargs.pop("out_dir", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,6 +21,9 @@ from hotspots.spatial.projection import to_display
 
 
 def parse(*argv: str) -> argparse.Namespace:
+    """The parsed command, with a fresh publisher folder unless one is given."""
+    if "--publisher-dir" not in argv:
+        argv = (*argv, "--publisher-dir", tempfile.mkdtemp(prefix="hotspots-publisher-"))
     return build_parser(["publish"]).parse_args(["publish", *argv])
 
 
@@ -69,6 +73,7 @@ def test_publish_from_files(
     ]
     printed = capsys.readouterr().out
     assert "Audit passed" in printed and "1 of 6 neighbourhoods" in printed
+    assert "release R0001 recorded" in printed
     html = (out / "snapshot.html").read_text()
     assert not any(name in html for name in SENSITIVE)
 
@@ -78,12 +83,12 @@ def test_rules_from_options(files: tuple[Path, Path], tmp_path: Path) -> None:
     out = tmp_path / "snap"
     args = parse(
         str(csv), "--boundaries", str(geojson), "--title", "T", "--period", "2021", "--out", str(out), "--timezone", "America/Toronto",
-        "--k", "10", "--exclude", "robbery", "--map", "grid", "--cell-size-m", "600", "--grid", "hex", "--quiet",
+        "--k", "10", "--offense", "robbery", "--map", "grid", "--cell-size-m", "600", "--grid", "hex", "--quiet",
     )  # fmt: skip
     assert publish_cli.run(args) == 0
     meta = json.loads((out / "snapshot.json").read_text())
-    assert meta["rules"]["k"] == 10 and "robbery" in meta["rules"]["sensitive_categories"]
-    assert meta["offense_groups"] == ["Assault", "Break and Enter"]
+    assert meta["rules"]["k"] == 10
+    assert meta["offense_groups"] == ["Robbery"]
     assert meta["parameters"]["cell_size_m"] == 600 and meta["parameters"]["grid"] == "hex"
     assert embedded_data((out / "snapshot.html").read_text())["areas"] is None
 
@@ -144,7 +149,7 @@ def test_toronto_2021_partner_snapshot(tmp_path: Path) -> None:
             "--title",
             "Toronto 2021",
             "--period",
-            "2021-01..2021-12",
+            "2021",
             "--out",
             str(out),
             "--quiet",

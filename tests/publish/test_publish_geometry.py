@@ -1,4 +1,4 @@
-"""Published geometry: rounded, polygons only, kept off incident locations."""
+"""Published geometry: rounded polygons from the boundaries and the grid only."""
 
 from __future__ import annotations
 
@@ -7,14 +7,12 @@ import numpy as np
 import pytest
 import shapely
 
-from hotspots.errors import PrivacyError
 from hotspots.publish.geometry import (
     OUTPUT_DECIMALS,
     coordinate_decimals,
     display_polygons,
     exposure_keys,
     geojson_geometry,
-    keep_away_from_incidents,
 )
 
 
@@ -46,45 +44,6 @@ def test_display_polygons_rounds_to_five_decimals() -> None:
     coords = shapely.get_coordinates(out)
     assert np.allclose(coords, np.round(coords, OUTPUT_DECIMALS), atol=0, rtol=0)
     assert -80 < coords[0, 0] < -79 and 43 < coords[0, 1] < 44
-
-
-def test_vertices_on_an_incident_are_moved_consistently() -> None:
-    # Two squares sharing an edge; an incident sits exactly on a shared corner.
-    left = shapely.Polygon(
-        [(-79.40000, 43.65000), (-79.39000, 43.65000), (-79.39000, 43.66000), (-79.40000, 43.66000)]
-    )
-    right = shapely.Polygon(
-        [(-79.39000, 43.65000), (-79.38000, 43.65000), (-79.38000, 43.66000), (-79.39000, 43.66000)]
-    )
-    incident = np.array(
-        [[-79.39000, 43.66000], [-79.389990, 43.66000]]
-    )  # the corner and its east neighbour
-    keys = np.unique(exposure_keys(incident[:, 0], incident[:, 1], 5))
-    out, moved = keep_away_from_incidents(np.array([left, right], dtype=object), keys, 5)
-    assert moved == 1
-    coords = shapely.get_coordinates(out)
-    assert not np.isin(exposure_keys(coords[:, 0], coords[:, 1], 5), keys).any()
-    # The shared corner moved the same way in both squares: still one shared edge.
-    assert shapely.intersection(out[0], out[1]).length > 0
-    new = shapely.get_coordinates(out[0])[2]
-    assert np.max(np.abs(new - [-79.39, 43.66])) <= 1.5e-5
-
-
-def test_coarse_input_moves_by_input_steps() -> None:
-    poly = shapely.Polygon([(-90.0, 35.0), (-89.99, 35.0), (-89.99, 35.01), (-90.0, 35.01)])
-    keys = np.unique(exposure_keys(np.array([-90.0]), np.array([35.0]), 3))
-    out, moved = keep_away_from_incidents(np.array([poly], dtype=object), keys, 3)
-    corner = shapely.get_coordinates(out[0])[0]
-    assert moved == 1 and np.max(np.abs(corner - [-90.0, 35.0])) == pytest.approx(1e-3)
-
-
-def test_unmovable_vertex_refuses() -> None:
-    poly = shapely.Polygon([(0.0, 0.0), (0.1, 0.0), (0.1, 0.1)])
-    grid = np.arange(-10, 11) * 1e-5
-    xx, yy = np.meshgrid(grid, grid)
-    keys = np.unique(exposure_keys(xx.ravel(), yy.ravel(), 5))
-    with pytest.raises(PrivacyError, match="no incident coordinates"):
-        keep_away_from_incidents(np.array([poly], dtype=object), keys, 5)
 
 
 def test_geojson_geometry_is_lists_of_floats() -> None:

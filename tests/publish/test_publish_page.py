@@ -16,11 +16,12 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
     testing = pytest.importorskip("streamlit.testing.v1")
     if not (ROOT / PAGE).exists() or not APP.exists():
         pytest.skip("the dashboard (app.py, views/publish.py) is not present")
     monkeypatch.setenv("HOTSPOTS_TILES_URL", "none")
+    monkeypatch.setenv("HOTSPOTS_PUBLISHER_DIR", str(tmp_path / "publisher"))
     at = testing.AppTest.from_file(str(APP), default_timeout=120)
     at.run()
     yield at
@@ -35,18 +36,26 @@ def test_publish_page_builds_an_audited_snapshot(app: Any) -> None:
     app.switch_page(PAGE).run()
     _no_errors(app)
     assert app.title[0].value == "Publish a snapshot for partners"
-    assert app.selectbox(key="pub_end").value == "2021-12"
-    assert app.selectbox(key="pub_start").value == "2021-01"
+    assert app.selectbox(key="pub_period").value == "2021"
+    assert "2021-Q1" in app.selectbox(key="pub_period").options
+    assert "2021-01..2021-02" not in app.selectbox(key="pub_period").options
     app.button[0].click().run()  # the form's submit button
     _no_errors(app)
     assert any("Audit passed" in s.value for s in app.success)
     labels = [m.label for m in app.metric]
-    assert "Hot spot squares" in labels and "Incidents (rounded)" in labels
+    assert "Hot spot squares" in labels and "Incidents (adjusted)" in labels
 
 
 def test_publish_page_shows_a_refusal_in_place(app: Any) -> None:
     app.switch_page(PAGE).run()
-    app.number_input(key="pub_lag").set_value(100_000)
+    app.number_input(key="pub_lag").set_value(100)
     app.button[0].click().run()
     assert not app.exception
     assert any("minimum lag" in e.value for e in app.error)
+
+
+def test_publish_page_offers_only_allow_listed_groups(app: Any) -> None:
+    app.switch_page(PAGE).run()
+    options = app.selectbox(key="pub_offenses").options
+    assert options[0] == "All allowed offence groups" and "Robbery" in options
+    assert len(options) == 6

@@ -4,17 +4,15 @@ projected input with withheld 0/0 locations (Vancouver, UTM 10N)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import numpy as np
+import geopandas as gpd
 import pandas as pd
 import pytest
-import shapely
 from publish_helpers import embedded_data
 
 from hotspots.ingest import load_boundaries, load_incidents
-from hotspots.publish import publish_snapshot
-from hotspots.publish.geometry import exposure_keys
-from hotspots.spatial.projection import to_display
+from hotspots.publish import Publisher, publish_snapshot
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
@@ -29,35 +27,33 @@ def _need(path: Path) -> Path:
     return path
 
 
-def test_memphis_coarse_coordinates() -> None:
-    """3-decimal points (~100 m): vertices that fall in an incident's 0.001° cell are moved."""
+def test_memphis_geometry_does_not_depend_on_incident_locations(tmp_path: Path) -> None:
+    """3-decimal points (~100 m): the published outlines are the same whatever the incidents."""
     boundaries = load_boundaries(_need(SHARED / "memphis" / "precincts.geojson"))
     load = load_incidents(_need(SHARED / "memphis" / "robberies_2019.geojson"), quiet=True)
-    snap = publish_snapshot(
-        load.incidents,
-        None,
-        title="Memphis robberies 2019",
-        period="2019",
-        boundaries=boundaries,
-        now=pd.Timestamp("2024-01-01"),
-        quiet=True,
-    )
-    assert snap.audit.lonlat_decimals == 3
-    assert snap.suppression.vertices_moved > 0
-    data = embedded_data(snap.html)
-    points = shapely.get_coordinates(to_display(load.incidents).geometry.values)
-    incident_keys = np.unique(exposure_keys(points[:, 0], points[:, 1], 3))
-    for layer in (data["areas"], data["grid"]["cells"]):
-        for feature in layer["features"]:
-            ring = np.array(
-                feature["geometry"]["coordinates"][0]
-                if feature["geometry"]["type"] == "Polygon"
-                else feature["geometry"]["coordinates"][0][0]
-            )
-            assert not np.isin(exposure_keys(ring[:, 0], ring[:, 1], 3), incident_keys).any()
+    publisher = Publisher(tmp_path / "publisher")
+    publisher.allow(load.incidents["offense"].astype(str).unique().tolist())
+
+    def outlines(frame: gpd.GeoDataFrame, folder: str) -> list[Any]:
+        snap = publish_snapshot(
+            frame,
+            None,
+            title="Memphis robberies 2019",
+            period="2019",
+            boundaries=boundaries,
+            publisher=Publisher(tmp_path / folder) if folder else publisher,
+            now=pd.Timestamp("2024-01-01"),
+            quiet=True,
+        )
+        return [f["geometry"] for f in embedded_data(snap.html)["areas"]["features"]]
+
+    Publisher(tmp_path / "other").allow(load.incidents["offense"].astype(str).unique().tolist())
+    shifted = load.incidents.copy()
+    shifted["geometry"] = shifted.geometry.translate(37.0, -23.0)
+    assert outlines(load.incidents, "") == outlines(shifted, "other")
 
 
-def test_vancouver_projected_input() -> None:
+def test_vancouver_projected_input(tmp_path: Path) -> None:
     boundaries = load_boundaries(_need(SHARED / "vancouver" / "neighbourhoods.geojson"))
     load = load_incidents(
         _need(SHARED / "vancouver" / "crimes_2020.csv"),
@@ -65,9 +61,12 @@ def test_vancouver_projected_input() -> None:
         boundaries=boundaries,
         quiet=True,
     )
+    publisher = Publisher(tmp_path)
+    publisher.allow(["Theft from Vehicle", "Mischief"])
     snap = publish_snapshot(
         load.incidents,
         None,
+        publisher=publisher,
         title="Vancouver 2020",
         period="2020",
         boundaries=boundaries,

@@ -143,8 +143,6 @@ def test_points_on_the_outer_edge_are_kept_and_touching_cells_are_not_units() ->
     ).all()
 
 
-
-
 def test_cells_mostly_outside_are_units_only_when_they_hold_an_incident() -> None:
     # A 1,000 x 1,000 m square on a grid offset by 40% of a cell: the edge cells on the
     # east and north are only 40% inside.

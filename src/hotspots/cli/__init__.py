@@ -22,6 +22,9 @@ COMMANDS: dict[str, str] = {
     "demo": "analyze the bundled Toronto Police incidents (2014-2021)",
     "publish": "write a privacy-safe map snapshot (HTML, PNG, JSON) for community partners",
     "plan": "choose k outreach sites that cover the most incidents (maximal covering)",
+    "emerging": "emerging hot spots: which places are getting worse, staying hot or cooling",
+    "near-repeat": "near-repeat victimisation: the Knox test, as the Near Repeat Calculator",
+    "clusters": "dense clusters of incidents (HDBSCAN, or DBSCAN with a radius in metres)",
 }
 
 
@@ -36,7 +39,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     for name, summary in COMMANDS.items():
         command = sub.add_parser(name, help=summary, description=summary)
         if name == chosen:
-            importlib.import_module(f"hotspots.cli.{name}").register(command)
+            module = name.replace("-", "_")  # near-repeat lives in hotspots.cli.near_repeat
+            importlib.import_module(f"hotspots.cli.{module}").register(command)
     return parser
 
 

@@ -125,10 +125,10 @@ def step(progress: Progress, description: str) -> Iterator[None]:
     progress.update(task, completed=1)
 
 
-def run_analysis(
+def read_inputs(
     args: argparse.Namespace, progress: Progress, source: Path, boundaries_path: Path | None
-) -> tuple[LoadResult, Analysis, gpd.GeoDataFrame | None]:
-    """Read the incidents (and boundaries) and analyse them as the options say."""
+) -> tuple[LoadResult, gpd.GeoDataFrame | None]:
+    """Read the boundaries (when given) and the incidents with the reading options."""
     boundaries = None
     if boundaries_path is not None:
         with step(progress, f"Reading boundaries {boundaries_path.name}"):
@@ -144,6 +144,14 @@ def run_analysis(
             keep_early=getattr(args, "keep_early", False),
             quiet=args.quiet,
         )
+    return load, boundaries
+
+
+def run_analysis(
+    args: argparse.Namespace, progress: Progress, source: Path, boundaries_path: Path | None
+) -> tuple[LoadResult, Analysis, gpd.GeoDataFrame | None]:
+    """Read the incidents (and boundaries) and analyse them as the options say."""
+    load, boundaries = read_inputs(args, progress, source, boundaries_path)
     filters = Filters(
         offenses=tuple(args.offense) if args.offense else None, start=args.start, end=args.end
     )

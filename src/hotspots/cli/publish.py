@@ -15,16 +15,18 @@ from pathlib import Path
 from rich.console import Console
 
 from hotspots.cli._common import add_input_options, column_overrides, step, steps
+from hotspots.errors import InputError
 from hotspots.ingest import datasets, load_boundaries, load_incidents
 from hotspots.publish import (
-    DEFAULT_SENSITIVE_CATEGORIES,
     GENERIC,
     TORONTO,
     Basemap,
     PublicationRules,
+    Publisher,
     SourceNotes,
     publish_snapshot,
 )
+from hotspots.publish.archive import add_to_archive
 from hotspots.publish.rules import MAP_UNITS
 
 BUNDLED = "toronto"
@@ -34,17 +36,22 @@ def register(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``hotspots publish``."""
     parser.description = (
         "Aggregate incidents into a self-contained map snapshot for the public: neighbourhood "
-        "shading and hot-spot squares, counts below k hidden, every number rounded, sensitive offences "
-        "excluded, no coordinates, IDs or exact dates. Every output is audited before it is written."
+        "shading and hot-spot squares, every number perturbed with the cell-key method, only allow-listed "
+        "offence groups, no coordinates, IDs or exact dates. Every output is audited, and every release is "
+        "checked against the publisher's release ledger, before it is written."
     )
     parser.add_argument(
         "source", help=f"incidents file, or '{BUNDLED}' for the bundled Toronto Police data"
     )
     parser.add_argument("--title", required=True, help="title shown on the map")
     parser.add_argument(
-        "--period", required=True, help="whole months, e.g. 2021-01..2021-12 or 2021"
+        "--period",
+        required=True,
+        help="a calendar month, quarter or year, e.g. 2021-03, 2021-Q1 or 2021",
     )
-    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument(
+        "--out", type=Path, help="output folder (required unless --archive is given)"
+    )
     parser.add_argument(
         "--boundaries",
         type=Path,
@@ -53,7 +60,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--offense",
         action="append",
-        help="offence category to cover; repeatable (default: all non-sensitive)",
+        help="one allow-listed offence group to cover (default: all of them)",
     )
     parser.add_argument(
         "--map",
@@ -77,39 +84,39 @@ def register(parser: argparse.ArgumentParser) -> None:
         default=0.05,
         help="false discovery rate for hot spots (default 0.05)",
     )
-    rules = parser.add_argument_group("privacy rules")
+    rules = parser.add_argument_group("privacy rules (floors: k >= 3, cells >= 500 m)")
     rules.add_argument(
-        "--k", type=int, default=5, help="hide numbers below k (default 5, at least 3)"
-    )
-    rules.add_argument(
-        "--rounding-base",
-        type=int,
-        default=5,
-        help="round every number to a multiple of this (default 5)",
-    )
-    rules.add_argument(
-        "--exclude",
-        action="append",
-        default=[],
-        metavar="PATTERN",
-        help="also exclude offence categories matching PATTERN; repeatable",
-    )
-    rules.add_argument(
-        "--no-default-exclusions",
-        action="store_true",
-        help="do not exclude the default sensitive categories (sexual offences, domestic violence, child abuse, human trafficking, homicide)",
+        "--k", type=int, default=5, help="never show a number from 1 to k-1 (default 5, at least 3)"
     )
     rules.add_argument(
         "--min-cell-size-m",
         type=float,
         default=500.0,
-        help="smallest published grid cell (default 500)",
+        help="smallest published grid cell (default and floor 500)",
     )
     rules.add_argument(
-        "--min-lag-days",
+        "--min-lag-months",
         type=int,
-        default=0,
-        help="days between the end of the period and today (default 0)",
+        default=1,
+        help="whole months between the end of the period and today (default 1)",
+    )
+    rules.add_argument(
+        "--publisher-dir",
+        type=Path,
+        help="the publisher folder holding the secret, the allow list and the release ledger "
+        "(default: $HOTSPOTS_PUBLISHER_DIR or ~/.config/hotspots/publisher); never inside --out",
+    )
+    rules.add_argument(
+        "--allow",
+        action="append",
+        default=[],
+        metavar="CATEGORY",
+        help="add an offence category to the publisher's allow list (kept for later runs); repeatable",
+    )
+    parser.add_argument(
+        "--archive",
+        type=Path,
+        help="also add the snapshot to this archive folder and rebuild its offline index.html",
     )
     notes = parser.add_argument_group("notes and basemap")
     notes.add_argument("--data-source", help="data-source note shown in the snapshot")
@@ -137,17 +144,21 @@ def run(args: argparse.Namespace) -> int:
         data_source=args.data_source or base.data_source,
         boundaries_note=args.boundaries_note or base.boundaries_note,
     )
-    patterns = (() if args.no_default_exclusions else DEFAULT_SENSITIVE_CATEGORIES) + tuple(
-        args.exclude
-    )
     rules = PublicationRules(
         k=args.k,
-        rounding_base=args.rounding_base,
-        sensitive_categories=patterns,
         min_cell_size_m=args.min_cell_size_m,
-        min_lag_days=args.min_lag_days,
+        min_lag_months=args.min_lag_months,
         units=args.units,
     )
+    if args.out is None and args.archive is None:
+        raise InputError(
+            "--out is missing; give --out DIR (or --archive DIR) for the snapshot files."
+        )
+    publisher = Publisher(args.publisher_dir)
+    if args.allow:
+        publisher.allow(args.allow)
+    publisher.check_outside(args.archive)
+    out = args.out
     basemap = None
     if args.basemap_url or args.basemap_attribution:
         basemap = Basemap(url=args.basemap_url or "", attribution=args.basemap_attribution or "")
@@ -166,10 +177,11 @@ def run(args: argparse.Namespace) -> int:
                 swap_lat_lon=args.swap_lat_lon,
                 quiet=args.quiet,
             )
-        with step(progress, "Aggregating, suppressing, rendering and auditing"):
+        with step(progress, "Aggregating, perturbing, rendering, auditing, checking the ledger"):
             snapshot = publish_snapshot(
                 load.incidents,
-                args.out,
+                out,
+                publisher=publisher,
                 title=args.title,
                 period=args.period,
                 boundaries=boundaries,
@@ -182,22 +194,29 @@ def run(args: argparse.Namespace) -> int:
                 basemap=basemap,
                 quiet=args.quiet,
             )
+        if args.archive is not None:
+            with step(progress, f"Updating the archive {args.archive}"):
+                add_to_archive(args.archive, snapshot)
     if not args.quiet:
         published = snapshot.metadata["published"]
         sup = snapshot.suppression
         total = published["total"]["incidents"]
         console.print(
-            f"Published {total:,} incidents (rounded to {rules.rounding_base})"
+            f"Published about {total:,} incidents"
             if total is not None
             else "Published fewer than k incidents",
             f"in {snapshot.metadata['period']['label']}; {published['hot_spot_cells'] or 0} hot spot squares.",
         )
         console.print(
-            f"Hidden (fewer than {rules.k}): {sup.areas} of {sup.areas_total} neighbourhoods, {sup.cells} of {sup.cells_total} "
-            f"hot spot squares, {sup.months} month(s), {sup.offenses} offence group(s). Audit passed ({len(snapshot.audit.rules)} rules)."
+            f"Hidden: {sup.areas} of {sup.areas_total} neighbourhoods, {sup.cells} of {sup.cells_total} significant "
+            f"squares, {sup.months} month(s), {sup.offenses} offence group(s). Audit passed ({len(snapshot.audit.rules)} "
+            f"rules); release {snapshot.release_id} recorded in {publisher.directory}."
         )
-        console.print(
-            f"Files written to {args.out}: "
-            + ", ".join(sorted(p.name for p in snapshot.paths.values()))
-        )
+        if out is not None:
+            console.print(
+                f"Files written to {out}: "
+                + ", ".join(sorted(p.name for p in snapshot.paths.values()))
+            )
+        if args.archive is not None:
+            console.print(f"Archive updated: {args.archive / 'index.html'}")
     return 0

@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import platform
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,16 +40,21 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from hotspots.analysis import analyze
 from hotspots.errors import ColumnError, EmptyDataError, InputError, PrivacyError, invalid
 from hotspots.publish.audit import RULES, AuditReference, AuditReport, audit_files
 from hotspots.publish.content import Basemap, Suppression, build_content, suppression_text
+from hotspots.publish.freetext import check_free_text
+from hotspots.publish.perturbation import PerturbationTable, record_keys
 from hotspots.publish.presets import GENERIC, TORONTO, SourceNotes
+from hotspots.publish.publisher import TORONTO_MCI_GROUPS, Publisher, Release
 from hotspots.publish.render import fixed_literals, generated_line, render_html
 from hotspots.publish.rules import (
-    DEFAULT_SENSITIVE_CATEGORIES,
+    MIN_CELL_SIZE_M,
+    MIN_K,
     PublicationRules,
     check_cell_size,
     check_period,
@@ -60,13 +66,17 @@ from hotspots.spatial.projection import require_metric
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "DEFAULT_SENSITIVE_CATEGORIES",
     "FILE_NAMES",
     "GENERIC",
+    "MIN_CELL_SIZE_M",
+    "MIN_K",
     "TORONTO",
+    "TORONTO_MCI_GROUPS",
     "AuditReference",
     "Basemap",
     "PublicationRules",
+    "Publisher",
+    "Release",
     "Snapshot",
     "SourceNotes",
     "audit_files",
@@ -104,6 +114,10 @@ class Snapshot:
     rules : PublicationRules
     audit : AuditReport
     suppression : Suppression
+    release : Release
+        What the release ledger recorded (published numbers, period, selection, units).
+    release_id : str
+        Its id in the ledger.
     """
 
     files: Mapping[str, bytes]
@@ -111,6 +125,8 @@ class Snapshot:
     rules: PublicationRules
     audit: AuditReport
     suppression: Suppression
+    release: Release
+    release_id: str = ""
     paths: dict[str, Path] = field(default_factory=dict)
 
     @property
@@ -127,6 +143,7 @@ def publish_snapshot(
     period: str | tuple[str, str],
     boundaries: gpd.GeoDataFrame | None = None,
     rules: PublicationRules | None = None,
+    publisher: Publisher | str | Path | None = None,
     offenses: Sequence[str] | None = None,
     grid: GridKind = "square",
     cell_size_m: float | None = None,
@@ -136,7 +153,7 @@ def publish_snapshot(
     now: datetime | pd.Timestamp | None = None,
     quiet: bool = False,
 ) -> Snapshot:
-    """Build, audit and (optionally) write a privacy-safe map snapshot.
+    """Build, audit, check against the release ledger and (optionally) write a snapshot.
 
     Parameters
     ----------
@@ -144,26 +161,32 @@ def publish_snapshot(
         **All** input incidents in a metric CRS, as ``LoadResult.incidents`` from
         :func:`hotspots.ingest.load_incidents` (``occurred_at``, ``offense``, optional
         ``neighbourhood``). Everything the audit looks for (locations, identifiers,
-        premises, sensitive categories) is taken from this frame.
+        premises, categories off the allow list) is taken from this frame.
     out_dir : str or Path, optional
         Folder to write ``snapshot.html``, ``snapshot.png`` and ``snapshot.json`` into
-        (created if needed; other files are left alone). None: keep them in memory.
+        (created if needed; other files are left alone). None: keep them in memory (the
+        release is still recorded: whatever is built can be downloaded and shared).
     title : str
-        Shown at the top of the page and the image.
+        Shown at the top of the page and the image; checked for coordinates, dates finer
+        than a month and ID-like tokens.
     period : str or (start, end)
-        Whole months, e.g. ``"2021-01..2021-12"`` or ``"2021"``.
+        A calendar month, quarter or year: ``"2021-03"``, ``"2021-Q1"``, ``"2021"`` (or the
+        same as ``"2021-01..2021-03"``). Other ranges only with ``rules.fixed_periods=False``.
     boundaries : GeoDataFrame, optional
         Neighbourhood polygons with ``name`` (from :func:`hotspots.ingest.load_boundaries`).
+        Without them the grid is laid on a 10 km-aligned box around the data.
     rules : PublicationRules, optional
-        The privacy rules; default ``PublicationRules()`` (k=5, base 5, sensitive
-        categories excluded, cells >= 500 m, no lag).
+        The privacy rules; default ``PublicationRules()``.
+    publisher : Publisher, str or Path, optional
+        The publisher folder (secret, allow list, ledger); default
+        :func:`hotspots.publish.publisher.default_publisher_dir`.
     offenses : sequence of str, optional
-        Offence categories to cover; default every non-sensitive category in the period.
+        One allow-listed offence group, or all of them (the default).
     grid : {"square", "hex"}
     cell_size_m : float, optional
-        Grid cell size in metres, at least ``rules.min_cell_size_m`` (the default).
+        Grid cell size in metres, at least ``rules.min_cell_size_m`` (the default, 500).
     alpha : float
-        False discovery rate for hot spots (Benjamini–Hochberg).
+        False discovery rate for hot spots (as :func:`hotspots.analyze` applies it).
     notes : SourceNotes
         Data-source and boundary notes shown in the snapshot (``TORONTO`` for the bundled data).
     basemap : Basemap, optional
@@ -180,38 +203,37 @@ def publish_snapshot(
     Raises
     ------
     PrivacyError
-        A rule would be broken (cell size, lag, a sensitive offence asked for, or any
-        finding of the audit); nothing is written.
+        A rule would be broken (cell size, period, lag, an offence off the allow list,
+        the ledger, any finding of the audit); nothing is written or recorded.
     InputError
         Bad arguments (period not in whole months, unknown offence, missing columns…).
     """
     rules = rules or PublicationRules()
+    _check_floors(rules)
+    owner = publisher if isinstance(publisher, Publisher) else Publisher(publisher)
+    owner.check_outside(out_dir)
     title = _check_title(title)
+    check_free_text("title", title)
+    check_free_text("data_source", notes.data_source)
+    if notes.boundaries_note:
+        check_free_text("boundaries_note", notes.boundaries_note)
     start, end = _parse_period(period)
     today = _now(now)
     check_period(start, end, rules, now=today)
     size = check_cell_size(cell_size_m, rules)
     _check_incidents(incidents)
+    incidents = incidents.reset_index(drop=True)
 
-    reference = AuditReference.from_incidents(incidents, rules)
-    sensitive = rules.sensitive_mask(incidents["offense"])
-    if not rules.patterns:
-        log.warning(
-            "No sensitive offence categories are excluded (rules.sensitive_categories is empty)"
-        )
-    n_excluded_categories = int(incidents.loc[sensitive, "offense"].nunique())
-    if n_excluded_categories:
-        log.info(
-            "%d sensitive offence categor%s excluded",
-            n_excluded_categories,
-            "y" if n_excluded_categories == 1 else "ies",
-        )
-    kept = incidents.loc[~sensitive]
-    groups = _offense_groups(kept, incidents, offenses, rules, start, end)
+    allowed_names = owner.allow_list
+    reference = AuditReference.from_incidents(incidents, allowed=allowed_names)
+    kept = _allowed_only(incidents, allowed_names)
+    groups = _offense_groups(offenses, allowed_names)
+    study_area_only = boundaries is None
+    units_frame = boundaries if boundaries is not None else _study_box(incidents)
 
     analysis = analyze(
         kept,
-        boundaries=boundaries,
+        boundaries=units_frame,
         filters=Filters(offenses=tuple(groups), start=start, end=end),
         grid=grid,
         cell_size_m=size,
@@ -219,10 +241,11 @@ def publish_snapshot(
         lisa=False,
         quiet=quiet,
     )
-    content, suppression = build_content(
+    keys = record_keys(analysis.incidents, owner.secret)
+    content, suppression, release = build_content(
         analysis,
         rules=rules,
-        reference=reference,
+        record_keys=keys,
         title=title,
         start=start,
         end=end,
@@ -230,18 +253,11 @@ def publish_snapshot(
         data_source=notes.data_source,
         boundaries_note=notes.boundaries_note if boundaries is not None else None,
         basemap=basemap,
+        study_area_only=study_area_only,
     )
     day = today.strftime("%Y-%m-%d")
     versions = _versions()
-    metadata = _metadata(
-        content,
-        analysis.params,
-        rules,
-        suppression,
-        day=day,
-        versions=versions,
-        n_excluded_categories=n_excluded_categories,
-    )
+    metadata = _metadata(content, analysis.params, rules, suppression, day=day, versions=versions)
     files = {
         FILE_NAMES["html"]: render_html(
             content, generated_on=day, version=versions["hotspots"] or "unknown"
@@ -258,37 +274,107 @@ def publish_snapshot(
         len(report.rules),
         len(files),
     )
+    table = PerturbationTable(k=rules.k, max_noise=rules.max_noise)
+    owner.check_release(release, table)
     paths = _write(files, Path(out_dir)) if out_dir is not None else {}
+    release_id = owner.record(release, table, files)
     return Snapshot(
         files=files,
         metadata=metadata,
         rules=rules,
         audit=report,
         suppression=suppression,
+        release=release,
+        release_id=release_id,
         paths=paths,
     )
 
 
 def audit_literals(rules: PublicationRules, generated_on: str) -> list[str]:
     """The fixed texts the audit cuts out before scanning. Each is made from the code, the
-    rules and the generation date only (inlined Leaflet, the page's CSS/JS, the rules'
-    notes and pattern list, the generation-date line) — never from data — so cutting
-    them cannot hide a leak."""
+    rules and the generation date only (inlined Leaflet, the page's CSS/JS, the method
+    text, the generation-date line) — never from data — so cutting them cannot hide a leak."""
     return [
         *fixed_literals(),
-        rules.sensitive_note(),
         suppression_text(rules),
-        _patterns_text(rules),
         generated_line(generated_on),
         f'"generated_on": "{generated_on}"',
     ]
 
 
-def _patterns_text(rules: PublicationRules) -> str:
-    return " | ".join(rules.patterns)
-
-
 # -- steps -----------------------------------------------------------------------------------------
+
+
+def _check_floors(rules: PublicationRules) -> None:
+    """The hard floors, checked again here (a rules object altered after construction)."""
+    if not isinstance(rules, PublicationRules):
+        raise invalid("rules", type(rules).__name__, "a PublicationRules")
+    if rules.k < MIN_K or rules.min_cell_size_m < MIN_CELL_SIZE_M:
+        raise PrivacyError(
+            f"Rule 'hard floors' failed: k={rules.k} and min_cell_size_m={rules.min_cell_size_m:g}; published "
+            f"snapshots need k >= {MIN_K} and cells of at least {MIN_CELL_SIZE_M:g} m. Nothing was written."
+        )
+
+
+def _allowed_only(incidents: gpd.GeoDataFrame, allowed: Sequence[str]) -> gpd.GeoDataFrame:
+    """The allow-listed incidents, their categories spelt as on the allow list."""
+    from hotspots.publish.rules import normalise_category
+
+    spelling = {normalise_category(a): a for a in allowed}
+    codes, uniques = pd.factorize(incidents["offense"].astype("object"), use_na_sentinel=True)
+    names = np.array([spelling.get(normalise_category(u)) for u in uniques] + [None], dtype=object)
+    mapped = names[np.where(codes >= 0, codes, len(uniques))]
+    keep = pd.notna(mapped)
+    out = incidents.loc[keep].copy()
+    out["offense"] = pd.array(mapped[keep], dtype="string")
+    return out.reset_index(drop=True)
+
+
+def _offense_groups(offenses: Sequence[str] | None, allowed: Sequence[str]) -> list[str]:
+    """One allow-listed group or all of them (the fixed selections)."""
+    from hotspots.publish.rules import normalise_category
+
+    everything = sorted(allowed)
+    if not everything:
+        raise PrivacyError(
+            "Rule 'allow list' failed: the publisher's allow list is empty, so nothing may be published. "
+            "Add categories with --allow (or Publisher.allow). Nothing was written."
+        )
+    if offenses is None:
+        return everything
+    if isinstance(offenses, str):
+        offenses = [offenses]
+    spelling = {normalise_category(a): a for a in allowed}
+    chosen = sorted({spelling.get(normalise_category(o), "") for o in offenses})
+    if "" in chosen:
+        raise PrivacyError(
+            "Rule 'allow list' failed: offenses= names a category that is not on the publisher's allow list "
+            f"(allowed: {', '.join(everything)}). Add it with --allow if it may be published. Nothing was written."
+        )
+    if len(chosen) not in (1, len(everything)):
+        raise PrivacyError(
+            f"Rule 'fixed offence groups' failed: offenses={chosen} is neither one group nor all of them; other "
+            "combinations can be subtracted from each other. Publish one group or all. Nothing was written."
+        )
+    return chosen
+
+
+def _study_box(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A box around the data aligned to a 10 km lattice: the grid's extent without
+    boundaries, so no cell edge depends on where any incident lies (to within 10 km)."""
+    import shapely
+
+    step = 10_000.0
+    xmin, ymin, xmax, ymax = incidents.total_bounds
+    box = shapely.box(
+        np.floor(xmin / step) * step,
+        np.floor(ymin / step) * step,
+        (np.floor(xmax / step) + 1) * step,
+        (np.floor(ymax / step) + 1) * step,
+    )
+    return gpd.GeoDataFrame(
+        {"name": ["Study area"], "population": [np.nan]}, geometry=[box], crs=incidents.crs
+    )
 
 
 def _check_title(title: str) -> str:
@@ -305,7 +391,12 @@ def _parse_period(period: str | tuple[str, str]) -> tuple[str, str]:
         if len(period) != 2:
             raise invalid("period", period, "'START..END' or a (start, end) pair")
         return parse_period(f"{period[0]}..{period[1]}")
-    return parse_period(str(period))
+    text = str(period).strip()
+    quarter = re.fullmatch(r"(\d{4})-?[Qq]([1-4])", text)
+    if quarter:
+        year, q = int(quarter.group(1)), int(quarter.group(2))
+        text = f"{year}-{3 * q - 2:02d}..{year}-{3 * q:02d}"
+    return parse_period(text)
 
 
 def _now(now: datetime | pd.Timestamp | None) -> pd.Timestamp:
@@ -331,48 +422,6 @@ def _check_incidents(incidents: gpd.GeoDataFrame) -> None:
     require_metric(incidents, "incidents")
 
 
-def _offense_groups(
-    kept: gpd.GeoDataFrame,
-    incidents: gpd.GeoDataFrame,
-    offenses: Sequence[str] | None,
-    rules: PublicationRules,
-    start: str,
-    end: str,
-) -> list[str]:
-    if offenses is not None:
-        if isinstance(offenses, str):
-            offenses = [offenses]
-        chosen = sorted({str(o) for o in offenses})
-        sensitive = [o for o in chosen if rules.is_sensitive(o)]
-        if sensitive:
-            raise PrivacyError(
-                f"Rule 'sensitive categories' failed: offenses={sensitive} are excluded as sensitive and are never "
-                "published. Remove them from offenses=. Nothing was written."
-            )
-        known = set(incidents["offense"].astype("object").dropna().unique())
-        unknown = [o for o in chosen if o not in known]
-        if unknown:
-            raise invalid(
-                "offenses", unknown, sorted(str(k) for k in known if not rules.is_sensitive(k))
-            )
-        return chosen
-    local = (
-        kept["occurred_at"].dt.tz_localize(None)
-        if kept["occurred_at"].dt.tz is not None
-        else kept["occurred_at"]
-    )
-    in_period = (local >= pd.Timestamp(start)) & (local < pd.Timestamp(end) + pd.Timedelta(days=1))
-    groups = sorted(
-        str(o) for o in kept.loc[in_period, "offense"].astype("object").dropna().unique()
-    )
-    if not groups:
-        raise EmptyDataError(
-            f"No incidents (outside the sensitive categories) fall in {start[:7]}..{end[:7]}; there is nothing to "
-            "publish. Check the period against the data's dates."
-        )
-    return groups
-
-
 def _metadata(
     content: dict[str, Any],
     params: dict[str, Any],
@@ -381,13 +430,11 @@ def _metadata(
     *,
     day: str,
     versions: dict[str, str | None],
-    n_excluded_categories: int,
 ) -> dict[str, Any]:
     rules_dict = rules.as_dict()
-    rules_dict["sensitive_categories"] = _patterns_text(rules)
     grid = content.get("grid")
     return {
-        "schema": "hotspots-snapshot-metadata/1",
+        "schema": "hotspots-snapshot-metadata/2",
         "title": content["title"],
         "generated_on": day,
         "period": content["period"],
@@ -406,10 +453,7 @@ def _metadata(
             "basemap": content["basemap"]["url"] if content.get("basemap") else None,
         },
         "rules": rules_dict,
-        "suppression": {
-            **suppression.as_dict(),
-            "sensitive_categories_excluded": n_excluded_categories,
-        },
+        "suppression": suppression.as_dict(),
         "published": {
             "total": content["total"],
             "hot_spot_cells": grid["hot_cells"] if grid is not None else None,

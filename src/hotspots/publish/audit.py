@@ -7,7 +7,8 @@ item. Rules (the names used in the messages):
 
 ``no incident coordinates``
     No pair of numbers in any text (HTML with its embedded data, JSON, PNG text chunks)
-    is the location of an input incident at the comparison precision — longitude/latitude
+    (polygon vertices aside: they come from the boundaries and the grid only, never from
+    incidents) is the location of an input incident at the comparison precision — longitude/latitude
     in either order, at ``min(input decimals, 5)`` decimals, and metric x/y in the input's
     metric CRS to the metre. Pairs are the numbers 1 to 3 places apart in reading order
     (so ``{"lon": .., "n": .., "lat": ..}`` is caught too).
@@ -15,17 +16,10 @@ item. Rules (the names used in the messages):
     Every published number of incidents is at least ``k``: JSON values whose key
     mentions "incident", table cells of class ``n``, ``data-incidents`` attributes, and
     numbers written just before the word "incident(s)" in the same line of text.
-``rounding``
-    Every such number is a multiple of the rounding base (so exact values never appear).
-``subtraction``
-    The adversary of :func:`hotspots.publish.tables.suppressed_ranges`, run on the
-    tables embedded in the HTML: no hidden value can be pinned to a single number (the
-    exact total's range is narrowed by every complete table first). A total marked
-    ``derived_from`` a table must be the sum of that table's published parts; any
-    other total is taken as a rounded exact total (and usually fails).
-``sensitive categories``
-    No category excluded as sensitive that occurs in the input is named anywhere
-    (whole-word match after normalisation), apart from the rules' own note.
+``allow list``
+    No category of the input that is off the publisher's allow list is named anywhere
+    (whole-phrase match after normalisation; names that are part of an allowed name,
+    like "theft" in "Theft Over", cannot be told apart and are not searched for).
 ``identifiers``
     No value of an identifier column of the input (``id``, ``*_id``, case numbers, six
     characters or more with a digit) appears as a token; no input column that carries
@@ -71,14 +65,6 @@ import shapely
 from hotspots.errors import PrivacyError
 from hotspots.publish.geometry import OUTPUT_DECIMALS, coordinate_decimals, exposure_keys
 from hotspots.publish.rules import PublicationRules, normalise_category
-from hotspots.publish.tables import (
-    TOTAL_TOO_FEW,
-    Interval,
-    derived_total,
-    partition_total_range,
-    suppressed_ranges,
-    true_range,
-)
 from hotspots.spatial.projection import to_display
 
 log = logging.getLogger(__name__)
@@ -123,6 +109,10 @@ PLACE_COLUMNS = frozenset(
         "location_description",
     }
 )
+#: Geometry types of aggregated areas (their vertices come from boundaries and the grid).
+_POLYGON_TYPES = frozenset({"Polygon", "MultiPolygon"})
+#: How an area hidden by location diversity is written (as in hotspots.publish.content).
+HIDDEN_TEXT = "not shown"
 #: Geometry types that are not aggregated areas.
 NON_AREA_TYPES = frozenset({"Point", "MultiPoint", "LineString", "MultiLineString"})
 #: The script tags the HTML template writes, each exactly once.
@@ -217,7 +207,7 @@ class AuditReport:
 
 
 RULES = (
-    "no incident coordinates", "small counts", "rounding", "subtraction", "sensitive categories",
+    "no incident coordinates", "small counts", "allow list",
     "identifiers", "premises and addresses", "exact timestamps", "minimum cell size", "polygons only",
     "markup", "network", "png metadata",
 )  # fmt: skip
@@ -240,10 +230,13 @@ class AuditReference:
     row_columns: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
-    def from_incidents(cls, incidents: gpd.GeoDataFrame, rules: PublicationRules) -> AuditReference:
-        """Collect locations, identifiers, places and sensitive categories of ``incidents``.
+    def from_incidents(
+        cls, incidents: gpd.GeoDataFrame, *, allowed: Sequence[str]
+    ) -> AuditReference:
+        """Collect locations, identifiers, places and categories off the allow list.
 
-        ``incidents`` is the full input (metric CRS), before any selection.
+        ``incidents`` is the full input (metric CRS), before any selection; ``allowed``
+        the publisher's allow list.
         """
         geoms = incidents.geometry.values
         ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -282,10 +275,10 @@ class AuditReference:
                 places -= {v.casefold() for v in _unique_text(incidents[col])}
         excluded: tuple[str, ...] = ()
         if "offense" in incidents.columns:
-            cats = _unique_text(incidents["offense"])
-            excluded = tuple(
-                sorted({normalise_category(c) for c in cats if rules.is_sensitive(c)} - {""})
-            )
+            ok = {normalise_category(a) for a in allowed}
+            inside = " | ".join(f" {a} " for a in ok)
+            cats = {normalise_category(c) for c in _unique_text(incidents["offense"])}
+            excluded = tuple(sorted(c for c in cats - ok - {""} if f" {c} " not in inside))
         return cls(
             lonlat_keys=np.unique(exposure_keys(lonlat[:, 0], lonlat[:, 1], lonlat_decimals)),
             lonlat_decimals=lonlat_decimals,
@@ -373,7 +366,6 @@ def audit_html(
             continue
         findings += _structure(name, data, reference, rules)
         findings += _json_coordinates(name, data, reference)
-        findings += _subtraction(name, data, rules)
     page = _DATA_BLOCK.sub('<script type="application/json" id="snapshot-data"></script>', text)
     findings += _html_counts(name, text, rules)
     findings += _text_rules(name, page, reference, rules)
@@ -552,14 +544,6 @@ def _count_findings(name: str, where: str, value: Any, rules: PublicationRules) 
                 f"{where} = {value:g} is below k={rules.k}; it must be shown as '{rules.suppressed_text()}'",
             )
         )
-    elif value % rules.rounding_base:
-        out.append(
-            Finding(
-                "rounding",
-                name,
-                f"{where} = {value:g} is not rounded to a multiple of {rules.rounding_base}",
-            )
-        )
     return out
 
 
@@ -644,121 +628,13 @@ def _extent_m(geometry: Any) -> tuple[float, float, tuple[float, float]] | None:
     )
 
 
-def _subtraction(name: str, data: Any, rules: PublicationRules) -> list[Finding]:
-    """Re-run the adversary on the tables of the embedded data."""
-    if not isinstance(data, dict):
-        return []
-    tables: dict[str, list[tuple[str, int | None]]] = {}
-    for key, label in (("offenses", "name"), ("months", "month")):
-        rows = data.get(key)
-        if isinstance(rows, list):
-            tables[key] = [
-                (str(r.get(label)), _published(r.get("incidents")))
-                for r in rows
-                if isinstance(r, dict)
-            ]
-    areas = data.get("areas")
-    if isinstance(areas, dict) and isinstance(areas.get("features"), list):
-        parts = [
-            (
-                str(f.get("properties", {}).get("name")),
-                _published(f.get("properties", {}).get("incidents")),
-            )
-            for f in areas["features"]
-        ]
-        other = data.get("areas_other")
-        if isinstance(other, dict):
-            parts.append((str(other.get("name")), _published(other.get("incidents"))))
-        tables["neighbourhoods"] = parts
-    findings: list[Finding] = []
-    known = Interval(0, 10**12)
-    total = data.get("total")
-    if isinstance(total, dict):
-        known, more = _total_knowledge(name, "total", total, tables, rules)
-        findings += more
-    for parts in tables.values():
-        r = partition_total_range([v for _, v in parts], rules)
-        known = Interval(max(known.low, r.low), min(known.high, r.high))
-    groups: list[tuple[str, list[tuple[str, int | None]], Interval]] = [
-        (t, parts, known) for t, parts in tables.items()
-    ]
-    grid = data.get("grid")
-    if isinstance(grid, dict) and isinstance(grid.get("cells"), dict):
-        cells = [
-            (
-                f"hot spot cell {f.get('properties', {}).get('rank')}",
-                _published(f.get("properties", {}).get("incidents")),
-            )
-            for f in grid["cells"].get("features", [])
-        ]
-        hot_total = grid.get("hot_total")
-        hot_known = Interval(0, 10**12)
-        if isinstance(hot_total, dict):
-            hot_known, more = _total_knowledge(
-                name, "grid.hot_total", hot_total, {"cells": cells}, rules
-            )
-            findings += more
-        groups.append(("hot spot cells", cells, hot_known))
-    for table, parts, t_range in groups:
-        ranges = suppressed_ranges([v for _, v in parts], t_range, rules)
-        hidden = [label for label, v in parts if v is None]
-        for label, r in zip(hidden, ranges, strict=True):
-            if r.size <= 1:
-                findings.append(
-                    Finding(
-                        "subtraction",
-                        name,
-                        f"the hidden value of {label!r} in table {table!r} can be recovered by subtraction ({'it must be ' + str(r.low) if r.size else 'the numbers contradict each other'})",
-                    )
-                )
-    return findings
-
-
-def _total_knowledge(
-    name: str,
-    where: str,
-    total: dict[str, Any],
-    tables: dict[str, list[tuple[str, int | None]]],
-    rules: PublicationRules,
-) -> tuple[Interval, list[Finding]]:
-    """What a published total tells about the exact total: nothing when it is derived
-    (the sum of its table's published parts — checked), else its rounding range."""
-    value = _published(total.get("incidents"))
-    source = total.get("derived_from")
-    if source is None:
-        return true_range(value, rules), []
-    parts = tables.get(str(source))
-    if parts is None:
-        return Interval(0, 10**12), [
-            Finding(
-                "subtraction",
-                name,
-                f"{where} claims to be derived from {source!r}, which is not published",
-            )
-        ]
-    expected = derived_total([v for _, v in parts], rules)
-    if value != expected:
-        return true_range(value, rules), [
-            Finding(
-                "subtraction",
-                name,
-                f"{where} = {value!r} is not the sum of the published {source} ({expected!r}); an exact or rounded total can reveal hidden values",
-            )
-        ]
-    return Interval(0, 10**12), []
-
-
-def _published(value: Any) -> int | None:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
 def _html_counts(name: str, text: str, rules: PublicationRules) -> list[Finding]:
     findings = []
     for where, raw in [("table cell", m.group(1)) for m in _COUNT_CELL.finditer(text)] + [
         ("data-incidents", m.group(1)) for m in _COUNT_ATTR.finditer(text)
     ]:
         value = _TAG.sub("", raw).strip()
-        if value in (rules.suppressed_text(), TOTAL_TOO_FEW, ""):
+        if value in (rules.suppressed_text(), HIDDEN_TEXT, ""):
             continue
         number = value.replace(",", "")
         if not re.fullmatch(r"\d+", number):
@@ -808,6 +684,8 @@ def _json_coordinates(name: str, data: Any, reference: AuditReference) -> list[F
     stack = [data]
     while stack:
         item = stack.pop()
+        if isinstance(item, dict) and item.get("type") in _POLYGON_TYPES:
+            continue  # vertices of the boundaries or the grid
         if isinstance(item, list):
             numbers = [v for v in item if _is_number(v)]
             if len(item) == 2 and len(numbers) == 2:
@@ -905,7 +783,7 @@ def _categories(name: str, text: str, reference: AuditReference) -> list[Finding
         return []
     words = " " + normalise_category(_TAG.sub(" ", text)) + " "
     return [
-        Finding("sensitive categories", name, f"the excluded category {c!r} is named")
+        Finding("allow list", name, f"the category {c!r}, not on the allow list, is named")
         for c in reference.excluded_categories
         if f" {c} " in words
     ]

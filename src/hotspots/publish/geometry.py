@@ -1,16 +1,11 @@
-"""Publishable geometry: aggregated polygons only, rounded, and never on an incident location.
+"""Publishable geometry: aggregated polygons only, from the boundaries and the grid.
 
 Published coordinates are longitude/latitude rounded to :data:`OUTPUT_DECIMALS`
-decimals (about 1 m). A published vertex *exposes* an incident when both coordinates
-round to the same values at the **comparison precision** ``d = min(input decimals,
-OUTPUT_DECIMALS)`` — i.e. it is the incident's location as precisely as the input or
-the output can say it. Polygon vertices come from boundaries and from a regular grid, so
-they coincide with an incident only by chance; when one does, it is moved to the
-nearest free position on the ``d`` lattice (rings of 1, 2, 3 … steps, in a fixed
-order), the same way for every polygon that shares it, so shared edges stay shared.
-For inputs given to 5 or more decimals a move is about 1 m; for coarse inputs (say 3
-decimals, about 100 m) a few vertices move by one input step. The audit re-checks every
-output with the same rule (:func:`exposure_keys`).
+decimals (about 1 m). No vertex depends on where an incident lies: boundaries come from
+the publisher and the grid from the boundaries' extent (or a 10 km-aligned box), so a
+vertex is never moved, added or dropped because of an incident (an earlier version
+moved vertices off incident locations, which located the incident by the move).
+:func:`exposure_keys` and :func:`coordinate_decimals` serve the audit's coordinate rule.
 """
 
 from __future__ import annotations
@@ -23,7 +18,6 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from hotspots.errors import PrivacyError
 from hotspots.spatial.projection import DISPLAY_CRS
 
 log = logging.getLogger(__name__)
@@ -32,8 +26,6 @@ log = logging.getLogger(__name__)
 OUTPUT_DECIMALS = 5
 #: Largest number of decimals looked for when estimating an input's precision.
 MAX_DECIMALS = 8
-#: Rings of lattice steps tried when moving a vertex off an incident.
-_MAX_RINGS = 4
 
 
 def coordinate_decimals(
@@ -93,58 +85,6 @@ def display_polygons(
     return np.asarray(rounded, dtype=object)
 
 
-def keep_away_from_incidents(
-    geoms: NDArray[np.object_], incident_keys: NDArray[np.int64], decimals: int
-) -> tuple[NDArray[np.object_], int]:
-    """Move every vertex that exposes an incident (see module docstring) to a free lattice spot.
-
-    Parameters
-    ----------
-    geoms : array of polygons in EPSG:4326, rounded to :data:`OUTPUT_DECIMALS`.
-    incident_keys : sorted unique :func:`exposure_keys` of every input incident.
-    decimals : comparison precision ``d``.
-
-    Returns
-    -------
-    (geometries, number of distinct vertices moved)
-    """
-    geoms = np.asarray(geoms, dtype=object)
-    coords = shapely.get_coordinates(geoms)
-    if coords.size == 0 or incident_keys.size == 0:
-        return geoms, 0
-    unique, inverse = np.unique(coords, axis=0, return_inverse=True)
-    bad = np.flatnonzero(_exposes(unique, incident_keys, decimals))
-    if bad.size == 0:
-        return geoms, 0
-    step = 10.0 ** (-decimals)
-    moved = unique.copy()
-    todo = bad
-    for ring in range(1, _MAX_RINGS + 1):
-        offsets = _ring_offsets(ring) * step
-        candidates = np.round(moved[todo][:, None, :] + offsets[None, :, :], OUTPUT_DECIMALS)
-        free = ~_exposes(candidates.reshape(-1, 2), incident_keys, decimals).reshape(
-            candidates.shape[:2]
-        )
-        has = free.any(axis=1)
-        first = np.argmax(free, axis=1)
-        moved[todo[has]] = candidates[has, first[has]]
-        todo = todo[~has]
-        if todo.size == 0:
-            break
-    if todo.size:
-        raise PrivacyError(
-            f"Rule 'no incident coordinates' failed: {todo.size} polygon vertex(es) could not be moved off "
-            "the incident locations around them. Use a larger cell size or simpler boundaries. Nothing was written."
-        )
-    log.info(
-        "Moved %d polygon vertex(es) that coincided with an incident location (precision 1e-%d degree)",
-        bad.size,
-        decimals,
-    )
-    out = shapely.set_coordinates(geoms.copy(), moved[inverse.ravel()])
-    return np.asarray(out, dtype=object), int(bad.size)
-
-
 def geojson_geometry(geom: shapely.Geometry) -> dict[str, Any]:
     """A GeoJSON geometry dict (lists, not tuples) with the geometry's own float values."""
     mapping = shapely.geometry.mapping(geom)
@@ -158,23 +98,6 @@ def bounds_lonlat(geoms: NDArray[np.object_]) -> list[float]:
 
 
 # -- helpers ----------------------------------------------------------------------------------------
-
-
-def _exposes(
-    coords: NDArray[np.float64], incident_keys: NDArray[np.int64], decimals: int
-) -> NDArray[np.bool_]:
-    keys = exposure_keys(coords[:, 0], coords[:, 1], decimals)
-    return np.isin(keys, incident_keys)
-
-
-def _ring_offsets(ring: int) -> NDArray[np.float64]:
-    """Lattice offsets at Chebyshev distance ``ring``, nearest first, in a fixed order."""
-    r = np.arange(-ring, ring + 1)
-    dx, dy = np.meshgrid(r, r, indexing="xy")
-    on_ring = np.maximum(np.abs(dx), np.abs(dy)) == ring
-    pts = np.column_stack([dx[on_ring], dy[on_ring]]).astype(np.float64)
-    order = np.lexsort((pts[:, 1], pts[:, 0], np.hypot(pts[:, 0], pts[:, 1])))
-    return pts[order]
 
 
 def _simplify(

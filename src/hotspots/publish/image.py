@@ -119,7 +119,7 @@ def _draw_panel(fig: Figure, content: dict[str, Any]) -> None:
         color=_INK,
         va="top",
     )
-    fig.text(x, y - 0.062, "incidents (rounded)", fontsize=12, color=_MUTED, va="top")
+    fig.text(x, y - 0.062, "incidents (adjusted)", fontsize=12, color=_MUTED, va="top")
     grid = content.get("grid")
     if grid is not None:
         col = x + 0.175
@@ -211,8 +211,8 @@ def _draw_panel(fig: Figure, content: dict[str, Any]) -> None:
         )  # fmt: skip
     source = str(content["notes"]["data_source"]).split(". ")[0].rstrip(".")
     foot = textwrap.fill(
-        f"Source: {source}. Numbers rounded to the nearest {rules['rounding_base']}; numbers below {rules['k']} hidden; "
-        "sensitive offence categories excluded. Areas only: no individual incidents, addresses or dates.",
+        f"Source: {source}. Every number adjusted slightly (cell-key method); numbers below {rules['k']} hidden. "
+        "Areas only: no individual incidents, addresses or dates.",
         84,
     )
     fig.text(x, 0.025, foot, fontsize=8.5, color=_MUTED, va="bottom", linespacing=1.35)

@@ -24,9 +24,10 @@ from urllib.parse import urlsplit
 from hotspots.maps import palettes
 from hotspots.maps.webassets import asset_path, asset_text
 from hotspots.publish.chart import trend_svg
-from hotspots.publish.tables import TOTAL_TOO_FEW
 
 GENERATED_PREFIX = "Generated on "
+#: How a total published as 0 is written.
+TOO_FEW = "too few to show"
 
 
 def generated_line(day: str) -> str:
@@ -115,7 +116,7 @@ def render_html(content: dict[str, Any], *, generated_on: str, version: str) -> 
         _key_numbers(content),
         _layer_switch(areas is not None, grid is not None),
         _legend(content),
-        f'<p class="note excluded"><span aria-hidden="true">⚠ </span>{escape(content["notes"]["sensitive"])}</p>',
+        _caveats(content),
         "</aside>",
         "</section>",
         _explainer(content),
@@ -125,7 +126,7 @@ def render_html(content: dict[str, Any], *, generated_on: str, version: str) -> 
         "</section>",
         '<section class="numbers">',
         "<h2>The numbers</h2>",
-        f'<p class="hint">Numbers are rounded to the nearest {rules["rounding_base"]}; “{escape(sup)}” marks small numbers that are hidden.</p>',
+        f'<p class="hint">Every number is adjusted slightly to protect people (see “Privacy rules applied” below); “{escape(sup)}” marks small numbers, “{escape(rules["hidden_text"])}” areas whose incidents were at too few places.</p>',
         _offense_table(content),
         _month_table(content),
         _area_table(content) if areas is not None else "",
@@ -163,7 +164,7 @@ def _n(value: int | None, sup: str) -> str:
 
 def _total(value: int | None) -> str:
     """A derived total (sum of published parts) or, when that is below k, a plain remark."""
-    return TOTAL_TOO_FEW if value is None else f"{value:,}"
+    return TOO_FEW if value is None else f"{value:,}"
 
 
 def _map_label(content: dict[str, Any]) -> str:
@@ -175,10 +176,18 @@ def _map_label(content: dict[str, Any]) -> str:
     return f"Map of {' and '.join(what)}, {content['period']['label']}. The same numbers are in the tables below."
 
 
+def _caveats(content: dict[str, Any]) -> str:
+    items = content["notes"].get("caveats") or []
+    return "".join(
+        f'<p class="note caveat"><span aria-hidden="true">⚠ </span>{escape(text)}</p>'
+        for text in items
+    )
+
+
 def _key_numbers(content: dict[str, Any]) -> str:
     total = content["total"]["incidents"]
     items = [
-        f'<div class="kn"><span class="big" data-incidents="{total if total is not None else ""}">{escape(_total(total))}</span> incidents (rounded)</div>'
+        f'<div class="kn"><span class="big" data-incidents="{total if total is not None else ""}">{escape(_total(total))}</span> incidents (adjusted)</div>'
     ]
     grid = content.get("grid")
     if grid is not None:
@@ -216,7 +225,7 @@ def _legend(content: dict[str, Any]) -> str:
                 f'<li><span class="sw" style="background:{escape(c["colour"])}"></span>{escape(class_label(i, classes))}</li>'
             )
         rows.append(
-            f'<li><span class="sw sw-sup" style="background:{palettes.SUPPRESSED}"></span>{escape(sup)} incidents (hidden)</li></ul>'
+            f'<li><span class="sw sw-sup" style="background:{palettes.SUPPRESSED}"></span>{escape(sup)} incidents, or {escape(content["rules"]["hidden_text"])}</li></ul>'
         )
     grid = content.get("grid")
     if grid is not None:
@@ -257,8 +266,8 @@ def _explainer(content: dict[str, Any]) -> str:
         "A square that is not highlighted is not necessarily safe.</p>"
     )
     items.append(
-        f"<p><strong>Small numbers are hidden.</strong> Any number below {rules['k']} is shown as “{escape(rules['suppressed_text'])}” "
-        f"and every number is rounded to the nearest {rules['rounding_base']}, so no single incident can be picked out.</p>"
+        f"<p><strong>Small numbers are hidden.</strong> Every number is adjusted slightly and consistently, and a count "
+        f"below {rules['k']} is shown as “{escape(rules['suppressed_text'])}” or raised, so no single incident can be picked out.</p>"
     )
     return (
         '<section class="explain" aria-labelledby="explain-h"><h2 id="explain-h">What is a hot spot, and how sure are we?</h2>'
@@ -310,7 +319,7 @@ def _area_table(content: dict[str, Any]) -> str:
         density = "" if p["per_km2"] is None else _num(p["per_km2"])
         hot = f'<td class="num">{p["hot_cells"]}</td>' if has_grid else ""
         rows.append(
-            f'<tr><th scope="row">{escape(p["name"])}</th><td class="n">{escape(_n(p["incidents"], sup))}</td><td class="num">{density}</td>{hot}</tr>'
+            f'<tr><th scope="row">{escape(p["name"])}</th><td class="n">{escape(p.get("hidden") or _n(p["incidents"], sup))}</td><td class="num">{density}</td>{hot}</tr>'
         )
     other = content.get("areas_other")
     if other is not None:
@@ -352,9 +361,7 @@ def _about(content: dict[str, Any], *, generated_on: str, version: str) -> str:
     if notes.get("boundaries"):
         items.append(f"<dt>Boundaries</dt><dd>{escape(notes['boundaries'])}</dd>")
     items.append(f"<dt>Method</dt><dd>{escape(notes['method'])}</dd>")
-    items.append(
-        f"<dt>Privacy rules applied</dt><dd>{escape(notes['suppression'])} {escape(notes['sensitive'])}</dd>"
-    )
+    items.append(f"<dt>Privacy rules applied</dt><dd>{escape(notes['suppression'])}</dd>")
     if content.get("basemap"):
         items.append(f"<dt>Background map</dt><dd>{escape(content['basemap']['attribution'])}</dd>")
     return (
@@ -461,7 +468,7 @@ APP_JS = r"""
       },
       onEachFeature: function (f, layer) {
         var p = f.properties;
-        var lines = [p.name, n(p.incidents) + " incidents"];
+        var lines = [p.name, p.hidden ? p.hidden : n(p.incidents) + " incidents"];
         if (p.per_km2 !== null) { lines.push(p.per_km2.toLocaleString("en") + " per km²"); }
         if (data.grid) { lines.push(p.hot_cells + " hot spot square" + (p.hot_cells === 1 ? "" : "s")); }
         layer.bindTooltip(tip(lines), { sticky: true, className: "tip" });

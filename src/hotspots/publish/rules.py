@@ -1,33 +1,32 @@
-"""The privacy rules of a published snapshot, as one frozen value.
+"""The privacy rules of a published snapshot, and the checks that enforce them.
 
-:class:`PublicationRules` holds every rule the publication module enforces:
+Rules (all in :class:`PublicationRules`, frozen; every check is in code):
 
-``k`` (default 5, never below 3)
-    Any published incident number below ``k`` is shown as "fewer than k".
-``rounding_base`` (default 5)
-    Every published incident number (areas, cells, months, offence groups and every
-    total) is rounded to the nearest multiple of the base, half up, from the exact
-    count. This is our protection against recovering a suppressed value by
-    subtraction (see :mod:`hotspots.publish.tables`). The pair (``k``,
-    ``rounding_base``) is checked by brute force: a suppressed value must keep at
-    least two possible values after the worst subtraction (a two-part table).
-``sensitive_categories``
-    Offence categories matching any of these patterns are removed before anything is
-    counted, and the snapshot says so. Matching (our choice, documented): both sides
-    are case-folded, accents are stripped and every run of non-alphanumeric characters
-    becomes one space; a pattern matches when it occurs at the **start of a word** of
-    the category, so ``"sexu"`` matches "Sexual assault" and "Agression sexuelle",
-    ``"child"`` matches "Children in need", and ``"rape"`` does not match "Drapery". The
-    default list covers sexual offences, domestic and family violence, offences
-    involving children, human trafficking, and homicide/death investigations (community
-    crime-map vendors withhold these by default). Drug trafficking is *not* matched.
-``min_cell_size_m`` (default 500)
-    Smallest published grid cell, in metres.
-``min_lag_days`` (default 0: none, fine for historic periods)
-    The period must end at least this many days before today. Even with 0 the period
-    must have ended: a month still under way is never published.
+``k`` (default 5, hard floor :data:`MIN_K` = 3)
+    Published numbers of incidents are never ``1 .. k-1``: the cell-key perturbation
+    (:mod:`hotspots.publish.perturbation`) maps small counts to 0 ("fewer than k") or to
+    a value of at least ``k``.
+``max_noise`` (default 3)
+    Half-width of the perturbation for counts of at least ``k + max_noise``.
+``min_cell_size_m`` (default and hard floor :data:`MIN_CELL_SIZE_M` = 500)
+    Smallest published grid cell. No interface can lower it: anything finer is an
+    internal export (``hotspots analyze --out``), labelled as such, never a snapshot.
+``min_lag_months`` (default 1)
+    A period is published only once a whole month has passed since it ended (police.uk
+    publishes month-level data about a month later).
+``fixed_periods`` (default True)
+    Only calendar months, quarters and years are published; other whole-month ranges
+    overlap earlier releases in ways that invite differencing.
+``min_locations`` (8), ``max_location_share`` (0.5), ``min_area_km2`` (0.25)
+    Location diversity: a published unit needs at least 8 distinct incident locations and
+    no location may hold more than half its incidents (police.uk snaps crimes to points
+    serving at least 8 addresses); boundary units need at least 0.25 km². A unit that fails
+    is hidden (its number is not shown).
 ``units``
     What the map shows: neighbourhood choropleth, hot-spot grid cells, or both.
+
+Offence categories are published only when they are on the **publisher's allow list**
+(:mod:`hotspots.publish.publisher`); the rules hold no list of excluded categories.
 """
 
 from __future__ import annotations
@@ -35,8 +34,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -48,35 +46,12 @@ log = logging.getLogger(__name__)
 
 MapUnits = Literal["both", "neighbourhoods", "grid"]
 MAP_UNITS: tuple[MapUnits, ...] = ("both", "neighbourhoods", "grid")
+PeriodKind = Literal["month", "quarter", "year", "custom"]
 
-#: The smallest threshold a publication may use.
+#: The smallest threshold a publication may use (hard floor).
 MIN_K = 3
-
-#: Default sensitive-category patterns (see the module docstring for how they match).
-DEFAULT_SENSITIVE_CATEGORIES: tuple[str, ...] = (
-    "sexu",
-    "sex offen",
-    "sex crime",
-    "rape",
-    "indecen",
-    "domestic",
-    "family violence",
-    "intimate partner",
-    "child",
-    "elder abuse",
-    "human traffick",
-    "trafficking in person",
-    "homicide",
-    "murder",
-    "manslaughter",
-    "death",
-)
-
-#: The plain-language description of :data:`DEFAULT_SENSITIVE_CATEGORIES`.
-DEFAULT_SENSITIVE_DESCRIPTION = (
-    "sexual offences, domestic and family violence, offences involving children or elders, "
-    "human trafficking, and homicide or death investigations"
-)
+#: The smallest published grid cell in metres (hard floor).
+MIN_CELL_SIZE_M = 500.0
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -92,6 +67,12 @@ def normalise_category(text: object) -> str:
     return _NON_ALNUM.sub(" ", stripped).strip()
 
 
+def _whole(name: str, value: Any, low: int, fix: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise invalid(name, value, f"a whole number of at least {low}", fix)
+    return int(value)
+
+
 @dataclass(frozen=True)
 class PublicationRules:
     """Every privacy rule of a published snapshot (frozen and hashable).
@@ -99,139 +80,92 @@ class PublicationRules:
     Parameters
     ----------
     k : int
-        Published incident numbers below ``k`` are shown as "fewer than k". At least 3.
-    rounding_base : int
-        Published incident numbers are rounded to a multiple of this base (half up).
-    sensitive_categories : tuple of str
-        Patterns of offence categories that are never published (matching rules in the
-        module docstring). An empty tuple disables the exclusion (logged as a warning).
-    sensitive_description : str, optional
-        Plain-language description of the excluded categories for the snapshot's note;
-        default: the standard description when the default patterns are used, else the
-        patterns themselves.
+        Published numbers are 0 ("fewer than k") or at least ``k``. At least 3.
+    max_noise : int
+        Perturbation half-width for counts of at least ``k + max_noise`` (1 to 3).
     min_cell_size_m : float
-        Smallest published grid cell, in metres (default 500).
-    min_lag_days : int
-        Days that must separate the end of the period from today (default 0).
+        Smallest published grid cell, in metres; at least 500 (default 500).
+    min_lag_months : int
+        Whole months that must pass after the period ends (default 1).
+    fixed_periods : bool
+        Only calendar months, quarters and years (default True).
+    min_locations : int
+        Distinct incident locations a published unit needs (default 8, at least 8).
+    max_location_share : float
+        Largest share of a unit's incidents at one location (default 0.5, at most 0.5).
+    min_area_km2 : float
+        Smallest published boundary unit (default 0.25 km², at least 0.25).
     units : {"both", "neighbourhoods", "grid"}
         What the map shows. "both" falls back to "grid" when there are no boundaries.
     """
 
     k: int = 5
-    rounding_base: int = 5
-    sensitive_categories: tuple[str, ...] = DEFAULT_SENSITIVE_CATEGORIES
-    sensitive_description: str | None = None
-    min_cell_size_m: float = 500.0
-    min_lag_days: int = 0
+    max_noise: int = 3
+    min_cell_size_m: float = MIN_CELL_SIZE_M
+    min_lag_months: int = 1
+    fixed_periods: bool = True
+    min_locations: int = 8
+    max_location_share: float = 0.5
+    min_area_km2: float = 0.25
     units: MapUnits = "both"
-    _patterns: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if isinstance(self.k, bool) or not isinstance(self.k, int | np.integer) or self.k < MIN_K:
-            raise invalid("k", self.k, f"a whole number of at least {MIN_K}", "The default is 5.")
-        object.__setattr__(self, "k", int(self.k))
-        if (
-            isinstance(self.rounding_base, bool)
-            or not isinstance(self.rounding_base, int | np.integer)
-            or self.rounding_base < 2
-        ):
-            raise invalid(
-                "rounding_base",
-                self.rounding_base,
-                "a whole number of at least 2",
-                "The default is 5.",
-            )
-        object.__setattr__(self, "rounding_base", int(self.rounding_base))
-        _check_rounding_protects(self.k, self.rounding_base)
-        if isinstance(self.sensitive_categories, str):
-            raise invalid(
-                "sensitive_categories",
-                self.sensitive_categories,
-                "a tuple of patterns",
-                f"Write sensitive_categories=({self.sensitive_categories!r},).",
-            )
-        patterns = tuple(sorted({normalise_category(p) for p in self.sensitive_categories} - {""}))
-        object.__setattr__(self, "sensitive_categories", tuple(self.sensitive_categories))
-        object.__setattr__(self, "_patterns", patterns)
-        if not (np.isfinite(self.min_cell_size_m) and self.min_cell_size_m > 0):
+        object.__setattr__(
+            self, "k", _whole("k", self.k, MIN_K, "The default is 5; no interface can go below 3.")
+        )
+        if self.max_noise not in (1, 2, 3) or isinstance(self.max_noise, bool):
+            raise invalid("max_noise", self.max_noise, (1, 2, 3), "The default is 3.")
+        if self.k * self.k > 256:
+            raise invalid("k", self.k, "at most 16 (the perturbation has 256 keys)")
+        size = self.min_cell_size_m
+        if not (isinstance(size, int | float) and np.isfinite(size) and size >= MIN_CELL_SIZE_M):
             raise invalid(
                 "min_cell_size_m",
-                self.min_cell_size_m,
-                "a positive number of metres",
-                "The default is 500.",
+                size,
+                f"at least {MIN_CELL_SIZE_M:g} metres (a hard floor)",
+                "Finer grids are for internal use only: hotspots analyze writes them, labelled INTERNAL.",
             )
-        object.__setattr__(self, "min_cell_size_m", float(self.min_cell_size_m))
-        if (
-            isinstance(self.min_lag_days, bool)
-            or not isinstance(self.min_lag_days, int | np.integer)
-            or self.min_lag_days < 0
-        ):
-            raise invalid("min_lag_days", self.min_lag_days, "a whole number of days, 0 or more")
-        object.__setattr__(self, "min_lag_days", int(self.min_lag_days))
+        object.__setattr__(self, "min_cell_size_m", float(size))
+        object.__setattr__(
+            self,
+            "min_lag_months",
+            _whole("min_lag_months", self.min_lag_months, 0, "The default is 1."),
+        )
+        object.__setattr__(
+            self,
+            "min_locations",
+            _whole("min_locations", self.min_locations, 8, "The default and floor is 8."),
+        )
+        share = self.max_location_share
+        if not (isinstance(share, int | float) and 0 < share <= 0.5):
+            raise invalid("max_location_share", share, "a share above 0 and at most 0.5")
+        area = self.min_area_km2
+        if not (isinstance(area, int | float) and np.isfinite(area) and area >= 0.25):
+            raise invalid("min_area_km2", area, "at least 0.25 km² (a hard floor)")
         if self.units not in MAP_UNITS:
             raise invalid("units", self.units, MAP_UNITS)
 
-    # -- sensitive categories ------------------------------------------------------------------
-    @property
-    def patterns(self) -> tuple[str, ...]:
-        """The normalised sensitive-category patterns, sorted."""
-        return self._patterns
-
-    def is_sensitive(self, category: object) -> bool:
-        """True when ``category`` matches one of the sensitive patterns."""
-        text = " " + normalise_category(category)
-        return any(" " + p in text for p in self._patterns)
-
-    def sensitive_mask(self, categories: pd.Series | Iterable[object]) -> np.ndarray:
-        """Boolean array: which of ``categories`` are sensitive (vectorised over unique values)."""
-        series = (
-            pd.Series(categories, dtype="object")
-            if not isinstance(categories, pd.Series)
-            else categories
-        )
-        codes, uniques = pd.factorize(series.astype("object"), use_na_sentinel=True)
-        flags = np.array([self.is_sensitive(u) for u in uniques], dtype=bool)
-        out = np.zeros(len(codes), dtype=bool)
-        known = codes >= 0
-        out[known] = flags[codes[known]]
-        return out
-
-    def sensitive_note(self) -> str:
-        """The sentence the snapshot shows about excluded categories (from the rules only)."""
-        if not self._patterns:
-            return "No offence categories were excluded as sensitive for this snapshot."
-        if self.sensitive_description:
-            what = self.sensitive_description
-        elif set(self._patterns) == {normalise_category(p) for p in DEFAULT_SENSITIVE_CATEGORIES}:
-            what = DEFAULT_SENSITIVE_DESCRIPTION
-        else:
-            what = "offence categories containing the words " + ", ".join(
-                f"“{p}”" for p in self._patterns
-            )
-        return f"To protect victims, {what} are never shown on this map or in its numbers."
-
     # -- numbers ---------------------------------------------------------------------------------
     def suppressed_text(self) -> str:
-        """How a suppressed number is written, e.g. "fewer than 5"."""
+        """How a hidden number is written, e.g. "fewer than 5"."""
         return f"fewer than {self.k}"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready description of the rules (goes into the metadata file)."""
         return {
             "k": self.k,
-            "small_counts": f"any published number of incidents below {self.k} is shown as '{self.suppressed_text()}'",
-            "rounding_base": self.rounding_base,
-            "rounding": f"every published number of incidents, totals included, is rounded to the nearest "
-            f"multiple of {self.rounding_base} (half up) from the exact count, so totals cannot reveal "
-            "a hidden value by subtraction",
-            "sensitive_categories": list(self._patterns),
-            "sensitive_matching": "case-, accent- and punctuation-insensitive, at the start of a word",
+            "small_counts": f"a published number is 0 (shown as '{self.suppressed_text()}') or at least {self.k}",
+            "perturbation": "cell-key: every number, totals included, is the exact count plus fixed zero-mean noise "
+            f"of at most {max(self.max_noise, self.k)}; the same incidents always give the same number",
+            "max_noise": self.max_noise,
             "min_cell_size_m": self.min_cell_size_m,
-            "min_lag_days": self.min_lag_days,
+            "min_lag_months": self.min_lag_months,
+            "fixed_periods": self.fixed_periods,
+            "location_diversity": f"at least {self.min_locations} distinct locations per unit, none holding more "
+            f"than {self.max_location_share:.0%} of its incidents; boundary units of at least {self.min_area_km2:g} km²",
             "units": self.units,
             "time_granularity": "month",
-            "coordinates": "aggregated polygons only; vertices rounded to 5 decimals (about 1 m) and kept "
-            "away from every input incident location",
+            "coordinates": "aggregated polygons only, from the boundaries and a fixed grid; vertices rounded to 5 decimals",
         }
 
 
@@ -244,36 +178,48 @@ def check_cell_size(cell_size_m: float | None, rules: PublicationRules) -> float
     Raises
     ------
     PrivacyError
-        When ``cell_size_m`` is below ``rules.min_cell_size_m``.
+        When ``cell_size_m`` is below ``rules.min_cell_size_m`` (never below 500 m).
     """
     from hotspots.errors import PrivacyError
 
+    floor = max(rules.min_cell_size_m, MIN_CELL_SIZE_M)
     if cell_size_m is None:
-        log.info(
-            "Published cell size set to %g m (the minimum allowed) automatically",
-            rules.min_cell_size_m,
-        )
-        return rules.min_cell_size_m
+        log.info("Published cell size set to %g m (the minimum allowed) automatically", floor)
+        return floor
     if not (np.isfinite(cell_size_m) and cell_size_m > 0):
         raise invalid("cell_size_m", cell_size_m, "a positive number of metres")
-    if cell_size_m < rules.min_cell_size_m:
+    if cell_size_m < floor:
         raise PrivacyError(
             f"Rule 'minimum cell size' failed: cell_size_m={cell_size_m:g} is below the minimum published "
-            f"cell size of {rules.min_cell_size_m:g} m. Use cell_size_m >= {rules.min_cell_size_m:g} "
-            "(or omit it). Nothing was written."
+            f"cell size of {floor:g} m. Use cell_size_m >= {floor:g} (or omit it). Finer grids are for internal "
+            "use only (hotspots analyze --out writes them, labelled INTERNAL). Nothing was written."
         )
     return float(cell_size_m)
 
 
-def check_period(start: str, end: str, rules: PublicationRules, *, now: pd.Timestamp) -> None:
-    """Check that the period covers whole months and ended at least ``min_lag_days`` ago.
+def period_kind(start: str, end: str) -> PeriodKind:
+    """``"month"``, ``"quarter"``, ``"year"`` (calendar) or ``"custom"`` for whole months."""
+    a, b = pd.Timestamp(start), pd.Timestamp(end)
+    months = (b.year - a.year) * 12 + b.month - a.month + 1
+    if months == 1:
+        return "month"
+    if months == 3 and a.month in (1, 4, 7, 10):
+        return "quarter"
+    if months == 12 and a.month == 1:
+        return "year"
+    return "custom"
+
+
+def check_period(start: str, end: str, rules: PublicationRules, *, now: pd.Timestamp) -> PeriodKind:
+    """Check that the period is whole months, a fixed calendar period (unless allowed
+    otherwise) and ended at least ``min_lag_months`` ago; return its kind.
 
     Raises
     ------
     InputError
         When the period does not start on the first or end on the last day of a month.
     PrivacyError
-        When the period ends too recently (rule "minimum lag").
+        When the period is not a calendar month/quarter/year, or ends too recently.
     """
     from hotspots.errors import PrivacyError
 
@@ -281,71 +227,23 @@ def check_period(start: str, end: str, rules: PublicationRules, *, now: pd.Times
     if first.day != 1 or last != last + pd.offsets.MonthEnd(0):
         raise InputError(
             f"period={start}..{end} does not cover whole months; published snapshots are monthly "
-            "(no finer dates are ever shown). Write it as months, e.g. --period 2021-01..2021-12."
+            "(no finer dates are ever shown). Write it as a month, quarter or year, e.g. --period 2021-03, "
+            "--period 2021-Q1 or --period 2021."
+        )
+    kind = period_kind(start, end)
+    if kind == "custom" and rules.fixed_periods:
+        raise PrivacyError(
+            f"Rule 'fixed periods' failed: {start[:7]}..{end[:7]} is not a calendar month, quarter or year. "
+            "Overlapping ranges of months can be subtracted from each other, so only fixed periods are "
+            "published: e.g. --period 2021-03, 2021-Q1 or 2021. Nothing was written."
         )
     today = now.tz_localize(None).normalize() if now.tzinfo is not None else now.normalize()
-    latest_end = today - pd.Timedelta(days=rules.min_lag_days + 1)
-    if last > latest_end:
-        lag = (
-            f"at least {rules.min_lag_days} day(s) before today"
-            if rules.min_lag_days
-            else "before today"
-        )
+    ready = (last + pd.Timedelta(days=1)) + pd.DateOffset(months=rules.min_lag_months)
+    if ready > today:
+        latest = (today - pd.DateOffset(months=rules.min_lag_months)).to_period("M") - 1
         raise PrivacyError(
-            f"Rule 'minimum lag' failed: the period ends on {last:%Y-%m-%d}, but a published period must "
-            f"end {lag} ({today:%Y-%m-%d}) so that very recent events are not mapped. End the period on "
-            f"{pd.offsets.MonthEnd().rollback(latest_end):%Y-%m} or earlier. Nothing was written."
+            f"Rule 'minimum lag' failed: the period ends on {last:%Y-%m-%d}, but a published period must have "
+            f"ended at least {rules.min_lag_months} whole month(s) before today ({today:%Y-%m-%d}) so that "
+            f"recent events are not mapped. End the period in {latest} or earlier. Nothing was written."
         )
-
-
-def round_to_base(values: np.ndarray, base: int) -> np.ndarray:
-    """Round non-negative integers to the nearest multiple of ``base``, halves up."""
-    v = np.asarray(values, dtype=np.int64)
-    return ((2 * v + base) // (2 * base)) * base
-
-
-def worst_case_candidates(k: int, base: int) -> int:
-    """Fewest values a suppressed count can still take after the worst single subtraction.
-
-    The attacker knows a two-part table: one part ``a >= k`` published rounded, the other
-    part ``b < k`` suppressed, and the total ``a + b`` published rounded. For every true
-    ``(a, b)`` we count the ``b'`` in ``0..k-1`` consistent with what was published. Two
-    parts is the worst case: every extra published part adds rounding uncertainty.
-    """
-    span = np.arange(0, k + 4 * base + 1)
-    rounded = round_to_base(span, base)
-    worst = k
-    for a in range(k, k + 2 * base + 1):
-        a_pub = round_to_base(np.array([a]), base)[0]
-        possible_a = span[(rounded == a_pub) & (span >= k)]
-        for b in range(k):
-            t_pub = round_to_base(np.array([a + b]), base)[0]
-            totals = possible_a[:, None] + np.arange(k)[None, :]
-            ok = (round_to_base(totals, base) == t_pub).any(axis=0)
-            worst = min(worst, int(ok.sum()))
-    return worst
-
-
-def rounding_protects(k: int, base: int) -> bool:
-    """True when rounding to ``base`` never shows a count >= ``k`` as a number below ``k`` and
-    leaves every suppressed value at least two possible values (:func:`worst_case_candidates`)."""
-    return bool(round_to_base(np.array([k]), base)[0] >= k) and worst_case_candidates(k, base) >= 2
-
-
-def suggest_rounding_base(k: int) -> int:
-    """The rounding base closest to 5 (then smallest) that protects ``k``."""
-    for base in sorted(range(2, 3 * k + 2), key=lambda b: (abs(b - 5), b)):
-        if rounding_protects(k, base):
-            return base
-    return k  # pragma: no cover - some base always works (checked in the tests for k <= 50)
-
-
-def _check_rounding_protects(k: int, base: int) -> None:
-    if not rounding_protects(k, base):
-        raise invalid(
-            "rounding_base",
-            base,
-            f"a base that keeps every count of at least k={k} at or above k when rounded and leaves every "
-            f"hidden value (0 to {k - 1}) at least two possible values after subtraction from a rounded total",
-            f"With k={k} use rounding_base={suggest_rounding_base(k)}.",
-        )
+    return kind
