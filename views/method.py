@@ -32,8 +32,8 @@ else:
         f"""
 - **Data:** {dataset.label}. {dataset.source}
 - **Incidents:** {params["incidents_selected"]:,} of {params["incidents_total"]:,} pass the filters ({params["filters_text"]}).
-- **Units:** {UNIT_LABELS[selection.unit]} — {params["cells"]:,} {params["grid"]} cells of **{size:,.0f} m**{" (chosen automatically)" if params["cell_size_automatic"] else ""}; neighbours: {params["neighbourhood"]}.
-- **Hot spots:** {params["statistic"]}; significance corrected with the {params["multiple_testing"]} at **{params["alpha"]:.0%}**: {params["hotspot_cells"]:,} hot and {params["coldspot_cells"]:,} cold spot cells.
+- **Units:** {UNIT_LABELS[selection.unit]} — {params["cells"]:,} {params["grid"]} cells of **{size:,.0f} m**{" (" + params["cell_size_reason"] + ")" if params["cell_size_automatic"] else ""}; neighbours: {params["neighbourhood"]}.
+- **Hot spots:** {params["statistic"]}; significance corrected with the {params["multiple_testing"]} at **{params["alpha"]:.0%}**: {params["hotspot_cells"]:,} hot spot cells, {params["near_hotspot_cells"]:,} near a hot spot and {params["coldspot_cells"]:,} cold spot cells.
 - **Clusters:** {_lisa_text(params["lisa"])}, same correction.
 - **Coordinates:** computed in {params["crs"]} (metres); shown in longitude/latitude.
 - **Neighbourhood counts:** by {params["area_counts"] or "no boundaries"}.
@@ -53,10 +53,14 @@ counted in the cell it falls in. Equal cells make places comparable; neighbourho
 size and shape, which can hide a hot block inside a large quiet area. The grid stays put when
 you change the filters, so cells can be compared between selections.
 
-**Cell size.** Small cells show precise places but hold few incidents, so chance matters more;
-large cells are stable but blur places together. *Automatic* uses the rule of the R package
-sfhotspot: about 50 cells across the shorter side of the area, rounded down to 100 m. Try a few
-sizes: a hot spot that survives several sizes is a robust one.
+**Cell size.** Small cells show precise places but hold few incidents; large cells blur places
+together. *Automatic* follows the incidents you selected: cells about twice the typical
+distance between distinct incident locations (so neighbouring addresses fall in different
+cells), never so small that the area averages fewer than half an incident per cell, never so
+large that there are fewer than 30 cells. All Toronto incidents map at 200 m; one rare offense
+in one year at several hundred metres. The sentence above says how the size was chosen. Cells
+mostly outside the area (the lake, beyond the city limit) are left out unless an incident
+falls in them.
 
 **Getis-Ord Gi\\* (hot and cold spots).** For each cell, Gi\\* compares the incidents in the cell
 *and its neighbours* (the 8 surrounding squares or 6 hexagons) with what would be expected if
@@ -74,13 +78,23 @@ hot spots; the exact ones are right at any number of incidents, and they can als
 spots (empty places among busy ones). The p-value is two-sided: a cell counts as surprising in
 either direction.
 
+**Hot spot, near a hot spot, cold spot.** A hot spot is a *place with crime*: a cell is a hot
+spot only when its neighbourhood is significantly busy **and** its own count is above the
+average cell's. A cell that is significant only because its neighbours are busy (it has few
+incidents itself) is shown as *near a hot spot*, in its own colour, and never counted as a hot
+spot. A cold spot is a significantly quiet neighbourhood. With fewer than 30 incidents in the
+selection nothing is called a hot or cold spot (too little to show a pattern; ArcGIS sets the
+same minimum), and the map says so. The same cells are the hot spots on the map, in the
+headline, in the table, in exports, in published snapshots and in outreach planning.
+
 **False discovery rate (FDR).** Testing thousands of cells at 5% would flag about 5% of them by
 chance alone. The Benjamini–Hochberg correction raises the bar so that, of the cells called
 hot or cold, at most the chosen share (the *false discovery rate*, e.g. 5%) is expected to be
 false alarms. The map's p-values are these adjusted values.
 
 **Confidence bins.** Like ArcGIS's *Gi_Bin*: ±3 at 99% confidence, ±2 at 95%, ±1 at 90%, 0 not
-significant, after the correction. Reds are hot, blues are cold (a colour-blind-safe palette).
+significant, after the correction — and only for cells inside the significant set, so a cell
+is never coloured as a hot spot that the headline does not count. Reds are hot, blues are cold (a colour-blind-safe palette).
 
 **LISA (Local Moran's I).** Asks a different question: is a cell similar to its neighbours?
 *High-High* cells are busy among busy neighbours (a cluster), *Low-Low* quiet among quiet,

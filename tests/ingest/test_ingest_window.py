@@ -32,13 +32,18 @@ def reported_2019_2021(extra_dates: list[str], *, id_column: str | None = None) 
 
 
 def test_incidents_before_the_window_are_rejected_and_reported() -> None:
-    frame = reported_2019_2021(["1966-05-01", "2004-07-02", "2018-11-30"])
+    # The last one is within the 31 days' grace: a late report from last month.
+    frame = reported_2019_2021(["1966-05-01", "2004-07-02", "2018-11-20", "2018-12-20"])
     result = load_incidents(frame, timezone="America/Toronto", now=NOW)
     rejects = result.rejects
     early = rejects.loc[rejects["reason"] == "before reporting window"]
     assert early["source_row"].tolist() == [601, 602, 603]
-    assert (early["detail"] == "occurred before the reporting window, which starts 2019-01").all()
-    assert len(result.incidents) + len(rejects) == result.rows_read == 603
+    assert (
+        early["detail"]
+        == "occurred more than 31 days before the reporting window, which starts 2019-01"
+    ).all()
+    assert len(result.incidents) + len(rejects) == result.rows_read == 604
+    assert len(result.incidents) == 601
     note = next(n for n in result.notes if "reporting window" in n)
     assert "3 incidents" in note and "keep_early=True" in note and "1966-05-01" in note
 

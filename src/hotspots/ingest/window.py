@@ -2,7 +2,7 @@
 
 Police exports list the incidents *reported* in a period; a few of them occurred years
 earlier (a fraud found late, a historical assault reported now). Toronto's 2014–2021 data
-holds 1,057 incidents that occurred between 1966 and 2013. Kept, they add a thin, patchy
+holds 1,057 incidents that occurred between 1966 and 2013 (925 of them before December 2013). Kept, they add a thin, patchy
 tail to every trend chart and to "all dates" maps, so by default they are rejected with the
 reason ``"before reporting window"`` (listed in the reject report and the notes), and
 ``keep_early=True`` keeps them.
@@ -10,7 +10,10 @@ reason ``"before reporting window"`` (listed in the reject report and the notes)
 The rule, documented: the reporting window starts at the first calendar month whose
 number of incidents reaches :data:`WINDOW_SHARE` of a busy month (the 90th percentile of
 the months that have incidents: the median would be pulled down by decades of months with
-one late report each). Incidents before that month are "before the reporting window". The rule
+one late report each). Incidents that occurred more than :data:`GRACE_DAYS` days before that
+month are "before the reporting window" (a few days' grace keeps last month's late reports
+and time-zone edges, e.g. a 2019 export's first robbery at 19:30 on 31 December local time).
+The rule
 only applies with at least :data:`MIN_INCIDENTS` incidents over at least
 :data:`MIN_MONTHS` months (too little data has no reliable window).
 """
@@ -28,6 +31,8 @@ WINDOW_SHARE = 0.10
 MIN_INCIDENTS = 200
 #: ...over at least this many months with incidents.
 MIN_MONTHS = 6
+#: Incidents up to this many days before the window start are not "long before" it.
+GRACE_DAYS = 31
 #: The reject reason.
 REASON = "before reporting window"
 
@@ -59,18 +64,23 @@ def reject_before_window(
     start = window_start(occurred_at[accepted])
     if start is None:
         return 0, None
-    early = accepted & (occurred_at < start).fillna(False).to_numpy(dtype=bool)
+    cutoff = start - pd.Timedelta(days=GRACE_DAYS)
+    early = accepted & (occurred_at < cutoff).fillna(False).to_numpy(dtype=bool)
     count = int(early.sum())
     if not count:
         return 0, None
     first = occurred_at[early].min()
-    span = f"{first:%Y-%m-%d} to {start - pd.Timedelta(days=1):%Y-%m-%d}"
+    last = occurred_at[early].max()
+    span = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
     if keep_early:
         return count, (
             f"{count:,} incidents occurred before the reporting window (which starts "
             f"{start:%Y-%m}; they occurred {span}) and are kept (keep_early=True)"
         )
-    detail = f"occurred before the reporting window, which starts {start:%Y-%m}"
+    detail = (
+        f"occurred more than {GRACE_DAYS} days before the reporting window, which starts "
+        f"{start:%Y-%m}"
+    )
     ledger.reject(early, REASON, detail)
     return count, (
         f"{count:,} incidents occurred before the reporting window (which starts {start:%Y-%m}; "
