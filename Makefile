@@ -3,8 +3,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# A second environment with the core dependencies only (`pip install .`, no extras): it proves
+# the CLI verbs run without the app stack. Kept between runs; rebuilt when pyproject.toml changes.
+CORE_VENV  := .venv-core
+CORE_STAMP := $(CORE_VENV)/.installed-stamp
 
-.PHONY: run demo app test lint bench system-deps
+.PHONY: run demo app test test-core lint bench system-deps
 
 run: demo app
 
@@ -14,8 +18,12 @@ demo: $(STAMP)
 app: $(STAMP)
 	$(BIN)/streamlit run app.py --browser.gatherUsageStats false
 
-test: $(STAMP) system-deps lint
+test: $(STAMP) system-deps lint test-core
 	$(BIN)/python -m pytest
+
+# analyze, publish and plan on a small seeded file, in the core-only environment.
+test-core: $(CORE_STAMP)
+	$(CORE_VENV)/bin/python scripts/core_smoke.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts app.py views
@@ -31,6 +39,12 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m uv venv --quiet --python $(PYTHON) $(VENV)
 	$(PYTHON) -m uv pip install --quiet --compile-bytecode --python $(BIN)/python -e ".[app,dev]"
 	touch $(STAMP)
+
+$(CORE_STAMP): pyproject.toml
+	$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	test -x $(CORE_VENV)/bin/python || $(PYTHON) -m uv venv --quiet --python $(PYTHON) $(CORE_VENV)
+	$(PYTHON) -m uv pip install --quiet --compile-bytecode --python $(CORE_VENV)/bin/python -e .
+	touch $(CORE_STAMP)
 
 # Debian's Chromium for the real-browser tests (Playwright drives /usr/bin/chromium; never a Playwright browser download).
 system-deps:

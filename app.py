@@ -22,8 +22,10 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("Explore", "views/map.py", "Map", ":material/map:"),
     ("Explore", "views/trends.py", "Trends", ":material/monitoring:"),
     ("Explore", "views/neighbourhoods.py", "Neighbourhoods", ":material/location_city:"),
+    ("Explore", "views/over_time.py", "Over time", ":material/timeline:"),
     ("Act", "views/publish.py", "Publish", ":material/public:"),
     ("Act", "views/plan_outreach.py", "Plan outreach", ":material/groups:"),
+    ("Act", "views/evaluate.py", "Evaluate", ":material/fact_check:"),
     ("Data and method", "views/data.py", "Data", ":material/upload_file:"),
     ("Data and method", "views/method.py", "Method", ":material/menu_book:"),
 ]

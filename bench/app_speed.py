@@ -19,7 +19,7 @@ Chromium through Playwright and prints the figures of issue 3, each against its 
    cache lives in a temporary folder (``PYTHONPYCACHEPREFIX``), filled by one start that is
    not measured.
 2. a filter change -> the updated map drawn (target <= 1.5 s), median of several changes
-   to offense combinations never analysed before ("new": the analysis runs) and the same
+   to offense combinations never analyzed before ("new": the analysis runs) and the same
    combinations again in a new session ("seen": cached);
 3. the map's payload at the default view: what the app sends for the map (base map,
    data layers, layer control, inlined Leaflet assets) as computed from the map, and the
@@ -186,7 +186,7 @@ def _starts(browser: Any, env: Mapping[str, str], count: int, *, warm: int) -> l
 
 
 def _payload_mb() -> tuple[float, int]:
-    """Megabytes the app sends for the map at the default view, and the cells analysed."""
+    """Megabytes the app sends for the map at the default view, and the cells analyzed."""
     sys.path.insert(0, str(ROOT / "src"))
     from hotspots.analysis import analyze
     from hotspots.dashboard import map_builder, map_layers
@@ -237,7 +237,7 @@ def main() -> None:
         compiled = _starts(browser, bytecode_env, options.cold, warm=0)
         with _server(base_env) as (url, _):
             _, ws_bytes = _load(browser, url)
-            new = _filter_changes(browser, url)  # combinations never analysed on this server
+            new = _filter_changes(browser, url)  # combinations never analyzed on this server
             seen = _filter_changes(browser, url)  # the same again, from a new session
         browser.close()
 

@@ -101,7 +101,7 @@ COORDINATE_DECIMALS = 6  # ~0.1 m in latitude
 # Reject reasons, in the order they are tested (a row gets the first that applies).
 R_DATE = "unparseable occurrencedate"
 R_HOUR = "occurrencehour not an integer 0-23"
-R_OFFENSE = "MCI not one of the five offences"
+R_OFFENSE = "MCI not one of the five offenses"
 R_LABEL = "missing Neighbourhood"
 R_COORD_MISSING = "missing or non-numeric coordinates"
 R_COORD_ZERO = "zero coordinates"
@@ -643,7 +643,7 @@ the files against that manifest. Paths are available from `hotspots.ingest.datas
 
 Toronto Police Service, *Major Crime Indicators* (MCI) 2014-2021, from the TPS Public
 Safety Data Portal under the **Open Government Licence - Toronto**. One row per
-offence (an event with several offences or victims has several rows). The publisher
+offense (an event with several offenses or victims has several rows). The publisher
 offsets every location to the nearest road intersection and does not publish the exact
 address; the neighbourhood label was assigned by the police from the true location.
 
@@ -673,7 +673,7 @@ for the first of these that applies:
 The Toronto bounding box is {TORONTO_BBOX_LONLAT} (min lon, min lat, max lon, max lat);
 {coordinate_text} {m["exact_duplicate_rows"]:,} rows are
 exact duplicates of another row in every source column; they are kept (the source has
-no incident id, and several offences of one event can share every published field).
+no incident id, and several offenses of one event can share every published field).
 
 Dates: `occurred_at` runs from {m["occurred_at"]["min"]} to {m["occurred_at"]["max"]}.
 {m["occurred_at"]["before_2014"]:,} incidents occurred before 2014 (the data set is

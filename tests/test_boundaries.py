@@ -44,6 +44,8 @@ def test_help_loads_neither_pandas_nor_rich() -> None:
         (("hotspots.cli.analyze", "hotspots.cli.demo"), {*APP_STACK, *HEAVY}),
         (("hotspots.publish", "hotspots.cli.publish"), {*APP_STACK, *HEAVY}),  # PNG: lazily
         (("hotspots.outreach", "hotspots.cli.plan"), {*APP_STACK, "matplotlib", "libpysal"}),
+        # statsmodels takes a second to import: only when a model is fitted
+        (("hotspots.evaluate", "hotspots.cli.evaluate"), {*APP_STACK, *HEAVY, "statsmodels"}),
     ],
 )
 def test_core_modules_do_not_load_the_app_stack(

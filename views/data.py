@@ -62,7 +62,7 @@ else:
     st.success("Every row was accepted.", icon=":material/check_circle:")
 
 with st.expander("How the file was read"):
-    st.markdown(f"- Coordinates from {load.source_crs}, analysed in {load.metric_crs.name}")
+    st.markdown(f"- Coordinates from {load.source_crs}, analyzed in {load.metric_crs.name}")
     st.markdown(f"- Time zone: {load.timezone}")
     st.markdown(f"- Columns: {load.mapping.describe()}")
     for note in load.notes:
@@ -77,7 +77,7 @@ if dataset.key != TORONTO_KEY:
     )
 
 # -- upload ---------------------------------------------------------------------------------
-st.subheader("Analyse your own incidents", divider="gray")
+st.subheader("Analyze your own incidents", divider="gray")
 st.markdown(
     "Upload incidents as **CSV** (also gzipped), **GeoJSON**, **GeoParquet**, **GeoPackage**, **KML** or a "
     "**zipped shapefile**, and optionally the boundaries (neighbourhoods, wards, districts) to count them in. "
@@ -182,7 +182,7 @@ with st.form(f"data_mapping_{digest}"):
         boundary_name = None if picked_name == AUTO else picked_name
         boundary_population = None if picked_population in (AUTO, NONE) else picked_population
     submitted = st.form_submit_button(
-        "Load and analyse", type="primary", icon=":material/play_arrow:"
+        "Load and analyze", type="primary", icon=":material/play_arrow:"
     )
 
 if submitted:

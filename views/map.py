@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from hotspots.dashboard import cached, downloads, map_builder, tables
+from hotspots.dashboard import cached, downloads, map_builder, spacetime, tables
 from hotspots.dashboard.map_layers import MEASURES
 from hotspots.dashboard.selection import (
     UNIT_LABELS,
@@ -67,6 +67,28 @@ measure = (
 
 units = cached.unit_layer(dataset, key, kind, measure)  # type: ignore[arg-type]
 points = cached.point_layer(dataset, key) if kind == "cell" else None
+show_clusters = st.toggle(
+    "Point clusters (HDBSCAN)",
+    key="map_clusters",
+    help="Outline dense groups of incidents found without a grid (a description, not a test).",
+)
+layers = []
+cluster_note = ""
+if show_clusters:
+    selected = cached.selected_count(dataset, dataset.key, selection.filters)
+    if selected > spacetime.MAX_CLUSTER_POINTS:
+        cluster_note = (
+            f" Point clusters need at most {spacetime.MAX_CLUSTER_POINTS:,} incidents "
+            f"({selected:,} selected): narrow the dates or offenses."
+        )
+    else:
+        try:
+            clusters = spacetime.cluster_layer(dataset, dataset.key, selection.filters, 25)
+        except HotspotsError as exc:
+            cluster_note = f" {exc.render('app')}"
+        else:
+            layers.append(map_builder.cluster_group(clusters))
+            cluster_note = f" {clusters.description}."
 
 map_col, side_col = st.columns([7, 3], gap="medium")
 with map_col:
@@ -84,7 +106,8 @@ with map_col:
             units,
             points=points,
             units_name=f"{MEASURES[measure]} — {UNIT_LABELS[selection.unit].lower()}",
-        ),
+        )
+        + layers,
         layer_control=map_builder.layer_control(),
         height=MAP_HEIGHT_PX,
         use_container_width=True,
@@ -93,7 +116,7 @@ with map_col:
     note = f"{units.features:,} {'cells' if kind == 'cell' else 'areas'} drawn."
     if points is not None and points.rows:
         note += f" Zoom in to see {points.description}."
-    st.caption(note + " Hover for details, click for a profile.")
+    st.caption(note + " Hover for details, click for a profile." + cluster_note)
 
 drawing = (state or {}).get("last_active_drawing") or {}
 properties = drawing.get("properties") or {} if isinstance(drawing, dict) else {}

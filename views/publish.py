@@ -28,7 +28,7 @@ from hotspots.publish.rules import MapUnits
 RESULT_KEY = "hs.publish.snapshot"
 #: Years offered in the period picker (the most recent ones; the data may reach back decades).
 MAX_YEARS = 10
-ALL_GROUPS = "All allowed offence groups"
+ALL_GROUPS = "All allowed offense groups"
 MAP_CHOICES: dict[MapUnits, str] = {
     "both": "Neighbourhoods and hot spot squares",
     "neighbourhoods": "Neighbourhoods only",
@@ -69,10 +69,10 @@ with st.form("publish_form", border=True):
         "Period (a calendar year, quarter or month)", periods, index=0, key="pub_period"
     )
     group = c2.selectbox(
-        "Offence groups", [ALL_GROUPS, *sorted(allowed)], index=0, key="pub_offenses"
+        "Offense groups", [ALL_GROUPS, *sorted(allowed)], index=0, key="pub_offenses"
     )
     st.caption(
-        "Only offence groups on the publisher's allow list are ever counted or named: "
+        "Only offense groups on the publisher's allow list are ever counted or named: "
         + ", ".join(allowed)
         + f". The list is kept in {publisher.directory}."
     )
@@ -177,5 +177,5 @@ with st.expander("Rules applied and what was hidden"):
     st.markdown(
         f"- {meta['notes']['suppression']}\n"
         f"- Hidden: {sup.areas} of {sup.areas_total} neighbourhoods, {sup.cells} of {sup.cells_total} hot spot squares, "
-        f"{sup.months} month(s), {sup.offenses} offence group(s)."
+        f"{sup.months} month(s), {sup.offenses} offense group(s)."
     )

@@ -187,11 +187,7 @@ def analyze(
         )
 
     ids = the_grid.cell_ids
-    position = np.full(the_grid.n_rows * the_grid.n_cols, -1, dtype=np.int64)
-    position[ids] = np.arange(ids.size)
-    counts = count_by_unit(
-        np.where(cell_index >= 0, position[np.maximum(cell_index, 0)], -1), ids.size
-    )
+    counts = the_grid.count_located(cell_index)
 
     neighbours, weights_label = _cell_neighbours(the_grid, distance_band_m)
     cells = gpd.GeoDataFrame(
@@ -369,7 +365,7 @@ def _check_incidents(incidents: gpd.GeoDataFrame) -> Any:
         )
     if len(incidents) == 0:
         raise EmptyDataError(
-            "incidents is empty: there is nothing to analyse. Check the input file and the reject report."
+            "incidents is empty: there is nothing to analyze. Check the input file and the reject report."
         )
     return require_metric(incidents, "incidents")
 

@@ -47,6 +47,9 @@ FIELD_LABELS: dict[str, str] = {
     "premises": "Premises type",
 }
 
+#: Option keys that name a library argument of another name (the same argument of another verb).
+LIBRARY_ARGS: dict[str, str] = {"site_crs": "crs", "site_columns": "columns"}
+
 #: Library argument -> CLI flag, where the flag is not simply ``--arg-with-dashes``.
 CLI_FLAGS: dict[str, str] = {
     "columns": "--column",
@@ -55,6 +58,7 @@ CLI_FLAGS: dict[str, str] = {
     "candidates": "--candidates",
     "method": "--greedy",
     "offense_weights": "--offense-weight",
+    "site_crs": "--candidates-crs (or --existing-crs)",
 }
 
 #: Library argument -> the dashboard control that sets it.
@@ -72,7 +76,10 @@ APP_CONTROLS: dict[str, str] = {
     "method": '"Quick greedy choice"',
     "cell_size_m": '"Cell size"',
     "offenses": '"Offenses"',
-    "rejects": "the rejected rows below",
+    "site_crs": "a sites file that says its CRS (GeoJSON, GeoPackage)",
+    "until": '"Train on data up to"',
+    "horizon_months": '"Forecast horizon (months)"',
+    "n_origins": '"Backtest origins"',
 }
 
 #: Things a message points to that are not options.
@@ -81,6 +88,16 @@ _PLACES: dict[str, dict[Audience, str]] = {
         "library": "the error's .rejects",
         "cli": "the reasons above",
         "app": "the rejected rows below",
+    },
+    "read_sites": {
+        "library": "hotspots.read_sites(path)",
+        "cli": "--candidates FILE",
+        "app": 'a sites file under "Candidate sites"',
+    },
+    "site_columns": {
+        "library": "columns={'lat': ..., 'lon': ...}",
+        "cli": "columns named lat and lon",
+        "app": "columns named lat and lon",
     },
 }
 
@@ -113,9 +130,10 @@ class Option:
         return self._app()
 
     def _library(self) -> str:
+        key = LIBRARY_ARGS.get(self.key, self.key)
         if self.example is None:
-            return f"{self.key}="
-        return f"{self.key}={self.example!r}"
+            return f"{key}="
+        return f"{key}={self.example!r}"
 
     def _cli(self) -> str:
         flag = CLI_FLAGS.get(self.key, "--" + self.key.replace("_", "-"))
@@ -175,6 +193,18 @@ class HotspotsError(Exception):
     def __str__(self) -> str:
         return self.render("library")
 
+    def reworded(self, prefix: str, *, keys: dict[str, str] | None = None) -> HotspotsError:
+        """The same error with ``prefix`` before its message and option keys renamed.
+
+        For a verb that passes an argument on under another name (``load_sites(crs=)`` is
+        ``--candidates-crs`` on the command line): ``keys={"crs": "site_crs"}``.
+        """
+        renamed = tuple(
+            Option(keys.get(o.key, o.key), o.example) if keys and type(o) is Option else o
+            for o in self.options
+        )
+        return type(self)(literal(prefix) + self.template, options=renamed)
+
 
 class InputError(HotspotsError, ValueError):
     """An argument or an input file is not what the function can use."""
@@ -189,7 +219,7 @@ class CRSError(InputError):
 
 
 class EmptyDataError(InputError):
-    """Nothing is left to analyse (an empty file, or every row rejected)."""
+    """Nothing is left to analyze (an empty file, or every row rejected)."""
 
 
 class PrivacyError(HotspotsError):

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from hotspots.stats.emerging import EmergingHotspots
     from hotspots.stats.near_repeat import KnoxResult
 
+#: Names of the files :func:`write_analysis` may write (glob patterns).
+ANALYSIS_FILES = ("cells.*", "neighbourhoods.*", "hotspots.csv", "rejects.csv", "summary.json")
 VERSIONED_PACKAGES = ("hotspots", "numpy", "pandas", "geopandas", "shapely", "pyproj", "scipy")
 
 

@@ -32,10 +32,10 @@ CITIES = {
 
 
 def _submit(app: AppTest, upload: tuple[str, bytes, str]) -> None:
-    """Press "Load and analyse". AppTest keeps an uploaded file for one run only, so the
+    """Press "Load and analyze". AppTest keeps an uploaded file for one run only, so the
     file is handed to the uploader again with the click (a browser keeps it)."""
     app.file_uploader(key="data_incidents").set_value(upload)
-    next(b for b in app.button if b.label == "Load and analyse").click().run()
+    next(b for b in app.button if b.label == "Load and analyze").click().run()
 
 
 def _upload(folder: Path, relative: str) -> Upload:

@@ -15,7 +15,7 @@ import shapely
 from planning_helpers import CRS, HOODS, X0, Y0, neighbourhoods, town_analysis, town_incidents
 from scipy.spatial.distance import cdist
 
-from hotspots.errors import ColumnError, CRSError, EmptyDataError, InputError
+from hotspots.errors import CRSError, EmptyDataError, InputError
 from hotspots.outreach.demand import (
     DEMAND_COLUMNS,
     REACH_COLUMNS,
@@ -31,7 +31,6 @@ from hotspots.outreach.export import (
     sites_geojson,
     write_plan,
 )
-from hotspots.outreach.sites import load_sites
 
 RADIUS_M = 700.0
 
@@ -301,86 +300,10 @@ def test_own_candidates_and_bad_candidates() -> None:
     assert inputs.candidates.crs.to_epsg() == CRS
     with pytest.raises(InputError, match="demand='cells' is not allowed"):
         outreach_inputs(analysis, demand="cells")  # type: ignore[arg-type]
-    with pytest.raises(InputError, match="load_sites"):
+    with pytest.raises(InputError, match=r"hotspots\.read_sites\(path\)"):
         outreach_inputs(analysis, candidates=pd.DataFrame({"name": ["A"]}))  # type: ignore[arg-type]
     with pytest.raises(CRSError, match="no CRS"):
         outreach_inputs(analysis, candidates=sites.set_crs(None, allow_override=True))
-
-
-# -- reading site files ---------------------------------------------------------------------
-
-
-def test_load_sites_from_a_csv_of_partners(tmp_path: pytest.TempPathFactory) -> None:
-    path = tmp_path / "partners.csv"  # type: ignore[operator]
-    path.write_text(
-        "Organisation,Type,Latitude,Longitude\n"
-        "Moss Park Community Centre,community centre,43.6545,-79.3680\n"
-        "St. Anne's,place of worship,43.6480,-79.4270\n"
-        ",school,43.7000,-79.4000\n"
-    )
-    sites = load_sites(path)
-    assert list(sites.columns) == ["name", "source_row", "geometry"]
-    assert sites["name"].tolist() == ["Moss Park Community Centre", "St. Anne's", "Site 3"]
-    assert sites["source_row"].tolist() == [1, 2, 3]
-    assert sites.crs.to_epsg() == 32617
-    back = sites.to_crs(4326)
-    assert back.geometry.y.iloc[0] == pytest.approx(43.6545, abs=1e-7)
-    assert sites.attrs["rejects"].empty
-    named = load_sites(path, name="Type")
-    assert named["name"].iloc[0] == "community centre"
-
-
-def test_load_sites_leaves_out_bad_rows_with_a_report(
-    tmp_path: pytest.TempPathFactory, caplog: pytest.LogCaptureFixture
-) -> None:
-    path = tmp_path / "partners.csv"  # type: ignore[operator]
-    path.write_text("name,lat,lon\nA,43.65,-79.38\nB,,-79.40\nC,abc,-79.41\nD,0,0\n")
-    with caplog.at_level(logging.WARNING):
-        sites = load_sites(path)
-    assert sites["name"].tolist() == ["A"]
-    rejects = sites.attrs["rejects"]
-    assert rejects["source_row"].tolist() == [2, 3, 4]
-    assert rejects["reason"].tolist() == [
-        "missing coordinate",
-        "non-numeric coordinate",
-        "withheld location (0/0)",
-    ]
-    assert "3 of 4 candidate sites" in caplog.text
-    bad = tmp_path / "bad.csv"  # type: ignore[operator]
-    bad.write_text("name,lat,lon\nA,,\nB,x,y\n")
-    with pytest.raises(EmptyDataError, match="None of the 2 rows"):
-        load_sites(bad)
-
-
-def test_load_sites_projected_needs_a_crs(tmp_path: pytest.TempPathFactory) -> None:
-    path = tmp_path / "sites.csv"  # type: ignore[operator]
-    path.write_text("site,x,y\nHall,630000.5,4835000.5\nSchool,631000,4836000\n")
-    with pytest.raises(CRSError, match=r"look projected.*load_sites\(\.\.\., crs="):
-        load_sites(path)
-    sites = load_sites(path, crs="EPSG:32617")
-    assert sites["name"].tolist() == ["Hall", "School"]
-    assert sites.geometry.x.iloc[0] == pytest.approx(630000.5, abs=1e-6)
-
-
-def test_load_sites_without_coordinates(tmp_path: pytest.TempPathFactory) -> None:
-    path = tmp_path / "sites.csv"  # type: ignore[operator]
-    path.write_text("name,address\nHall,1 Main St\n")
-    with pytest.raises(ColumnError, match=r"have no coordinates.*'name', 'address'"):
-        load_sites(path)
-    with pytest.raises(ColumnError, match="name='Title' is not a column"):
-        load_sites(io.BytesIO(b"name,lat,lon\nA,43.6,-79.4\n"), filename="s.csv", name="Title")
-
-
-def test_load_sites_from_geojson_upload() -> None:
-    frame = gpd.GeoDataFrame(
-        {"site_name": ["A", "B"]},
-        geometry=shapely.points([[-79.38, 43.65], [-79.40, 43.66]]),
-        crs=4326,
-    )
-    data = frame.to_json().encode()
-    sites = load_sites(io.BytesIO(data), filename="partners.geojson")
-    assert sites["name"].tolist() == ["A", "B"]
-    assert sites.crs.is_projected
 
 
 # -- files ----------------------------------------------------------------------------------

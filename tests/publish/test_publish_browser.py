@@ -43,7 +43,11 @@ def browser() -> Iterator[Any]:
 
 
 def open_offline(
-    browser: Any, html_path: Path, *, viewport: tuple[int, int] = (1400, 1000)
+    browser: Any,
+    html_path: Path,
+    *,
+    viewport: tuple[int, int] = (1400, 1000),
+    ready: str = "body[data-map-ready=true]",
 ) -> tuple[Any, Any, list[str], list[str]]:
     """Open ``html_path`` with every request routed; return (context, page, requests, errors)."""
     context = browser.new_context(
@@ -66,7 +70,7 @@ def open_offline(
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
     page.goto(own)
-    page.wait_for_selector("body[data-map-ready=true]", timeout=15_000)
+    page.wait_for_selector(ready, timeout=15_000)
     return context, page, requests, errors
 
 
@@ -149,5 +153,44 @@ def test_toronto_snapshot_screenshot(browser: Any, tmp_path: Path) -> None:
         page.screenshot(
             path=str(artifacts_dir() / "snapshot-toronto-2021-full.png"), full_page=True
         )
+    finally:
+        context.close()
+
+
+def test_archive_index_works_offline(
+    browser: Any, make_snapshot: Callable[..., Snapshot], tmp_path: Path
+) -> None:
+    """Two monthly snapshots in an archive: cards with thumbnails, the month-over-month
+    table from published values, and the "find my neighbourhood" box, all offline."""
+    from hotspots.publish.archive import add_to_archive
+
+    archive = tmp_path / "archive"
+    snaps = [
+        make_snapshot(period=month, publisher=tmp_path / "publisher", title=f"Test City {month}")
+        for month in ("2021-01", "2021-02")
+    ]
+    for snap in snaps:
+        index = add_to_archive(archive, snap)
+    context, page, requests, errors = open_offline(browser, index, ready="body[data-ready=true]")
+    try:
+        assert requests == [index.resolve().as_uri()] and errors == []
+        cards = page.locator("li.card")
+        assert cards.count() == 2
+        assert "February 2021" in cards.nth(0).inner_text()  # newest first
+        assert page.locator("li.card img.thumb").count() == 2
+        assert page.evaluate(
+            "Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)"
+        )
+        caption = page.locator("table.mom caption").inner_text()
+        assert "January 2021 → February 2021" in caption
+        page.fill("#find", "alp")
+        found = page.locator("#found").inner_text()
+        assert "Alpha" in found and "January 2021" in found and "February 2021" in found
+        visible = page.locator("table.mom tbody tr:not(.off)")
+        assert visible.count() == 1 and "Alpha" in visible.inner_text()
+        # Links go to the snapshots in the archive (not followed: no request).
+        hrefs = page.eval_on_selector_all("li.card a", "as => as.map(a => a.getAttribute('href'))")
+        assert sorted(hrefs) == ["2021-01-all/snapshot.html", "2021-02-all/snapshot.html"]
+        page.screenshot(path=str(artifacts_dir() / "archive-index.png"), full_page=True)
     finally:
         context.close()

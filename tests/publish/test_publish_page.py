@@ -57,5 +57,21 @@ def test_publish_page_shows_a_refusal_in_place(app: Any) -> None:
 def test_publish_page_offers_only_allow_listed_groups(app: Any) -> None:
     app.switch_page(PAGE).run()
     options = app.selectbox(key="pub_offenses").options
-    assert options[0] == "All allowed offence groups" and "Robbery" in options
+    assert options[0] == "All allowed offense groups" and "Robbery" in options
     assert len(options) == 6
+
+
+def test_publish_page_cannot_go_below_the_floors(app: Any) -> None:
+    app.switch_page(PAGE).run()
+    assert app.number_input(key="pub_k").min == 3
+    assert app.number_input(key="pub_cell").min == 500
+    # A value forced below the widget's minimum never reaches a snapshot: Streamlit clamps
+    # it or the library refuses it.
+    app.number_input(key="pub_cell").set_value(100)
+    app.button[0].click().run()
+    assert not app.exception
+    if app.error:
+        assert any("cell" in e.value for e in app.error)
+    else:
+        snap = app.session_state["hs.publish.snapshot"]
+        assert snap.metadata["parameters"]["cell_size_m"] >= 500

@@ -140,7 +140,7 @@ class TestContent:
     def test_page_parts(self, snapshot: Snapshot) -> None:
         html = snapshot.html
         for part in (
-            "<h1>Test City 2021</h1>", "January to December 2021", "Offences covered: Assault, Auto Theft, Break and Enter, Robbery, Theft Over",
+            "<h1>Test City 2021</h1>", "January to December 2021", "Offenses covered: Assault, Auto Theft, Break and Enter, Robbery, Theft Over",
             'id="legend"', "What is a hot spot, and how sure are we?", '<svg class="trend"', "About this map",
             "<caption>Incidents by neighbourhood</caption>", '<th scope="col">Neighbourhood</th>', "Generated on 2024-06-01",
             "Content-Security-Policy", "default-src &#x27;none&#x27;",
@@ -203,7 +203,7 @@ class TestRules:
         data = embedded_data(snap.html)
         assert data["grid"]["cell_size_m"] == 750 and data["grid"]["kind"] == "hex"
 
-    def test_asking_for_an_offence_off_the_allow_list_is_refused(
+    def test_asking_for_an_offense_off_the_allow_list_is_refused(
         self, make_snapshot: Callable[..., Snapshot]
     ) -> None:
         with pytest.raises(PrivacyError, match="allow list"):
@@ -212,10 +212,10 @@ class TestRules:
             make_snapshot(offenses=["Arson"])
 
     def test_only_one_group_or_all(self, make_snapshot: Callable[..., Snapshot]) -> None:
-        with pytest.raises(PrivacyError, match="fixed offence groups"):
+        with pytest.raises(PrivacyError, match="fixed offense groups"):
             make_snapshot(offenses=["Assault", "Robbery"])
 
-    def test_chosen_offences(self, make_snapshot: Callable[..., Snapshot]) -> None:
+    def test_chosen_offenses(self, make_snapshot: Callable[..., Snapshot]) -> None:
         snap = make_snapshot(offenses=["Robbery"])
         assert snap.metadata["offense_groups"] == ["Robbery"]
 

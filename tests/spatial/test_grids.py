@@ -160,3 +160,20 @@ def test_cells_mostly_outside_are_units_only_when_they_hold_an_incident() -> Non
     )
     assert kept.n_cells == 101
     assert kept.locate(np.array([1_030.0]), np.array([500.0]))[0] >= 0
+
+
+@pytest.mark.parametrize("kind", ["square", "hex"])
+def test_count_agrees_with_points_in_cell_polygons(kind: str) -> None:
+    area = shapely.Polygon([(600_000, 4_830_000), (606_000, 4_830_500), (603_000, 4_836_000)])
+    grid = make_grid(area, crs=UTM17, kind=kind, cell_size_m=700)
+    rng = np.random.default_rng(4)
+    x = rng.uniform(599_000, 607_000, 3_000)
+    y = rng.uniform(4_829_000, 4_837_000, 3_000)
+    counts = grid.count(x, y)
+    assert counts.shape == grid.cell_ids.shape and counts.dtype == np.int64
+    cells = gpd.GeoDataFrame(geometry=grid.polygons(), crs=UTM17)
+    points = gpd.GeoDataFrame(geometry=shapely.points(x, y), crs=UTM17)
+    joined = gpd.sjoin(points, cells, predicate="within")
+    expected = np.bincount(joined["index_right"].to_numpy(), minlength=len(cells))
+    assert np.array_equal(counts, expected)
+    assert counts.sum() == np.count_nonzero(grid.locate(x, y) >= 0) < len(x)

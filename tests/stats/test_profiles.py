@@ -90,7 +90,7 @@ def test_cell_profile_matches_the_analysis(incidents: gpd.GeoDataFrame) -> None:
     assert profile.statistics["gi_z"] == pytest.approx(top["gi_z"])
     assert profile.offense_mix["count"].sum() == profile.count
     assert profile.monthly["count"].sum() == profile.count
-    assert len(profile.monthly) == 12  # every month of the analysed year, zeros included
+    assert len(profile.monthly) == 12  # every month of the analyzed year, zeros included
     assert cell_at(analysis, float(top["lon"]), float(top["lat"])) == int(top["cell_id"])
     assert cell_at(analysis, 0.0, 0.0) is None
     with pytest.raises(InputError, match="cell_id"):

@@ -22,9 +22,11 @@ COMMANDS: dict[str, str] = {
     "demo": "analyze the bundled Toronto Police incidents (2014-2021)",
     "publish": "write a privacy-safe map snapshot (HTML, PNG, JSON) for community partners",
     "plan": "choose k outreach sites that cover the most incidents (maximal covering)",
+    "evaluate": "did an intervention work? target vs buffer vs control, before vs after",
     "emerging": "emerging hot spots: which places are getting worse, staying hot or cooling",
     "near-repeat": "near-repeat victimisation: the Knox test, as the Near Repeat Calculator",
     "clusters": "dense clusters of incidents (HDBSCAN, or DBSCAN with a radius in metres)",
+    "forecast": "forecast where incidents will concentrate next, backtested (hit rate, PAI, PEI)",
 }
 
 

@@ -15,7 +15,7 @@ from rich.table import Table
 from hotspots.analysis import Analysis, analyze
 from hotspots.errors import invalid
 from hotspots.ingest import LoadResult, load_boundaries, load_incidents
-from hotspots.spatial.filters import Filters
+from hotspots.spatial.filters import Filters, match_offenses
 
 
 def add_input_options(parser: argparse.ArgumentParser) -> None:
@@ -36,6 +36,15 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--swap-lat-lon", action="store_true", help="the latitude and longitude columns are swapped"
+    )
+    group.add_argument(
+        "--date-format",
+        help="format of the date column: day-first, month-first or a strptime format such as "
+        "'%%d/%%m/%%Y %%H:%%M' (default: detected from the whole column)",
+    )
+    group.add_argument(
+        "--layer",
+        help="layer of a GeoPackage (or other file) that holds several; default: the only one",
     )
 
 
@@ -142,6 +151,8 @@ def read_inputs(
             boundaries=boundaries,
             swap_lat_lon=getattr(args, "swap_lat_lon", False),
             keep_early=getattr(args, "keep_early", False),
+            layer=getattr(args, "layer", None),
+            date_format=getattr(args, "date_format", None),
             quiet=args.quiet,
         )
     return load, boundaries
@@ -150,11 +161,12 @@ def read_inputs(
 def run_analysis(
     args: argparse.Namespace, progress: Progress, source: Path, boundaries_path: Path | None
 ) -> tuple[LoadResult, Analysis, gpd.GeoDataFrame | None]:
-    """Read the incidents (and boundaries) and analyse them as the options say."""
+    """Read the incidents (and boundaries) and analyze them as the options say."""
     load, boundaries = read_inputs(args, progress, source, boundaries_path)
-    filters = Filters(
-        offenses=tuple(args.offense) if args.offense else None, start=args.start, end=args.end
-    )
+    offenses = None
+    if args.offense:
+        offenses = match_offenses(args.offense, load.incidents["offense"].unique())
+    filters = Filters(offenses=offenses, start=args.start, end=args.end)
     with step(progress, "Counting and testing for hot spots"):
         analysis = analyze(
             load.incidents,

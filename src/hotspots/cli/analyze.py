@@ -17,7 +17,8 @@ from hotspots.cli._common import (
     step,
     steps,
 )
-from hotspots.export import write_analysis
+from hotspots.export import ANALYSIS_FILES, write_analysis
+from hotspots.staging import check_output_folder, staged_folder
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -36,10 +37,14 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     console = Console()
+    check_output_folder(args.out)  # before any work: a bad --out is not found after the run
     with steps(quiet=args.quiet) as progress:
         load, analysis, _ = run_analysis(args, progress, args.source, args.boundaries)
-        with step(progress, f"Writing results to {args.out}"):
-            paths = write_analysis(analysis, args.out, load=load)
+        with (
+            step(progress, f"Writing results to {args.out}"),
+            staged_folder(args.out, replaces=ANALYSIS_FILES) as stage,
+        ):
+            paths = write_analysis(analysis, stage, load=load)
     if not args.quiet:
         console.print(reject_summary(load))
         console.print(hotspot_table(analysis, top=args.top))

@@ -16,8 +16,9 @@ from hotspots.cli._common import (
     step,
     steps,
 )
-from hotspots.export import write_analysis
+from hotspots.export import ANALYSIS_FILES, write_analysis
 from hotspots.ingest import datasets
+from hotspots.staging import check_output_folder, staged_folder
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -40,12 +41,16 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     console = Console()
     boundaries = args.boundaries or datasets.toronto_boundaries_path()
+    check_output_folder(args.out)
     with steps(quiet=args.quiet) as progress:
         load, analysis, _ = run_analysis(
             args, progress, datasets.toronto_incidents_path(), boundaries
         )
-        with step(progress, f"Writing results to {args.out}"):
-            write_analysis(analysis, args.out, load=load)
+        with (
+            step(progress, f"Writing results to {args.out}"),
+            staged_folder(args.out, replaces=ANALYSIS_FILES) as stage,
+        ):
+            write_analysis(analysis, stage, load=load)
     if not args.quiet:
         console.print(reject_summary(load))
         console.print(hotspot_table(analysis, top=args.top))

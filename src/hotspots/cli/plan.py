@@ -20,6 +20,7 @@ from rich.table import Table
 from hotspots.cli._common import add_analysis_options, add_input_options, run_analysis, step, steps
 from hotspots.errors import InputError, invalid
 from hotspots.ingest import datasets
+from hotspots.ingest.sites import load_sites
 from hotspots.outreach.demand import (
     CANDIDATE_SOURCES,
     DEFAULT_DEMAND_CELL_SIZE_M,
@@ -30,7 +31,10 @@ from hotspots.outreach.demand import (
 )
 from hotspots.outreach.export import write_plan
 from hotspots.outreach.plan import Method, OutreachPlan, format_weight
-from hotspots.outreach.sites import load_sites
+from hotspots.staging import check_output_folder, staged_folder
+
+#: The files ``write_plan`` may write (an older run's are replaced by a new run's).
+PLAN_FILES = ("sites.csv", "sites.geojson", "coverage_curve.csv", "briefing.html", "plan.json")
 
 #: Curve points printed in the terminal summary.
 _CURVE_PRINTED = (1, 2, 3, 5, 10, 15, 20, 30, 50)
@@ -39,7 +43,7 @@ _CURVE_PRINTED = (1, 2, 3, 5, 10, 15, 20, 30, 50)
 def register(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``hotspots plan``."""
     parser.description = (
-        "Analyse incidents, then choose k outreach sites (partner locations from a "
+        "Analyze incidents, then choose k outreach sites (partner locations from a "
         "file, or hot spot cell / neighbourhood centres) that put the most incidents within a "
         "service radius, solved exactly. Writes sites.csv, sites.geojson, coverage_curve.csv, "
         "briefing.html (printable, one page) and plan.json."
@@ -152,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
         source, boundaries_path = args.source, args.boundaries
     method: Method = "greedy" if args.greedy else "exact"
     console = Console()
+    check_output_folder(args.out)
     with steps(quiet=args.quiet) as progress:
         _load, analysis, _ = run_analysis(args, progress, source, boundaries_path)
         candidates = None
@@ -196,8 +201,11 @@ def run(args: argparse.Namespace) -> int:
                 )
         with step(progress, "Drawing the briefing"):
             briefing = inputs.briefing(plan, curve=curve, title=args.title, notes=args.notes)
-        with step(progress, f"Writing results to {args.out}"):
-            paths = write_plan(inputs, plan, args.out, curve=curve, briefing=briefing)
+        with (
+            step(progress, f"Writing results to {args.out}"),
+            staged_folder(args.out, replaces=PLAN_FILES) as stage,
+        ):
+            paths = write_plan(inputs, plan, stage, curve=curve, briefing=briefing)
     if not args.quiet:
         reach = inputs.reach(plan)
         console.print(plan.summary())

@@ -10,6 +10,7 @@ its approximate neighbourhoods and source notes).
 from __future__ import annotations
 
 import argparse
+from contextlib import nullcontext
 from pathlib import Path
 
 from rich.console import Console
@@ -18,6 +19,7 @@ from hotspots.cli._common import add_input_options, column_overrides, step, step
 from hotspots.errors import InputError
 from hotspots.ingest import datasets, load_boundaries, load_incidents
 from hotspots.publish import (
+    FILE_NAMES,
     GENERIC,
     TORONTO,
     Basemap,
@@ -28,6 +30,8 @@ from hotspots.publish import (
 )
 from hotspots.publish.archive import add_to_archive
 from hotspots.publish.rules import MAP_UNITS
+from hotspots.spatial.filters import match_offenses
+from hotspots.staging import check_output_folder, staged_folder
 
 BUNDLED = "toronto"
 
@@ -37,7 +41,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Aggregate incidents into a self-contained map snapshot for the public: neighbourhood "
         "shading and hot-spot squares, every number perturbed with the cell-key method, only allow-listed "
-        "offence groups, no coordinates, IDs or exact dates. Every output is audited, and every release is "
+        "offense groups, no coordinates, IDs or exact dates. Every output is audited, and every release is "
         "checked against the publisher's release ledger, before it is written."
     )
     parser.add_argument(
@@ -60,7 +64,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--offense",
         action="append",
-        help="one allow-listed offence group to cover (default: all of them)",
+        help="one allow-listed offense group to cover (default: all of them)",
     )
     parser.add_argument(
         "--map",
@@ -111,7 +115,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="CATEGORY",
-        help="add an offence category to the publisher's allow list (kept for later runs); repeatable",
+        help="add an offense category to the publisher's allow list (kept for later runs); repeatable",
     )
     parser.add_argument(
         "--archive",
@@ -162,6 +166,8 @@ def run(args: argparse.Namespace) -> int:
     basemap = None
     if args.basemap_url or args.basemap_attribution:
         basemap = Basemap(url=args.basemap_url or "", attribution=args.basemap_attribution or "")
+    if out is not None:
+        check_output_folder(out)  # before any work
     with steps(quiet=args.quiet) as progress:
         boundaries = None
         if boundaries_path is not None:
@@ -175,18 +181,33 @@ def run(args: argparse.Namespace) -> int:
                 timezone=args.timezone,
                 boundaries=boundaries,
                 swap_lat_lon=args.swap_lat_lon,
+                layer=args.layer,
+                date_format=args.date_format,
                 quiet=args.quiet,
             )
-        with step(progress, "Aggregating, perturbing, rendering, auditing, checking the ledger"):
+        offenses = (
+            match_offenses(args.offense, load.incidents["offense"].unique())
+            if args.offense
+            else None
+        )
+        staged = (
+            staged_folder(out, replaces=tuple(FILE_NAMES.values()))
+            if out is not None
+            else nullcontext(None)
+        )
+        with (
+            step(progress, "Aggregating, perturbing, rendering, auditing, checking the ledger"),
+            staged as stage,
+        ):
             snapshot = publish_snapshot(
                 load.incidents,
-                out,
+                stage,
                 publisher=publisher,
                 title=args.title,
                 period=args.period,
                 boundaries=boundaries,
                 rules=rules,
-                offenses=args.offense,
+                offenses=offenses,
                 grid=args.grid,
                 cell_size_m=args.cell_size_m,
                 alpha=args.alpha,
@@ -209,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
         )
         console.print(
             f"Hidden: {sup.areas} of {sup.areas_total} neighbourhoods, {sup.cells} of {sup.cells_total} significant "
-            f"squares, {sup.months} month(s), {sup.offenses} offence group(s). Audit passed ({len(snapshot.audit.rules)} "
+            f"squares, {sup.months} month(s), {sup.offenses} offense group(s). Audit passed ({len(snapshot.audit.rules)} "
             f"rules); release {snapshot.release_id} recorded in {publisher.directory}."
         )
         if out is not None:

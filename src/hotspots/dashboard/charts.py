@@ -256,3 +256,41 @@ def change(frame: pd.DataFrame, *, top: int = 10) -> alt.Chart:
         )
         .properties(height=max(120, 22 * len(data)))
     )
+
+
+def cell_series(frame: pd.DataFrame, *, interval: str) -> alt.Chart:
+    """One cell's incidents per interval, with the intervals it was a hot or cold spot marked.
+
+    ``frame`` is :meth:`hotspots.stats.emerging.EmergingHotspots.series` (``period``,
+    ``count``, ``hot``, ``cold``…).
+    """
+    data = frame.assign(
+        status=frame["hot"]
+        .map({True: "Hot spot", False: ""})
+        .where(frame["hot"], frame["cold"].map({True: "Cold spot", False: "Neither"}))
+    )
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "period:T", title=None, axis=alt.Axis(format="%b %Y" if interval != "year" else "%Y")
+        ),
+        y=alt.Y("count:Q", title=f"Incidents per {interval}"),
+    )
+    line = base.mark_line(color=palettes.OUTLINE, strokeWidth=1.2)
+    dots = base.mark_circle(size=45, opacity=1).encode(
+        color=alt.Color(
+            "status:N",
+            title=None,
+            scale=alt.Scale(
+                domain=["Hot spot", "Cold spot", "Neither"],
+                range=[palettes.GI_COLOURS[3], palettes.GI_COLOURS[-3], "#bdbdbd"],
+            ),
+            legend=alt.Legend(orient="bottom"),
+        ),
+        tooltip=[
+            alt.Tooltip("period:T", title=interval.capitalize(), format="%Y-%m-%d"),
+            alt.Tooltip("count:Q", title="Incidents", format=","),
+            alt.Tooltip("gi_z:Q", title="Gi* z", format=".2f"),
+            alt.Tooltip("status:N", title="Status"),
+        ],
+    )
+    return (line + dots).properties(height=_HEIGHT)

@@ -28,6 +28,7 @@ element, and raises if any element still points elsewhere.
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,6 +47,7 @@ from hotspots.dashboard.map_layers import (
     UnitLayer,
 )
 from hotspots.dashboard.settings import LABELS_MIN_ZOOM, POINTS_MIN_ZOOM, TileSettings
+from hotspots.dashboard.spacetime_layers import ClusterLayer, PatternLayer
 from hotspots.errors import HotspotsError
 from hotspots.maps import palettes, webassets
 
@@ -641,3 +643,73 @@ def _walk(element: Element) -> Iterator[Element]:
     yield element
     for child in getattr(element, "_children", {}).values():
         yield from _walk(child)
+
+
+# -- space and time: emerging patterns ("Over time" page) and point clusters (Map page) ----------
+
+
+def pattern_map(
+    layer: PatternLayer,
+    *,
+    tiles: TileSettings,
+    bounds: Bounds,
+    outlines: OutlineLayer | None = None,
+    view_key: str = "hotspots-view",
+) -> folium.Map:
+    """The emerging-pattern map: cells coloured by pattern, with a legend (offline-ready).
+
+    A click on a cell returns its feature (``properties["id"]`` is the cell id) through
+    ``st_folium(..., returned_objects=["last_active_drawing"])``.
+    """
+    m = build_base_map(tiles=tiles, bounds=bounds, outlines=outlines, view_key=view_key)
+    colours = list(layer.colours)
+    group = folium.FeatureGroup(name=layer.legend.title, overlay=True, control=True)
+    folium.GeoJson(
+        json.loads(layer.geojson),
+        name=layer.legend.title,
+        style_function=lambda f: {
+            "fillColor": colours[f["properties"]["k"]],
+            "fillOpacity": 0.8,
+            "color": "#555555",
+            "weight": 0.3,
+        },
+        highlight_function=lambda f: {"weight": 2.5, "color": palettes.SELECTED},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["p", "z", "h", "o", "c", "id"],
+            aliases=[
+                "Pattern",
+                "Trend z (Mann–Kendall)",
+                "Intervals hot",
+                "Intervals cold",
+                "Incidents",
+                "Cell",
+            ],
+            sticky=True,
+        ),
+    ).add_to(group)
+    group.add_child(_Legend(layer.legend))
+    m.add_child(group)
+    layer_control().add_to(m)
+    return make_offline(m)
+
+
+def cluster_group(layer: ClusterLayer) -> folium.FeatureGroup:
+    """Point-cluster outlines as one layer-control entry (for ``feature_group_to_add``)."""
+    group = folium.FeatureGroup(name="Point clusters", overlay=True, control=True)
+    folium.GeoJson(
+        json.loads(layer.geojson),
+        name="Point clusters",
+        style_function=lambda f: {
+            "fillColor": palettes.CLUSTER_FILL,
+            "fillOpacity": 0.25,
+            "color": palettes.CLUSTER_OUTLINE,
+            "weight": 1.5,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            fields=["cl", "c", "m", "s", "a"],
+            aliases=["Cluster", "Incidents", "Main offense", "Its share", "Area km²"],
+            sticky=True,
+        ),
+    ).add_to(group)
+    make_offline(group)  # type: ignore[arg-type]  # walks any element, not only maps
+    return group

@@ -30,6 +30,7 @@ from hotspots.dashboard.map_layers import OutlineLayer, UnitLayer
 from hotspots.dashboard.selection import AnalysisKey
 from hotspots.dashboard.settings import MAP_DECIMALS, TileSettings
 from hotspots.dashboard.uploads import Upload
+from hotspots.ingest.sites import load_sites
 from hotspots.maps import palettes, webassets
 from hotspots.outreach.demand import (
     CandidateSource,
@@ -40,7 +41,6 @@ from hotspots.outreach.demand import (
 )
 from hotspots.outreach.export import sites_csv, sites_geojson
 from hotspots.outreach.plan import CurveMethod, Method, OutreachPlan
-from hotspots.outreach.sites import load_sites
 from hotspots.spatial.projection import to_display
 
 #: Extensions the site uploaders accept (without the dot).
@@ -91,7 +91,7 @@ class PlanKey:
 
 @st.cache_resource(max_entries=16, show_spinner="Reading the sites file…")
 def site_file(_upload: Upload, digest: str) -> gpd.GeoDataFrame:
-    """Sites from an uploaded file (:func:`~hotspots.outreach.sites.load_sites`), by content."""
+    """Sites from an uploaded file (:func:`~hotspots.ingest.sites.load_sites`), by content."""
     return load_sites(_upload.stream(), filename=_upload.name)
 
 

@@ -60,7 +60,7 @@ class AnalysisKey:
 
 @dataclass(frozen=True)
 class Selection:
-    """The sidebar's state: which data, which incidents, how to analyse and draw them.
+    """The sidebar's state: which data, which incidents, how to analyze and draw them.
 
     Attributes
     ----------

@@ -34,11 +34,11 @@ Duplicates
 ----------
 ``duplicates="id"`` (default) rejects later rows repeating an incident id (missing ids
 are never duplicates; a no-op without an id column). It is the default because two
-*different* incidents can legitimately share every other field - a multi-offence event
-recorded as one row per victim or offence, at one address, at one minute - so
+*different* incidents can legitimately share every other field - a multi-offense event
+recorded as one row per victim or offense, at one address, at one minute - so
 ``duplicates="rows"`` (rows identical in every source column) can drop real incidents
 when the export leaves out the id, while a repeated id is a re-exported record. Note
-that some sources (Toronto MCI) repeat the event id once per offence: use
+that some sources (Toronto MCI) repeat the event id once per offense: use
 ``duplicates="keep"`` to keep them all. Duplicates are looked for among rows that pass
 every other check, so a valid copy is kept rather than a broken one.
 """
@@ -59,7 +59,13 @@ from pyproj import CRS
 from hotspots.errors import EmptyDataError, Option, invalid, literal
 from hotspots.ingest.boundaries import load_boundaries
 from hotspots.ingest.columns import ColumnMapping, detect_columns, resolve_columns
-from hotspots.ingest.coordinates import Located, locate, parse_crs, reject_outside
+from hotspots.ingest.coordinates import (
+    Located,
+    check_landing,
+    locate,
+    parse_crs,
+    reject_outside,
+)
 from hotspots.ingest.readers import SUPPORTED_FORMATS, Source, read_table, read_with_notes
 from hotspots.ingest.rejects import (
     REJECT_REASONS,
@@ -152,6 +158,7 @@ def load_incidents(
     filename: str | None = None,
     encoding: str | None = None,
     swap_lat_lon: bool = False,
+    date_format: str | None = None,
     quiet: bool = False,
 ) -> LoadResult:
     """Load incidents from a file or DataFrame, validating every row.
@@ -184,6 +191,10 @@ def load_incidents(
         Passed to :func:`read_table`.
     swap_lat_lon : bool
         The latitude and longitude columns are swapped in the source: swap them back.
+    date_format : str, optional
+        Format of the date column: ``"day-first"``, ``"month-first"`` or a ``strptime``
+        format. Default: detected from the whole column (see
+        :func:`~hotspots.ingest.timestamps.parse_timestamps`).
     quiet : bool
         Log the automatic choices at DEBUG instead of INFO level.
 
@@ -221,11 +232,12 @@ def load_incidents(
     notes.extend(located.notes)
     if located.metric_crs is None or located.centre_lon_lat is None:
         _raise_nothing_left(ledger, frame, rows_read)
-    tz = tz_given or _inferred_timezone(located, notes)
     if boundaries is not None:
         outside = reject_outside(located, boundaries, ledger)
         notes.append(f"{outside:,} points outside the study boundaries")
-    stamps = parse_timestamps(frame, mapping, ledger, timezone=tz, now=now)
+    check_landing(located, timezone=tz_given, boundaries=boundaries)
+    tz = tz_given or _inferred_timezone(located, notes)
+    stamps = parse_timestamps(frame, mapping, ledger, timezone=tz, now=now, date_format=date_format)
     notes.extend(stamps.notes)
     notes.append(f"time resolution: {stamps.resolution}")
     _, early_note = reject_before_window(stamps.values, ledger, keep_early=bool(keep_early))

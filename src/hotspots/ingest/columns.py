@@ -344,6 +344,7 @@ def resolve_columns(
     else:
         detected = detect_columns(frame)
         if columns is None:
+            _refuse_repeated(frame, detected, ())
             return detected, ()
         if not isinstance(columns, Mapping):
             raise invalid(
@@ -368,7 +369,40 @@ def resolve_columns(
     checked: dict[str, str | None] = {}
     for field, column in mapping.as_dict().items():
         checked[field] = None if column is None else _existing_column(frame, field, column)
+    _refuse_repeated(frame, ColumnMapping(**checked), overridden)
     return ColumnMapping(**checked), overridden
+
+
+def _refuse_repeated(
+    frame: pd.DataFrame, mapping: ColumnMapping, overridden: tuple[str, ...]
+) -> None:
+    """Refuse a needed column whose header occurs twice (the reader kept both: ``lat``, ``lat.1``).
+
+    Taking the first silently can put every point in the wrong place; naming the column
+    explicitly (``columns={"lat": "lat.1"}``) is a choice and is accepted.
+    """
+    repeated: dict[str, list[int]] = frame.attrs.get("repeated_headers") or {}
+    if not repeated:
+        return
+    for field, column in mapping.as_dict().items():
+        if column is None or field in overridden:
+            continue
+        base = column.rsplit(".", 1)[0] if column not in repeated else column
+        positions = repeated.get(base)
+        if positions is None or (column != base and not column.rsplit(".", 1)[1].isdigit()):
+            continue
+        names = [base] + [f"{base}.{n}" for n in range(1, len(positions))]
+        where = " and ".join(f"column {p}" for p in positions)
+        choices = " or ".join(f"{{{i}}}" for i in range(len(names)))
+        raise ColumnError(
+            literal(
+                f"The header {base!r} occurs {len(positions)} times ({where}), so the {field} "
+                "column is ambiguous. Rename one of them in the file, or choose one: "
+            )
+            + choices
+            + ".",
+            options=tuple(Option("columns", {field: name}) for name in names),
+        )
 
 
 def _existing_column(frame: pd.DataFrame, field: str, column: str) -> str:

@@ -7,7 +7,7 @@ Checks, in this order (the first one a row fails is its reject reason):
 2. ``non-numeric coordinate`` - text that is not a number (``12,5`` with a decimal comma
    is read as 12.5).
 3. ``withheld location (0/0)`` - both raw values are exactly 0, in any CRS (Vancouver codes
-   withheld person offences as X=0, Y=0).
+   withheld person offenses as X=0, Y=0).
 4. ``coordinate out of range`` - outside [-180, 180] x [-90, 90] for degrees, or not
    projectable to the metric CRS.
 5. ``not a point geometry`` - lines, polygons or multi-points in a geometry source.
@@ -127,6 +127,8 @@ def locate(
     else:
         raw = _from_columns(frame, mapping, ledger, swap_lat_lon)
         source_crs = crs
+        if source_crs is None or source_crs.is_geographic:
+            _normalise_0_360(raw, ledger, notes)
     ledger.reject(
         (raw.a == 0) & (raw.b == 0),
         "withheld location (0/0)",
@@ -154,6 +156,7 @@ def locate(
         return Located(x_m, y_m, source_crs, None, None, notes)
 
     centre = _centre_lon_lat(raw.a[valid], raw.b[valid], source_crs)
+    _refuse_polar(centre, source_crs)
     metric = utm_crs_for(*centre)
     transformer = Transformer.from_crs(source_crs, metric, always_xy=True)
     px, py = transformer.transform(raw.a[valid], raw.b[valid])
@@ -203,6 +206,107 @@ def reject_outside(located: Located, boundaries: gpd.GeoDataFrame, ledger: Rejec
     return ledger.reject(
         outside, "outside study boundary", "the point is outside every boundary polygon"
     )
+
+
+def check_landing(
+    located: Located,
+    *,
+    timezone: str | None,
+    boundaries: gpd.GeoDataFrame | None,
+) -> None:
+    """Refuse points that landed far from where the other inputs say they should be.
+
+    A wrong CRS (``EPSG:32633`` on UTM zone 17 numbers) moves every point by thousands of
+    kilometres, yet each row looks valid. Two independent hints catch it: the declared
+    ``timezone`` (it must match the time zone where the points landed: within
+    three hours, on the same continent; a ``UTC`` zone says nothing about the place) and
+    the ``boundaries`` (some point must lie within 50 km of them).
+
+    Raises
+    ------
+    CRSError
+        Saying where the points landed, what the other input expected, and the fix.
+    """
+    if located.centre_lon_lat is None or located.metric_crs is None:
+        return
+    lon, lat = located.centre_lon_lat
+    landed_tz = timezone_finder().timezone_at(lng=lon, lat=lat) or "the open sea"
+    where = f"around longitude {lon:.4f}, latitude {lat:.4f} ({landed_tz})"
+    crs_text = located.source_crs.to_string()
+    fix = (
+        "Check {0}: it must be the CRS the coordinates were recorded in (look up the EPSG "
+        "code in the data's metadata)."
+    )
+    options = (Option("crs", crs_text),)
+    if timezone is not None and landed_tz != "the open sea":
+        gap_h = _utc_offset_gap_h(timezone, landed_tz)
+        given_region, landed_region = timezone.split("/")[0], landed_tz.split("/")[0]
+        regional = {given_region, landed_region} <= _CONTINENTS
+        if regional and given_region != landed_region and gap_h >= _TZ_GAP_H:
+            raise CRSError(
+                literal(
+                    f"The points land {where}, on another continent than the time zone "
+                    f"{timezone!r} given for the data ({gap_h:.0f} hours of UTC offset apart). "
+                )
+                + fix,
+                options=options,
+            )
+    if boundaries is not None and boundaries.crs is not None and len(boundaries):
+        area = boundaries.to_crs(located.metric_crs).geometry
+        near = shapely.buffer(shapely.union_all(area.to_numpy()), _NEAR_BOUNDARIES_M)
+        ok = np.isfinite(located.x_m)
+        points = shapely.points(located.x_m[ok], located.y_m[ok])
+        if len(points) and not shapely.intersects(near, points).any():
+            b_lon, b_lat = _display_centre(boundaries)
+            raise CRSError(
+                literal(
+                    f"The points land {where}, but no point lies within "
+                    f"{_NEAR_BOUNDARIES_M / 1000:.0f} km of the boundaries (centred at longitude "
+                    f"{b_lon:.4f}, latitude {b_lat:.4f}). "
+                )
+                + fix,
+                options=options,
+            )
+
+
+_TZ_GAP_H = 3.0
+#: Regions of IANA names that are places (UTC, Etc/GMT+5 are not: times may be kept in UTC).
+_CONTINENTS = frozenset(
+    {
+        "Africa",
+        "America",
+        "Antarctica",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+    }
+)
+_NEAR_BOUNDARIES_M = 50_000.0
+
+
+def _utc_offset_gap_h(first: str, second: str) -> float:
+    """Smallest difference (hours) between two time zones' UTC offsets in January and July."""
+    import datetime as dt
+    import zoneinfo
+
+    gaps = []
+    for month in (1, 7):
+        moment = dt.datetime(2021, month, 15, 12)
+        a = moment.replace(tzinfo=zoneinfo.ZoneInfo(first)).utcoffset()
+        b = moment.replace(tzinfo=zoneinfo.ZoneInfo(second)).utcoffset()
+        if a is None or b is None:
+            return 0.0
+        diff = abs((a - b).total_seconds()) / 3600
+        gaps.append(min(diff, 24 - diff))
+    return min(gaps)
+
+
+def _display_centre(frame: gpd.GeoDataFrame) -> tuple[float, float]:
+    x0, y0, x1, y1 = frame.to_crs(WGS84).total_bounds
+    return (x0 + x1) / 2, (y0 + y1) / 2
 
 
 # --------------------------------------------------------------------------- raw values
@@ -380,6 +484,44 @@ def _raise_swapped(raw: _Raw, a: np.ndarray, b: np.ndarray, why: str) -> None:
             Option("swap_lat_lon", True),
             Option("columns", {"lat": raw.a_name, "lon": raw.b_name}),
         ),
+    )
+
+
+def _normalise_0_360(raw: _Raw, ledger: RejectLedger, notes: list[str]) -> None:
+    """Longitudes given as 0-360 (some GPS exports) -> -180-180, with a note."""
+    candidates = _candidates(raw, ledger)
+    a, b = raw.a[candidates], raw.b[candidates]
+    if not len(a) or not ((a >= 0) & (a <= 360)).all() or not (a > 180).any():
+        return
+    if not (np.abs(b) <= 90).all():
+        return
+    shifted = raw.a > 180
+    raw.a = np.where(shifted, raw.a - 360, raw.a)
+    message = (
+        f"{raw.a_name!r} holds longitudes from 0 to 360: {int(shifted.sum()):,} values above "
+        "180 were shifted by -360 to the usual -180 to 180"
+    )
+    log.info(message)
+    notes.append(message)
+
+
+#: Latitudes the UTM zones (the metric CRS of every analysis) are defined for.
+_UTM_LATITUDES = (-80.0, 84.0)
+
+
+def _refuse_polar(centre: tuple[float, float], source_crs: CRS) -> None:
+    lon, lat = centre
+    if _UTM_LATITUDES[0] <= lat <= _UTM_LATITUDES[1]:
+        return
+    raise CRSError(
+        literal(
+            f"The data's centre (longitude {lon:.4f}, latitude {lat:.4f}, read as "
+            f"{source_crs.to_string()}) is near a pole: the metric grid (UTM) covers latitudes "
+            f"{-_UTM_LATITUDES[0]:g} S to {_UTM_LATITUDES[1]:g} N only. "
+        )
+        + "Check the latitude and longitude columns and their signs ({0}) and the CRS ({1}); "
+        "polar data cannot be analysed with this tool.",
+        options=(Option("columns", {"lat": "…", "lon": "…"}), Option("crs")),
     )
 
 

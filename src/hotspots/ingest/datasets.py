@@ -5,7 +5,7 @@ out of the box:
 
 ``toronto_mci.parquet``
     Toronto Police Service *Major Crime Indicators* reported 2014-2021: 240,992
-    offences (Assault, Break and Enter, Auto Theft, Robbery, Theft Over), every
+    offenses (Assault, Break and Enter, Auto Theft, Robbery, Theft Over), every
     source row kept (0 rejected), as GeoParquet with EPSG:4326 points and the
     columns ``occurred_at`` (tz-aware, America/Toronto, to the hour),
     ``offense``, ``premises_type``, ``neighbourhood`` (the label assigned by the

@@ -25,6 +25,7 @@ import logging
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -37,7 +38,7 @@ import pyarrow.parquet as pq
 import pyogrio
 import pyogrio.errors
 
-from hotspots.errors import EmptyDataError, InputError, describe, invalid
+from hotspots.errors import EmptyDataError, InputError, Option, describe, invalid, literal
 
 log = logging.getLogger(__name__)
 
@@ -181,8 +182,57 @@ def _read_bytes(source: Source, path: Path | None) -> bytes:
         raw: Any = source.read()  # type: ignore[union-attr]
         data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
     if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
+        data = _gunzip(data, str(getattr(path, "name", None) or getattr(source, "name", "source")))
     return data
+
+
+def _gunzip(data: bytes, name: str) -> bytes:
+    try:
+        return gzip.decompress(data)
+    except (EOFError, OSError, zlib.error) as error:
+        raise InputError(
+            f"source={describe(str(name))} is a damaged or incomplete gzip file ({error}); "
+            "download or copy it again (or load the uncompressed file)."
+        ) from None
+
+
+#: File signatures of formats someone may save under a .csv name, with the fix.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "a zip archive (e.g. an Excel .xlsx or a zipped shapefile)"),
+    (b"PAR1", "a Parquet file; rename it to .parquet"),
+    (b"SQLite format 3", "an SQLite database (a GeoPackage? rename it to .gpkg)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls or other Office file; save it as CSV"),
+    (b"%PDF", "a PDF document"),
+)
+_BINARY_SHARE = 0.05
+
+
+def _refuse_binary(data: bytes, name: str) -> None:
+    """Raise when ``data`` is not text (a binary file with a text extension)."""
+    sample = data[:_SNIFF_CHARS]
+    kind = next((what for magic, what in _SIGNATURES if sample.startswith(magic)), None)
+    controls = sum(sample.count(bytes([c])) for c in range(32) if c not in (9, 10, 12, 13))
+    if kind is None and b"\x00" not in sample and controls <= _BINARY_SHARE * len(sample):
+        return
+    raise InputError(
+        f"source={describe(name)} is not a text table: it looks like "
+        f"{kind or 'binary data'}. Load a CSV file (text, one row per line), or give the file "
+        "the extension of its real format."
+    )
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """ "utf-16-le"/"utf-16-be" when ``data`` looks like UTF-16 text without a byte-order mark."""
+    sample = data[: min(len(data), 4096) // 2 * 2]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    half = len(sample) // 2
+    if odd.count(0) > 0.4 * half and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) > 0.4 * half and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
 
 
 # --------------------------------------------------------------------------- CSV
@@ -210,6 +260,16 @@ def _to_utf8(data: bytes, name: str, encoding: str | None, notes: list[str]) -> 
     elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         notes.append(f"{name}: read as UTF-16")
         return data.decode("utf-16").encode("utf-8")
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        try:
+            text = data.decode(utf16)
+        except UnicodeDecodeError:
+            pass
+        else:
+            notes.append(f"{name}: read as {utf16.upper()} (no byte-order mark)")
+            return text.removeprefix("\ufeff").encode("utf-8")
+    _refuse_binary(data, name)
     if data.isascii():
         return data
     try:
@@ -249,6 +309,11 @@ def _sniff_delimiter(sample: str) -> str:
 
 
 def _column_names(header: Sequence[str]) -> list[str]:
+    """Unique column names; a repeated header gets a suffix (``lat``, ``lat.1``).
+
+    Which names were repeated is kept by :func:`repeated_headers`, so that a column the
+    analysis needs is refused when it is ambiguous instead of silently taking the first.
+    """
     names: list[str] = []
     seen: dict[str, int] = {}
     for position, raw in enumerate(header, start=1):
@@ -259,6 +324,15 @@ def _column_names(header: Sequence[str]) -> list[str]:
         seen.setdefault(name, 0)
         names.append(name)
     return names
+
+
+def repeated_headers(header: Sequence[str]) -> dict[str, list[int]]:
+    """Header names that occur more than once -> their 1-based column positions."""
+    positions: dict[str, list[int]] = {}
+    for position, raw in enumerate(header, start=1):
+        if raw.strip():
+            positions.setdefault(raw.strip(), []).append(position)
+    return {name: where for name, where in positions.items() if len(where) > 1}
 
 
 def _read_csv_bytes(data: bytes, name: str, encoding: str | None, notes: list[str]) -> pd.DataFrame:
@@ -273,6 +347,12 @@ def _read_csv_bytes(data: bytes, name: str, encoding: str | None, notes: list[st
         notes.append(f"{name}: delimiter {delimiter!r} detected")
     header = next(csv.reader(io.StringIO(sample), delimiter=delimiter))
     names = _column_names(header)
+    frame = _csv_frame(utf8, names, delimiter, name)
+    frame.attrs["repeated_headers"] = repeated_headers(header)
+    return frame
+
+
+def _csv_frame(utf8: bytes, names: list[str], delimiter: str, name: str) -> pd.DataFrame:
     try:
         return _pyarrow_csv(utf8, names, delimiter, newlines_in_values=False)
     except pa.ArrowInvalid:
@@ -373,7 +453,7 @@ def _read_gdal(
             with zipfile.ZipFile(path) as archive:
                 data = archive.read(inner_csv)
             if data[:2] == b"\x1f\x8b":
-                data = gzip.decompress(data)
+                data = _gunzip(data, inner_csv)
             notes.append(f"{name}: read {inner_csv} from the zip")
             return _read_csv_bytes(data, inner_csv, encoding, notes)
 
@@ -397,7 +477,11 @@ def _read_gdal(
         notes.append(f"{name}: stacked {len(layers)} KML folders ({', '.join(layers)})")
     elif len(layers) > 1:
         raise invalid(
-            "layer", None, layers, f"{name} has {len(layers)} layers; choose one with layer=."
+            "layer",
+            None,
+            layers,
+            literal(f"{name} has {len(layers)} layers; choose one with ") + "{1}.",
+            options=(Option("layer", layers[0]),),
         )
     else:
         chosen = layers[:1]

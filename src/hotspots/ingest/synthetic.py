@@ -6,7 +6,7 @@ disc** of the given radius (not a Gaussian: the disc has a sharp edge, so "cells
 centre lies in the disc" is an unambiguous ground truth for recall and precision).
 
 Timestamps are uniform in real (elapsed) time between ``start`` 00:00 and the end of
-``end`` in ``timezone``, to the second; offences are drawn uniformly from ``offenses``.
+``end`` in ``timezone``, to the second; offenses are drawn uniformly from ``offenses``.
 The frame uses the ingest schema: ``source_row`` (int64, 1..n), ``occurred_at``
 (tz-aware), ``offense`` (str), ``neighbourhood`` and ``premises`` (all ``<NA>``), and
 Point geometry in ``crs``. Points are not clipped to the extent: a planted disc you
@@ -139,7 +139,7 @@ def synthetic_incidents(
     start, end : str, default the year 2021
         First and last day (inclusive), local dates ``YYYY-MM-DD``.
     offenses : sequence of str
-        Offence names, drawn uniformly.
+        Offense names, drawn uniformly.
     timezone : str, default "America/Toronto"
         IANA time zone of ``occurred_at``.
     rng : numpy.random.Generator, int or None, default 0
@@ -454,7 +454,7 @@ def _check_offenses(offenses: Any) -> tuple[str, ...]:
     names = (offenses,) if isinstance(offenses, str) else tuple(offenses)
     if not names or not all(isinstance(name, str) and name for name in names):
         raise invalid(
-            "offenses", offenses, "a non-empty list of offence names", "For example ('Assault',)."
+            "offenses", offenses, "a non-empty list of offense names", "For example ('Assault',)."
         )
     return names
 

@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from timezonefinder import TimezoneFinder
 
-from hotspots.errors import ColumnError, Option, invalid, literal
+from hotspots.errors import ColumnError, InputError, Option, invalid, literal
 from hotspots.ingest.columns import ColumnMapping, normalise_name
 from hotspots.ingest.rejects import RejectLedger, quoted
 
@@ -79,8 +79,14 @@ _FORMATS: tuple[str, ...] = (
     "%d/%m/%Y %H:%M:%S",
     "%d/%m/%Y %H:%M",
     "%d/%m/%Y",
+    "%m/%d/%y %I:%M:%S %p",
+    "%m/%d/%y %I:%M %p",
+    "%m/%d/%y %H:%M:%S",
     "%m/%d/%y %H:%M",
     "%m/%d/%y",
+    "%d/%m/%y %I:%M:%S %p",
+    "%d/%m/%y %I:%M %p",
+    "%d/%m/%y %H:%M:%S",
     "%d/%m/%y %H:%M",
     "%d/%m/%y",
     "%d.%m.%Y %H:%M:%S",
@@ -91,6 +97,11 @@ _FORMATS: tuple[str, ...] = (
     "%Y%m%d",
     "ISO8601",
 )
+#: Two-digit years (``%y``) follow the POSIX pivot: 00-68 are 2000-2068, 69-99 are 1969-1999.
+TWO_DIGIT_YEAR_PIVOT = 69
+#: ``date_format=`` shorthands for slash dates whose order cannot be told from the data.
+DATE_ORDERS = ("day-first", "month-first")
+_SLASH_DATE = r"^\s*(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?!\d)"
 _TIME_FORMATS = ("%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p", "%I %p", "%H:%M:%S.%f")
 _SAMPLE_SIZE = 500
 _MISSING_WORDS = ("", "nan", "nat", "null", "none", "na", "n/a", "#n/a", "-")
@@ -136,6 +147,8 @@ class _Parsed:
     aware: pd.Series  # UTC datetimes (NaT where not aware)
     missing: np.ndarray
     month_hint: bool = False
+    #: rows whose day/month order contradicts the column's (mask, reject detail)
+    contradicting: tuple[np.ndarray, np.ndarray] | None = None
 
 
 @functools.lru_cache(maxsize=1)
@@ -171,6 +184,7 @@ def parse_timestamps(
     *,
     timezone: str,
     now: pd.Timestamp | None,
+    date_format: str | None = None,
 ) -> Timestamps:
     """Parse every row's date into ``timezone``; reject missing, unparseable and future ones.
 
@@ -186,6 +200,10 @@ def parse_timestamps(
         IANA name the timestamps are expressed in.
     now : pandas.Timestamp or None
         Later timestamps are rejected as ``future date`` (default: the current time).
+    date_format : str, optional
+        The date column's format: a ``strptime`` format (``"%d/%m/%Y %H:%M"``) or one of
+        :data:`DATE_ORDERS` for slash dates. Default: detected from the whole column; a
+        slash-date column whose day/month order the data cannot tell is refused.
 
     Returns
     -------
@@ -195,7 +213,9 @@ def parse_timestamps(
     require_date_columns(frame, mapping)
     notes: list[str] = []
     if mapping.date is not None:
-        values, label, month_hint = _from_date_column(frame, mapping, ledger, timezone, notes)
+        values, label, month_hint = _from_date_column(
+            frame, mapping, ledger, timezone, notes, date_format
+        )
         resolution = _resolution(values[ledger.accepted], month_hint=month_hint)
         if mapping.time is not None and resolution == "month":
             resolution = "day"
@@ -262,11 +282,14 @@ def _from_date_column(
     ledger: RejectLedger,
     timezone: str,
     notes: list[str],
+    date_format: str | None = None,
 ) -> tuple[pd.Series, str, bool]:
     column = str(mapping.date)
-    parsed = _parse_any(frame[column].reset_index(drop=True), notes, column)
+    parsed = _parse_any(frame[column].reset_index(drop=True), notes, column, date_format)
     parsed.month_hint = parsed.month_hint or normalise_name(column) == "month"
     ledger.reject(parsed.missing, "missing date", f"{column} is missing")
+    if parsed.contradicting is not None:
+        ledger.reject(parsed.contradicting[0], "unparseable date", parsed.contradicting[1])
     failed = parsed.naive.isna().to_numpy() & parsed.aware.isna().to_numpy() & ~parsed.missing
     ledger.reject(failed, "unparseable date", _not_a_date(frame[column], column, failed))
     values = _localise(parsed, timezone)
@@ -277,7 +300,9 @@ def _from_date_column(
     return values, label, parsed.month_hint
 
 
-def _parse_any(series: pd.Series, notes: list[str], column: str) -> _Parsed:
+def _parse_any(
+    series: pd.Series, notes: list[str], column: str, date_format: str | None = None
+) -> _Parsed:
     empty_naive = pd.Series(pd.NaT, index=series.index, dtype=f"datetime64[{UNIT}]")
     empty_aware = pd.Series(pd.NaT, index=series.index, dtype=f"datetime64[{UNIT}, UTC]")
     dtype = series.dtype
@@ -298,10 +323,12 @@ def _parse_any(series: pd.Series, notes: list[str], column: str) -> _Parsed:
         ).dt.as_unit(UNIT)
         notes.append(f"{column}: numbers read as seconds since 1970 ({unit})")
         return _Parsed(empty_naive, aware, missing)
-    return _parse_text(series.astype("str"), notes, column)
+    return _parse_text(series.astype("str"), notes, column, date_format)
 
 
-def _parse_text(text: pd.Series, notes: list[str], column: str) -> _Parsed:
+def _parse_text(
+    text: pd.Series, notes: list[str], column: str, date_format: str | None = None
+) -> _Parsed:
     missing = text.isna().to_numpy(copy=True)
     naive = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}]")
     aware = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}, UTC]")
@@ -309,7 +336,14 @@ def _parse_text(text: pd.Series, notes: list[str], column: str) -> _Parsed:
     step = max(1, len(present) // _SAMPLE_SIZE)
     sample = text.iloc[present[::step][:_SAMPLE_SIZE]].str.strip()
     sample = sample[~_missing_text(sample)]
-    chosen = _choose_format(sample) if len(sample) else None
+    explicit = date_format is not None and date_format not in DATE_ORDERS
+    order, contradicting = (None, None) if explicit else _day_month_order(text, column, date_format)
+    if contradicting is not None:  # the sample tells the format of the rows that agree
+        sample = sample[~contradicting[0][sample.index.to_numpy()]]
+    if explicit:
+        chosen: str | None = date_format
+    else:
+        chosen = _choose_format(sample, order) if len(sample) else None
     month_hint = chosen in ("%Y-%m", "%Y/%m")
     if chosen is not None:
         is_aware = "%z" in chosen
@@ -319,9 +353,20 @@ def _parse_text(text: pd.Series, notes: list[str], column: str) -> _Parsed:
         else:
             naive = parsed
         log.debug("%s parsed with format %r", column, chosen)
-        if chosen.startswith("%m/%d") and _fits(sample, "%d/%m" + chosen[5:]):
-            notes.append(f"{column}: dates like {sample.iloc[0]!r} read as month/day/year")
+        if order is not None:
+            notes.append(f"{column}: dates read {order} ({chosen})")
+        if "%y" in chosen:
+            notes.append(
+                f"{column}: two-digit years read with the pivot {TWO_DIGIT_YEAR_PIVOT}: "
+                f"00-{TWO_DIGIT_YEAR_PIVOT - 1} are 20xx, {TWO_DIGIT_YEAR_PIVOT}-99 are 19xx"
+            )
     failed = naive.isna().to_numpy() & aware.isna().to_numpy() & ~missing
+    if contradicting is not None:
+        failed &= ~contradicting[0]
+    if explicit:
+        failed_words = _missing_text(text.iloc[np.flatnonzero(failed)])
+        missing[np.flatnonzero(failed)[failed_words]] = True
+        return _Parsed(naive, aware, missing, month_hint, contradicting)
     if failed.any():
         # Missing-value words ("nan", "null", "-") are only looked for among the leftovers.
         positions = np.flatnonzero(failed)
@@ -329,13 +374,68 @@ def _parse_text(text: pd.Series, notes: list[str], column: str) -> _Parsed:
         missing[positions[words]] = True
         failed[positions[words]] = False
     if failed.any():
-        retry_naive, retry_aware = _parse_mixed(text[failed].str.strip())
+        retry_naive, retry_aware = _parse_mixed(
+            text[failed].str.strip(), dayfirst=order == "day-first"
+        )
         naive = _fill(naive, retry_naive)
         aware = _fill(aware, retry_aware)
         parsed_late = int((retry_naive.notna() | retry_aware.notna()).sum())
         if parsed_late:
             notes.append(f"{column}: {parsed_late:,} values in other formats parsed one by one")
-    return _Parsed(naive, aware, missing, month_hint)
+    return _Parsed(naive, aware, missing, month_hint, contradicting)
+
+
+def _day_month_order(
+    text: pd.Series, column: str, requested: str | None
+) -> tuple[str | None, tuple[np.ndarray, np.ndarray] | None]:
+    """Day-first or month-first for slash dates (``03/04/2021``), decided by the whole column.
+
+    Any first field above 12 says day-first, any second field above 12 month-first. When
+    both occur, the order most rows show wins and the other rows are returned as
+    contradicting (rejected with the reason). When neither occurs and some date has a
+    different day and month, the column is ambiguous: :class:`InputError` naming
+    ``date_format=`` (``--date-format``), unless ``requested`` gives the order.
+    """
+    fields = text.str.extract(_SLASH_DATE)
+    matched = fields[0].notna().to_numpy()
+    if matched.sum() == 0 or matched.sum() < 0.5 * text.notna().sum():
+        return None, None
+    first = pd.to_numeric(fields[0], errors="coerce").to_numpy(dtype=float)
+    second = pd.to_numeric(fields[1], errors="coerce").to_numpy(dtype=float)
+    day_first = matched & (first > 12)
+    month_first = matched & (second > 12)
+    if requested in DATE_ORDERS:
+        order = requested
+    elif day_first.any() or month_first.any():
+        order = "day-first" if day_first.sum() > month_first.sum() else "month-first"
+    elif (matched & (first != second)).any():
+        example = str(text[matched & (first != second)].iloc[0]).strip()
+        raise InputError(
+            literal(
+                f"The dates in {column!r} (e.g. {example!r}) can be read day-first or "
+                "month-first: no day in the column is above 12. "
+            )
+            + "Say which with {0} or {1}, or give the exact format, e.g. {2}.",
+            options=(
+                Option("date_format", "day-first"),
+                Option("date_format", "month-first"),
+                Option("date_format", "%d/%m/%Y %H:%M"),
+            ),
+        )
+    else:
+        return "month-first", None
+    against = month_first if order == "day-first" else day_first
+    if not against.any():
+        return order, None
+    detail = np.full(len(text), "", dtype=object)
+    shown = quoted(text[against].str.strip())
+    what = "month-first" if order == "day-first" else "day-first"
+    detail[against] = (
+        f"{column}=" + shown + f" can only be {what}, but the column is {order} "
+        f"({int((day_first if order == 'day-first' else month_first).sum()):,} rows show it)"
+    ).to_numpy()
+    log.info("%s: %d rows contradict the %s order", column, int(against.sum()), order)
+    return order, (against, detail)
 
 
 def _missing_text(text: pd.Series) -> np.ndarray:
@@ -344,10 +444,18 @@ def _missing_text(text: pd.Series) -> np.ndarray:
     return missing | stripped.isin(_MISSING_WORDS).to_numpy(dtype=bool)
 
 
-def _choose_format(sample: pd.Series) -> str | None:
+def _choose_format(sample: pd.Series, order: str | None = None) -> str | None:
     best, best_count = None, 0
     for fmt in _FORMATS:
-        count = int(_to_datetime(sample, fmt, utc="%z" in fmt or fmt == "ISO8601").notna().sum())
+        if order == "day-first" and fmt.startswith("%m/%d"):
+            continue
+        if order == "month-first" and fmt.startswith("%d/%m"):
+            continue
+        parsed = _to_datetime(sample, fmt, utc="%z" in fmt or fmt == "ISO8601")
+        fits = parsed.notna()
+        if "%Y" in fmt:  # "21" is not the year 21: two-digit years need %y
+            fits &= parsed.dt.year >= 1000
+        count = int(fits.sum())
         if count == len(sample):
             return fmt
         if count > best_count:
@@ -408,17 +516,36 @@ def _arrow_strptime(text: pd.Series, fmt: str, *, utc: bool) -> pd.Series | None
     return values
 
 
-def _parse_mixed(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _parse_mixed(text: pd.Series, *, dayfirst: bool = False) -> tuple[pd.Series, pd.Series]:
     """Parse leftover values one by one (``format="mixed"``); only date-like text."""
     date_like = text.str.contains(_DATE_LIKE, regex=True).fillna(False).to_numpy(dtype=bool)
     is_aware = text.str.contains(_AWARE, regex=True).fillna(False).to_numpy(dtype=bool)
     naive = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}]")
     aware = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}, UTC]")
     if (date_like & ~is_aware).any():
-        naive = _fill(naive, _to_datetime(text[date_like & ~is_aware], "mixed", utc=False))
+        naive = _fill(naive, _mixed(text[date_like & ~is_aware], dayfirst=dayfirst, utc=False))
     if (date_like & is_aware).any():
-        aware = _fill(aware, _to_datetime(text[date_like & is_aware], "mixed", utc=True))
+        aware = _fill(aware, _mixed(text[date_like & is_aware], dayfirst=dayfirst, utc=True))
     return naive, aware
+
+
+def _mixed(text: pd.Series, *, dayfirst: bool, utc: bool) -> pd.Series:
+    """``format="mixed"``; day-first only for slash dates (it would swap ISO dates' fields)."""
+    slash = text.str.extract(_SLASH_DATE)[0].notna().to_numpy(dtype=bool)
+    if not dayfirst or not slash.any():
+        return _to_datetime(text, "mixed", utc=utc)
+    if not slash.all():
+        out = _mixed(text[~slash], dayfirst=False, utc=utc)
+        return _fill(out.reindex(text.index), _mixed(text[slash], dayfirst=True, utc=utc))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            parsed = pd.to_datetime(text, format="mixed", dayfirst=True, errors="coerce", utc=utc)
+    except (ValueError, OverflowError, TypeError):
+        return _pandas_to_datetime(text.iloc[:0], "mixed", utc=utc).reindex(text.index)
+    if not isinstance(parsed.dtype, pd.DatetimeTZDtype) and utc:
+        parsed = parsed.dt.tz_localize("UTC")
+    return parsed.dt.as_unit(UNIT)
 
 
 def _fill(target: pd.Series, values: pd.Series) -> pd.Series:

@@ -103,6 +103,59 @@ SERVICE_AREA = "#2171b5"
 COVERED = "#b2182b"
 UNCOVERED = "#9e9e9e"
 
+#: Emerging hot spot patterns (ArcGIS names): hot in reds/oranges, cold mirrored in blues,
+#: the historical ones in muted tones; "No Pattern Detected" is not drawn.
+EMERGING_COLOURS: dict[str, str] = {
+    "Intensifying Hot Spot": "#a50f15",
+    "Persistent Hot Spot": "#de2d26",
+    "Diminishing Hot Spot": "#fb6a4a",
+    "Consecutive Hot Spot": "#fc9272",
+    "New Hot Spot": "#fcbba1",
+    "Oscillating Hot Spot": "#f16913",
+    "Sporadic Hot Spot": "#fdd0a2",
+    "Historical Hot Spot": "#8c6d62",
+    "Intensifying Cold Spot": "#08519c",
+    "Persistent Cold Spot": "#3182bd",
+    "Diminishing Cold Spot": "#6baed6",
+    "Consecutive Cold Spot": "#9ecae1",
+    "New Cold Spot": "#c6dbef",
+    "Oscillating Cold Spot": "#2171b5",
+    "Sporadic Cold Spot": "#deebf7",
+    "Historical Cold Spot": "#6a6f8c",
+    # sfhotspot's hotspot_classify names
+    "persistent hotspot": "#de2d26",
+    "emerging hotspot": "#fc9272",
+    "intermittent hotspot": "#fdd0a2",
+    "former hotspot": "#8c6d62",
+    "persistent coldspot": "#3182bd",
+    "emerging coldspot": "#9ecae1",
+    "intermittent coldspot": "#deebf7",
+    "former coldspot": "#6a6f8c",
+}
+
+#: Point clusters: outline and fill of a cluster's convex hull.
+CLUSTER_OUTLINE = "#54278f"
+CLUSTER_FILL = "#9e9ac8"
+
+#: Knox table: (ratio at least, colour) for bands significant at alpha; others stay neutral.
+KNOX_STEPS: tuple[tuple[float, str], ...] = (
+    (2.0, "#b2182b"),
+    (1.5, "#ef8a62"),
+    (1.0, "#fddbc7"),
+)
+KNOX_NEUTRAL = "#f7f7f7"
+
+
+def knox_colour(ratio: float, p: float, *, alpha: float) -> str:
+    """Background of a Knox table cell: warmer for higher ratios, neutral unless p <= alpha."""
+    if not (np.isfinite(ratio) and p <= alpha):
+        return KNOX_NEUTRAL
+    for low, colour in KNOX_STEPS:
+        if ratio > low:
+            return colour
+    return KNOX_NEUTRAL
+
+
 #: Outline colour of areas (neighbourhoods) drawn as context.
 OUTLINE = "#4a4a4a"
 #: Outline of the unit the user clicked.

@@ -30,7 +30,7 @@ Candidates
 :func:`candidates_from_analysis` places automatic candidates at the centres of the
 hot spot cells (``"hotspots"``) or of the neighbourhoods (``"neighbourhoods"``, needs
 boundaries), through :func:`~hotspots.outreach.candidate_sites`. A file of partner
-locations is read with :func:`~hotspots.outreach.sites.load_sites`. Existing sites
+locations is read with :func:`~hotspots.ingest.sites.load_sites`. Existing sites
 that must stay can be added from another file (``existing=``); they are always kept.
 """
 
@@ -51,7 +51,7 @@ import shapely
 from numpy.typing import NDArray
 
 from hotspots.analysis import Analysis
-from hotspots.errors import CRSError, EmptyDataError, InputError, describe, invalid
+from hotspots.errors import CRSError, EmptyDataError, InputError, Option, describe, invalid
 from hotspots.outreach.briefing import briefing_html
 from hotspots.outreach.coverage import coverage_matrix
 from hotspots.outreach.inputs import centre_points, no_crs_message, require_frame
@@ -673,7 +673,7 @@ def outreach_inputs(
         ``"hotspots"``: only the significant hot spot cells (:func:`demand_from_hotspots`).
     candidates : {"hotspots", "neighbourhoods"}, a sequence of them, or GeoDataFrame
         Automatic candidates (:func:`candidates_from_analysis`) or your own sites (e.g.
-        from :func:`~hotspots.outreach.sites.load_sites`; a ``name`` column is used).
+        from :func:`~hotspots.ingest.sites.load_sites`; a ``name`` column is used).
     existing : geopandas.GeoDataFrame, optional
         Sites that exist and must stay (e.g. from ``load_sites``); added to the
         candidates and kept in every plan.
@@ -707,7 +707,8 @@ def outreach_inputs(
             "candidates",
             "a DataFrame without geometry",
             "a GeoDataFrame of points, 'hotspots' or 'neighbourhoods'",
-            "Read partner locations with hotspots.outreach.load_sites(path).",
+            "Read partner locations with {1}.",
+            options=(Option("read_sites"),),
         )
     else:
         sites = candidates_from_analysis(analysis, candidates)

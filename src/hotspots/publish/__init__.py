@@ -181,7 +181,7 @@ def publish_snapshot(
         The publisher folder (secret, allow list, ledger); default
         :func:`hotspots.publish.publisher.default_publisher_dir`.
     offenses : sequence of str, optional
-        One allow-listed offence group, or all of them (the default).
+        One allow-listed offense group, or all of them (the default).
     grid : {"square", "hex"}
     cell_size_m : float, optional
         Grid cell size in metres, at least ``rules.min_cell_size_m`` (the default, 500).
@@ -203,10 +203,10 @@ def publish_snapshot(
     Raises
     ------
     PrivacyError
-        A rule would be broken (cell size, period, lag, an offence off the allow list,
+        A rule would be broken (cell size, period, lag, an offense off the allow list,
         the ledger, any finding of the audit); nothing is written or recorded.
     InputError
-        Bad arguments (period not in whole months, unknown offence, missing columns…).
+        Bad arguments (period not in whole months, unknown offense, missing columns…).
     """
     rules = rules or PublicationRules()
     _check_floors(rules)
@@ -353,7 +353,7 @@ def _offense_groups(offenses: Sequence[str] | None, allowed: Sequence[str]) -> l
         )
     if len(chosen) not in (1, len(everything)):
         raise PrivacyError(
-            f"Rule 'fixed offence groups' failed: offenses={chosen} is neither one group nor all of them; other "
+            f"Rule 'fixed offense groups' failed: offenses={chosen} is neither one group nor all of them; other "
             "combinations can be subtracted from each other. Publish one group or all. Nothing was written."
         )
     return chosen

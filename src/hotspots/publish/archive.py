@@ -5,7 +5,7 @@ files into ``DIR/<period>-<selection>/`` and rebuilds ``DIR/index.html`` from th
 snapshots in the folder. The index is one self-contained page (no request when opened,
 no script or image from elsewhere) with:
 
-- every snapshot: title, period, offence groups, a thumbnail (the PNG, shrunk and
+- every snapshot: title, period, offense groups, a thumbnail (the PNG, shrunk and
   inlined) and a link to its page;
 - a month-over-month comparison of the two latest monthly snapshots of each selection,
   per neighbourhood, built **only from published values** (read back from each page's
@@ -183,7 +183,7 @@ def render_index(entries: list[dict[str, Any]]) -> str:
     comparison = (
         "".join(tables)
         if tables
-        else "<p>A comparison appears once the archive holds two monthly snapshots of the same offences.</p>"
+        else "<p>A comparison appears once the archive holds two monthly snapshots of the same offenses.</p>"
     )
     return (
         "<!doctype html>\n"

@@ -268,7 +268,7 @@ class AuditReference:
             if norm in PLACE_COLUMNS:
                 row_columns.update({norm, str(col).casefold()})
                 places.update(v.casefold() for v in _unique_text(incidents[col]) if len(v) >= 3)
-        # Values that are also published categories (an offence or neighbourhood named
+        # Values that are also published categories (an offense or neighbourhood named
         # "Other") are not treated as places.
         for col in ("offense", "neighbourhood"):
             if col in incidents.columns:

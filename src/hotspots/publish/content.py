@@ -133,7 +133,7 @@ class Suppression:
             "neighbourhoods_hidden": self.areas,
             "neighbourhoods_shown": self.areas_total,
             "months_hidden": self.months,
-            "offence_groups_hidden": self.offenses,
+            "offense_groups_hidden": self.offenses,
         }
 
 
@@ -166,7 +166,7 @@ def build_content(
     start, end : str
         First and last day of the period (whole months), ``YYYY-MM-DD``.
     offense_groups : sequence of str
-        The allow-listed offence groups covered.
+        The allow-listed offense groups covered.
     data_source, boundaries_note : str
         Plain-language notes shown in the snapshot.
     basemap : Basemap, optional
@@ -176,8 +176,8 @@ def build_content(
     selected = analysis.incidents
     if len(selected) == 0:
         raise EmptyDataError(
-            f"No incidents of {', '.join(offense_groups) or 'any offence'} fall in {start[:7]}..{end[:7]}; "
-            "there is nothing to publish. Check the period and the offences."
+            f"No incidents of {', '.join(offense_groups) or 'any offense'} fall in {start[:7]}..{end[:7]}; "
+            "there is nothing to publish. Check the period and the offenses."
         )
     keys = np.asarray(record_keys, dtype=np.int64)
     table = PerturbationTable(k=rules.k, max_noise=rules.max_noise)

@@ -1,7 +1,7 @@
 """The differencing adversary: what every published number together says about hidden counts.
 
 An adversary holds every release ever published. Each published number says that the
-exact count of one set of *atoms* — (unit, month, offence group) counts — lies in the
+exact count of one set of *atoms* — (unit, month, offense group) counts — lies in the
 range of counts that the perturbation table maps to that number
 (:meth:`~hotspots.publish.perturbation.PerturbationTable.preimage`). :func:`pinned`
 tightens the range of every atom by interval propagation over all those sums (each

@@ -105,7 +105,7 @@ def _draw_panel(fig: Figure, content: dict[str, Any]) -> None:
     y -= 0.052 * (title.count("\n") + 1) + 0.012
     fig.text(x, y, content["period"]["label"], fontsize=16, color=_MUTED, va="top")
     y -= 0.042
-    groups = textwrap.fill("Offences: " + ", ".join(content["offense_groups"]), 62)
+    groups = textwrap.fill("Offenses: " + ", ".join(content["offense_groups"]), 62)
     fig.text(x, y, groups, fontsize=11, color=_MUTED, va="top")
     y -= 0.026 * (groups.count("\n") + 1) + 0.03
 

@@ -5,7 +5,7 @@ The method of the UK's Office for National Statistics (Census 2021), in four ste
 1. **Record keys.** Each incident gets a fixed *record key*, an integer ``0 ..
    KEY_RANGE - 1``, from a keyed hash (HMAC-SHA256) of its identity with the publisher's
    secret (:func:`record_keys`). The identity is the value of an identifier column when
-   the input has one, else the incident's time, offence and location to the metre. The
+   the input has one, else the incident's time, offense and location to the metre. The
    secret never appears in any output, so nobody else can compute the keys.
 2. **Cell keys.** A published number counts a set of incidents; its *cell key* is the
    sum of their record keys modulo ``KEY_RANGE`` (:func:`cell_key`). It is uniform for
@@ -151,7 +151,7 @@ def record_keys(incidents: pd.DataFrame, secret: bytes) -> NDArray[np.int64]:
     """One record key (0 .. KEY_RANGE-1) per incident: HMAC-SHA256 of its identity.
 
     The identity is an identifier column's value when the frame has one of
-    :data:`IDENTITY_COLUMNS`; otherwise the time (UTC, to the second), the offence and the
+    :data:`IDENTITY_COLUMNS`; otherwise the time (UTC, to the second), the offense and the
     location (metric x/y to the metre), with a running number for exact duplicates.
     """
     if not secret:

@@ -10,11 +10,11 @@ One folder per publisher, **outside every output** (default
     Keep it, and back it up: a new secret gives new noise, and two versions of the same
     table with different noise can be averaged.
 ``allow_list.json``
-    The offence categories that may be published, owned by the publisher (created with
+    The offense categories that may be published, owned by the publisher (created with
     the five Toronto Major Crime Indicator groups). Any other category is dropped before
     anything is counted, and nothing about it — name, count, how many — is published.
 ``ledger.jsonl``
-    One line per release: period, offence selection, units, parameters, the published
+    One line per release: period, offense selection, units, parameters, the published
     numbers and the SHA-256 of every output file. :meth:`Publisher.check_release`
     refuses a release that would combine with the earlier ones into a disclosure.
 """
@@ -74,7 +74,7 @@ class Release:
     months : tuple of str
         Every month of the period (``YYYY-MM``).
     groups : tuple of str
-        The offence groups covered.
+        The offense groups covered.
     units : dict
         ``{"areas": signature or None, "grid": signature or None}``: what the unit
         systems are (a hash of the boundaries; the grid's kind, size and origin).
@@ -236,7 +236,7 @@ class Publisher:
         for cat in categories:
             text = " ".join(str(cat).split())
             if not text:
-                raise invalid("allow", cat, "a non-empty offence category name")
+                raise invalid("allow", cat, "a non-empty offense category name")
             if normalise_category(text) not in known:
                 current.append(text)
                 known.add(normalise_category(text))
@@ -250,7 +250,7 @@ class Publisher:
     def _write_allow_list(self, categories: Sequence[str]) -> None:
         text = json.dumps(
             {
-                "about": "Offence categories that hotspots may publish. Only these are ever counted or named.",
+                "about": "Offense categories that hotspots may publish. Only these are ever counted or named.",
                 "categories": list(categories),
             },
             indent=2,
@@ -298,7 +298,7 @@ class Publisher:
                 a, b = old.units.get(kind), release.units.get(kind)
                 if a is not None and b is not None and a != b:
                     raise _refusal(
-                        f"release {entry['id']} ({_describe(old)}) overlaps this one in time and offences but used "
+                        f"release {entry['id']} ({_describe(old)}) overlaps this one in time and offenses but used "
                         f"different {'boundaries' if kind == 'areas' else 'grid cells'}; differences between "
                         "overlapping units would count the incidents in their slivers. Use the same "
                         f"{'boundaries' if kind == 'areas' else 'grid size, shape and origin'}"

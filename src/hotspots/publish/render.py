@@ -104,7 +104,7 @@ def render_html(content: dict[str, Any], *, generated_on: str, version: str) -> 
         "<body>",
         '<header class="top">',
         f"<h1>{escape(title)}</h1>",
-        f'<p class="sub"><strong>{escape(period)}</strong> · Offences covered: {escape(groups)}</p>',
+        f'<p class="sub"><strong>{escape(period)}</strong> · Offenses covered: {escape(groups)}</p>',
         "</header>",
         "<main>",
         '<section class="mapsection" aria-label="Map">',
@@ -288,10 +288,10 @@ def _offense_table(content: dict[str, Any]) -> str:
     ]
     total = content["total"]["incidents"]
     return (
-        '<table class="data"><caption>Incidents by offence group</caption>'
-        '<thead><tr><th scope="col">Offence group</th><th scope="col" class="num">Incidents</th></tr></thead>'
+        '<table class="data"><caption>Incidents by offense group</caption>'
+        '<thead><tr><th scope="col">Offense group</th><th scope="col" class="num">Incidents</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody>"
-        f'<tfoot><tr><th scope="row">All offence groups covered</th><td class="n">{escape(_total(total))}</td></tr></tfoot></table>'
+        f'<tfoot><tr><th scope="row">All offense groups covered</th><td class="n">{escape(_total(total))}</td></tr></tfoot></table>'
     )
 
 

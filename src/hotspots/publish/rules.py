@@ -25,7 +25,7 @@ Rules (all in :class:`PublicationRules`, frozen; every check is in code):
 ``units``
     What the map shows: neighbourhood choropleth, hot-spot grid cells, or both.
 
-Offence categories are published only when they are on the **publisher's allow list**
+Offense categories are published only when they are on the **publisher's allow list**
 (:mod:`hotspots.publish.publisher`); the rules hold no list of excluded categories.
 """
 

@@ -1,4 +1,4 @@
-"""Selecting the incidents to analyse: offense, date range, hour of day, day of week.
+"""Selecting the incidents to analyze: offense, date range, hour of day, day of week.
 
 :class:`Filters` is a frozen, hashable value so the app can use it as a cache key.
 """
@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -114,6 +115,34 @@ def parse_period(text: str) -> tuple[str, str]:
             f"period={text!r} runs backwards ({pieces[0]} is after {pieces[1]}); write it as START..END."
         )
     return start.strftime("%Y-%m-%d"), end.strftime("%Y-%m-%d")
+
+
+def match_offenses(
+    requested: Sequence[str], available: Iterable[object], *, argument: str = "offenses"
+) -> tuple[str, ...]:
+    """The data's own spelling of each ``requested`` offense (case and spaces ignored).
+
+    Raises
+    ------
+    InputError
+        When a requested offense is not in the data (the message lists those that are), so
+        a typo never yields an analysis of nothing.
+    """
+    labels = sorted({str(a) for a in available})
+    by_key = {" ".join(label.split()).casefold(): label for label in labels}
+    matched: list[str] = []
+    unknown: list[str] = []
+    for item in requested:
+        label = by_key.get(" ".join(str(item).split()).casefold())
+        (matched.append(label) if label is not None else unknown.append(str(item)))
+    if unknown:
+        raise invalid(
+            argument,
+            unknown[0] if len(unknown) == 1 else unknown,
+            labels,
+            "No incident in the data has that offense (upper or lower case do not matter).",
+        )
+    return tuple(dict.fromkeys(matched))
 
 
 def apply_filters(incidents: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame:

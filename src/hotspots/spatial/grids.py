@@ -149,6 +149,31 @@ class Grid:
             ids[inside] = np.where(self.active.ravel()[ids[inside]], ids[inside], -1)
         return ids
 
+    def count(
+        self,
+        x: NDArray[np.floating] | NDArray[np.integer],
+        y: NDArray[np.floating] | NDArray[np.integer],
+    ) -> NDArray[np.int64]:
+        """Number of points (``x``, ``y`` in the grid's metres) in each active cell.
+
+        Returns
+        -------
+        ndarray of int64
+            One count per active cell, in the order of :attr:`cell_ids`; points in no
+            active cell are not counted (``len(x) - counts.sum()`` of them).
+
+        Examples
+        --------
+        >>> counts = grid.count(*shapely.get_coordinates(incidents.geometry.values).T)  # doctest: +SKIP
+        """
+        return self.count_located(self.locate(x, y))
+
+    def count_located(self, located: NDArray[np.integer]) -> NDArray[np.int64]:
+        """Like :meth:`count`, for points already located with :meth:`locate` (-1: outside)."""
+        ids = np.asarray(located, dtype=np.int64)
+        per_cell = np.bincount(ids[ids >= 0], minlength=self.n_rows * self.n_cols)
+        return per_cell[self.cell_ids].astype(np.int64)
+
     @cached_property
     def _all_active(self) -> bool:
         return bool(self.active.all())

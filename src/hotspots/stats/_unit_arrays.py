@@ -31,7 +31,7 @@ def prepare_values(
         )
     if x.size == 0:
         raise EmptyDataError(
-            "There are no units to analyse (values is empty); check the grid and the filters."
+            "There are no units to analyze (values is empty); check the grid and the filters."
         )
     bad = ~np.isfinite(x)
     if bad.any():

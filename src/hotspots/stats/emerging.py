@@ -755,7 +755,7 @@ def _check_incidents(incidents: gpd.GeoDataFrame) -> Any:
             "Load them with hotspots.read_incidents(...), which produces it."
         )
     if len(incidents) == 0:
-        raise EmptyDataError("incidents is empty: there is nothing to analyse.")
+        raise EmptyDataError("incidents is empty: there is nothing to analyze.")
     return require_metric(incidents, "incidents")
 
 

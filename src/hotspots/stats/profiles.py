@@ -57,7 +57,7 @@ class Profile:
     offense_mix : DataFrame
         ``offense``, ``count``, ``share`` (0–1), largest first.
     monthly : DataFrame
-        ``period`` (first day of the month), ``count``, every month of the analysed period.
+        ``period`` (first day of the month), ``count``, every month of the analyzed period.
     hourly : DataFrame or None
         ``hour`` (0–23), ``count``; None when the data has no time of day.
     weekday : DataFrame

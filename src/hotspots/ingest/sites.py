@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots.errors import ColumnError, CRSError, EmptyDataError, describe
+from hotspots.errors import ColumnError, CRSError, EmptyDataError, Option, describe, literal
 from hotspots.ingest.columns import ColumnMapping, normalise_name, resolve_columns
 from hotspots.ingest.coordinates import locate, parse_crs
 from hotspots.ingest.readers import Source, read_with_notes
@@ -132,17 +132,15 @@ def load_sites(
             frame, mapping, ledger, crs=declared_crs, swap_lat_lon=False, use_geometry=use_geometry
         )
     except CRSError as exc:
-        raise CRSError(
-            f"Candidate sites {label}: {exc} For sites: load_sites(..., crs='EPSG:....') "
-            "(in the CLI: --candidates-crs / --existing-crs)."
-        ) from None
+        raise exc.reworded(f"Candidate sites {label}: ", keys={"crs": "site_crs"}) from None
     notes.extend(located.notes)
     rejects = ledger.report(frame)
     keep = ledger.accepted
     if not keep.any():
         raise EmptyDataError(
             f"None of the {len(frame):,} rows of {label} has a usable location: "
-            f"{summarise(rejects)}. Check the coordinate columns (and crs=)."
+            f"{literal(summarise(rejects))}. Check the coordinate columns (and {{0}}).",
+            options=(Option("site_crs"),),
         )
     if len(rejects):
         log.warning(
@@ -198,11 +196,11 @@ def _require_coordinates(frame: pd.DataFrame, mapping: ColumnMapping, label: str
         return
     names = ", ".join(repr(str(c)) for c in frame.columns) or "(no columns)"
     raise ColumnError(
-        f"Candidate sites {label} have no coordinates: no latitude/longitude columns (lat, "
+        f"Candidate sites {literal(label)} have no coordinates: no latitude/longitude columns (lat, "
         f"latitude, lon, lng, longitude...), no X/Y columns and no point geometry; the file "
-        f"has {names}. Add lat/lon columns (degrees), name them with "
-        "columns={'lat': ..., 'lon': ...}, give X/Y with crs=, or use a GeoJSON/GeoPackage "
-        "of points."
+        f"has {literal(names)}. Add lat/lon columns (degrees), use {{0}}, give X/Y with "
+        "{1}, or use a GeoJSON/GeoPackage of points.",
+        options=(Option("site_columns"), Option("site_crs", "EPSG:26917")),
     )
 
 
