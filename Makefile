@@ -15,7 +15,10 @@ run: demo app
 demo: $(STAMP)
 	$(BIN)/hotspots demo
 
+# The default view (bundled data + its analysis) is computed before the server starts and
+# kept on disk keyed by the data's and the code's hash, so the first visitor waits for none of it.
 app: $(STAMP)
+	$(BIN)/python -m hotspots.dashboard.startup
 	$(BIN)/streamlit run app.py --browser.gatherUsageStats false
 
 test: $(STAMP) system-deps lint test-core
@@ -47,7 +50,10 @@ $(CORE_STAMP): pyproject.toml
 	touch $(CORE_STAMP)
 
 # Debian's Chromium for the real-browser tests (Playwright drives /usr/bin/chromium; never a Playwright browser download).
+# PostgreSQL 15 + PostGIS 3 for the database-source tests (a throwaway server per test run).
+SYSTEM_PACKAGES := chromium postgresql postgresql-15-postgis-3
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && test -x /usr/lib/postgresql/15/bin/postgres \
+	  && test -f /usr/share/postgresql/15/extension/postgis.control; } || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; }

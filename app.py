@@ -23,6 +23,7 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("Explore", "views/trends.py", "Trends", ":material/monitoring:"),
     ("Explore", "views/neighbourhoods.py", "Neighbourhoods", ":material/location_city:"),
     ("Explore", "views/over_time.py", "Over time", ":material/timeline:"),
+    ("Act", "views/forecast.py", "Forecast", ":material/insights:"),
     ("Act", "views/publish.py", "Publish", ":material/public:"),
     ("Act", "views/plan_outreach.py", "Plan outreach", ":material/groups:"),
     ("Act", "views/evaluate.py", "Evaluate", ":material/fact_check:"),

@@ -43,7 +43,8 @@ import shapely
 from hotspots.analysis import analyze
 from hotspots.ingest import datasets, load_boundaries, load_incidents
 from hotspots.outreach import coverage_curve, plan_outreach
-from hotspots.outreach.demand import candidates_from_analysis, demand_from_incidents
+from hotspots.outreach.candidates import candidates_from_analysis
+from hotspots.outreach.demand import demand_from_incidents
 
 CRS = 32617
 EXTENT_M = 30_000.0

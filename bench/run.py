@@ -193,7 +193,7 @@ def bench_end_to_end(n: int, repeat: int) -> None:
 
         def run(lisa: bool) -> Any:
             load = load_incidents(path, timezone="America/Toronto", quiet=True)
-            return analyze(load.incidents, cell_size_m=CELL_SIZE_M, lisa=lisa, quiet=True).hotspots
+            return analyze(load.table, cell_size_m=CELL_SIZE_M, lisa=lisa, quiet=True).hotspots
 
         t_gi, table = best_of(repeat, lambda: run(False))
         t_all, _ = best_of(repeat, lambda: run(True))

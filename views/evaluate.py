@@ -13,6 +13,22 @@ from hotspots.dashboard.uploads import Upload, friendly_error
 from hotspots.errors import HotspotsError
 from hotspots.evaluate.report import map_svg, series_svg
 
+
+def _uploaded_area(label: str, key: str, what: str) -> tuple[Any, str]:
+    """The uploaded file read as a plan or areas, and its digest; stops the page without one."""
+    file = st.file_uploader(label, type=list(ev_ui.AREA_EXTENSIONS), key=key)
+    if file is None:
+        st.info(f"Choose {what}.", icon=":material/upload:")
+        st.stop()
+    upload = Upload(file.name, file.getvalue())
+    try:
+        return ev_ui.area_file(upload, upload.digest), upload.digest
+    except Exception as exc:
+        st.error(friendly_error(exc, what=what), icon=":material/error:")
+        st.stop()
+    raise AssertionError("unreachable: st.stop() ends the run")
+
+
 st.title("Evaluate")
 selection, dataset = page_context()
 st.caption(f"{dataset.label} · offenses: {', '.join(selection.filters.offenses or ['all'])}")
@@ -37,24 +53,15 @@ with target_col:
         options=list(TARGET_LABELS),
         format_func=TARGET_LABELS.__getitem__,
         key="ev_target_source",
-        help="A plan.json from `hotspots plan`, the sites.geojson of the Plan outreach page "
-        "(circles of their service radius), or target polygons (GeoJSON, GeoPackage, KML, "
-        "zipped Shapefile).",
+        help="A plan.json (from `hotspots plan` or the Plan outreach page's download), its "
+        "sites.geojson (circles of their service radius), or target polygons (GeoJSON, "
+        "GeoPackage, KML, zipped Shapefile).",
     )
     if source == "upload":
-        file = st.file_uploader(
-            "plan.json or target areas", type=list(ev_ui.AREA_EXTENSIONS), key="ev_target_file"
+        target, digest = _uploaded_area(
+            "plan.json or target areas", "ev_target_file", "a plan.json or a file of target areas"
         )
-        if file is None:
-            st.info("Choose a plan.json or a file of target areas.", icon=":material/upload:")
-            st.stop()
-        upload = Upload(file.name, file.getvalue())
-        try:
-            target = ev_ui.area_file(upload, upload.digest)
-        except Exception as exc:
-            st.error(friendly_error(exc, what="target file"), icon=":material/error:")
-            st.stop()
-        target_key = f"areas:{upload.digest}"
+        target_key = f"areas:{digest}"
     else:
         target = cached.analysis(dataset, selection.analysis_key)
         target_key = f"hotspots:{selection.analysis_key}"
@@ -89,19 +96,8 @@ with control_col:
     )
     control_key = "auto"
     if control_source == "upload":
-        control_upload = st.file_uploader(
-            "Control areas", type=list(ev_ui.AREA_EXTENSIONS), key="ev_control_file"
-        )
-        if control_upload is None:
-            st.info("Choose a file of control areas.", icon=":material/upload:")
-            st.stop()
-        cupload = Upload(control_upload.name, control_upload.getvalue())
-        try:
-            control = ev_ui.area_file(cupload, cupload.digest)
-        except Exception as exc:
-            st.error(friendly_error(exc, what="control file"), icon=":material/error:")
-            st.stop()
-        control_key = f"areas:{cupload.digest}"
+        control, digest = _uploaded_area("Control areas", "ev_control_file", "control areas")
+        control_key = f"areas:{digest}"
 
 key = ev_ui.EvaluationKey(
     dataset_key=dataset.key,

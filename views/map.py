@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from hotspots.dashboard import cached, downloads, map_builder, spacetime, tables
-from hotspots.dashboard.map_layers import MEASURES
+from hotspots.dashboard.map_layers import MEASURES, SQUARE_CELL_MEASURES
 from hotspots.dashboard.selection import (
     UNIT_LABELS,
     clicked_unit,
@@ -14,7 +14,14 @@ from hotspots.dashboard.selection import (
     unit_of_click,
 )
 from hotspots.dashboard.settings import MAP_HEIGHT_PX
-from hotspots.dashboard.ui import empty_state, page_context, render_notes, render_profile
+from hotspots.dashboard.ui import (
+    empty_state,
+    incidents_text,
+    mostly_text,
+    page_context,
+    render_notes,
+    render_profile,
+)
 from hotspots.errors import HotspotsError
 
 st.title("Hotspot map")
@@ -26,6 +33,8 @@ if cached.selected_count(dataset, dataset.key, selection.filters) == 0:
 
 key = selection.analysis_key
 kind = "area" if selection.unit == "areas" else "cell"
+offenses = selection.filters.offenses
+offense_count = len(offenses) if offenses is not None else len(dataset.offenses)
 figures = cached.headline(dataset, key)
 with st.container():  # always there, so the map keeps its place when notes come and go
     render_notes(figures["notes"])
@@ -40,18 +49,32 @@ else:
     hot_col.metric(
         "Hot spot cells", f"{figures['hot_cells']:,} of {figures['cells']:,}", border=True
     )
-share = figures["in_hot_cells"] / figures["counted"] if figures["counted"] else 0.0
-share_col.metric(
-    "Incidents in hot spot cells",
-    f"{share:.0%}",
-    border=True,
-    help="Share of the selected incidents that fall in cells flagged as hot spots (Gi*, FDR-corrected).",
-)
-size_col.metric(
-    "Cell size (automatic)" if figures["cell_size_automatic"] else "Cell size",
-    f"{figures['cell_size_m']:,.0f} m",
-    border=True,
-)
+if kind == "area":
+    counted = figures["counted_areas"]
+    share = figures["in_hot_areas"] / counted if counted else 0.0
+    share_col.metric(
+        "Incidents in hot spot neighbourhoods",
+        f"{share:.0%}",
+        border=True,
+        help="Share of the selected incidents in neighbourhoods flagged as hot spots (Gi* on "
+        "the neighbourhoods, FDR-corrected).",
+    )
+    size_col.metric(
+        "Units", "Neighbourhoods", border=True, help="Counted per neighbourhood: no grid cells."
+    )
+else:
+    share = figures["in_hot_cells"] / figures["counted"] if figures["counted"] else 0.0
+    share_col.metric(
+        "Incidents in hot spot cells",
+        f"{share:.0%}",
+        border=True,
+        help="Share of the selected incidents that fall in cells flagged as hot spots (Gi*, FDR-corrected).",
+    )
+    size_col.metric(
+        "Cell size (automatic)" if figures["cell_size_automatic"] else "Cell size",
+        f"{figures['cell_size_m']:,.0f} m",
+        border=True,
+    )
 
 measure = (
     st.segmented_control(
@@ -65,6 +88,13 @@ measure = (
     or "gi"
 )
 
+if measure in SQUARE_CELL_MEASURES and (kind != "cell" or selection.grid != "square"):
+    st.info(
+        f"{MEASURES[measure]} is drawn on square grid cells: choose **Square grid** in the "
+        "sidebar. Showing density per km² instead.",
+        icon=":material/grid_on:",
+    )
+    measure = "density"
 units = cached.unit_layer(dataset, key, kind, measure)  # type: ignore[arg-type]
 points = cached.point_layer(dataset, key) if kind == "cell" else None
 show_clusters = st.toggle(
@@ -157,7 +187,8 @@ with side_col:
                     else f"cell {row.cell_id}"
                 )
                 st.markdown(
-                    f"{row.rank}. {where} — {row.count:,} incidents, mostly {row.top_offense}"
+                    f"{row.rank}. {where} — {incidents_text(row.count)}"
+                    + mostly_text(row.top_offense, offenses=offense_count)
                 )
         else:
             st.info("No cell is a significant hot spot at this false discovery rate.")

@@ -41,7 +41,15 @@ b.metric(
 )
 top = frame.iloc[0]
 c.metric(f"Most incidents: {top['Neighbourhood']}", f"{int(top['Incidents']):,}", border=True)
-if change is not None:
+if change is not None and not change.previous_covered:
+    d.metric(
+        "Change vs previous period",
+        "–",
+        help="There is no previous period fully covered by the data.",
+        border=True,
+    )
+    st.caption(change.why_not_comparable())
+elif change is not None:
     total_now = int(change.table["count"].sum())
     total_before = int(change.table["previous_count"].sum())
     delta = total_now - total_before
@@ -75,7 +83,7 @@ with left:
         charts.top_areas(areas[["name", value]].dropna(), value=value, title=title), width="stretch"
     )
 with right:
-    if change is not None:
+    if change is not None and change.previous_covered:
         st.markdown("**Largest rises and falls**")
         change_frame = change.table.rename(columns={"unit": "name"})
         st.altair_chart(charts.change(change_frame), width="stretch")

@@ -10,8 +10,8 @@ from hotspots.dashboard.settings import MAP_HEIGHT_PX
 from hotspots.dashboard.ui import empty_state, page_context
 from hotspots.dashboard.uploads import Upload, friendly_error
 from hotspots.errors import HotspotsError
-from hotspots.outreach.demand import default_title
 from hotspots.outreach.fairness import FairnessInfeasibleError
+from hotspots.outreach.from_analysis import default_title
 
 st.title("Plan outreach")
 selection, dataset = page_context()
@@ -29,6 +29,7 @@ has_areas = dataset.boundaries is not None
 DEMAND_LABELS = {
     "incidents": "Every selected incident",
     "hotspots": "Only incidents in significant hot spot cells",
+    "forecast": "Incidents expected in the next 12 months (forecast)",
 }
 SOURCE_LABELS = {
     "neighbourhoods": "Neighbourhood centres",
@@ -47,6 +48,12 @@ with demand_col:
         key="po_demand",
         help="The incidents of the sidebar's selection (period, offenses, hours, days).",
     )
+    if demand == "forecast":
+        st.caption(
+            "Where incidents are expected in the 12 months after the selection's last day: "
+            "the backtested forecast of the Forecast page on 100 m cells (offense weights do "
+            "not apply; the first run takes up to a minute)."
+        )
     offenses = list(selection.filters.offenses or dataset.offenses)
     weights: dict[str, float] = {}
     with st.expander("Weigh offenses", icon=":material/balance:"):
@@ -122,7 +129,7 @@ inputs_key = outreach.InputsKey(
     offense_weights=outreach.weights_key(weights),
 )
 try:
-    inputs = outreach.inputs(dataset, uploaded_sites, existing_sites, inputs_key)
+    inputs = outreach.dataset_inputs(dataset, uploaded_sites, existing_sites, inputs_key)
 except HotspotsError as exc:
     st.error(exc.render("app"), icon=":material/error:")
     st.stop()
@@ -294,7 +301,7 @@ if len(plan.by_area):
 st.markdown("**Download the plan**")
 title = st.text_input("Briefing title", value=default_title(plan), key="po_title")
 csv_bytes, geojson_bytes = outreach.downloads(plan, reach)
-a, b, c = st.columns(3)
+a, b, c, d = st.columns(4)
 a.download_button(
     "Sites (CSV)",
     data=csv_bytes,
@@ -322,4 +329,13 @@ c.download_button(
     icon=":material/print:",
     width="stretch",
     help="A printable page: map, coverage curve, sites and worst-covered neighbourhoods.",
+)
+d.download_button(
+    "Plan (plan.json)",
+    data=lambda: outreach.plan_download(inputs, plan, reach, curve),
+    file_name="plan.json",
+    mime="application/json",
+    icon=":material/data_object:",
+    width="stretch",
+    help="Every parameter and site; upload it on the Evaluate page later to ask whether it worked.",
 )

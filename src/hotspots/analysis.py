@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import geopandas as gpd
@@ -20,10 +21,11 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from hotspots.errors import ColumnError, EmptyDataError, invalid
+from hotspots.errors import ColumnError, EmptyDataError, Option, invalid
+from hotspots.ingest.table import IncidentTable, as_table
 from hotspots.maps import palettes
 from hotspots.spatial.counting import count_by_unit, density_per_km2, rate_per_1000
-from hotspots.spatial.filters import Filters, apply_filters
+from hotspots.spatial.filters import Filters, filter_mask
 from hotspots.spatial.grids import (
     GRID_KINDS,
     CellSizeChoice,
@@ -70,10 +72,11 @@ class Analysis:
     ----------
     cells : GeoDataFrame (metric CRS)
         One row per active grid cell: ``cell_id``, ``neighbourhood``, ``count``,
-        ``density_km2``, ``gi_z``, ``gi_p``, ``gi_p_fdr``, ``gi_bin`` (confidence bin, only
-        inside the significant set), ``gi_class`` ("Hot spot", "Near a hot spot", "Cold
-        spot", "Not significant": :mod:`hotspots.stats.classify`), ``gi_label``,
-        ``hotspot`` (bool: ``gi_class == "Hot spot"``, the one set every surface uses), ``lisa_i``,
+        ``density_km2``, ``gi_z``, ``gi_p``, ``gi_p_fdr``, ``gi_bin``, ``gi_label``,
+        ``gi_class`` ("Hot spot", "Near a hot spot", "Cold spot", "Not significant":
+        :mod:`hotspots.stats.classify`), ``hotspot`` (bool: ``gi_class == "Hot spot"``, the
+        one set every surface uses; ``gi_bin`` is non-zero only inside the significant
+        set), ``lisa_i``,
         ``lisa_quadrant``, ``lisa_p``, ``lisa_p_fdr``, ``lisa_cluster``, ``geometry``.
     areas : GeoDataFrame or None (metric CRS)
         One row per boundary polygon when boundaries were given: ``name``, ``count``,
@@ -81,8 +84,11 @@ class Analysis:
         and ``lisa_*`` columns (polygon queen contiguity), ``geometry``.
     hotspots : DataFrame
         Significant hot cells ranked by z: see :data:`HOTSPOT_COLUMNS`.
+    selected : IncidentTable
+        The incidents that passed the filters as arrays, with ``cell_id`` (-1 = outside
+        the grid).
     incidents : GeoDataFrame
-        The incidents that passed the filters, with ``cell_id`` (-1 = outside the grid).
+        ``selected`` as points (built on first use).
     grid : Grid
     params : dict
         Every parameter, including the automatic ones, ready for JSON. ``params["notes"]``
@@ -92,13 +98,22 @@ class Analysis:
     cells: gpd.GeoDataFrame
     areas: gpd.GeoDataFrame | None
     hotspots: pd.DataFrame
-    incidents: gpd.GeoDataFrame
+    selected: IncidentTable
     grid: Grid
     params: dict[str, Any] = field(default_factory=dict)
 
+    def __getstate__(self) -> dict[str, object]:
+        # The points are rebuilt from the arrays on demand; they are not worth pickling.
+        return {k: v for k, v in self.__dict__.items() if k != "incidents"}
+
+    @cached_property
+    def incidents(self) -> gpd.GeoDataFrame:
+        """The selected incidents as a GeoDataFrame of points, with ``cell_id``."""
+        return self.selected.to_geodataframe()
+
 
 def analyze(
-    incidents: gpd.GeoDataFrame,
+    incidents: gpd.GeoDataFrame | IncidentTable,
     *,
     boundaries: gpd.GeoDataFrame | None = None,
     filters: Filters | None = None,
@@ -116,9 +131,10 @@ def analyze(
 
     Parameters
     ----------
-    incidents : GeoDataFrame
+    incidents : GeoDataFrame or IncidentTable
         Points in a metric CRS with ``occurred_at`` and ``offense`` columns, as returned
-        by :func:`hotspots.ingest.load_incidents` (``LoadResult.incidents``).
+        by :func:`hotspots.ingest.load_incidents` (``LoadResult.incidents``, or the faster
+        array form ``LoadResult.table``).
     boundaries : GeoDataFrame, optional
         Polygons with ``name`` (and optional ``population``) columns, any CRS, as returned
         by :func:`hotspots.ingest.load_boundaries`. The grid then covers their union.
@@ -126,7 +142,8 @@ def analyze(
         Offense, date, hour and weekday selection.
     grid : {"square", "hex"}
     cell_size_m : float, optional
-        Cell size in metres; chosen automatically (sfhotspot's rule) and logged when omitted.
+        Cell size in metres; when omitted, chosen from the selected incidents' own pattern
+        (:func:`hotspots.spatial.grids.auto_cell_size_m`) and announced.
     distance_band_m : float, optional
         Neighbourhood for Gi* and Local Moran: a distance band in metres between cell
         centres. Default: contiguity (queen for squares, the 6 edge neighbours for hexagons).
@@ -138,10 +155,10 @@ def analyze(
         Random conditional permutations for Local Moran and their seed, used only with
         ``inference="normal"`` (exact p-values need neither).
     inference : {"exact", "normal"}
-        ``"exact"`` (default): exact conditional-permutation p-values for Gi* and Local Moran
+        ``"exact"`` (default): exact permutation p-values for Gi* and Local Moran
         (:mod:`hotspots.stats.exact`). ``"normal"``: Gi*'s normal approximation and Local
-        Moran by ``permutations`` random permutations (the older, faster-to-explain method;
-        too many false hot spots on sparse counts).
+        Moran by ``permutations`` random permutations (too many false hot spots on sparse
+        counts).
     quiet : bool
         Log automatic choices at debug level instead of info.
     """
@@ -152,10 +169,11 @@ def analyze(
         raise invalid("grid", grid, GRID_KINDS)
     if inference not in INFERENCE_METHODS:
         raise invalid("inference", inference, INFERENCE_METHODS)
+    incidents = as_table(incidents)
     crs = _check_incidents(incidents)
     bounds_gdf = _prepare_boundaries(boundaries, crs)
 
-    selected = apply_filters(incidents, filters)
+    selected = incidents.select(filter_mask(incidents.frame, filters))
     log.log(
         level,
         "%s of %s incidents pass the filters (%s)",
@@ -163,8 +181,7 @@ def analyze(
         f"{len(incidents):,}",
         filters.describe(),
     )
-    coords = shapely.get_coordinates(selected.geometry.values)
-    area, size, choice = _study_area(incidents, bounds_gdf, coords, cell_size_m, kind=grid)
+    area, size, choice = _study_area(incidents, selected, bounds_gdf, cell_size_m, kind=grid)
     if choice is not None:
         log.log(level, "%s", choice.reason)
     # Cells mostly outside the area are units only when they hold an incident (any incident,
@@ -175,10 +192,10 @@ def analyze(
         kind=grid,
         cell_size_m=size,
         min_inside_share=MIN_INSIDE_SHARE,
-        keep_xy=shapely.get_coordinates(incidents.geometry.values),
+        keep_xy=np.column_stack([incidents.x_m, incidents.y_m]),
         quiet=True,
     )
-    cell_index = the_grid.locate(coords[:, 0], coords[:, 1])
+    cell_index = the_grid.locate(selected.x_m, selected.y_m)
     selected = selected.assign(cell_id=cell_index)
     outside = int(np.count_nonzero(cell_index < 0))
     if outside:
@@ -240,8 +257,9 @@ def analyze(
         "inference": inference,
         "multiple_testing": "Benjamini-Hochberg false discovery rate",
         "alpha": alpha,
-        "hotspot_rule": f"significant at the false discovery rate, positive z, and {OWN_COUNT_RULE}; "
-        "significant cells that fail the own-count rule are 'near a hot spot'",
+        "hotspot_rule": "significant at the false discovery rate, positive z, and "
+        f"{OWN_COUNT_RULE}; significant cells that fail the own-count rule are "
+        "'near a hot spot'",
         "min_incidents": MIN_INCIDENTS,
         "enough_evidence": len(selected) >= MIN_INCIDENTS,
         "lisa": _lisa_params(lisa, inference, permutations, seed),
@@ -268,20 +286,21 @@ def analyze(
     return Analysis(
         cells=cells,
         areas=areas,
-        hotspots=rank_hotspots(cells, selected),
-        incidents=selected,
+        hotspots=rank_hotspots(cells, selected.frame),
+        selected=selected,
         grid=the_grid,
         params=params,
     )
 
 
-def rank_hotspots(cells: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame) -> pd.DataFrame:
+def rank_hotspots(cells: gpd.GeoDataFrame, incidents: pd.DataFrame) -> pd.DataFrame:
     """Significant hot cells ranked by Gi* z (highest first), with their main offense and
     the cell centre in longitude/latitude."""
     hot = cells.loc[cells["hotspot"]].sort_values(["gi_z", "count"], ascending=[False, False])
     centres = to_display(gpd.GeoDataFrame(geometry=hot.geometry.centroid, crs=cells.crs))
+    in_hot = incidents.loc[incidents["cell_id"].isin(hot["cell_id"]), ["cell_id", "offense"]]
     mix = (
-        incidents.loc[incidents["cell_id"].isin(hot["cell_id"]), ["cell_id", "offense"]]
+        in_hot.astype({"offense": "string"})
         .value_counts()
         .reset_index(name="n")
         .sort_values(["cell_id", "n"], ascending=[True, False])
@@ -318,9 +337,9 @@ def concentration(analysis: Analysis, *, max_points: int | None = 400) -> pd.Dat
     locations) and over the grid's cells (equal cells, so the share of cells is the share of
     area), in one long frame with columns ``units``, ``share_of_units``,
     ``share_of_incidents`` (see :mod:`hotspots.stats.concentration`)."""
-    xy = shapely.get_coordinates(analysis.incidents.geometry.values)
-    counted = analysis.incidents["cell_id"].to_numpy() >= 0 if len(xy) else np.zeros(0, bool)
-    places = count_places(xy[counted, 0], xy[counted, 1])
+    table = analysis.selected
+    counted = table["cell_id"].to_numpy() >= 0
+    places = count_places(table.x_m[counted], table.y_m[counted])
     size = analysis.params["cell_size_m"]
     curves = [
         concentration_curve(places["count"], units="places", max_points=max_points)
@@ -356,7 +375,7 @@ def _lisa_params(
     }
 
 
-def _check_incidents(incidents: gpd.GeoDataFrame) -> Any:
+def _check_incidents(incidents: IncidentTable) -> Any:
     missing = [c for c in INCIDENT_COLUMNS if c not in incidents.columns]
     if missing:
         raise ColumnError(
@@ -385,9 +404,9 @@ def _prepare_boundaries(boundaries: gpd.GeoDataFrame | None, crs: Any) -> gpd.Ge
 
 
 def _study_area(
-    incidents: gpd.GeoDataFrame,
+    incidents: IncidentTable,
+    selected: IncidentTable,
     boundaries: gpd.GeoDataFrame | None,
-    selected_xy: NDArray[np.float64],
     cell_size_m: float | None,
     *,
     kind: GridKind,
@@ -396,15 +415,15 @@ def _study_area(
     incidents' convex hull buffered by half a cell, so cells stay put when filters change)
     and the cell size: given, or :func:`~hotspots.spatial.grids.auto_cell_size_m` from the
     *selected* incidents' own pattern."""
+    points = (incidents.x_m, incidents.y_m)
     choice = None
     if cell_size_m is None:
-        hull = study_area(incidents, boundaries=boundaries)
-        if selected_xy.shape[0] == 0:
-            selected_xy = shapely.get_coordinates(incidents.geometry.values)
+        hull = study_area(points, boundaries=boundaries)
+        chosen = selected if len(selected) else incidents
         choice = auto_cell_size_m(
-            selected_xy[:, 0], selected_xy[:, 1], area_m2=float(shapely.area(hull)), kind=kind
+            chosen.x_m, chosen.y_m, area_m2=float(shapely.area(hull)), kind=kind
         )
-        size = choice.cell_size_m
+        size: Any = choice.cell_size_m
     else:
         size = cell_size_m
     if isinstance(size, bool) or not (
@@ -414,9 +433,10 @@ def _study_area(
             "cell_size_m",
             cell_size_m,
             "a positive number of metres",
-            "For example --cell-size-m 250.",
+            "For example {1}.",
+            options=(Option("cell_size_m", 250),),
         )
-    area = study_area(incidents, boundaries=boundaries, buffer_m=float(size) / 2.0)
+    area = study_area(points, boundaries=boundaries, buffer_m=float(size) / 2.0)
     return area, float(size), choice
 
 
@@ -434,7 +454,7 @@ def _cell_neighbours(grid: Grid, distance_band_m: float | None) -> tuple[Neighbo
 
 
 def _cell_names(
-    grid: Grid, boundaries: gpd.GeoDataFrame | None, incidents: gpd.GeoDataFrame
+    grid: Grid, boundaries: gpd.GeoDataFrame | None, incidents: IncidentTable
 ) -> pd.Series:
     """Name of each cell's area: the boundary containing its centre, else the most common
     source label among the incidents in it, else missing."""
@@ -447,8 +467,7 @@ def _cell_names(
     labels = incidents["neighbourhood"] if "neighbourhood" in incidents.columns else None
     if labels is None or labels.isna().all():
         return pd.Series([None] * ids.size, dtype="string")
-    coords = shapely.get_coordinates(incidents.geometry.values)
-    cell = grid.locate(coords[:, 0], coords[:, 1])
+    cell = grid.locate(incidents.x_m, incidents.y_m)
     frame = pd.DataFrame({"cell_id": cell, "label": labels.to_numpy()}).dropna()
     top = frame.loc[frame["cell_id"] >= 0].value_counts().reset_index(name="n")
     top = top.sort_values(["cell_id", "n"], ascending=[True, False]).drop_duplicates("cell_id")
@@ -514,7 +533,7 @@ def _gi_labels(label: NDArray[np.str_], bins: NDArray[np.int8], index: pd.Index)
 
 
 def _area_table(
-    incidents: gpd.GeoDataFrame,
+    incidents: IncidentTable,
     boundaries: gpd.GeoDataFrame,
     *,
     alpha: float,

@@ -48,7 +48,11 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 #: Option keys that name a library argument of another name (the same argument of another verb).
-LIBRARY_ARGS: dict[str, str] = {"site_crs": "crs", "site_columns": "columns"}
+LIBRARY_ARGS: dict[str, str] = {
+    "site_crs": "crs",
+    "site_columns": "columns",
+    "candidates_from": "candidates",
+}
 
 #: Library argument -> CLI flag, where the flag is not simply ``--arg-with-dashes``.
 CLI_FLAGS: dict[str, str] = {
@@ -69,6 +73,7 @@ APP_CONTROLS: dict[str, str] = {
     "swap_lat_lon": 'the "Latitude" and "Longitude" choices on the Data page (swap them)',
     "boundaries": "the boundary file on the Data page",
     "candidates": '"Candidate sites"',
+    "candidates_from": '"Candidate sites"',
     "existing": "the existing-sites file",
     "k": '"Number of sites (k)"',
     "radius_m": '"Service radius (metres, straight line)"',

@@ -2,8 +2,10 @@
 
 Files written by :func:`write_analysis` into ``out_dir``:
 
-- ``cells.geojson`` / ``cells.parquet`` — every active grid cell (EPSG:4326 / metric CRS);
-- ``neighbourhoods.geojson`` / ``neighbourhoods.parquet`` — per boundary polygon, when given;
+- ``cells.parquet`` — every active grid cell (GeoParquet, metric CRS);
+- ``cells.geojson`` — the cells a map draws: those with incidents or a significant Gi* or
+  Local Moran result (EPSG:4326, coordinates to 6 decimals);
+- ``neighbourhoods.parquet`` / ``neighbourhoods.geojson`` — per boundary polygon, when given;
 - ``hotspots.csv`` — significant hot cells ranked by Gi* z;
 - ``rejects.csv`` — every input row that could not be used, with its reason;
 - ``summary.json`` — every parameter (automatic ones included), CRS, counts and versions.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -24,16 +27,26 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 
 from hotspots.analysis import Analysis
 from hotspots.ingest import LoadResult
 from hotspots.spatial.projection import to_display
+from hotspots.stats.lisa import NOT_SIGNIFICANT
+
+#: Decimals of longitude/latitude in GeoJSON files (about 0.1 m).
+GEOJSON_DECIMALS = 6
 
 if TYPE_CHECKING:
     from hotspots.stats.clusters import PointClusters
     from hotspots.stats.emerging import EmergingHotspots
     from hotspots.stats.near_repeat import KnoxResult
 
+#: Every analysis export says what it is: exact counts at any cell size, for analysts only.
+INTERNAL_LABEL = (
+    "INTERNAL - NOT FOR PUBLICATION: exact counts, any cell size, incident-level tables. "
+    "Public maps are made with hotspots publish (perturbed counts, cells of at least 500 m)."
+)
 #: Names of the files :func:`write_analysis` may write (glob patterns).
 ANALYSIS_FILES = ("cells.*", "neighbourhoods.*", "hotspots.csv", "rejects.csv", "summary.json")
 VERSIONED_PACKAGES = ("hotspots", "numpy", "pandas", "geopandas", "shapely", "pyproj", "scipy")
@@ -46,7 +59,7 @@ def write_analysis(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
-    paths.update(_write_layer(analysis.cells, out, "cells"))
+    paths.update(_write_layer(analysis.cells, out, "cells", map_rows=map_cells(analysis.cells)))
     if analysis.areas is not None:
         paths.update(_write_layer(analysis.areas, out, "neighbourhoods"))
     paths["hotspots"] = out / "hotspots.csv"
@@ -65,13 +78,14 @@ def write_analysis(
 def summary(analysis: Analysis, *, load: LoadResult | None = None) -> dict[str, Any]:
     """Parameters, counts and versions of one analysis, ready for JSON."""
     result: dict[str, Any] = {
+        "label": INTERNAL_LABEL,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "parameters": analysis.params,
     }
     if load is not None:
         result["input"] = {
             "rows_read": load.rows_read,
-            "rows_accepted": len(load.incidents),
+            "rows_accepted": len(load.table),
             "rows_rejected": len(load.rejects),
             "rejected_by_reason": {str(k): int(v) for k, v in load.reject_counts().items()},
             "columns": {k: v for k, v in vars(load.mapping).items() if v is not None},
@@ -85,20 +99,41 @@ def summary(analysis: Analysis, *, load: LoadResult | None = None) -> dict[str, 
         "incidents_in_hot_cells": int(analysis.cells.loc[analysis.cells["hotspot"], "count"].sum()),
         "incidents_counted": int(analysis.cells["count"].sum()),
     }
-    result["versions"] = {
-        "python": platform.python_version(),
-        **{p: _version(p) for p in VERSIONED_PACKAGES},
-    }
+    result["versions"] = package_versions(VERSIONED_PACKAGES)
     return result
 
 
-def _write_layer(frame: gpd.GeoDataFrame, out: Path, name: str) -> dict[str, Path]:
+def _write_layer(
+    frame: gpd.GeoDataFrame, out: Path, name: str, *, map_rows: pd.Series | None = None
+) -> dict[str, Path]:
+    """GeoParquet of every row; GeoJSON (lon/lat, 6 decimals) of ``map_rows`` (default all)."""
     geojson, parquet = out / f"{name}.geojson", out / f"{name}.parquet"
-    display = to_display(frame)
-    display = display.assign(geometry=display.geometry.set_precision(1e-6))
-    display.to_file(geojson, driver="GeoJSON", engine="pyogrio")
     frame.to_parquet(parquet, compression="zstd")
+    shown = frame if map_rows is None else frame.loc[map_rows.to_numpy(dtype=bool)]
+    geojson.unlink(missing_ok=True)
+    pyogrio.write_dataframe(
+        to_display(shown),
+        geojson,
+        driver="GeoJSON",
+        use_arrow=True,
+        layer_options={"COORDINATE_PRECISION": GEOJSON_DECIMALS, "WRITE_BBOX": "NO"},
+    )
     return {f"{name}_geojson": geojson, f"{name}_parquet": parquet}
+
+
+def package_versions(packages: Sequence[str]) -> dict[str, str | None]:
+    """Python's version and each installed package's (None when absent), for result files."""
+    return {"python": platform.python_version(), **{p: _version(p) for p in packages}}
+
+
+def map_cells(cells: gpd.GeoDataFrame) -> pd.Series:
+    """Cells a map needs: with incidents, or significant in Gi* or Local Moran."""
+    needed = cells["count"] > 0
+    if "gi_bin" in cells.columns:
+        needed |= cells["gi_bin"] != 0
+    if "lisa_cluster" in cells.columns:
+        needed |= cells["lisa_cluster"].notna() & (cells["lisa_cluster"] != NOT_SIGNIFICANT)
+    return needed
 
 
 def _version(package: str) -> str | None:
@@ -164,9 +199,6 @@ def _write_json(path: Path, content: dict[str, Any]) -> None:
     document = {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **content,
-        "versions": {
-            "python": platform.python_version(),
-            **{p: _version(p) for p in VERSIONED_PACKAGES},
-        },
+        "versions": package_versions(VERSIONED_PACKAGES),
     }
     path.write_text(json.dumps(document, indent=2, default=_json_default) + "\n", encoding="utf-8")

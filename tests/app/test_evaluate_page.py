@@ -27,6 +27,10 @@ def page(app: AppTest) -> AppTest:
 
 def test_page_evaluates_the_hot_cells_and_shows_the_answer(page: AppTest) -> None:
     assert page.title[0].value == "Evaluate"
+    before = page.select_slider(key="ev_before")
+    # stray early records (1966-2013) are not offered; the last two years are the default
+    assert before.options[0] == "2014-01" and before.options[-1] == "2021-12"
+    assert before.value == ("2020-01", "2020-12")
     labels = {m.label for m in page.metric}
     assert {"Relative to the control", "WDD (incidents)", "Displacement quotient (WDQ)"} <= labels
     text = " ".join(m.value for m in page.markdown)

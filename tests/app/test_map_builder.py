@@ -208,3 +208,34 @@ def test_data_layers_carry_legend_tooltips_and_free_replaced_layers(analysis) ->
     assert "L.markerClusterGroup" in html and "L.control.layers" in html
     assert "hotspots_legend" in html
     assert "LISA <clusters>" not in html  # names reach the page only as escaped JSON
+
+
+def test_points_and_clusters_use_the_palette_and_select_their_cell(analysis) -> None:  # type: ignore[no-untyped-def]
+    """Issue 14: no MarkerCluster green/yellow/orange; a point click names a cell ("u")."""
+    import base64
+    import urllib.parse
+
+    result, boundaries = analysis
+    m = map_builder.build_map(
+        map_layers.unit_layer(result, kind="cell", measure="gi"),
+        tiles=TileSettings(url=NO_TILES),
+        outlines=map_layers.outline_layer(boundaries),
+        points=map_layers.point_layer(result),
+    )
+    html = _html(m)
+    assert "iconCreateFunction" in html and "hs-cluster-" in html
+    assert 'u: "cell"' in html and palettes.POINT_FILL in html and "#ffd166" not in html
+    css = ""
+    for el in map_builder._walk(m):
+        for name, uri in getattr(el, "default_css", []):
+            if name == "hotspots_css":
+                head, data = uri.split(",", 1)
+                css = (
+                    base64.b64decode(data).decode()
+                    if head.endswith(";base64")
+                    else urllib.parse.unquote(data)
+                )
+    for fill in palettes.MARKER_CLUSTER_FILLS:
+        assert f"background-color: {fill};" in css
+    unit = map_layers.unit_layer(result, kind="area", measure="count")
+    assert {f["properties"]["u"] for f in json.loads(unit.geojson)["features"]} == {"area"}

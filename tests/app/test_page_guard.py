@@ -113,3 +113,26 @@ def test_reset_filters_resets_the_widgets_too(app: AppTest) -> None:
     app.sidebar.radio(key="sb_unit").set_value("hex").run()
     assert app.sidebar.multiselect(key="sb_offenses_toronto").value == []
     assert "Hexagons" in app.caption[0].value and "Robbery" not in app.caption[0].value
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return str(next(m.value for m in at.metric if m.label == label))
+
+
+def test_change_only_against_a_fully_covered_previous_period(app: AppTest) -> None:
+    app.switch_page("views/neighbourhoods.py").run()
+    _no_errors(app)
+    # Toronto's default view starts where the data starts: nothing before it to compare.
+    assert _metric(app, "Change vs previous period") == "–"
+    assert any("not fully covered by the data" in c.value for c in app.caption)
+    table = app.dataframe[0].value
+    assert "Change %" not in table.columns
+    app.sidebar.date_input(key="sb_dates_toronto").set_value(
+        (dt.date(2021, 1, 1), dt.date(2021, 12, 31))
+    ).run()
+    _no_errors(app)
+    value = _metric(app, "Change vs previous period")
+    assert value != "–" and abs(int(value.replace(",", ""))) < 20_000
+    table = app.dataframe[0].value
+    assert "None" not in set(table["Change %"].astype(str))
+    assert table["Change %"].str.fullmatch(r"[+−]\d+%|new|–").all()

@@ -112,6 +112,12 @@ def test_neighbourhoods_page_table_and_profile(app: AppTest) -> None:
     assert _metric(app, "Areas") == "140"
     table = app.dataframe[0].value
     assert len(table) == 140
+    # The default period starts with the data: no previous period to compare with.
+    assert "Previous period" not in table.columns
+    app.sidebar.date_input(key="sb_dates_toronto").set_value(
+        (dt.date(2020, 1, 1), dt.date(2020, 12, 31))
+    ).run()
+    table = app.dataframe[0].value
     assert {"Incidents", "Previous period", "Change", "Gi*"} <= set(table.columns)
     first = table["Incidents"].sum()
     app.sidebar.multiselect(key="sb_offenses_toronto").select("Robbery").run()

@@ -95,3 +95,14 @@ def test_fixed_sites_and_an_impossible_fairness_requirement(page: AppTest) -> No
     page.slider(key="po_min_share").set_value(50).run()
     assert not page.exception
     assert any("cannot be met" in e.value for e in page.error)
+
+
+@pytest.mark.slow
+def test_forecast_demand_plans_for_the_expected_incidents(page: AppTest) -> None:
+    page.sidebar.multiselect(key="sb_offenses_toronto").select("Robbery").run()
+    page.radio(key="po_demand").set_value("forecast").run(timeout=300)
+    _no_errors(page)
+    assert any("12 months after" in c.value for c in page.caption)
+    texts = [m.value for m in page.markdown] + [c.value for c in page.caption]
+    assert any("expected incidents" in t for t in texts)
+    assert 0 < _share(page) <= 100

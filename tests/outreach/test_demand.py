@@ -16,14 +16,8 @@ from planning_helpers import CRS, HOODS, X0, Y0, neighbourhoods, town_analysis, 
 from scipy.spatial.distance import cdist
 
 from hotspots.errors import CRSError, EmptyDataError, InputError
-from hotspots.outreach.demand import (
-    DEMAND_COLUMNS,
-    REACH_COLUMNS,
-    candidates_from_analysis,
-    demand_from_hotspots,
-    demand_from_incidents,
-    outreach_inputs,
-)
+from hotspots.outreach.candidates import candidates_from_analysis
+from hotspots.outreach.demand import DEMAND_COLUMNS, demand_from_hotspots, demand_from_incidents
 from hotspots.outreach.export import (
     SITES_TABLE_COLUMNS,
     plan_record,
@@ -31,6 +25,8 @@ from hotspots.outreach.export import (
     sites_geojson,
     write_plan,
 )
+from hotspots.outreach.from_analysis import outreach_inputs
+from hotspots.outreach.reach import REACH_COLUMNS
 
 RADIUS_M = 700.0
 
@@ -177,7 +173,7 @@ def test_no_hot_spots_no_hotspot_demand() -> None:
         cells=analysis.cells.assign(hotspot=False),
         areas=analysis.areas,
         hotspots=analysis.hotspots.iloc[:0],
-        incidents=analysis.incidents,
+        selected=analysis.selected,
         grid=analysis.grid,
         params=analysis.params,
     )
@@ -243,6 +239,8 @@ def test_reach_counts_incidents_hot_cells_and_areas() -> None:
     xy, sites = _xy(inputs.demand), _xy(plan.sites)
     in_range = cdist(xy, sites) <= RADIUS_M
     counts = inputs.demand["incidents"].to_numpy()
+    # The reach is read from the plan's own coverage matrix, which is the brute-force one.
+    assert np.array_equal(plan.in_range.toarray(), in_range)
     assert reach.by_site["incidents"].tolist() == (counts @ in_range).tolist()
     assert reach.incidents_covered == int(counts[in_range.any(axis=1)].sum())
     assert reach.by_site["incidents_added"].sum() == reach.incidents_covered
@@ -280,7 +278,7 @@ def test_fairness_needs_areas_and_the_curve_stops_at_the_candidates(
     with pytest.raises(InputError, match=r"min_share_per_area=0.2.*boundaries"):
         no_areas.plan(k=2, radius_m=RADIUS_M, min_share_per_area=0.2)
     inputs = outreach_inputs(town_analysis(), candidates="neighbourhoods")
-    with caplog.at_level(logging.INFO, logger="hotspots.outreach.demand"):
+    with caplog.at_level(logging.INFO, logger="hotspots.outreach.from_analysis"):
         curve = inputs.curve(k_max=50, radius_m=RADIUS_M)
     assert curve["k"].max() == len(HOODS)
     assert "stops at k=9" in caplog.text

@@ -3,7 +3,7 @@
 An adversary holds every release. Differencing: an exact linear-programming solver
 (``scipy.optimize.linprog``, HiGHS; a lower and an upper bound per unknown) over monthly
 plus year-to-date releases, over every contiguous range of months, and over releases of
-different offence selections, tries to pin hidden counts (published as "fewer than k").
+different offense selections, tries to pin hidden counts (published as "fewer than k").
 Row order: the hot-spot table's order within equal published values must follow the
 cells' positions, never their exact counts.
 
@@ -158,7 +158,7 @@ def test_differencing_monthly_and_year_to_date_recovers_nothing(
     assert lp_recoveries(accepted, toronto.attrs["areas"]) == []
 
 
-def test_differencing_offence_selections_recovers_nothing(
+def test_differencing_offense_selections_recovers_nothing(
     toronto: pd.DataFrame, tmp_path: Path
 ) -> None:
     """Each group alone and both together, per month and per quarter."""

@@ -155,3 +155,16 @@ def test_floors_from_the_cli(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and not (tmp_path / "o").exists()
+
+
+def test_finer_grids_are_internal_exports_labelled_so(
+    incidents: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    import json
+
+    from hotspots.analysis import analyze
+    from hotspots.export import write_analysis
+
+    paths = write_analysis(analyze(incidents, cell_size_m=100, lisa=False, quiet=True), tmp_path)
+    label = json.loads(paths["summary"].read_text())["label"]
+    assert label.startswith("INTERNAL - NOT FOR PUBLICATION")

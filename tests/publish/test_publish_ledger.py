@@ -44,6 +44,13 @@ def test_folder_secret_and_allow_list(tmp_path: Path) -> None:
     assert publisher.is_allowed("BICYCLE  THEFT") and not publisher.is_allowed("Stalking")
 
 
+def test_allow_list_entries_are_checked_like_free_text(tmp_path: Path) -> None:
+    with pytest.raises(PrivacyError, match="free text"):
+        Publisher(tmp_path).allow(["Robbery at 43.6532 -79.3832"])
+    (tmp_path / "allow_list.json").write_text('{"categories": ["Theft GO-20211234"]}')
+    assert Publisher(tmp_path).allow_list == ("Theft GO-20211234",)
+
+
 def test_secret_never_inside_an_output(tmp_path: Path) -> None:
     publisher = Publisher(tmp_path / "pub")
     with pytest.raises(PrivacyError, match="secret outside every output"):

@@ -52,7 +52,7 @@ def test_record_keys_are_keyed_consistent_and_uniform() -> None:
     assert np.all(np.abs(share - 0.25) < 0.06)
 
 
-def test_identity_without_an_id_column_uses_time_offence_and_place() -> None:
+def test_identity_without_an_id_column_uses_time_offense_and_place() -> None:
     frame = incidents_frame().drop(columns=["event_unique_id"])
     keys = record_keys(frame, b"s" * 32)
     moved = frame.copy()

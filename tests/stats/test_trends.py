@@ -130,3 +130,17 @@ def test_area_names_use_labels_when_they_match_else_point_in_polygon() -> None:
     unlabelled = points.assign(neighbourhood=pd.array(["x", "y", "z"], dtype="string"))
     names = area_names(unlabelled, boxes.to_crs("EPSG:4326"))
     assert names.iloc[0] == "West" and names.iloc[1] == "East" and pd.isna(names.iloc[2])
+
+
+def test_change_vs_previous_flags_a_previous_period_the_data_does_not_cover() -> None:
+    times = pd.Series(pd.to_datetime(["2021-03-01", "2021-06-01", "2021-12-31"]).tz_localize(TZ))
+    units = pd.Series(["A", "A", "B"])
+    whole = change_vs_previous(times, units, start="2021-03-01", end="2021-12-31")
+    assert not whole.previous_covered
+    assert "starts on 2021-03-01" in whole.why_not_comparable()
+    later = change_vs_previous(times, units, start="2021-08-01", end="2021-12-31")
+    assert later.previous_covered and later.why_not_comparable() == ""
+    declared = change_vs_previous(
+        times, units, start="2021-08-01", end="2021-12-31", covered_from="2021-06-01"
+    )
+    assert not declared.previous_covered  # previous period starts 2021-03-03

@@ -38,6 +38,10 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         "--swap-lat-lon", action="store_true", help="the latitude and longitude columns are swapped"
     )
     group.add_argument(
+        "--table", help="with a database URL source (postgresql://...): the table to read"
+    )
+    group.add_argument("--query", help="with a database URL source: the SQL query to read")
+    group.add_argument(
         "--date-format",
         help="format of the date column: day-first, month-first or a strptime format such as "
         "'%%d/%%m/%%Y %%H:%%M' (default: detected from the whole column)",
@@ -51,8 +55,12 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
 def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     """Options of the hotspot analysis itself."""
     parser.add_argument(
-        "--boundaries", type=Path, help="neighbourhood/ward polygons (GeoJSON, GPKG, SHP, zip, KML)"
+        "--boundaries",
+        type=path_or_url,
+        help="neighbourhood/ward polygons (GeoJSON, GPKG, SHP, zip, KML, GeoParquet, or a "
+        "postgresql:// URL with --boundaries-table)",
     )
+    parser.add_argument("--boundaries-table", help="PostGIS table of the boundary polygons")
     parser.add_argument(
         "--grid",
         choices=("square", "hex"),
@@ -134,17 +142,40 @@ def step(progress: Progress, description: str) -> Iterator[None]:
     progress.update(task, completed=1)
 
 
+def path_or_url(text: str) -> Path | str:
+    """A file path, or a database URL kept as text."""
+    from hotspots.ingest.database import is_database_url
+
+    return text if is_database_url(text) else Path(text)
+
+
+def source_label(source: Path | str) -> str:
+    """What to call a source in progress messages (a URL without its password)."""
+    from hotspots.ingest.database import is_database_url
+
+    if isinstance(source, str) and is_database_url(source):
+        return source.split("@")[-1]
+    return Path(source).name
+
+
 def read_inputs(
-    args: argparse.Namespace, progress: Progress, source: Path, boundaries_path: Path | None
+    args: argparse.Namespace,
+    progress: Progress,
+    source: Path | str,
+    boundaries_path: Path | str | None,
 ) -> tuple[LoadResult, gpd.GeoDataFrame | None]:
     """Read the boundaries (when given) and the incidents with the reading options."""
     boundaries = None
     if boundaries_path is not None:
-        with step(progress, f"Reading boundaries {boundaries_path.name}"):
-            boundaries = load_boundaries(boundaries_path)
-    with step(progress, f"Reading incidents {source.name}"):
+        with step(progress, f"Reading boundaries {source_label(boundaries_path)}"):
+            boundaries = load_boundaries(
+                boundaries_path, table=getattr(args, "boundaries_table", None)
+            )
+    with step(progress, f"Reading incidents {source_label(source)}"):
         load = load_incidents(
             source,
+            table=getattr(args, "table", None),
+            query=getattr(args, "query", None),
             columns=column_overrides(getattr(args, "column", [])) or None,
             crs=getattr(args, "crs", None),
             timezone=getattr(args, "timezone", None),
@@ -159,7 +190,10 @@ def read_inputs(
 
 
 def run_analysis(
-    args: argparse.Namespace, progress: Progress, source: Path, boundaries_path: Path | None
+    args: argparse.Namespace,
+    progress: Progress,
+    source: Path | str,
+    boundaries_path: Path | str | None,
 ) -> tuple[LoadResult, Analysis, gpd.GeoDataFrame | None]:
     """Read the incidents (and boundaries) and analyze them as the options say."""
     load, boundaries = read_inputs(args, progress, source, boundaries_path)
@@ -169,7 +203,7 @@ def run_analysis(
     filters = Filters(offenses=offenses, start=args.start, end=args.end)
     with step(progress, "Counting and testing for hot spots"):
         analysis = analyze(
-            load.incidents,
+            load.table,
             boundaries=boundaries,
             filters=filters,
             grid=args.grid,
@@ -221,6 +255,6 @@ def reject_summary(load: LoadResult) -> str:
     counts = load.reject_counts()
     reasons = ", ".join(f"{n:,} {reason}" for reason, n in counts.items())
     return (
-        f"{load.rows_read:,} rows read: {len(load.incidents):,} accepted, {len(load.rejects):,} rejected"
+        f"{load.rows_read:,} rows read: {len(load.table):,} accepted, {len(load.rejects):,} rejected"
         + (f" ({reasons})" if reasons else "")
     )

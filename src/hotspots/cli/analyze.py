@@ -11,6 +11,7 @@ from hotspots.cli._common import (
     add_analysis_options,
     add_input_options,
     hotspot_table,
+    path_or_url,
     print_notes,
     reject_summary,
     run_analysis,
@@ -27,7 +28,12 @@ def register(parser: argparse.ArgumentParser) -> None:
         "Read incidents (CSV, Parquet, GeoJSON, GPKG, SHP, KML), count them on a grid "
         "and in boundaries, flag Gi* hot spots after FDR correction, and write map-ready files."
     )
-    parser.add_argument("source", type=Path, help="incidents file")
+    parser.add_argument(
+        "source",
+        type=path_or_url,
+        help="incidents file, folder/glob of Parquet files, or database URL "
+        "(postgresql://user@host/db with --table or --query)",
+    )
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--top", type=int, default=10, help="hot spots to print (default 10)")
     add_input_options(parser)

@@ -13,25 +13,26 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
 from hotspots.cli._common import add_analysis_options, add_input_options, run_analysis, step, steps
-from hotspots.errors import InputError, invalid
+from hotspots.errors import HotspotsError, InputError, invalid
 from hotspots.ingest import datasets
 from hotspots.ingest.sites import load_sites
-from hotspots.outreach.demand import (
-    CANDIDATE_SOURCES,
-    DEFAULT_DEMAND_CELL_SIZE_M,
-    DEMAND_KINDS,
-    OutreachInputs,
-    PlanReach,
-    outreach_inputs,
-)
+from hotspots.outreach.candidates import CANDIDATE_SOURCES
+from hotspots.outreach.demand import DEFAULT_DEMAND_CELL_SIZE_M, DEMAND_KINDS
 from hotspots.outreach.export import write_plan
+from hotspots.outreach.from_analysis import OutreachInputs, outreach_inputs
 from hotspots.outreach.plan import Method, OutreachPlan, format_weight
+from hotspots.outreach.reach import PlanReach
 from hotspots.staging import check_output_folder, staged_folder
+
+if TYPE_CHECKING:
+    from hotspots.analysis import Analysis
+    from hotspots.forecast import Forecast
 
 #: The files ``write_plan`` may write (an older run's are replaced by a new run's).
 PLAN_FILES = ("sites.csv", "sites.geojson", "coverage_curve.csv", "briefing.html", "plan.json")
@@ -100,7 +101,19 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--demand",
         choices=DEMAND_KINDS,
         default="incidents",
-        help="all filtered incidents, or only significant hot spot cells (default: incidents)",
+        help="all filtered incidents, only significant hot spot cells, or the incidents "
+        "forecast for the coming months (default: incidents)",
+    )
+    demand.add_argument(
+        "--forecast-until",
+        metavar="YYYY-MM-DD",
+        help="with --demand forecast: last day of training data (default: the last day of the data)",
+    )
+    demand.add_argument(
+        "--forecast-horizon-months",
+        type=int,
+        default=12,
+        help="with --demand forecast: months forecast after --forecast-until (default 12)",
     )
     demand.add_argument(
         "--offense-weight",
@@ -169,6 +182,10 @@ def run(args: argparse.Namespace) -> int:
         if args.existing is not None:
             with step(progress, f"Reading existing sites {args.existing.name}"):
                 existing = load_sites(args.existing, crs=args.existing_crs)
+        forecast_result = None
+        if args.demand == "forecast":
+            with step(progress, "Forecasting demand (backtest of every method)"):
+                forecast_result = _forecast_demand(args, analysis)
         with step(progress, "Building demand and candidate sites"):
             inputs = outreach_inputs(
                 analysis,
@@ -179,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
                 existing=existing,
                 offense_weights=weights,
                 cell_size_m=args.demand_cell_size_m,
+                forecast=forecast_result,
             )
         with step(progress, f"Choosing {args.k} sites ({method})"):
             plan = inputs.plan(
@@ -286,6 +304,29 @@ def curve_line(curve: object) -> str:
             else f"; the greedy heuristic falls short by up to {worst / total:.1%} of the demand"
         )
     return text + "."
+
+
+def _forecast_demand(args: argparse.Namespace, analysis: Analysis) -> Forecast:
+    """The forecast whose expected incidents are the demand (cells of --demand-cell-size-m)."""
+    from hotspots.forecast import forecast
+
+    incidents = analysis.incidents
+    until = args.forecast_until or str(incidents["occurred_at"].max().date())
+    areas = analysis.areas[["name", "geometry"]] if analysis.areas is not None else None
+    try:
+        return forecast(
+            incidents,
+            until=until,
+            horizon_months=args.forecast_horizon_months,
+            cell_size_m=args.demand_cell_size_m,
+            boundaries=areas,
+            quiet=args.quiet,
+        )
+    except HotspotsError as exc:
+        raise exc.reworded(
+            "Forecast demand: ",
+            keys={"until": "forecast_until", "horizon_months": "forecast_horizon_months"},
+        ) from None
 
 
 def _check_arguments(args: argparse.Namespace) -> None:

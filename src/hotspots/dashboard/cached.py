@@ -26,7 +26,7 @@ import pandas as pd
 import streamlit as st
 
 from hotspots.dashboard import map_layers, uploads
-from hotspots.dashboard.datasets import Dataset, load_toronto
+from hotspots.dashboard.datasets import TORONTO_KEY, Dataset
 from hotspots.errors import InputError
 from hotspots.spatial.filters import Filters, apply_filters
 from hotspots.stats.trends import (
@@ -44,9 +44,17 @@ if TYPE_CHECKING:
 
 
 @st.cache_resource(show_spinner="Loading the bundled Toronto incidents…")
+def default_view() -> tuple[Dataset, Analysis]:
+    """The bundled data set and its default analysis: once per server, saved across restarts
+    (:mod:`hotspots.dashboard.startup`), shared by every session."""
+    from hotspots.dashboard.startup import default_view as saved_default_view
+
+    return saved_default_view()
+
+
 def toronto() -> Dataset:
     """The bundled Toronto data set (loaded once per server)."""
-    return load_toronto()
+    return default_view()[0]
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -83,9 +91,12 @@ def selected_count(_dataset: Dataset, dataset_key: str, filters: Filters) -> int
 def analysis(_dataset: Dataset, key: AnalysisKey) -> Analysis:
     """The hotspot analysis of ``key`` (Gi* and LISA with exact p-values and FDR)."""
     from hotspots.analysis import analyze  # SciPy and the statistics: imported on first use
+    from hotspots.dashboard.startup import default_key
 
+    if _dataset.key == TORONTO_KEY and key == default_key(_dataset):
+        return default_view()[1]
     return analyze(
-        _dataset.incidents,
+        _dataset.load.table,
         boundaries=_dataset.boundaries,
         filters=key.filters,
         grid=key.grid,
@@ -161,6 +172,7 @@ def area_change(_dataset: Dataset, dataset_key: str, filters: Filters) -> Period
         start=filters.start,
         end=filters.end,
         units=list(_dataset.boundaries["name"].astype(str)),
+        covered_from=_dataset.default_first_day.isoformat(),
     )
 
 
@@ -208,6 +220,8 @@ def headline(_dataset: Dataset, key: AnalysisKey) -> dict[str, Any]:
     if result.areas is not None:
         out["areas"] = len(result.areas)
         out["hot_areas"] = int(result.areas["hotspot"].sum())
+        out["in_hot_areas"] = int(result.areas.loc[result.areas["hotspot"], "count"].sum())
+        out["counted_areas"] = int(result.areas["count"].sum())
     return out
 
 

@@ -27,7 +27,11 @@ def over_time(frame: pd.DataFrame, *, period: str, stacked: bool = True) -> alt.
     )
     base = alt.Chart(frame).encode(
         x=alt.X(
-            "period:T", title=None, axis=alt.Axis(format="%b %Y" if period != "year" else "%Y")
+            "period:T",
+            title=None,
+            axis=month_axis(frame["period"].nunique())
+            if period == "month"
+            else alt.Axis(format="%b %Y" if period != "year" else "%Y"),
         ),
         y=alt.Y("count:Q", title=f"Incidents per {period}", stack="zero" if stacked else None),
         color=alt.Color(
@@ -136,7 +140,7 @@ def monthly(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(frame)
         .mark_line(color=palettes.ACCENT, point=alt.OverlayMarkDef(size=12, color=palettes.ACCENT))
         .encode(
-            x=alt.X("period:T", title=None, axis=alt.Axis(format="%b %Y")),
+            x=alt.X("period:T", title=None, axis=month_axis(len(frame))),
             y=alt.Y("count:Q", title="Incidents per month"),
             tooltip=[
                 alt.Tooltip("period:T", title="Month", format="%b %Y"),
@@ -144,6 +148,20 @@ def monthly(frame: pd.DataFrame) -> alt.Chart:
             ],
         )
         .properties(height=180)
+    )
+
+
+def month_axis(months: int, *, labels: int = 6) -> alt.Axis:
+    """A time axis with ticks on whole months only (at most ``labels`` of them).
+
+    Vega's automatic ticks fall mid-month on short ranges, so ``%b %Y`` labels repeat
+    ("Mar 2019" twice); ticks every ``step`` months cannot.
+    """
+    step = max(1, -(-months // labels))
+    return alt.Axis(
+        format="%b %Y" if step < 12 else "%Y",
+        tickCount=alt.TimeIntervalStep(interval="month", step=step),
+        labelOverlap=True,
     )
 
 

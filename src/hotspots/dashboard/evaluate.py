@@ -76,9 +76,16 @@ def area_file(_upload: Upload, digest: str) -> dict[str, Any] | gpd.GeoDataFrame
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def months(_dataset: Dataset, dataset_key: str) -> list[str]:
-    """Every month from the data's first to its last, ``YYYY-MM``."""
+    """The months a period can use, ``YYYY-MM``: from the first well-recorded month to the last.
+
+    A month is well recorded when it holds at least a tenth of the busiest month's
+    incidents; stray early records (Toronto has a few from 1966-2013, reported years
+    later) would otherwise stretch the period sliders over decades without data.
+    """
     starts = period_start(_dataset.incidents["occurred_at"], "month")
-    span = pd.period_range(starts.min(), starts.max(), freq="M")
+    per_month = starts.value_counts().sort_index()
+    well = per_month.index[per_month.to_numpy() >= 0.1 * float(per_month.max())]
+    span = pd.period_range(well.min(), per_month.index.max(), freq="M")
     return [str(m) for m in span]
 
 

@@ -81,6 +81,20 @@ _MAP_CSS = """
 .hs-home a { font-size: 16px; line-height: 30px; }
 """
 
+
+def _cluster_css() -> str:
+    """Marker clusters in the palette's colours (MarkerCluster's own are green/yellow/orange)."""
+    rules = []
+    for k, (fill, text) in enumerate(
+        zip(palettes.MARKER_CLUSTER_FILLS, palettes.MARKER_CLUSTER_TEXT, strict=True)
+    ):
+        rules.append(
+            f".hs-cluster-{k} {{ background-color: {fill}99; }} "
+            f".hs-cluster-{k} div {{ background-color: {fill}; color: {text}; }}"
+        )
+    return "\n".join(rules) + "\n"
+
+
 _SHARED_JS = """
 window.hsEsc = function (s) {
   return String(s).replace(/[&<>"']/g, function (c) {
@@ -300,12 +314,18 @@ var {{ this.get_name() }} = (function () {
   var cluster = null;
   function build(parent) {
     cluster = L.markerClusterGroup({clusterPane: "hsPoints", showCoverageOnHover: false,
-      maxClusterRadius: 40, chunkedLoading: true, spiderfyOnMaxZoom: true});
+      maxClusterRadius: 40, chunkedLoading: true, spiderfyOnMaxZoom: true,
+      iconCreateFunction: function (c) {  // the project's palette, not MarkerCluster's own
+        var n = c.getChildCount(), k = n < 10 ? 0 : (n < 100 ? 1 : 2);
+        return L.divIcon({html: "<div><span>" + n + "</span></div>",
+          className: "marker-cluster hs-cluster-" + k, iconSize: L.point(40, 40)});
+      }});
     cluster.addLayers(rows.map(function (r) {
-      var marker = L.circleMarker([r[0], r[1]], {pane: "hsPoints", radius: 5, color: "#222222", weight: 1,
-        fillColor: "#ffd166", fillOpacity: 0.95})
+      var marker = L.circleMarker([r[0], r[1]], {pane: "hsPoints", radius: 5,
+        color: {{ this.outline|tojson }}, weight: 1, fillColor: {{ this.fill|tojson }}, fillOpacity: 0.95})
         .bindTooltip(hsEsc(offenses[r[2]]) + "<br>" + r[3] + "<br><span style='color:#666'>cell " + r[4] + "</span>");
-      marker.feature = {type: "Feature", properties: {id: r[4]}, geometry: null};  // a click selects its cell
+      // a click selects its cell ("u": which units the id belongs to)
+      marker.feature = {type: "Feature", properties: {id: r[4], u: "cell"}, geometry: null};
       return marker;
     }));
     cluster.addEventParent(parent);  // clicks reach the layer the app listens to
@@ -344,6 +364,8 @@ var {{ this.get_name() }} = (function () {
         self.rows = [list(r) for r in points.rows]
         self.offenses = list(points.offenses)
         self.min_zoom = POINTS_MIN_ZOOM
+        self.fill = palettes.POINT_FILL
+        self.outline = palettes.POINT_OUTLINE
 
 
 class _Controls(JSCSSMixin):
@@ -395,7 +417,11 @@ class _Controls(JSCSSMixin):
         self.bounds = [list(b) for b in bounds]
         self.tiles = tiles
         self.view_key = view_key
-        css = _MAP_CSS % {"background": palettes.NO_TILES_BACKGROUND} + webassets.FULLSCREEN_CSS
+        css = (
+            _MAP_CSS % {"background": palettes.NO_TILES_BACKGROUND}
+            + _cluster_css()
+            + webassets.FULLSCREEN_CSS
+        )
         self.default_js = [
             ("hotspots_shared", webassets.text_data_uri(_SHARED_JS, mime="text/javascript")),
             ("hotspots_replay", webassets.text_data_uri(_REPLAY_JS, mime="text/javascript")),

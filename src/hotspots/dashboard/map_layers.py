@@ -26,14 +26,16 @@ import pandas as pd
 import shapely
 
 from hotspots.dashboard.settings import MAP_DECIMALS, MAX_MAP_POINTS, OUTLINE_TOLERANCE_M
+from hotspots.errors import InputError, Option
 from hotspots.maps import palettes
 from hotspots.spatial.projection import to_display, to_metric
 from hotspots.stats.classify import NEAR_HOT
+from hotspots.stats.kde import bandwidth_nrd_m, kde_grid
 
 if TYPE_CHECKING:
     from hotspots.analysis import Analysis
 
-Measure = Literal["gi", "lisa", "count", "density"]
+Measure = Literal["gi", "lisa", "count", "density", "kde"]
 UnitKind = Literal["cell", "area"]
 #: ``((south, west), (north, east))`` in degrees.
 Bounds = tuple[tuple[float, float], tuple[float, float]]
@@ -43,7 +45,10 @@ MEASURES: dict[str, str] = {
     "lisa": "Clusters & outliers (LISA)",
     "count": "Incident counts",
     "density": "Density per km²",
+    "kde": "Kernel density",
 }
+#: Measures drawn only on square grid cells.
+SQUARE_CELL_MEASURES: tuple[str, ...] = ("kde",)
 LISA_ORDER: tuple[str, ...] = ("Not significant", "High-High", "Low-High", "Low-Low", "High-Low")
 
 
@@ -94,6 +99,7 @@ class PointLayer:
 
 def unit_layer(analysis: Analysis, *, kind: UnitKind, measure: Measure) -> UnitLayer:
     """The coloured cells (``kind="cell"``) or areas (``kind="area"``) of ``analysis``."""
+    bandwidth_m: float | None = None
     if kind == "area":
         if analysis.areas is None:
             raise ValueError("unit_layer(kind='area') needs an analysis made with boundaries")
@@ -103,16 +109,21 @@ def unit_layer(analysis: Analysis, *, kind: UnitKind, measure: Measure) -> UnitL
         keep = np.ones(len(frame), dtype=bool)
     else:
         frame = analysis.cells
+        if measure == "kde":
+            density, bandwidth_m = kernel_density_km2(analysis)
+            frame = frame.assign(kde_km2=density)
         ids = frame["cell_id"].to_numpy()
         names_of_rows = frame["neighbourhood"].astype("string")
         significant = (frame["gi_bin"].to_numpy() != 0) | _lisa_significant(frame)
         keep = (frame["count"].to_numpy() > 0) | significant
+        if measure == "kde":  # a smooth surface: every cell it reaches, not only non-empty ones
+            keep = frame["kde_km2"].to_numpy() > 0
     frame = frame.loc[keep]
     ids = ids[keep]
     names_of_rows = names_of_rows.loc[keep]
 
     names, name_index = _lookup(names_of_rows)
-    colours, colour_index, legend = _colouring(frame, measure, kind)
+    colours, colour_index, legend = _colouring(frame, measure, kind, bandwidth_m)
     lisa = _lisa_index(frame)
     props = pd.DataFrame(
         {
@@ -204,8 +215,24 @@ def point_layer(analysis: Analysis, *, limit: int = MAX_MAP_POINTS) -> PointLaye
 # -- helpers ---------------------------------------------------------------------------------
 
 
+def kernel_density_km2(analysis: Analysis) -> tuple[np.ndarray, float]:
+    """Quartic kernel density of the analysis' cell counts, incidents per km² at each cell
+    centre (in the order of ``analysis.cells``), and sfhotspot's bandwidth of the counted
+    incidents in metres."""
+    if analysis.grid.kind != "square":
+        raise InputError(
+            "Kernel density is drawn on square grid cells; choose {0}.",
+            options=(Option("grid", "square"),),
+        )
+    counted = analysis.incidents.loc[analysis.incidents["cell_id"].to_numpy() >= 0]
+    xy = shapely.get_coordinates(counted.geometry.values)
+    bandwidth = bandwidth_nrd_m(xy[:, 0], xy[:, 1])
+    counts = analysis.cells["count"].to_numpy(dtype=np.float64)
+    return kde_grid(analysis.grid, counts, bandwidth_m=bandwidth) * 1e6, bandwidth
+
+
 def _colouring(
-    frame: gpd.GeoDataFrame, measure: Measure, kind: UnitKind
+    frame: gpd.GeoDataFrame, measure: Measure, kind: UnitKind, bandwidth_m: float | None = None
 ) -> tuple[tuple[str, ...], np.ndarray, Legend]:
     what = "cells" if kind == "cell" else "areas"
     if measure == "gi":
@@ -230,7 +257,7 @@ def _colouring(
         )
         note = "" if "lisa_cluster" in frame.columns else "LISA was not computed"
         return colours, index, Legend("Local Moran's I (LISA)", entries, note)
-    column = "count" if measure == "count" else "density_km2"
+    column = {"count": "count", "kde": "kde_km2"}.get(measure, "density_km2")
     values = frame[column].to_numpy(dtype=np.float64)
     breaks = palettes.class_breaks(values)
     index = palettes.class_of(values, breaks)
@@ -241,6 +268,10 @@ def _colouring(
         if measure == "count"
         else "Incidents per km²"
     )
+    if measure == "kde":
+        title = "Kernel density, incidents per km²" + (
+            f" (quartic, bandwidth {bandwidth_m:,.0f} m)" if bandwidth_m else ""
+        )
     entries = tuple(zip(colours, labels, strict=False))
     return (
         tuple(colours),

@@ -1,7 +1,7 @@
 """The *Plan outreach* page's building blocks: cached planner calls, the map, chart and tables.
 
-Every number comes from :mod:`hotspots.outreach` (:func:`~hotspots.outreach.demand.outreach_inputs`
-and the :class:`~hotspots.outreach.demand.OutreachInputs` verbs); this module only caches
+Every number comes from :mod:`hotspots.outreach` (:func:`~hotspots.outreach.from_analysis.outreach_inputs`
+and the :class:`~hotspots.outreach.from_analysis.OutreachInputs` verbs); this module only caches
 those calls by hashable keys and shapes their results for display.
 
 Caching: the inputs, plans and curves are frozen results that no code mutates, so they
@@ -32,15 +32,12 @@ from hotspots.dashboard.settings import MAP_DECIMALS, TileSettings
 from hotspots.dashboard.uploads import Upload
 from hotspots.ingest.sites import load_sites
 from hotspots.maps import palettes, webassets
-from hotspots.outreach.demand import (
-    CandidateSource,
-    DemandKind,
-    OutreachInputs,
-    PlanReach,
-    outreach_inputs,
-)
-from hotspots.outreach.export import sites_csv, sites_geojson
+from hotspots.outreach.candidates import CandidateSource
+from hotspots.outreach.demand import DemandKind
+from hotspots.outreach.export import plan_json, plan_record, sites_csv, sites_geojson
+from hotspots.outreach.from_analysis import OutreachInputs, outreach_inputs
 from hotspots.outreach.plan import CurveMethod, Method, OutreachPlan
+from hotspots.outreach.reach import PlanReach
 from hotspots.spatial.projection import to_display
 
 #: Extensions the site uploaders accept (without the dot).
@@ -59,7 +56,7 @@ class InputsKey:
     ----------
     analysis : AnalysisKey
         The analysis (data set, filters, grid, cell size, alpha).
-    demand : {"incidents", "hotspots"}
+    demand : {"incidents", "hotspots", "forecast"}
     candidates : str
         ``"hotspots"``, ``"neighbourhoods"`` or ``"upload:<digest>"``.
     existing : str or None
@@ -96,13 +93,13 @@ def site_file(_upload: Upload, digest: str) -> gpd.GeoDataFrame:
 
 
 @st.cache_resource(max_entries=8, show_spinner="Building demand and candidate sites…")
-def inputs(
+def dataset_inputs(
     _dataset: Dataset,
     _candidates: gpd.GeoDataFrame | None,
     _existing: gpd.GeoDataFrame | None,
     key: InputsKey,
 ) -> OutreachInputs:
-    """Demand and candidates of ``key`` (:func:`~hotspots.outreach.demand.outreach_inputs`)."""
+    """Demand and candidates of ``key`` (:func:`~hotspots.outreach.from_analysis.outreach_inputs`)."""
     analysis = cached.analysis(_dataset, key.analysis)
     candidates: CandidateSource | gpd.GeoDataFrame
     if _candidates is not None:
@@ -111,12 +108,18 @@ def inputs(
         candidates = "hotspots"
     else:
         candidates = "neighbourhoods"
+    forecast = None
+    if key.demand == "forecast":
+        from hotspots.dashboard.forecasting import next_months_forecast
+
+        forecast = next_months_forecast(_dataset, key.analysis.dataset_key, key.analysis.filters)
     return outreach_inputs(
         analysis,
         demand=key.demand,
         candidates=candidates,
         existing=_existing,
         offense_weights=dict(key.offense_weights) or None,
+        forecast=forecast,
     )
 
 
@@ -180,6 +183,13 @@ def downloads(plan_: OutreachPlan, reach_: PlanReach) -> tuple[bytes, bytes]:
         sites_csv(plan_, reach_).encode("utf-8"),
         sites_geojson(plan_, reach_).encode("utf-8"),
     )
+
+
+def plan_download(
+    inputs_: OutreachInputs, plan_: OutreachPlan, reach_: PlanReach, curve_: pd.DataFrame | None
+) -> bytes:
+    """``plan.json`` as ``hotspots plan`` writes it: the Evaluate page's starting point."""
+    return plan_json(plan_record(inputs_, plan_, reach=reach_, curve=curve_)).encode("utf-8")
 
 
 # -- the map --------------------------------------------------------------------------------

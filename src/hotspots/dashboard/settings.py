@@ -28,7 +28,10 @@ OSM_ATTRIBUTION = (
 NO_TILES = "none"
 
 #: Cell sizes offered in the sidebar, metres (None = automatic, announced).
-CELL_SIZES_M: tuple[int | None, ...] = (None, 150, 200, 250, 300, 400, 500, 600, 750, 1000)
+#: 0 stands for "automatic" (not None: a select box reads None as "nothing chosen" and then
+#: shows "Choose an option").
+AUTOMATIC_CELL_SIZE = 0
+CELL_SIZES_M: tuple[int, ...] = (AUTOMATIC_CELL_SIZE, 150, 200, 250, 300, 400, 500, 600, 750, 1000)
 #: False discovery rates offered.
 ALPHAS: tuple[float, ...] = (0.01, 0.05, 0.10)
 #: Incident points sent to the map at most (analysts' view, clustered, zoomed in only).

@@ -16,6 +16,7 @@ from hotspots.dashboard import selection as sel
 from hotspots.dashboard.datasets import Dataset
 from hotspots.dashboard.settings import (
     ALPHAS,
+    AUTOMATIC_CELL_SIZE,
     CELL_SIZES_M,
     NO_TILES,
     OSM_ATTRIBUTION,
@@ -75,7 +76,7 @@ def render_sidebar() -> sel.Selection | None:
         cell_size = st.selectbox(
             "Cell size",
             options=list(CELL_SIZES_M),
-            format_func=lambda s: "Automatic" if s is None else f"{s:,} m",
+            format_func=lambda s: "Automatic" if s == AUTOMATIC_CELL_SIZE else f"{s:,} m",
             key="sb_cell_size",
             disabled=unit == "areas",
             help="Side of a square (distance between hexagon centres). Automatic: about 50 cells "
@@ -96,7 +97,7 @@ def render_sidebar() -> sel.Selection | None:
         dataset_key=key,
         filters=filters,
         unit=unit,  # type: ignore[arg-type]
-        cell_size_m=None if cell_size is None else float(cell_size),
+        cell_size_m=float(cell_size) if cell_size else None,
         alpha=float(alpha),
         tiles=tiles,
     )

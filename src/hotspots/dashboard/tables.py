@@ -63,11 +63,16 @@ def areas(
             "Per km²": table["density_km2"].to_numpy(),
         }
     )
-    if change is not None:
+    if change is not None and change.previous_covered:
         joined = change.table.set_index("unit").reindex(frame["Neighbourhood"])
         frame["Previous period"] = joined["previous_count"].to_numpy()
         frame["Change"] = joined["change"].to_numpy()
-        frame["Change %"] = joined["change_pct"].to_numpy()
+        frame["Change %"] = [
+            _percent(pct, before, now)
+            for pct, before, now in zip(
+                joined["change_pct"], joined["previous_count"], joined["count"], strict=True
+            )
+        ]
     if with_population:
         frame["Population"] = table["population"].to_numpy()
         frame["Per 1,000 residents"] = table["rate_per_1000"].to_numpy()
@@ -81,8 +86,8 @@ def areas(
             format="localized", help=change.describe() if change else None
         ),
         "Change": st.column_config.NumberColumn(format="%+d"),
-        "Change %": st.column_config.NumberColumn(
-            format="%+.0f%%", help="Blank when the previous period had no incident."
+        "Change %": st.column_config.TextColumn(
+            help="“new”: none in the previous period; “–”: none in either period."
         ),
         "Population": st.column_config.NumberColumn(format="localized"),
         "Per 1,000 residents": st.column_config.NumberColumn(format="%.1f"),
@@ -90,6 +95,12 @@ def areas(
     return frame.sort_values("Incidents", ascending=False, kind="stable").reset_index(
         drop=True
     ), config
+
+
+def _percent(pct: float, before: int, now: int) -> str:
+    if before == 0:
+        return "new" if now > 0 else "–"
+    return f"{pct:+.0f}%".replace("-", "−")
 
 
 def rejects(table: pd.DataFrame, *, limit: int = 500) -> pd.DataFrame:

@@ -129,6 +129,16 @@ def _markdown_text(text: str) -> str:
     return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)
 
 
+def incidents_text(n: int) -> str:
+    """``1 incident``, ``2,345 incidents``."""
+    return f"{n:,} incident" + ("" if n == 1 else "s")
+
+
+def mostly_text(offense: str | None, *, offenses: int) -> str:
+    """``", mostly Assault"``; nothing when there is only one offense to speak of."""
+    return f", mostly {offense}" if offense and offenses > 1 else ""
+
+
 def hours_text(hours: tuple[int, ...]) -> str:
     """``(17, 18, 16)`` -> ``"17:00, 18:00, 16:00"``."""
     return ", ".join(f"{h:02d}:00" for h in hours) if hours else "–"
@@ -161,13 +171,23 @@ def render_profile(profile: Profile, *, title: str) -> None:
         st.info("No incident here under the current filters.")
         return
     first_last = f"{profile.first} to {profile.last}" if profile.first else ""
-    parts = [f"Mostly **{profile.top_offense}**"]
+    single = len(profile.offense_mix) == 1
+    parts = [f"All **{profile.top_offense}**" if single else f"Mostly **{profile.top_offense}**"]
     if profile.busiest_hours:
         parts.append(f"busiest around **{hours_text(profile.busiest_hours[:2])}**")
     if profile.busiest_weekday:
         parts.append(f"on **{profile.busiest_weekday}s**")
     st.markdown(", ".join(parts) + f". {first_last}")
-    st.altair_chart(charts.offense_mix(profile.offense_mix), width="stretch")
+    suspect = [h for h in profile.busiest_hours[:2] if h in profile.placeholder_hours]
+    if suspect:
+        st.caption(
+            f":material/warning: {hours_text(tuple(suspect))} may be a placeholder time: many "
+            "records carry exactly this time, often when the real time is unknown."
+        )
+    if single:  # one bar says nothing a sentence cannot
+        st.caption(f"Offense: {profile.top_offense} ({incidents_text(profile.count)}).")
+    else:
+        st.altair_chart(charts.offense_mix(profile.offense_mix), width="stretch")
     st.altair_chart(charts.monthly(profile.monthly), width="stretch")
     if profile.hourly is not None:
         st.altair_chart(charts.hours(profile.hourly, profile.busiest_hours), width="stretch")

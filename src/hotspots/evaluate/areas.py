@@ -271,7 +271,7 @@ def _from_frame(frame: gpd.GeoDataFrame, crs: CRS, label: str) -> TargetArea:
         )
     keep = np.isin(shapely.get_type_id(geometry), (3, 6)) & ~shapely.is_empty(geometry)
     parts = gpd.GeoDataFrame({"name": names[keep]}, geometry=geometry[keep], crs=crs)
-    return TargetArea(parts, "polygons", False, f"{len(parts)} areas from {label}")
+    return TargetArea(parts, "polygons", False, f"{_count(len(parts), 'area')} from {label}")
 
 
 def _from_plan(record: Mapping[str, Any], crs: CRS, label: str) -> TargetArea:
@@ -311,7 +311,7 @@ def _from_plan(record: Mapping[str, Any], crs: CRS, label: str) -> TargetArea:
         parts,
         "plan",
         True,
-        f"{len(parts)} sites of {label}, {radius_text} m radius",
+        f"{_count(len(parts), 'site')} of {label}, {radius_text} m radius",
         selection,
     )
 
@@ -344,5 +344,13 @@ def _from_analysis(analysis: Any, crs: CRS) -> TargetArea:
     filters = analysis.params.get("filters") or {}
     selection = {k: filters.get(k) for k in ("start", "end", "offenses") if filters.get(k)}
     return TargetArea(
-        parts, "hotspots", True, f"{len(parts)} significant hot cells of the analysis", selection
+        parts,
+        "hotspots",
+        True,
+        f"{_count(len(parts), 'significant hot cell')} of the analysis",
+        selection,
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")

@@ -13,8 +13,6 @@ import datetime as dt
 import html
 import json
 import math
-import platform
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ import shapely
 
 from hotspots.evaluate.evaluation import ROLES, Evaluation
 from hotspots.evaluate.wording import change_words
+from hotspots.export import package_versions
 from hotspots.maps.palettes import ACCENT, GI_COLOURS, OUTLINE
 
 #: Fill colour of each role on the map and line colour in the chart.
@@ -78,10 +77,7 @@ def evaluation_record(evaluation: Evaluation) -> dict[str, Any]:
             )
         },
         "parameters": ev.params,
-        "versions": {
-            "python": platform.python_version(),
-            **{package: _version(package) for package in VERSIONED_PACKAGES},
-        },
+        "versions": package_versions(VERSIONED_PACKAGES),
     }
     plain: dict[str, Any] = _plain(record)
     return plain
@@ -363,13 +359,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
-
-
-def _version(package: str) -> str | None:
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return None
 
 
 def _escape(value: Any) -> str:

@@ -48,6 +48,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import geopandas as gpd
@@ -66,6 +67,7 @@ from hotspots.ingest.coordinates import (
     parse_crs,
     reject_outside,
 )
+from hotspots.ingest.database import DatabaseRows, is_database_url, read_incidents_table
 from hotspots.ingest.readers import SUPPORTED_FORMATS, Source, read_table, read_with_notes
 from hotspots.ingest.rejects import (
     REJECT_REASONS,
@@ -75,6 +77,7 @@ from hotspots.ingest.rejects import (
     quoted,
     summarise,
 )
+from hotspots.ingest.table import IncidentTable
 from hotspots.ingest.timestamps import (
     Timestamps,
     check_timezone,
@@ -88,6 +91,7 @@ __all__ = [
     "REJECT_REASONS",
     "SUPPORTED_FORMATS",
     "ColumnMapping",
+    "IncidentTable",
     "LoadResult",
     "NoIncidentsError",
     "detect_columns",
@@ -108,8 +112,12 @@ class LoadResult:
 
     Attributes
     ----------
+    table : IncidentTable
+        Accepted rows as arrays (``x_m``/``y_m`` instead of ``geometry``, ``offense``
+        categorical): the fast form :func:`hotspots.analyze` and the CLI use.
     incidents : geopandas.GeoDataFrame
-        Accepted rows (schema in the module docstring), in ``metric_crs``.
+        The same rows as points (schema in the module docstring), in ``metric_crs``; built
+        from ``table`` on first use.
     rejects : pandas.DataFrame
         One row per rejected input row (``source_row``, ``reason``, ``detail``, originals).
     rows_read : int
@@ -128,7 +136,7 @@ class LoadResult:
         Human-readable notes on the automatic choices (encoding, columns, CRS, time zone...).
     """
 
-    incidents: gpd.GeoDataFrame
+    table: IncidentTable
     rejects: pd.DataFrame
     rows_read: int
     mapping: ColumnMapping
@@ -137,6 +145,15 @@ class LoadResult:
     timezone: str
     time_resolution: str
     notes: tuple[str, ...]
+
+    def __getstate__(self) -> dict[str, object]:
+        # The points are rebuilt from the arrays on demand; they are not worth pickling.
+        return {k: v for k, v in self.__dict__.items() if k != "incidents"}
+
+    @cached_property
+    def incidents(self) -> gpd.GeoDataFrame:
+        """Accepted rows as a GeoDataFrame of points (built once, on first use)."""
+        return self.table.to_geodataframe()
 
     def reject_counts(self) -> pd.Series:
         """Return the number of rejected rows per reason, largest first."""
@@ -158,15 +175,20 @@ def load_incidents(
     filename: str | None = None,
     encoding: str | None = None,
     swap_lat_lon: bool = False,
+    table: str | None = None,
+    query: str | None = None,
     date_format: str | None = None,
     quiet: bool = False,
 ) -> LoadResult:
-    """Load incidents from a file or DataFrame, validating every row.
+    """Load incidents from a file, a database or a DataFrame, validating every row.
 
     Parameters
     ----------
-    source : path, binary file object, DataFrame or GeoDataFrame
-        See :func:`read_table` for the file formats.
+    source : path, glob, binary file object, SQLAlchemy URL, DataFrame or GeoDataFrame
+        See :func:`read_table` for the file formats (a folder or glob of Parquet files is
+        read as one data set). A URL such as ``"postgresql://user@host/rms"`` reads
+        ``table`` or ``query`` from that database in chunks
+        (:mod:`hotspots.ingest.database`; needs the ``db`` extra).
     columns : ColumnMapping or dict, optional
         Overrides of the auto-detected columns, e.g. ``{"date": "Occurred", "id": None}``.
     crs : str or int, optional
@@ -191,6 +213,8 @@ def load_incidents(
         Passed to :func:`read_table`.
     swap_lat_lon : bool
         The latitude and longitude columns are swapped in the source: swap them back.
+    table, query : str, optional
+        With a database URL: the table (``schema.table``) or SQL query to read.
     date_format : str, optional
         Format of the date column: ``"day-first"``, ``"month-first"`` or a ``strptime``
         format. Default: detected from the whole column (see
@@ -213,8 +237,27 @@ def load_incidents(
     tz_given = None if timezone is None else check_timezone(timezone)
     declared_crs = parse_crs(crs)
 
-    frame, notes = _read(source, layer=layer, filename=filename, encoding=encoding, quiet=quiet)
-    logged = len(notes)  # the reader has logged its own notes
+    if (table is not None or query is not None) and not is_database_url(source):
+        raise invalid(
+            "table" if table is not None else "query",
+            table if table is not None else query,
+            "only with a database URL source such as 'postgresql://user@host/rms'",
+        )
+    if is_database_url(source):
+        rows = read_incidents_table(str(source), table=table, query=query)
+        frame, notes = _read(rows.frame, layer=None, filename=None, encoding=None, quiet=quiet)
+        notes = rows.notes + notes
+        columns, declared_crs = _database_points(rows, columns, declared_crs)
+        logged = 0
+    else:
+        frame, notes = _read(
+            source,
+            layer=layer,
+            filename=filename,
+            encoding=encoding,
+            quiet=quiet,
+        )
+        logged = len(notes)  # the reader has logged its own notes
     rows_read = len(frame)
     mapping, overridden = resolve_columns(frame, columns)
     require_date_columns(frame, mapping)
@@ -245,15 +288,15 @@ def load_incidents(
         notes.append(early_note)
     _reject_duplicates(frame, mapping, ledger, duplicates, notes)
 
-    incidents = _incidents(frame, mapping, located, stamps, ledger, default_offense, notes)
+    accepted = _incidents(frame, mapping, located, stamps, ledger, default_offense, notes)
     rejects = ledger.report(frame)
-    if incidents.empty:
+    if len(accepted) == 0:
         _raise_nothing_left(ledger, frame, rows_read)
-    notes.append(f"{len(incidents):,} of {rows_read:,} rows accepted, {len(rejects):,} rejected")
+    notes.append(f"{len(accepted):,} of {rows_read:,} rows accepted, {len(rejects):,} rejected")
     for note in notes[logged:]:
         log.log(level, note)
     return LoadResult(
-        incidents=incidents,
+        table=accepted,
         rejects=rejects,
         rows_read=rows_read,
         mapping=mapping,
@@ -295,10 +338,27 @@ def _read(
             )
         return source.reset_index(drop=True), []
     frame, notes = read_with_notes(
-        source, layer=layer, encoding=encoding, filename=filename, quiet=quiet
+        source, layer=layer, encoding=encoding, filename=filename, quiet=quiet, typed=True
     )
     notes.insert(0, f"read {len(frame):,} rows")
     return frame.reset_index(drop=True), notes
+
+
+def _database_points(
+    rows: DatabaseRows,
+    columns: ColumnMapping | Mapping[str, str | None] | None,
+    crs: CRS | None,
+) -> tuple[ColumnMapping | Mapping[str, str | None] | None, CRS | None]:
+    """Point the mapping at a PostGIS column's coordinates unless the user named others."""
+    if rows.x_column is None or rows.y_column is None:
+        return columns, crs
+    given = columns.as_dict() if isinstance(columns, ColumnMapping) else dict(columns or {})
+    if any(given.get(field) is not None for field in ("lat", "lon", "x", "y")):
+        return columns, crs
+    points = {"lat": None, "lon": None, "x": rows.x_column, "y": rows.y_column}
+    if isinstance(columns, ColumnMapping):
+        return columns.replace(**points), crs or parse_crs(rows.crs)
+    return {**given, **points}, crs or parse_crs(rows.crs)
 
 
 def _uses_geometry(frame: pd.DataFrame, overridden: tuple[str, ...]) -> bool:
@@ -356,13 +416,19 @@ def _reject_duplicates(
 
 
 def _text_column(frame: pd.DataFrame, column: str | None, rows: np.ndarray) -> pd.Series:
+    """Stripped labels of the accepted rows (empty = missing) as a categorical."""
     if column is None:
-        return pd.Series(pd.NA, index=range(len(rows)), dtype="string")
+        return pd.Series(pd.Categorical.from_codes(np.full(len(rows), -1), categories=[]))
     values = frame[column]
     if len(rows) != len(frame):
         values = values.iloc[rows]
-    text = values.astype("string").str.strip().reset_index(drop=True)
-    return text.where(text != "")
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype("category")
+    # Strip the few distinct labels, not every row.
+    labels = pd.Series(values.cat.categories.astype("str")).str.strip()
+    merged, uniques = pd.factorize(labels.where(labels != ""), sort=True)
+    codes = np.append(merged, -1)[values.cat.codes.to_numpy()]  # code -1 (missing) stays -1
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str")))
 
 
 def _incidents(
@@ -373,7 +439,7 @@ def _incidents(
     ledger: RejectLedger,
     default_offense: str,
     notes: list[str],
-) -> gpd.GeoDataFrame:
+) -> IncidentTable:
     rows = np.flatnonzero(ledger.accepted)
     offense = _text_column(frame, mapping.offense, rows)
     if mapping.offense is None:
@@ -385,12 +451,21 @@ def _incidents(
     data = {
         "source_row": (rows + 1).astype(np.int64),
         "occurred_at": stamps.values.iloc[rows].reset_index(drop=True),
-        "offense": offense.fillna(default_offense),
+        "offense": _fill_label(offense, default_offense),
         "neighbourhood": _text_column(frame, mapping.neighbourhood, rows),
         "premises": _text_column(frame, mapping.premises, rows),
+        "x_m": located.x_m[rows],
+        "y_m": located.y_m[rows],
     }
-    points = shapely.points(located.x_m[rows], located.y_m[rows])
-    return gpd.GeoDataFrame(data, geometry=points, crs=located.metric_crs)
+    return IncidentTable(pd.DataFrame(data), located.metric_crs)  # type: ignore[arg-type]
+
+
+def _fill_label(labels: pd.Series, default: str) -> pd.Series:
+    if labels.isna().any():
+        if default not in labels.cat.categories:
+            labels = labels.cat.add_categories([default])
+        labels = labels.fillna(default)
+    return labels
 
 
 def _raise_nothing_left(ledger: RejectLedger, frame: pd.DataFrame, rows_read: int) -> None:

@@ -34,6 +34,7 @@ from pyproj import CRS
 from hotspots.errors import ColumnError, CRSError, InputError, describe
 from hotspots.ingest.columns import normalise_name
 from hotspots.ingest.coordinates import parse_crs
+from hotspots.ingest.database import is_database_url, read_boundaries_table
 from hotspots.ingest.readers import Source, read_with_notes
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,8 @@ def load_boundaries(
     crs: str | int | None = None,
     layer: str | None = None,
     filename: str | None = None,
+    table: str | None = None,
+    query: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Load polygon units with a unique ``name`` and a ``population`` column.
 
@@ -103,6 +106,9 @@ def load_boundaries(
         Layer of a multi-layer GeoPackage or KML.
     filename : str, optional
         File name (for its extension) when ``source`` is a file object.
+    table, query : str, optional
+        With an SQLAlchemy URL as ``source`` (e.g. ``"postgresql://user@host/gis"``): the
+        PostGIS table or query holding the polygons (needs the ``db`` extra).
 
     Returns
     -------
@@ -120,7 +126,10 @@ def load_boundaries(
         The source has no CRS and ``crs=`` was not given.
     """
     notes: list[str] = []
-    if isinstance(source, pd.DataFrame):
+    if is_database_url(source):
+        frame = read_boundaries_table(str(source), table=table, query=query)
+        label = f"table {table}" if table else "query"
+    elif isinstance(source, pd.DataFrame):
         frame = source
         label = "boundaries"
     else:

@@ -195,12 +195,11 @@ def reject_outside(located: Located, boundaries: gpd.GeoDataFrame, ledger: Rejec
     polygons = polygons[~(shapely.is_missing(polygons) | shapely.is_empty(polygons))]
     if len(polygons) == 0:
         raise InputError("boundaries has no geometries; pass polygons of the study area.")
+    from hotspots.spatial.units import locate_in_polygons  # here: spatial imports ingest
+
     candidates = np.flatnonzero(ledger.accepted)
-    points = shapely.points(located.x_m[candidates], located.y_m[candidates])
-    tree = shapely.STRtree(polygons)
-    hits = tree.query(points, predicate="intersects")
-    inside = np.zeros(len(candidates), dtype=bool)
-    inside[hits[0]] = True
+    xy = np.column_stack([located.x_m[candidates], located.y_m[candidates]])
+    inside = locate_in_polygons(xy, gpd.GeoDataFrame(geometry=polygons)) >= 0
     outside = np.zeros(len(ledger.codes), dtype=bool)
     outside[candidates[~inside]] = True
     return ledger.reject(

@@ -8,7 +8,8 @@ Supported formats (by file-name extension, case-insensitive):
   column becomes a reject, not a failed read). Text is decoded as UTF-8 (with or without a
   byte-order mark) or UTF-16 (with a byte-order mark), falling back to cp1252 and then
   latin-1; the encoding used is logged. Blank lines are skipped and do not count as rows.
-* **Parquet / GeoParquet** ``.parquet``, ``.geoparquet``, ``.pq``.
+* **Parquet / GeoParquet** ``.parquet``, ``.geoparquet``, ``.pq``; also a folder of them or
+  a glob such as ``incidents/*.parquet``, read as one data set (same columns required).
 * **GeoJSON** ``.geojson``, ``.json``.
 * **GeoPackage** ``.gpkg`` (choose a layer with ``layer=`` when it has several).
 * **Shapefile** ``.shp``, or a ``.zip`` holding one (a ``.zip`` holding a single CSV is
@@ -39,6 +40,7 @@ import pyogrio
 import pyogrio.errors
 
 from hotspots.errors import EmptyDataError, InputError, Option, describe, invalid, literal
+from hotspots.ingest.columns import detect_columns
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +107,21 @@ def read_with_notes(
     encoding: str | None = None,
     filename: str | None = None,
     quiet: bool = False,
+    typed: bool = False,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Like :func:`read_table` but also return notes on the automatic choices made.
 
-    ``quiet=True`` logs at DEBUG instead of INFO level.
+    ``quiet=True`` logs at DEBUG instead of INFO level. ``typed=True`` (what
+    :func:`~hotspots.ingest.load_incidents` uses) reads a plain UTF-8 CSV file straight from
+    disk with the auto-detected coordinate columns as float64 (when every value is a plain
+    number) and the offense/neighbourhood/premises columns as categoricals.
     """
+    files = _parquet_files(source)
+    if files is not None:
+        frame = _read_parquet_dataset(files, str(source))
+        log.log(logging.DEBUG if quiet else logging.INFO, "Read %s rows from %s Parquet files",
+                f"{len(frame):,}", f"{len(files):,}")  # fmt: skip
+        return frame, [f"{source}: {len(files):,} Parquet files read as one data set"]
     name, path = _name_and_path(source, filename)
     lowered = name.lower()
     notes: list[str] = []
@@ -117,7 +129,14 @@ def read_with_notes(
         lowered = lowered[:-3]
     extension = Path(lowered).suffix
     if extension in CSV_EXTENSIONS:
-        frame = _read_csv_bytes(_read_bytes(source, path), name, encoding, notes)
+        fast = None
+        if typed and path is not None and encoding is None:
+            fast = _read_csv_file(path, notes)
+        frame = (
+            fast
+            if fast is not None
+            else _read_csv_bytes(_read_bytes(source, path), name, encoding, notes)
+        )
     elif extension in PARQUET_EXTENSIONS:
         frame = _read_parquet(source if path is None else path, name)
     elif extension in GDAL_EXTENSIONS:
@@ -326,6 +345,59 @@ def _column_names(header: Sequence[str]) -> list[str]:
     return names
 
 
+def _read_csv_file(path: Path, notes: list[str]) -> pd.DataFrame | None:
+    """Plain UTF-8 files straight from disk: multithreaded, coordinates typed as float64.
+
+    Returns None when the file needs the careful path (compressed, a byte-order mark,
+    another encoding, leading blank lines, ragged rows or coordinates that are not all
+    plain numbers); that path reads the bytes and gives the same rows.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(_SNIFF_CHARS)
+    if (
+        head[:2] == b"\x1f\x8b"
+        or head[:3] == b"\xef\xbb\xbf"
+        or head[:2] in (b"\xff\xfe", b"\xfe\xff")
+    ):
+        return None
+    if not head.strip() or head[:1] in (b"\r", b"\n") or b"\x00" in head:
+        return None  # blank start, UTF-16 without a mark or binary: the careful path decides
+    if any(head.startswith(magic) for magic, _ in _SIGNATURES):
+        return None
+    try:
+        sample = head.decode("utf-8")
+    except UnicodeDecodeError:
+        if len(head) < _SNIFF_CHARS:
+            return None
+        try:  # the sample may end inside a multi-byte character
+            sample = head[: len(head) - 3].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    delimiter = _sniff_delimiter(sample)
+    header = next(csv.reader(io.StringIO(sample), delimiter=delimiter))
+    names = _column_names(header)
+    numeric, labels = _typed_columns(names)
+    try:
+        frame = _pyarrow_csv(
+            path, names, delimiter, newlines_in_values=False, numeric=numeric, labels=labels
+        )
+    except pa.ArrowInvalid:
+        return None
+    if delimiter != ",":
+        notes.append(f"{path.name}: delimiter {delimiter!r} detected")
+    frame.attrs["repeated_headers"] = repeated_headers(header)
+    return frame
+
+
+def _typed_columns(names: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Columns auto-detection takes as coordinates (read as numbers when they all are) and
+    as category labels - offense, neighbourhood, premises - (read dictionary-encoded)."""
+    mapping = detect_columns(pd.DataFrame(columns=names))
+    numeric = (mapping.lat, mapping.lon, mapping.x, mapping.y)
+    labels = (mapping.offense, mapping.neighbourhood, mapping.premises)
+    return tuple(c for c in numeric if c is not None), tuple(c for c in labels if c is not None)
+
+
 def repeated_headers(header: Sequence[str]) -> dict[str, list[int]]:
     """Header names that occur more than once -> their 1-based column positions."""
     positions: dict[str, list[int]] = {}
@@ -364,16 +436,25 @@ def _csv_frame(utf8: bytes, names: list[str], delimiter: str, name: str) -> pd.D
 
 
 def _pyarrow_csv(
-    data: bytes, names: list[str], delimiter: str, *, newlines_in_values: bool
+    data: bytes | Path,
+    names: list[str],
+    delimiter: str,
+    *,
+    newlines_in_values: bool,
+    numeric: tuple[str, ...] = (),
+    labels: tuple[str, ...] = (),
 ) -> pd.DataFrame:
+    types = {column: pa.string() for column in names}
+    types.update({column: pa.float64() for column in numeric})
+    types.update({column: pa.dictionary(pa.int32(), pa.string()) for column in labels})
     table = pacsv.read_csv(
-        io.BytesIO(data),
+        data if isinstance(data, Path) else io.BytesIO(data),
         read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
         parse_options=pacsv.ParseOptions(
             delimiter=delimiter, newlines_in_values=newlines_in_values
         ),
         convert_options=pacsv.ConvertOptions(
-            column_types={column: pa.string() for column in names},
+            column_types=types,
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
             null_values=[""],
@@ -404,6 +485,61 @@ def _python_csv(text: str, names: list[str], delimiter: str, name: str) -> pd.Da
 
 
 # --------------------------------------------------------------------------- Parquet
+
+
+def _parquet_files(source: Source) -> list[Path] | None:
+    """The files of a folder of Parquet files or of a glob such as ``data/*.parquet``."""
+    if not isinstance(source, str | os.PathLike):
+        return None
+    text = os.fspath(source)
+    path = Path(text)
+    if path.is_dir():
+        files = sorted(
+            p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in PARQUET_EXTENSIONS
+        )
+        if not files:
+            raise InputError(
+                f"source={describe(text)} is a folder without Parquet files; pass a file in "
+                "it (e.g. the .shp or .csv) or a folder of .parquet files."
+            )
+        return files
+    if not path.exists() and any(ch in text for ch in "*?["):
+        files = sorted(p for p in Path(path.anchor or ".").glob(text.removeprefix(path.anchor)))
+        files = [p for p in files if p.is_file()]
+        if not files:
+            raise InputError(f"source={describe(text)} matches no files; check the pattern.")
+        if any(p.suffix.lower() not in PARQUET_EXTENSIONS for p in files):
+            raise InputError(
+                f"source={describe(text)} matches files that are not Parquet "
+                f"(e.g. {next(p.name for p in files if p.suffix.lower() not in PARQUET_EXTENSIONS)!r});"
+                " a pattern reads Parquet files only, e.g. 'incidents/*.parquet'."
+            )
+        return files
+    return None
+
+
+def _read_parquet_dataset(files: list[Path], name: str) -> pd.DataFrame:
+    """Several Parquet (or GeoParquet) files with the same columns, as one table."""
+    frames = [_read_parquet(file, file.name) for file in files]
+    kinds = {isinstance(frame, gpd.GeoDataFrame) for frame in frames}
+    columns = {tuple(map(str, frame.columns)) for frame in frames}
+    if len(kinds) > 1 or len(columns) > 1:
+        raise InputError(
+            f"source={describe(name)}: the Parquet files differ in their columns "
+            f"({' vs '.join(', '.join(c) for c in sorted(columns)[:2])}); a data set needs "
+            "files with the same columns."
+        )
+    if len(frames) == 1:
+        return frames[0]
+    if isinstance(frames[0], gpd.GeoDataFrame):
+        crs = {str(frame.crs) for frame in frames}
+        if len(crs) > 1:
+            raise InputError(
+                f"source={describe(name)}: the GeoParquet files are in different CRSs "
+                f"({', '.join(sorted(crs))}); convert them to one CRS first."
+            )
+        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _read_parquet(source: Source | Path, name: str) -> pd.DataFrame:

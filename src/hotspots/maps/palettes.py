@@ -103,6 +103,13 @@ SERVICE_AREA = "#2171b5"
 COVERED = "#b2182b"
 UNCOVERED = "#9e9e9e"
 
+#: Analyst map: one incident point, and clusters of fewer than 10, 10-99 and 100+ points
+#: (from the sequential hot spot scale, so points read as part of the same map).
+POINT_FILL = SEQUENTIAL[2]
+POINT_OUTLINE = "#222222"
+MARKER_CLUSTER_FILLS: tuple[str, str, str] = (SEQUENTIAL[1], SEQUENTIAL[3], SEQUENTIAL[5])
+MARKER_CLUSTER_TEXT: tuple[str, str, str] = ("#222222", "#222222", "#ffffff")
+
 #: Emerging hot spot patterns (ArcGIS names): hot in reds/oranges, cold mirrored in blues,
 #: the historical ones in muted tones; "No Pattern Detected" is not drawn.
 EMERGING_COLOURS: dict[str, str] = {

@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hotspots.outreach.demand import OutreachInputs, PlanReach
+from hotspots.outreach.from_analysis import OutreachInputs
 from hotspots.outreach.plan import OutreachPlan
+from hotspots.outreach.reach import PlanReach
 from hotspots.spatial.projection import to_display
 
 #: Columns of :func:`sites_table`, in order.
@@ -182,10 +183,13 @@ def write_plan(
         curve=curve,
         files=sorted([p.name for p in paths.values()]),
     )
-    paths["plan"].write_text(
-        json.dumps(record, indent=2, default=_json_default) + "\n", encoding="utf-8"
-    )
+    paths["plan"].write_text(plan_json(record), encoding="utf-8")
     return paths
+
+
+def plan_json(record: dict[str, Any]) -> str:
+    """A :func:`plan_record` as the text of ``plan.json`` (what ``hotspots evaluate`` reads)."""
+    return json.dumps(record, indent=2, default=_json_default) + "\n"
 
 
 def _version(package: str) -> str | None:

@@ -11,7 +11,7 @@ Distances are straight-line (Euclidean) distances in a metric CRS chosen from th
 demand (the local UTM zone unless the demand is already in metres), never travel
 distances; every result says which CRS.
 
-The verb reads as a pipeline: :func:`~hotspots.outreach.inputs.prepare` (validate, project,
+The verb reads as a pipeline: :func:`~hotspots.outreach.validation.prepare` (validate, project,
 build the coverage matrix) ->
 :func:`~hotspots.outreach.coverage.reduce_problem` -> a solver -> :func:`_build_plan`.
 """
@@ -34,7 +34,8 @@ from pyproj import CRS
 from hotspots.errors import CRSError, InputError, invalid
 from hotspots.outreach.coverage import ReducedProblem, Reduction, reduce_problem
 from hotspots.outreach.fairness import area_requirements, diagnose, reachable_by_area
-from hotspots.outreach.inputs import (
+from hotspots.outreach.solvers import Solution, Status, covered_value, greedy, solve_mclp
+from hotspots.outreach.validation import (
     DISTANCE_NOTE,
     Prepared,
     centre_points,
@@ -46,7 +47,6 @@ from hotspots.outreach.inputs import (
     require_geometry,
     site_names,
 )
-from hotspots.outreach.solvers import Solution, Status, covered_value, greedy, solve_mclp
 from hotspots.spatial.projection import to_display, to_metric
 
 log = logging.getLogger(__name__)
@@ -141,6 +141,9 @@ class OutreachPlan:
         How the model was reduced before solving.
     solve_seconds : float
         Solver wall-clock time in seconds.
+    in_range : scipy.sparse.csc_matrix
+        The solver's coverage matrix restricted to the chosen sites: demand points (rows,
+        as :attr:`demand`) within ``radius_m`` of each chosen site (columns, rank order).
     parameters : dict
         Everything needed to reproduce the plan.
     """
@@ -161,6 +164,7 @@ class OutreachPlan:
     crs: CRS
     reduction: Reduction
     solve_seconds: float
+    in_range: sp.csc_matrix = field(repr=False)
     parameters: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -675,14 +679,7 @@ def _build_plan(
     n_points_site = np.diff(in_range.indptr).astype(np.int64)
 
     # What each site adds after the ones ranked above it.
-    first_site = np.full(cover.shape[0], -1, dtype=np.int64)
-    coo = in_range.tocoo()
-    if coo.nnz:
-        order = np.lexsort((coo.col, coo.row))
-        rows, cols = coo.row[order], coo.col[order]
-        head = np.ones(rows.size, dtype=bool)
-        head[1:] = rows[1:] != rows[:-1]
-        first_site[rows[head]] = cols[head]
+    first_site = first_site_in_range(in_range)
     added = np.bincount(first_site[covered], weights=w[covered], minlength=chosen.size)
 
     n_areas = len(prep.area_names)
@@ -761,8 +758,23 @@ def _build_plan(
         crs=prep.crs,
         reduction=problem.reduction,
         solve_seconds=solution.seconds,
+        in_range=in_range,
         parameters=parameters,
     )
+
+
+def first_site_in_range(in_range: sp.spmatrix) -> NDArray[np.int64]:
+    """For each demand point (row), the first chosen site (column, in rank order) that
+    reaches it, or -1: what each site *adds* after the sites ranked above it."""
+    first = np.full(in_range.shape[0], -1, dtype=np.int64)
+    coo = in_range.tocoo()
+    if coo.nnz:
+        order = np.lexsort((coo.col, coo.row))
+        rows, cols = coo.row[order], coo.col[order]
+        head = np.ones(rows.size, dtype=bool)
+        head[1:] = rows[1:] != rows[:-1]
+        first[rows[head]] = cols[head]
+    return first
 
 
 def _areas_reached(

@@ -225,6 +225,8 @@ def publish_snapshot(
     incidents = incidents.reset_index(drop=True)
 
     allowed_names = owner.allow_list
+    for name in allowed_names:
+        check_free_text("allow list", name)
     reference = AuditReference.from_incidents(incidents, allowed=allowed_names)
     kept = _allowed_only(incidents, allowed_names)
     groups = _offense_groups(offenses, allowed_names)

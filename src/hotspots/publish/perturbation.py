@@ -157,10 +157,11 @@ def record_keys(incidents: pd.DataFrame, secret: bytes) -> NDArray[np.int64]:
     if not secret:
         raise invalid("secret", secret, "the publisher's secret (non-empty bytes)")
     identities = _identities(incidents)
-    out = np.empty(len(identities), dtype=np.int64)
-    for i, text in enumerate(identities):
-        out[i] = hmac.new(secret, text.encode("utf-8"), hashlib.sha256).digest()[0]
-    return out
+    return np.fromiter(
+        (hmac.new(secret, t.encode("utf-8"), hashlib.sha256).digest()[0] for t in identities),
+        dtype=np.int64,
+        count=len(identities),
+    )
 
 
 def cell_key(keys: ArrayLike) -> int:
@@ -196,12 +197,16 @@ def _identities(incidents: pd.DataFrame) -> list[str]:
     if geoms is not None:
         import shapely
 
-        xy = shapely.get_coordinates(geoms.values, include_z=False)
-        where = [f"{x:.0f},{y:.0f}" for x, y in np.rint(xy)]
+        xy = np.rint(shapely.get_coordinates(geoms.values, include_z=False)).astype(np.int64)
+        where = pd.Series(xy[:, 0].astype(str), dtype="object") + "," + xy[:, 1].astype(str)
     else:  # pragma: no cover - publish always passes a GeoDataFrame
-        where = [""] * len(incidents)
-    base = pd.Series(
-        [f"{t}|{o}|{w}" for t, o, w in zip(when, offense, where, strict=True)], dtype="object"
+        where = pd.Series([""] * len(incidents), dtype="object")
+    base = (
+        when.reset_index(drop=True).astype("object")
+        + "|"
+        + offense.reset_index(drop=True)
+        + "|"
+        + where.reset_index(drop=True)
     )
-    dup = base.groupby(base, sort=False).cumcount().to_numpy()
-    return [f"{b}#{d}" for b, d in zip(base, dup, strict=True)]
+    dup = base.groupby(base, sort=False).cumcount().astype(str)
+    return (base + "#" + dup).tolist()

@@ -34,6 +34,7 @@ from typing import Any
 
 from hotspots.errors import InputError, PrivacyError, invalid
 from hotspots.publish.disclosure import Constraint, pinned
+from hotspots.publish.freetext import check_free_text
 from hotspots.publish.perturbation import PerturbationTable
 from hotspots.publish.rules import normalise_category
 
@@ -237,6 +238,7 @@ class Publisher:
             text = " ".join(str(cat).split())
             if not text:
                 raise invalid("allow", cat, "a non-empty offense category name")
+            check_free_text("allow", text)
             if normalise_category(text) not in known:
                 current.append(text)
                 known.add(normalise_category(text))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from hotspots.errors import InputError, invalid
 
@@ -147,9 +148,16 @@ def match_offenses(
 
 def apply_filters(incidents: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame:
     """Return the incidents that pass ``filters`` (a view-free copy; index kept)."""
+    return incidents.loc[filter_mask(incidents, filters)]
+
+
+def filter_mask(incidents: pd.DataFrame, filters: Filters) -> NDArray[np.bool_]:
+    """Which rows of ``incidents`` (``offense`` and ``occurred_at`` columns) pass ``filters``."""
     keep = np.ones(len(incidents), dtype=bool)
     if filters.offenses is not None:
         keep &= incidents["offense"].isin(filters.offenses).to_numpy()
+    if all(v is None for v in (filters.start, filters.end, filters.hours, filters.weekdays)):
+        return keep
     local = _local_naive(incidents["occurred_at"])
     if filters.start is not None:
         keep &= (local >= pd.Timestamp(filters.start)).to_numpy()
@@ -163,7 +171,7 @@ def apply_filters(incidents: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataF
         )
     if filters.weekdays is not None:
         keep &= np.isin(local.dt.day_of_week.to_numpy(), filters.weekdays)
-    return incidents.loc[keep]
+    return keep
 
 
 def _local_naive(times: pd.Series) -> pd.Series:

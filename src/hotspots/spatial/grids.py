@@ -29,6 +29,7 @@ from pyproj import CRS
 from scipy.spatial import cKDTree
 
 from hotspots.errors import InputError, Option, invalid
+from hotspots.spatial.hull import convex_hull_xy
 
 log = logging.getLogger(__name__)
 
@@ -445,21 +446,27 @@ def _mostly_inside(
 
 
 def study_area(
-    points: gpd.GeoSeries | gpd.GeoDataFrame,
+    points: gpd.GeoSeries | gpd.GeoDataFrame | tuple[NDArray[np.floating], NDArray[np.floating]],
     *,
     boundaries: gpd.GeoDataFrame | None = None,
     buffer_m: float = 0.0,
 ) -> shapely.Geometry:
     """The area a grid must cover: the union of ``boundaries`` if given, else the
-    convex hull of ``points`` buffered by ``buffer_m`` (sfhotspot uses half a cell)."""
+    convex hull of ``points`` (points, or a pair of coordinate arrays ``(x, y)``) buffered
+    by ``buffer_m`` (sfhotspot uses half a cell)."""
     if boundaries is not None:
         return shapely.union_all(boundaries.geometry.values)
-    geoms = points.geometry.values if isinstance(points, gpd.GeoDataFrame) else points.values
-    if len(geoms) == 0:
+    if isinstance(points, tuple):
+        x, y = (np.asarray(v, dtype=np.float64) for v in points)
+    else:
+        geoms = points.geometry.values if isinstance(points, gpd.GeoDataFrame) else points.values
+        xy = shapely.get_coordinates(geoms)
+        x, y = xy[:, 0], xy[:, 1]
+    if x.size == 0:
         raise InputError(
             "There are no points, so there is no study area; check the filters and the input."
         )
-    hull = shapely.convex_hull(shapely.multipoints(shapely.get_coordinates(geoms)))
+    hull = convex_hull_xy(x, y)
     # A hull of one point or of collinear points has no area: a buffer gives it one.
     return shapely.buffer(hull, max(buffer_m, 1.0))
 

@@ -8,12 +8,16 @@ display.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 from pyproj import CRS
 
 from hotspots.errors import CRSError
+
+if TYPE_CHECKING:
+    from hotspots.ingest.table import IncidentTable
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +79,7 @@ def to_display(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.to_crs(DISPLAY_CRS)
 
 
-def require_metric(gdf: gpd.GeoDataFrame, argument: str) -> CRS:
+def require_metric(gdf: gpd.GeoDataFrame | IncidentTable, argument: str) -> CRS:
     """Return the CRS of ``gdf`` or raise when it is missing or not in metres."""
     if gdf.crs is None:
         raise CRSError(

@@ -14,33 +14,47 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
+from hotspots.ingest.table import IncidentTable
 from hotspots.spatial.projection import require_metric, to_metric
 
 log = logging.getLogger(__name__)
 
 
 def locate_in_polygons(
-    points: NDArray[np.object_] | gpd.GeoSeries, polygons: gpd.GeoDataFrame
+    points: NDArray[np.object_] | NDArray[np.float64] | gpd.GeoSeries, polygons: gpd.GeoDataFrame
 ) -> NDArray[np.int64]:
     """Row position in ``polygons`` of the polygon containing each point, or -1.
 
-    ``points`` and ``polygons`` must be in the same CRS. A point on a border shared by two
-    polygons goes to one of them (never both, never neither).
+    ``points`` are Shapely points or an ``(n, 2)`` float array of coordinates (no Shapely
+    object is made for a point the lookup grid answers). ``points`` and ``polygons`` must be
+    in the same CRS. A point on a border shared by two polygons goes to one of them (never
+    both, never neither); NaN coordinates are in none.
 
     Large inputs take a shortcut: a square lookup grid is laid over the polygons, cells
     that lie wholly inside one polygon answer for every point in them arithmetically, and
     only points in cells that straddle a border (typically 10–20 %) go through the STRtree.
     """
-    geoms = points.values if isinstance(points, gpd.GeoSeries) else np.asarray(points, dtype=object)
-    out = np.full(len(geoms), -1, dtype=np.int64)
-    if len(geoms) == 0 or len(polygons) == 0:
+    geoms: NDArray[np.object_] | None
+    xy: NDArray[np.float64] | None
+    if isinstance(points, np.ndarray) and points.dtype != object:
+        xy, geoms = np.asarray(points, dtype=np.float64).reshape(-1, 2), None
+        n = len(xy)
+    else:
+        geoms = (
+            points.values if isinstance(points, gpd.GeoSeries) else np.asarray(points, dtype=object)
+        )
+        xy, n = None, len(geoms)
+    out = np.full(n, -1, dtype=np.int64)
+    if n == 0 or len(polygons) == 0:
         return out
     tree = shapely.STRtree(polygons.geometry.values)
-    pending = np.arange(len(geoms))
-    if len(geoms) >= _SHORTCUT_MIN_POINTS:
-        xy = shapely.get_coordinates(geoms)
+    pending = np.arange(n)
+    if n >= _SHORTCUT_MIN_POINTS:
+        if xy is None:
+            xy = shapely.get_coordinates(geoms)
         pending = _locate_by_lookup_grid(xy, polygons, tree, out)
-    point_idx, poly_idx = tree.query(geoms[pending], predicate="intersects")
+    query = geoms[pending] if geoms is not None else shapely.points(xy[pending])  # type: ignore[index]
+    point_idx, poly_idx = tree.query(query, predicate="intersects")
     # Several hits = a point on a shared border: keep the lowest-numbered polygon.
     first = np.ones(point_idx.size, dtype=bool)
     first[1:] = point_idx[1:] != point_idx[:-1]
@@ -118,13 +132,14 @@ def labels_match_boundaries(
 
 
 def incident_areas(
-    incidents: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame
+    incidents: gpd.GeoDataFrame | IncidentTable, boundaries: gpd.GeoDataFrame
 ) -> tuple[NDArray[np.int64], str]:
     """Row position in ``boundaries`` of each incident's area (-1 = in none), and the method.
 
     The source's own labels (``neighbourhood`` column) are authoritative when they match the
     boundary names (:func:`labels_match_boundaries`, e.g. Toronto's police labels); otherwise
-    each incident goes to the polygon it falls in. ``incidents`` is in a metric CRS;
+    each incident goes to the polygon it falls in. ``incidents`` (points or an
+    :class:`~hotspots.ingest.table.IncidentTable`) is in a metric CRS;
     ``boundaries`` (with a ``name`` column) may be in any CRS.
 
     Returns
@@ -143,4 +158,7 @@ def incident_areas(
         positions = first.reindex(labels.to_numpy(dtype=object)).fillna(-1).to_numpy(dtype=np.int64)
         return positions, "source labels"
     metric = to_metric(boundaries.reset_index(drop=True), incidents.crs)
+    if isinstance(incidents, IncidentTable):
+        xy = np.column_stack([incidents.x_m, incidents.y_m])
+        return locate_in_polygons(xy, metric), "point in polygon"
     return locate_in_polygons(incidents.geometry, metric), "point in polygon"

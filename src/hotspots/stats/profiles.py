@@ -25,6 +25,10 @@ from hotspots.stats.trends import hour_weekday_counts, incidents_over_time
 
 #: How many of the busiest hours a profile names.
 BUSIEST_HOURS = 3
+#: An hour (0 or 12) is a likely placeholder when its exact ``HH:00:00`` stamps outnumber
+#: the average of the hours either side this many times, and number at least PLACEHOLDER_MIN.
+PLACEHOLDER_RATIO = 2.0
+PLACEHOLDER_MIN = 5
 _STAT_COLUMNS = (
     "density_km2",
     "gi_z",
@@ -67,6 +71,11 @@ class Profile:
         without time of day or incidents).
     first, last : str or None
         First and last day with an incident (``YYYY-MM-DD``).
+    placeholder_hours : tuple of int
+        Of 0 and 12, the hours whose exact ``HH:00:00`` stamps are more than
+        :data:`PLACEHOLDER_RATIO` times as many as those of the hours either side: records
+        with an unknown time often get 00:00 or 12:00, so such a "busiest hour" may be a
+        placeholder rather than a real peak.
     """
 
     kind: Literal["cell", "area", "incidents"]
@@ -81,6 +90,7 @@ class Profile:
     busiest_hours: tuple[int, ...]
     first: str | None
     last: str | None
+    placeholder_hours: tuple[int, ...] = ()
 
     @property
     def top_offense(self) -> str | None:
@@ -170,10 +180,13 @@ def profile_incidents(
         busiest = tuple(int(h) for h in ranked["hour"].head(BUSIEST_HOURS))
 
     first = last = None
+    placeholder: tuple[int, ...] = ()
     if n:
         local = incidents["occurred_at"]
         local = local.dt.tz_localize(None) if local.dt.tz is not None else local
         first, last = local.min().strftime("%Y-%m-%d"), local.max().strftime("%Y-%m-%d")
+        if with_time_of_day:
+            placeholder = _placeholder_hours(local)
     return Profile(
         kind=kind,
         key=key,
@@ -187,7 +200,20 @@ def profile_incidents(
         busiest_hours=busiest,
         first=first,
         last=last,
+        placeholder_hours=placeholder,
     )
+
+
+def _placeholder_hours(local: pd.Series) -> tuple[int, ...]:
+    """Hours 0 and 12 whose exact ``HH:00:00`` stamps stand out from the hours either side."""
+    on_the_hour = local[(local.dt.minute == 0) & (local.dt.second == 0)].dt.hour
+    counts = np.bincount(on_the_hour.to_numpy(dtype=np.int64), minlength=24)
+    out = []
+    for hour in (0, 12):
+        around = (counts[(hour - 1) % 24] + counts[(hour + 1) % 24]) / 2
+        if counts[hour] >= PLACEHOLDER_MIN and counts[hour] > PLACEHOLDER_RATIO * around:
+            out.append(hour)
+    return tuple(out)
 
 
 def cell_profile(analysis: Analysis, cell_id: int, *, with_time_of_day: bool = True) -> Profile:

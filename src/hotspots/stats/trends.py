@@ -54,11 +54,31 @@ class PeriodChange:
     previous : tuple of str
         First and last day of the previous period (same number of days, ending the day
         before ``current`` starts).
+    covered_from : str
+        First day the data covers. When the previous period starts earlier
+        (:attr:`previous_covered` is False), its counts are not a fair comparison: the
+        missing days count as zero. Show no change then.
     """
 
     table: pd.DataFrame
     current: tuple[str, str]
     previous: tuple[str, str]
+    covered_from: str = ""
+
+    @property
+    def previous_covered(self) -> bool:
+        """Whether the data covers the whole previous period (else there is nothing to compare)."""
+        return not self.covered_from or self.previous[0] >= self.covered_from
+
+    def why_not_comparable(self) -> str:
+        """Why there is no change to show ("" when :attr:`previous_covered`)."""
+        if self.previous_covered:
+            return ""
+        return (
+            f"No change is shown: the period before ({self.previous[0]} to {self.previous[1]}) "
+            f"is not fully covered by the data, which starts on {self.covered_from}. Choose a "
+            f"later start date (from {_day_after(self.covered_from, self.days)}) to compare."
+        )
 
     @property
     def days(self) -> int:
@@ -194,6 +214,7 @@ def change_vs_previous(
     start: str | None = None,
     end: str | None = None,
     units: pd.Index | list[str] | None = None,
+    covered_from: str | None = None,
 ) -> PeriodChange:
     """Counts per unit in ``start``–``end`` and in the equally long period just before.
 
@@ -210,6 +231,9 @@ def change_vs_previous(
         the last 365 days of the data (ending on the last incident's day).
     units : sequence, optional
         Every unit to report (zeros included), e.g. all boundary names; default: units seen.
+    covered_from : str, optional
+        First day (``YYYY-MM-DD``) the data fully covers; default: the first incident's day.
+        A previous period that starts earlier is flagged (:attr:`PeriodChange.previous_covered`).
 
     Returns
     -------
@@ -259,7 +283,15 @@ def change_vs_previous(
         table=table[list(CHANGE_COLUMNS)],
         current=(start_day.strftime("%Y-%m-%d"), end_day.strftime("%Y-%m-%d")),
         previous=(prev_start.strftime("%Y-%m-%d"), prev_end.strftime("%Y-%m-%d")),
+        covered_from=(
+            pd.Timestamp(covered_from) if covered_from is not None else days.min()
+        ).strftime("%Y-%m-%d"),
     )
+
+
+def _day_after(first_day: str, days: int) -> str:
+    """The first start day whose ``days``-long previous period begins on ``first_day``."""
+    return (pd.Timestamp(first_day) + pd.Timedelta(days=days)).strftime("%Y-%m-%d")
 
 
 def _require(frame: pd.DataFrame, columns: list[str]) -> None:

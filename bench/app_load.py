@@ -1,0 +1,98 @@
+"""Load test of the dashboard: N real browsers open the map at the same moment.
+
+    .venv/bin/python bench/app_load.py [--browsers 10] [--rounds 2]
+
+Starts ``streamlit run app.py`` (after ``python -m hotspots.dashboard.startup``, as
+``make app`` does, so the default view is on disk), then launches N separate Debian Chromium
+processes through Playwright (one process each: N real browsers, not N tabs), lets them all
+navigate at once (a barrier) and times each from navigation to hot spot cells drawn on the
+map. Round 1 hits a server that has served nobody yet (cold: every cache of the process is
+empty); later rounds hit the same server again (warm). Prints min / median / max per round
+against the target (each <= 5 s). Nothing here asserts: the machine is shared, timings are
+noisy, and N Chromium processes on two cores also compete with the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import time
+from multiprocessing.synchronize import Barrier
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from app_speed import ARGS, CHROMIUM, ROOT, _server, _wait_map
+
+TARGET_S = 5.0
+
+
+def _visit(url: str, barrier: Barrier, results: multiprocessing.Queue[float | str]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_context(viewport={"width": 1500, "height": 1000}).new_page()
+            barrier.wait(timeout=300)
+            start = time.perf_counter()
+            page.goto(url, wait_until="commit")
+            _wait_map(page, lambda s: s["hot"] > 0, timeout_s=300)
+            results.put(time.perf_counter() - start)
+            browser.close()
+    except Exception as error:  # reported, not raised: one failed browser is a result too
+        results.put(f"{type(error).__name__}: {error}")
+
+
+def _round(url: str, browsers: int) -> list[float | str]:
+    barrier = multiprocessing.Barrier(browsers)
+    results: multiprocessing.Queue[float | str] = multiprocessing.Queue()
+    processes = [
+        multiprocessing.Process(target=_visit, args=(url, barrier, results))
+        for _ in range(browsers)
+    ]
+    for process in processes:
+        process.start()
+    out = [results.get(timeout=900) for _ in processes]
+    for process in processes:
+        process.join(timeout=60)
+    return out
+
+
+def main() -> None:
+    """Measure and print the spread of N concurrent first visits."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--browsers", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=2)
+    options = parser.parse_args()
+    env = {
+        **os.environ,
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        "HOTSPOTS_TILES_URL": "none",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "hotspots.dashboard.startup"], cwd=ROOT, env=env, check=True
+    )
+    with _server(env) as (url, health_s):
+        print(f"server healthy after {health_s:.2f} s; {options.browsers} browsers per round")
+        for number in range(1, options.rounds + 1):
+            results = _round(url, options.browsers)
+            times = sorted(r for r in results if isinstance(r, float))
+            failed = [r for r in results if not isinstance(r, float)]
+            label = "cold (first visits after start)" if number == 1 else "warm"
+            if times:
+                print(
+                    f"round {number}, {label}: min {times[0]:.2f} s, median "
+                    f"{statistics.median(times):.2f} s, max {times[-1]:.2f} s "
+                    f"(target each <= {TARGET_S:g} s; {sum(t <= TARGET_S for t in times)}/"
+                    f"{len(results)} within); all: {', '.join(f'{t:.1f}' for t in times)}"
+                )
+            for failure in failed:
+                print(f"round {number}: a browser failed: {failure}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""End to end, whole commands side by side: ``hotspots analyze`` vs the standard stack vs the floor.
+
+    .venv/bin/python bench/end_to_end.py [--sizes 1000000 10000000] [--formats csv parquet]
+
+For each size a seeded synthetic city (``hotspots.ingest.synthetic``, 20 planted hot spots) is
+written as CSV and Parquet; then, in one run, moments apart, each command is timed as a whole
+process (interpreter start and imports included) with its peak resident memory (``ru_maxrss``
+of that child, from ``os.wait4``):
+
+* **ours** - ``hotspots analyze FILE --cell-size-m 250 --no-lisa`` (reads, validates every
+  row with a reject report, counts, Gi* + FDR, writes GeoParquet/GeoJSON/CSV/JSON);
+* **standard stack** - ``bench/standard_stack.py`` (pandas → GeoDataFrame → to_crs → fishnet →
+  sjoin → libpysal Queen → esda G_Local → FDR → GeoParquet);
+* **floor** - ``bench/floor.py`` (pyarrow read with typed columns + NumPy binning).
+
+Prints a Markdown table with the ratios (targets: >= 5x faster than the standard stack,
+within 2x of the floor). Nothing here is a test: on a shared machine timings are noisy,
+so each command runs ``--repeat`` times and the best wall time is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from hotspots.ingest.synthetic import synthetic_csv
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+CELL_SIZE_M = "250"
+
+
+def run(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MiB of one whole command."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{stderr}")
+    return wall, usage.ru_maxrss / 1024  # Linux reports KiB
+
+
+def commands(source: Path, out: Path) -> dict[str, list[str]]:
+    hotspots = str(BIN / "hotspots")
+    return {
+        "ours": [
+            hotspots, "analyze", str(source), "--out", str(out / "ours"), "--cell-size-m",
+            CELL_SIZE_M, "--no-lisa", "--quiet", "--timezone", "America/Toronto",
+        ],
+        "standard stack": [
+            sys.executable, str(HERE / "standard_stack.py"), str(source), "--out",
+            str(out / "standard"), "--cell-size-m", CELL_SIZE_M,
+        ],
+        "floor": [
+            sys.executable, str(HERE / "floor.py"), str(source), "--out", str(out / "floor"),
+            "--cell-size-m", CELL_SIZE_M,
+        ],
+    }  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--formats", nargs="+", default=["csv", "parquet"])
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--standard-max",
+        type=int,
+        default=10_000_000,
+        help="largest size to run the standard stack on",
+    )
+    parser.add_argument("--data", type=Path, help="folder to keep the generated files in")
+    args = parser.parse_args(argv)
+    rows: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="hotspots-bench-") as tmp:
+        data = args.data or Path(tmp)
+        data.mkdir(parents=True, exist_ok=True)
+        for n in args.sizes:
+            csv = data / f"incidents_{n}.csv"
+            if not csv.exists():
+                synthetic_csv(csv, n, hotspots=20, rng=6)
+            files = {"csv": csv}
+            if "parquet" in args.formats:
+                files["parquet"] = csv.with_suffix(".parquet")
+                if not files["parquet"].exists():
+                    pq.write_table(pacsv.read_csv(csv), files["parquet"], compression="zstd")
+            for kind in args.formats:
+                measured: dict[str, tuple[float, float]] = {}
+                for name, command in commands(files[kind], Path(tmp) / f"{n}{kind}").items():
+                    if name == "standard stack" and n > args.standard_max:
+                        continue
+                    best = min(run(command) for _ in range(args.repeat))
+                    measured[name] = best
+                    print(f"{n:,} {kind} {name}: {best[0]:.2f} s, {best[1]:.0f} MiB", flush=True)
+                ours = measured["ours"][0]
+                std = measured.get("standard stack")
+                rows.append(
+                    f"| {n:,} | {kind} | {ours:.1f} s, {measured['ours'][1]:,.0f} MiB | "
+                    + (
+                        f"{std[0]:.1f} s, {std[1]:,.0f} MiB | {std[0] / ours:.1f}x faster"
+                        if std
+                        else "- | -"
+                    )
+                    + f" | {measured['floor'][0]:.1f} s, {measured['floor'][1]:,.0f} MiB | "
+                    f"{ours / measured['floor'][0]:.1f}x the floor |"
+                )
+    print(
+        "\n| incidents | file | hotspots analyze | standard stack | vs standard | floor | vs floor |"
+        "\n|---|---|---|---|---|---|---|"
+    )
+    print("\n".join(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
