@@ -96,3 +96,17 @@ def test_the_checks_see_imports_inside_functions(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    import folium\n    from hotspots.maps import palettes\n")
     assert {"folium", "hotspots.maps", "hotspots.maps.palettes"} <= _imports(module)
+
+
+def test_a_missing_extra_is_named_with_the_install_command() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['folium'] = None  # as on a core install\n"
+        "import hotspots\n"
+        "try:\n"
+        "    hotspots.explore\n"
+        "except ModuleNotFoundError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "hotspots.explore needs folium" in out.stdout and "hotspots[app]" in out.stdout

@@ -72,7 +72,7 @@ def test_plain_lon_lat_points_are_projected_and_announced(
 
 
 def test_bad_inputs_say_what_to_do(incidents: gpd.GeoDataFrame) -> None:
-    with pytest.raises(InputError, match="not a GeoDataFrame"):
+    with pytest.raises(InputError, match=r"use a geopandas\.GeoDataFrame"):
         hotspots.hotspot_count(pd.DataFrame({"x": [1.0]}))  # type: ignore[arg-type]
     with pytest.raises(CRSError, match="set_crs"):
         hotspots.hotspot_count(gpd.GeoDataFrame(geometry=[shapely.Point(1, 2)]))

@@ -67,7 +67,15 @@ def __getattr__(name: str) -> Any:
         module, attribute = _VERBS[name]
     except KeyError:
         raise AttributeError(f"module 'hotspots' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), attribute)
+    try:
+        loaded = importlib.import_module(module)
+    except ModuleNotFoundError as exc:  # an extra is not installed (e.g. folium for explore)
+        raise ModuleNotFoundError(
+            f"hotspots.{name} needs {exc.name}, which is not installed. Install the app "
+            "extra: pip install 'hotspots[app]'.",
+            name=exc.name,
+        ) from exc
+    value = getattr(loaded, attribute)
     globals()[name] = value
     return value
 

@@ -26,7 +26,6 @@ from typing import Any, Literal
 
 #: Who reads a message.
 Audience = Literal["library", "cli", "app"]
-AUDIENCES: tuple[Audience, ...] = ("library", "cli", "app")
 
 #: Plain-language names of the incident fields (the dashboard's column pickers use them too).
 FIELD_LABELS: dict[str, str] = {
@@ -85,6 +84,11 @@ APP_CONTROLS: dict[str, str] = {
     "until": '"Train on data up to"',
     "horizon_months": '"Forecast horizon (months)"',
     "n_origins": '"Backtest origins"',
+    "before": '"Before"',
+    "after": '"After"',
+    "buffer_m": '"Displacement buffer (metres)"',
+    "control": '"Control"',
+    "buffer_control": '"Control"',
 }
 
 #: Things a message points to that are not options.
@@ -299,3 +303,14 @@ def plain(value: Any) -> str:
 def literal(text: str) -> str:
     """``text`` made safe to put in a message with options (braces doubled)."""
     return text.replace("{", "{{").replace("}", "}}")
+
+
+def positive_number(argument: str, value: Any, allowed: str, fix: str | None = None) -> float:
+    """``value`` as a finite float > 0, or the standard "bad argument" error (see :func:`invalid`)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not (number > 0 and number != float("inf")):  # NaN fails the first test
+        raise invalid(argument, value, allowed, fix)
+    return number

@@ -43,9 +43,9 @@ import shapely
 from pyproj import CRS
 
 from hotspots.analysis import Analysis, analyze
-from hotspots.errors import CRSError, InputError, describe
+from hotspots.errors import InputError
 from hotspots.spatial.grids import GridKind
-from hotspots.spatial.projection import to_metric
+from hotspots.spatial.projection import require_geodata, to_metric
 
 log = logging.getLogger(__name__)
 
@@ -181,16 +181,7 @@ def _analyze(
 
 def _points(incidents: gpd.GeoDataFrame, *, quiet: bool) -> gpd.GeoDataFrame:
     """``incidents`` as points in a metric CRS with ``occurred_at`` and ``offense`` columns."""
-    if not isinstance(incidents, gpd.GeoDataFrame):
-        raise InputError(
-            f"incidents={describe(incidents)} is not a GeoDataFrame; read a file with "
-            "hotspots.read_incidents(path).incidents, or build one with geopandas."
-        )
-    if incidents.crs is None:
-        raise CRSError(
-            "incidents has no CRS, so distances cannot be measured. Set it first, e.g. "
-            "incidents.set_crs('EPSG:4326') for longitude/latitude."
-        )
+    require_geodata(incidents, "incidents")
     kinds = set(shapely.get_type_id(incidents.geometry.values).tolist())
     if kinds - {0}:  # 0 = Point
         raise InputError(

@@ -94,6 +94,17 @@ def test_ledger_refuses_other_units_over_the_same_incidents(tmp_path: Path) -> N
     publisher.check_release(later, TABLE)  # no overlap in time: fine
 
 
+def test_ledger_refuses_other_perturbation_settings_over_the_same_incidents(
+    tmp_path: Path,
+) -> None:
+    publisher = Publisher(tmp_path)
+    first = release(("2021-01",), [("area:X", 20), ("*area", 20)])
+    publisher.record(first, TABLE, {})
+    with pytest.raises(PrivacyError, match="other settings"):
+        publisher.check_release(first, PerturbationTable(k=6))
+    publisher.check_release(release(("2021-02",), [("*area", 20)]), PerturbationTable(k=6))
+
+
 def test_ledger_refuses_a_revision_and_accepts_a_repeat(tmp_path: Path) -> None:
     publisher = Publisher(tmp_path)
     first = release(("2021-01",), [("area:X", 20), ("*area", 20)])
@@ -101,7 +112,7 @@ def test_ledger_refuses_a_revision_and_accepts_a_repeat(tmp_path: Path) -> None:
     publisher.check_release(first, TABLE)
     assert publisher.record(first, TABLE, {}) == "R0001"  # the same release again: no new line
     revised = release(("2021-01",), [("area:X", 21), ("*area", 21)])
-    with pytest.raises(PrivacyError, match="different data"):
+    with pytest.raises(PrivacyError, match="the data changed"):
         publisher.check_release(revised, TABLE)
     entry = json.loads((tmp_path / "ledger.jsonl").read_text().splitlines()[0])
     assert entry["release"]["period"]["start"] == "2021-01" and "snapshot.html" in entry["outputs"]

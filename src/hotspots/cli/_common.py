@@ -61,15 +61,7 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         "postgresql:// URL with --boundaries-table)",
     )
     parser.add_argument("--boundaries-table", help="PostGIS table of the boundary polygons")
-    parser.add_argument(
-        "--grid",
-        choices=("square", "hex"),
-        default="square",
-        help="grid cell shape (default: square)",
-    )
-    parser.add_argument(
-        "--cell-size-m", type=float, help="cell size in metres (default: automatic, announced)"
-    )
+    add_grid_options(parser, cell_size_help="cell size in metres (default: automatic, announced)")
     parser.add_argument(
         "--distance-band-m",
         type=float,
@@ -78,12 +70,7 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--offense", action="append", help="keep only this offense; repeatable")
     parser.add_argument("--start", help="first day, YYYY-MM-DD")
     parser.add_argument("--end", help="last day, YYYY-MM-DD")
-    parser.add_argument(
-        "--alpha",
-        type=float,
-        default=0.05,
-        help="false discovery rate for hot spots (default 0.05)",
-    )
+    add_alpha_option(parser)
     parser.add_argument(
         "--no-lisa", dest="lisa", action="store_false", help="skip Local Moran's I clusters"
     )
@@ -107,6 +94,27 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         "(rejected and reported by default)",
     )
     parser.add_argument("--quiet", action="store_true", help="print only errors")
+
+
+def add_grid_options(parser: argparse.ArgumentParser, *, cell_size_help: str) -> None:
+    """``--grid`` (cell shape) and ``--cell-size-m``."""
+    parser.add_argument(
+        "--grid",
+        choices=("square", "hex"),
+        default="square",
+        help="grid cell shape (default: square)",
+    )
+    parser.add_argument("--cell-size-m", type=float, help=cell_size_help)
+
+
+def add_alpha_option(parser: argparse.ArgumentParser) -> None:
+    """``--alpha``: the false discovery rate for calling a cell a hot spot."""
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=0.05,
+        help="false discovery rate for hot spots (default 0.05)",
+    )
 
 
 def column_overrides(pairs: list[str]) -> dict[str, str]:

@@ -15,7 +15,14 @@ from pathlib import Path
 
 from rich.console import Console
 
-from hotspots.cli._common import add_input_options, column_overrides, step, steps
+from hotspots.cli._common import (
+    add_alpha_option,
+    add_grid_options,
+    add_input_options,
+    column_overrides,
+    step,
+    steps,
+)
 from hotspots.errors import InputError
 from hotspots.ingest import datasets, load_boundaries, load_incidents
 from hotspots.publish import (
@@ -26,6 +33,7 @@ from hotspots.publish import (
     PublicationRules,
     Publisher,
     SourceNotes,
+    check_request,
     publish_snapshot,
 )
 from hotspots.publish.archive import add_to_archive
@@ -73,21 +81,8 @@ def register(parser: argparse.ArgumentParser) -> None:
         default="both",
         help="what the map shows (default: both)",
     )
-    parser.add_argument(
-        "--grid",
-        choices=("square", "hex"),
-        default="square",
-        help="grid cell shape (default: square)",
-    )
-    parser.add_argument(
-        "--cell-size-m", type=float, help="grid cell size in metres (default: the minimum, 500)"
-    )
-    parser.add_argument(
-        "--alpha",
-        type=float,
-        default=0.05,
-        help="false discovery rate for hot spots (default 0.05)",
-    )
+    add_grid_options(parser, cell_size_help="grid cell size in metres (default: the minimum, 500)")
+    add_alpha_option(parser)
     rules = parser.add_argument_group("privacy rules (floors: k >= 3, cells >= 500 m)")
     rules.add_argument(
         "--k", type=int, default=5, help="never show a number from 1 to k-1 (default 5, at least 3)"
@@ -158,6 +153,13 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             "--out is missing; give --out DIR (or --archive DIR) for the snapshot files."
         )
+    check_request(
+        title=args.title,
+        period=args.period,
+        rules=rules,
+        cell_size_m=args.cell_size_m,
+        notes=notes,
+    )
     publisher = Publisher(args.publisher_dir)
     if args.allow:
         publisher.allow(args.allow)

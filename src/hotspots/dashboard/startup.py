@@ -1,7 +1,7 @@
 """The dashboard's default view, ready before the first visitor: computed once, kept on disk.
 
 The first page of a fresh server shows the bundled Toronto data with the default selection.
-Loading and validating 241,000 incidents and analysing them is the same work for every
+Loading and validating 241,000 incidents and analyzing them is the same work for every
 server start, so it is done once and pickled to ``$HOTSPOTS_CACHE_DIR`` (default
 ``~/.cache/hotspots``) under a key made of the SHA-256 of the data files *and* of the
 library's own source (a changed file or a changed statistic means a new key, never a stale
@@ -70,7 +70,7 @@ def default_view() -> tuple[Dataset, Analysis]:
 
 
 def build_default_view() -> tuple[Dataset, Analysis]:
-    """Load the bundled data set and analyse it with the default selection."""
+    """Load the bundled data set and analyze it with the default selection."""
     from hotspots.analysis import analyze
     from hotspots.dashboard.datasets import load_toronto
 

@@ -519,7 +519,7 @@ def _refuse_polar(centre: tuple[float, float], source_crs: CRS) -> None:
             f"{-_UTM_LATITUDES[0]:g} S to {_UTM_LATITUDES[1]:g} N only. "
         )
         + "Check the latitude and longitude columns and their signs ({0}) and the CRS ({1}); "
-        "polar data cannot be analysed with this tool.",
+        "polar data cannot be analyzed with this tool.",
         options=(Option("columns", {"lat": "…", "lon": "…"}), Option("crs")),
     )
 

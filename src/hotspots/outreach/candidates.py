@@ -17,10 +17,9 @@ import geopandas as gpd
 import pandas as pd
 
 from hotspots.analysis import Analysis
-from hotspots.errors import CRSError, EmptyDataError, InputError, Option, invalid
+from hotspots.errors import EmptyDataError, InputError, Option, invalid
 from hotspots.outreach.plan import candidate_sites
-from hotspots.outreach.validation import no_crs_message, require_frame
-from hotspots.spatial.projection import choose_metric_crs, to_metric
+from hotspots.spatial.projection import choose_metric_crs, require_geodata, to_metric
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +116,7 @@ def _area_candidates(analysis: Analysis) -> gpd.GeoDataFrame:
 def own_sites(frame: gpd.GeoDataFrame, argument: str, *, source: str, crs: Any) -> gpd.GeoDataFrame:
     """``frame`` (points with a CRS) as candidates in ``crs``: ``name`` (generated when
     missing), ``source`` and the point ``geometry``."""
-    require_frame(frame, argument)
-    if frame.crs is None:
-        raise CRSError(no_crs_message(argument))
+    require_geodata(frame, argument)
     if len(frame) == 0:
         raise EmptyDataError(f"{argument} has no rows; give at least one site.")
     metric = to_metric(frame, crs)

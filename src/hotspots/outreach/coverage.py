@@ -168,11 +168,6 @@ class ReducedProblem:
     fixed_weight_by_area: NDArray[np.float64]
     reduction: Reduction
 
-    @property
-    def free_weight(self) -> float:
-        """Weight the free sites can still add (every group covered), in weight units."""
-        return float(self.weight.sum())
-
 
 def reduce_problem(
     cover: sp.csr_matrix,

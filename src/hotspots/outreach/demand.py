@@ -37,9 +37,9 @@ import shapely
 from numpy.typing import NDArray
 
 from hotspots.analysis import Analysis
-from hotspots.errors import CRSError, EmptyDataError, InputError, describe, invalid
-from hotspots.outreach.validation import centre_points, no_crs_message, require_frame
-from hotspots.spatial.projection import choose_metric_crs, to_metric
+from hotspots.errors import EmptyDataError, InputError, describe, invalid
+from hotspots.outreach.validation import centre_points
+from hotspots.spatial.projection import choose_metric_crs, require_geodata, to_metric
 from hotspots.spatial.units import incident_areas, locate_in_polygons, names_at
 
 if TYPE_CHECKING:
@@ -99,9 +99,7 @@ def demand_from_incidents(
     hotspots.errors.InputError
         Bad ``cell_size_m`` or ``offense_weights``; no CRS; no incidents; every weight 0.
     """
-    require_frame(incidents, "incidents")
-    if incidents.crs is None:
-        raise CRSError(no_crs_message("incidents"))
+    require_geodata(incidents, "incidents")
     if len(incidents) == 0:
         raise EmptyDataError(
             "incidents is empty: there is no demand to cover. Widen the filters (period, "
@@ -413,8 +411,7 @@ def _incident_areas(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame | None)
             f"areas lacks a 'name' column; it has {describe([str(c) for c in areas.columns])}. "
             "Load boundaries with hotspots.ingest.load_boundaries(...)."
         )
-    if areas.crs is None:
-        raise CRSError(no_crs_message("areas"))
+    require_geodata(areas, "areas")
     positions, method = incident_areas(incidents.reset_index(drop=True), areas)
     log.info("Demand areas from %s (%s areas)", method, f"{len(areas):,}")
     return names_at(areas, positions).rename(None)

@@ -31,7 +31,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
-from hotspots.errors import CRSError, InputError, invalid
+from hotspots.errors import InputError, invalid
 from hotspots.outreach.coverage import ReducedProblem, Reduction, reduce_problem
 from hotspots.outreach.fairness import area_requirements, diagnose, reachable_by_area
 from hotspots.outreach.solvers import Solution, Status, covered_value, greedy, solve_mclp
@@ -41,13 +41,11 @@ from hotspots.outreach.validation import (
     centre_points,
     check_choice,
     check_min_share,
-    no_crs_message,
     prepare,
-    require_frame,
     require_geometry,
     site_names,
 )
-from hotspots.spatial.projection import to_display, to_metric
+from hotspots.spatial.projection import require_geodata, to_display, to_metric
 
 log = logging.getLogger(__name__)
 
@@ -267,9 +265,7 @@ def candidate_sites(
     geopandas.GeoDataFrame
         ``name`` (str) and point ``geometry`` in the metric CRS, with the index of ``areas``.
     """
-    require_frame(areas, "areas")
-    if areas.crs is None:
-        raise CRSError(no_crs_message("areas"))
+    require_geodata(areas, "areas")
     metric = to_metric(areas)
     require_geometry(metric, "areas")
     points = centre_points(metric.geometry.values, "areas")
@@ -821,7 +817,34 @@ def _by_area(prep: Prepared, covered: NDArray[np.bool_]) -> pd.DataFrame:
             "n_covered_points": np.bincount(codes[hit], minlength=n_areas),
         }
     )
-    return frame.sort_values(["share", "area"], kind="stable").reset_index(drop=True)
+    # Worst covered first; among equal shares (many 0 %), most demand left out first.
+    frame["_left_out"] = frame["total_weight"] - frame["covered_weight"]
+    frame = frame.sort_values(["share", "_left_out", "area"], ascending=[True, False, True])
+    return frame.drop(columns="_left_out").reset_index(drop=True)
+
+
+def suggested_k(curve: pd.DataFrame, *, min_gain_share: float = 0.01, max_k: int = 10) -> int:
+    """A default number of sites: as many as each add at least ``min_gain_share`` of the demand.
+
+    A default of "all candidates" with few candidates gives sites that cover nothing (or
+    almost nothing); this stops where one more site adds less than ``min_gain_share``
+    (1 %) of the total demand weight, and at ``max_k``.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        A coverage curve (:func:`coverage_curve`, the greedy one is enough), from k = 1.
+    min_gain_share : float
+        Smallest useful gain of one more site, as a share (0-1) of the total demand.
+    max_k : int
+        Upper bound of the suggestion.
+    """
+    total = float(curve.attrs.get("total_weight", 0.0))
+    if total <= 0 or curve.empty:
+        return 1
+    useful = curve.loc[curve["marginal_gain"].to_numpy(dtype=float) >= min_gain_share * total]
+    k = int(useful["k"].max()) if len(useful) else 1
+    return max(1, min(k, max_k))
 
 
 def format_weight(value: float) -> str:

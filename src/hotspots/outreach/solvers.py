@@ -187,7 +187,7 @@ def solve_mclp(
     if warm_start is not None:
         _set_start(cover, x, y, np.asarray(warm_start, dtype=np.int64))
     status, bound = _run_cbc(prob, time_limit_s=time_limit_s, warm=warm_start is not None)
-    chosen = _opened(x) if status in ("optimal", "feasible") else np.zeros(0, dtype=np.int64)
+    chosen = _chosen(x, status)
     value = covered_value(cover, w, chosen)
     if status == "optimal":
         bound = value
@@ -250,15 +250,9 @@ def solve_max_min_share(
             )
         )
     status, bound = _run_cbc(prob, time_limit_s=time_limit_s, warm=False)
-    chosen = _opened(x) if status in ("optimal", "feasible") else np.zeros(0, dtype=np.int64)
+    chosen = _chosen(x, status)
     value = _min_share(cover, w, chosen, group_area, area_total, area_base)
-    return Solution(
-        chosen=chosen,
-        value=value,
-        status=status,
-        bound=value if status == "optimal" else bound,
-        seconds=time.perf_counter() - start,
-    )
+    return _solution(chosen, value, status, bound, start)
 
 
 def solve_min_sites(
@@ -289,8 +283,23 @@ def solve_min_sites(
     prob.setObjective(pulp.LpAffineExpression([(v, 1.0) for v in x]))
     _add_area_constraints(prob, y, w, group_area, required)
     status, bound = _run_cbc(prob, time_limit_s=time_limit_s, warm=False)
-    chosen = _opened(x) if status in ("optimal", "feasible") else np.zeros(0, dtype=np.int64)
-    value = float(chosen.size)
+    chosen = _chosen(x, status)
+    return _solution(chosen, float(chosen.size), status, bound, start)
+
+
+# -- model pieces ---------------------------------------------------------------------------
+
+
+def _chosen(x: list[pulp.LpVariable], status: str) -> NDArray[np.int64]:
+    """The opened sites of a solved model (none when CBC found no solution)."""
+    return _opened(x) if status in ("optimal", "feasible") else np.zeros(0, dtype=np.int64)
+
+
+def _solution(
+    chosen: NDArray[np.int64], value: float, status: Status, bound: float | None, start: float
+) -> Solution:
+    """The result of a solve that began at ``start`` (``perf_counter``); proven optimal
+    values are their own bound."""
     return Solution(
         chosen=chosen,
         value=value,
@@ -298,9 +307,6 @@ def solve_min_sites(
         bound=value if status == "optimal" else bound,
         seconds=time.perf_counter() - start,
     )
-
-
-# -- model pieces ---------------------------------------------------------------------------
 
 
 def _new_variable(

@@ -21,9 +21,9 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
-from hotspots.errors import ColumnError, CRSError, EmptyDataError, InputError, describe, invalid
+from hotspots.errors import ColumnError, EmptyDataError, InputError, describe, invalid
 from hotspots.outreach.coverage import coverage_matrix, nearest_distance_m
-from hotspots.spatial.projection import choose_metric_crs, to_metric
+from hotspots.spatial.projection import choose_metric_crs, require_geodata, to_metric
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +62,9 @@ def prepare(
     k_argument: str = "k",
 ) -> Prepared:
     """Validate every input, project to one metric CRS and build the coverage matrix."""
-    require_frame(demand, "demand")
-    require_frame(candidates, "candidates")
+    require_geodata(demand, "demand")
+    require_geodata(candidates, "candidates")
     fixed = [fixed] if isinstance(fixed, str) else list(fixed)
-    if demand.crs is None:
-        raise CRSError(no_crs_message("demand"))
-    if candidates.crs is None:
-        raise CRSError(no_crs_message("candidates"))
     if len(demand) == 0:
         raise EmptyDataError("demand has no rows; there is nothing to cover.")
     if len(candidates) == 0:
@@ -152,25 +148,6 @@ def prepare(
         cover=cover,
         crs=crs,
         total_weight=total,
-    )
-
-
-def require_frame(frame: Any, argument: str) -> None:
-    if not isinstance(frame, gpd.GeoDataFrame):
-        raise invalid(
-            argument,
-            type(frame).__name__,
-            "a geopandas.GeoDataFrame",
-            "Read files with hotspots.ingest, or build one with geopandas.GeoDataFrame(..., "
-            "geometry=..., crs=...).",
-        )
-
-
-def no_crs_message(argument: str) -> str:
-    return (
-        f"{argument} has no CRS, so distances cannot be measured. Set it with "
-        f"{argument}.set_crs('EPSG:4326') for longitude/latitude, or with the EPSG code of its "
-        "projection (e.g. 'EPSG:26916' for UTM zone 16N)."
     )
 
 

@@ -81,6 +81,7 @@ __all__ = [
     "SourceNotes",
     "audit_files",
     "audit_literals",
+    "check_request",
     "publish_snapshot",
 ]
 
@@ -209,18 +210,12 @@ def publish_snapshot(
         Bad arguments (period not in whole months, unknown offense, missing columns…).
     """
     rules = rules or PublicationRules()
-    _check_floors(rules)
     owner = publisher if isinstance(publisher, Publisher) else Publisher(publisher)
     owner.check_outside(out_dir)
-    title = _check_title(title)
-    check_free_text("title", title)
-    check_free_text("data_source", notes.data_source)
-    if notes.boundaries_note:
-        check_free_text("boundaries_note", notes.boundaries_note)
-    start, end = _parse_period(period)
-    today = _now(now)
-    check_period(start, end, rules, now=today)
-    size = check_cell_size(cell_size_m, rules)
+    request = check_request(
+        title=title, period=period, rules=rules, cell_size_m=cell_size_m, notes=notes, now=now
+    )
+    title, (start, end), today, size = request
     _check_incidents(incidents)
     incidents = incidents.reset_index(drop=True)
 
@@ -290,6 +285,35 @@ def publish_snapshot(
         release_id=release_id,
         paths=paths,
     )
+
+
+def check_request(
+    *,
+    title: str,
+    period: str | tuple[str, str],
+    rules: PublicationRules,
+    cell_size_m: float | None = None,
+    notes: SourceNotes = GENERIC,
+    now: datetime | pd.Timestamp | None = None,
+) -> tuple[str, tuple[str, str], pd.Timestamp, float]:
+    """The checks that need no data (floors, title and notes, period, lag, cell size).
+
+    :func:`publish_snapshot` runs them first; the CLI runs them before reading any file.
+
+    Returns
+    -------
+    (title, (start, end), today, cell size in metres)
+    """
+    _check_floors(rules)
+    text = _check_title(title)
+    check_free_text("title", text)
+    check_free_text("data_source", notes.data_source)
+    if notes.boundaries_note:
+        check_free_text("boundaries_note", notes.boundaries_note)
+    start, end = _parse_period(period)
+    today = _now(now)
+    check_period(start, end, rules, now=today)
+    return text, (start, end), today, check_cell_size(cell_size_m, rules)
 
 
 def audit_literals(rules: PublicationRules, generated_on: str) -> list[str]:

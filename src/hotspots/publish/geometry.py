@@ -91,12 +91,6 @@ def geojson_geometry(geom: shapely.Geometry) -> dict[str, Any]:
     return {"type": mapping["type"], "coordinates": _lists(mapping["coordinates"])}
 
 
-def bounds_lonlat(geoms: NDArray[np.object_]) -> list[float]:
-    """[west, south, east, north] of the published polygons (their own vertices)."""
-    b = shapely.total_bounds(np.asarray(geoms, dtype=object))
-    return [float(v) for v in b]
-
-
 # -- helpers ----------------------------------------------------------------------------------------
 
 

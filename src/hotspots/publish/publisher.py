@@ -280,22 +280,19 @@ class Publisher:
     def check_release(self, release: Release, table: PerturbationTable) -> None:
         """Refuse (``PrivacyError``, with the reason) a release that combines with the
         recorded ones into a disclosure; return quietly otherwise."""
-        earlier = [
-            (entry, Release.from_dict(entry["release"]))
-            for entry in self.releases()
-            if entry.get("table") == table.as_dict()
-        ]
+        earlier = [(entry, Release.from_dict(entry["release"])) for entry in self.releases()]
+        settings = table.as_dict()
         for entry, old in earlier:
-            if old.key == release.key and old.numbers_hash != release.numbers_hash:
-                raise _refusal(
-                    f"release {entry['id']} already published these numbers ({_describe(old)}) from "
-                    "different data; two versions differ only by the changed incidents. Keep the earlier "
-                    "release (or publish a new period)"
-                )
             if not (
                 set(old.months) & set(release.months) and set(old.groups) & set(release.groups)
             ):
                 continue
+            if entry.get("table") != settings:
+                raise _refusal(
+                    f"release {entry['id']} ({_describe(old)}) overlaps this one in time and offenses but was "
+                    f"perturbed with other settings ({entry.get('table')}); two differently perturbed versions of "
+                    "the same counts can be averaged. Use the same k and max_noise as that release"
+                )
             for kind in ("areas", "grid"):
                 a, b = old.units.get(kind), release.units.get(kind)
                 if a is not None and b is not None and a != b:
@@ -305,7 +302,20 @@ class Publisher:
                         "overlapping units would count the incidents in their slivers. Use the same "
                         f"{'boundaries' if kind == 'areas' else 'grid size, shape and origin'}"
                     )
-        related = [old for _, old in earlier if old.key != release.key] + [release]
+            if old.months == release.months and old.groups == release.groups:
+                before = {tuple(n[:3]): n[3] for n in old.numbers}
+                changed = [n for n in release.numbers if before.get(tuple(n[:3]), n[3]) != n[3]]
+                if changed:
+                    raise _refusal(
+                        f"release {entry['id']} already published {_describe(old)} and {changed[0][0]} now "
+                        "has another value: the data changed, and two versions differ only by the changed "
+                        "incidents. Keep the earlier release (or publish a new period)"
+                    )
+        related = [
+            old
+            for entry, old in earlier
+            if entry.get("table") == settings and old.numbers_hash != release.numbers_hash
+        ] + [release]
         areas = sorted(
             {u for r in related for u, *_ in r.numbers if u.startswith("area:")} | {"area:*other"}
         )

@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 from pyproj import CRS
 
-from hotspots.errors import CRSError
+from hotspots.errors import CRSError, invalid
 
 if TYPE_CHECKING:
     from hotspots.ingest.table import IncidentTable
@@ -97,3 +97,22 @@ def require_metric(gdf: gpd.GeoDataFrame | IncidentTable, argument: str) -> CRS:
 def _unit_is_metre(crs: CRS) -> bool:
     units = {axis.unit_name.lower() for axis in crs.axis_info}
     return bool(units) and units <= {"metre", "meter", "m"}
+
+
+def require_geodata(frame: object, argument: str) -> None:
+    """Raise unless ``frame`` is a GeoDataFrame with a CRS: the check every verb that takes
+    geometry makes first (the message names ``argument`` and says how to fix it)."""
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise invalid(
+            argument,
+            type(frame).__name__,
+            "a geopandas.GeoDataFrame",
+            "Read files with hotspots.read_incidents / read_boundaries / read_sites, or build "
+            "one with geopandas.GeoDataFrame(..., geometry=..., crs=...).",
+        )
+    if frame.crs is None:
+        raise CRSError(
+            f"{argument} has no CRS, so distances cannot be measured. Set it with "
+            f"{argument}.set_crs('EPSG:4326') for longitude/latitude, or with the EPSG code of "
+            "its projection (e.g. 'EPSG:26916' for UTM zone 16N)."
+        )
