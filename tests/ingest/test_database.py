@@ -23,7 +23,8 @@ from hotspots.ingest.database import is_database_url
 from hotspots.ingest.datasets import toronto_boundaries_path, toronto_incidents_path
 
 NOW = pd.Timestamp("2024-06-01", tz="UTC")
-pytestmark = pytest.mark.skipif(not available(), reason=MISSING)
+# A real server (a few seconds to start) and the 241,000 bundled incidents loaded into it.
+pytestmark = [pytest.mark.skipif(not available(), reason=MISSING), pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,13 @@ whose ``incidents`` and ``rejects`` together hold every input row exactly once::
 
 Incidents schema (``LoadResult.incidents``, a GeoDataFrame with a RangeIndex)
 -----------------------------------------------------------------------------
+The same rows travel as arrays in ``LoadResult.table`` (an
+:class:`~hotspots.ingest.table.IncidentTable`: ``x_m``/``y_m`` instead of ``geometry``, the
+labels categorical); the GeoDataFrame is built from it on first use. A CSV file is read
+straight from disk by Arrow's multithreaded reader with the detected coordinate columns as
+float64 and the labels dictionary-encoded (falling back to text when a value is not a plain
+number, so bad values still become rejects).
+
 ``source_row`` (int64)
     1-based number of the data row in the source (the first row after a CSV header is
     1; blank lines are not rows), so a user can find it.

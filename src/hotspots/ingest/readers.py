@@ -460,7 +460,8 @@ def _pyarrow_csv(
             null_values=[""],
         ),
     )
-    return table.to_pandas()
+    # No consolidation copy into 2-D blocks; Arrow buffers are released as they convert.
+    return table.to_pandas(split_blocks=True, self_destruct=True)
 
 
 def _python_csv(text: str, names: list[str], delimiter: str, name: str) -> pd.DataFrame:

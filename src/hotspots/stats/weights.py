@@ -21,7 +21,6 @@ import numpy as np
 import scipy.sparse as sp
 import shapely
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
 
 from hotspots.errors import InputError, invalid
 from hotspots.spatial.grids import Grid
@@ -67,6 +66,8 @@ class GridNeighbours:
         return self.lag(np.ones(self.n), include_self=include_self)
 
     def to_sparse(self) -> sp.csr_matrix:
+        from scipy.spatial import cKDTree  # scipy.spatial loads only when pairs are needed
+
         grid = self.grid
         ids = grid.cell_ids
         reach = grid.cell_size_m * (np.sqrt(2.0) if grid.kind == "square" else 1.0) * 1.0001
@@ -123,6 +124,8 @@ def distance_band(centres: NDArray[np.floating], *, radius_m: float) -> SparseNe
         raise invalid(
             "radius_m", radius_m, "a positive distance in metres", "For example radius_m=500."
         )
+    from scipy.spatial import cKDTree  # scipy.spatial loads only when pairs are needed
+
     xy = np.asarray(centres, dtype=np.float64)
     # A tiny tolerance so that exact lattice distances (e.g. size * sqrt(2)) are included.
     pairs = cKDTree(xy).query_pairs(radius_m * (1 + 1e-9), output_type="ndarray")
