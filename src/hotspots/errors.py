@@ -84,6 +84,11 @@ APP_CONTROLS: dict[str, str] = {
     "until": '"Train on data up to"',
     "horizon_months": '"Forecast horizon (months)"',
     "n_origins": '"Backtest origins"',
+    "before": '"Before"',
+    "after": '"After"',
+    "buffer_m": '"Displacement buffer (metres)"',
+    "control": '"Control"',
+    "buffer_control": '"Control"',
 }
 
 #: Things a message points to that are not options.
