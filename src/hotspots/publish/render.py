@@ -404,6 +404,7 @@ summary{cursor:pointer;color:var(--accent);font-weight:600}
 .leaflet-tooltip.tip{font:13px/1.35 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 .tip strong{display:block}
 @media (max-width:900px){.mapsection{flex-direction:column}.panel{flex:none}#map{height:460px}}
+@media (max-width:520px){table.data{min-width:0;width:100%;table-layout:fixed;font-size:13px}table.data th,table.data td{padding:3px 6px 3px 0;overflow-wrap:anywhere}.mapsection{padding:8px}}
 @media print{body{background:#fff}section{border:none}#map{height:520px}details{display:block}}
 """.strip()
 
