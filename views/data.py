@@ -20,6 +20,8 @@ from hotspots.ingest import NoIncidentsError
 from hotspots.ingest.rejects import counts_by_reason
 
 NONE = "— none —"
+#: Session key of a boundary file that was first put in the incident box.
+MOVED_BOUNDARIES = "data_moved_boundaries"
 AUTO = "(detect automatically)"
 
 st.title("Data")
@@ -104,10 +106,46 @@ except Exception as exc:
     st.error(friendly_error(exc, what="incident file"), icon=":material/error:")
     st.stop()
 
+if preview.looks_like_boundaries:
+    # A boundary file in the incident box: say so, and offer to use it as what it is.
+    moved_already = st.session_state.get(MOVED_BOUNDARIES)
+    if isinstance(moved_already, Upload) and moved_already.digest == incidents.digest:
+        st.info(
+            f"{incidents.name} is now used as the boundaries. Replace it in the incident box "
+            "with the incident file.",
+            icon=":material/polyline:",
+        )
+        st.stop()
+    st.warning(
+        f"**{incidents.name} holds polygons (areas), not incident points: it looks like a "
+        "boundary file.** Use it as the boundaries, then choose the incident file above.",
+        icon=":material/warning:",
+    )
+    st.button(
+        "Use it as the boundaries",
+        on_click=st.session_state.__setitem__,
+        args=(MOVED_BOUNDARIES, incidents),
+        key=f"data_use_as_boundaries_{incidents.digest}",
+        type="primary",
+        icon=":material/polyline:",
+    )
+    st.stop()
+
 boundaries: Upload | None = None
 boundary_columns: tuple[str, ...] = ()
-if boundary_file is not None:
+moved = st.session_state.get(MOVED_BOUNDARIES)
+if boundary_file is None and isinstance(moved, Upload):
+    boundaries = moved
+    files_right.caption(f"Boundaries: **{moved.name}** (moved from the incident box).")
+    files_right.button(
+        "Forget these boundaries",
+        on_click=st.session_state.pop,
+        args=(MOVED_BOUNDARIES, None),
+        key="data_forget_moved_boundaries",
+    )
+elif boundary_file is not None:
     boundaries = Upload(boundary_file.name, boundary_file.getvalue())
+if boundaries is not None:
     try:
         boundary_columns = cached.boundaries_preview(boundaries, boundaries.digest).columns
     except Exception as exc:
@@ -129,8 +167,14 @@ with st.form(f"data_mapping_{digest}"):
     st.markdown(
         "**Which column holds what** — pre-filled by automatic detection; correct anything wrong."
     )
-    if preview.has_geometry:
+    if preview.has_points:
         st.caption("The file has point geometries, so no coordinate columns are needed.")
+    elif preview.has_geometry:
+        st.warning(
+            f"The file's geometries are {preview.geometry_kind}, not points: each incident "
+            "needs a point. Choose latitude/longitude (or X/Y) columns below if it has them.",
+            icon=":material/warning:",
+        )
     chosen: dict[str, str | None] = {}
     for column, (group, fields) in zip(st.columns(3), groups.items(), strict=True):
         with column:
@@ -195,6 +239,9 @@ if submitted:
         clip_to_boundaries=clip,
         label=label,
     )
+    # Failures are shown below the progress box, in full view (not inside it, where a
+    # collapsed box would hide them).
+    failure: tuple[str, BaseException] | None = None
     with st.status(f"Loading {incidents.name}…", expanded=True) as status:
         status.write(f"Checking {preview.rows:,} rows: coordinates, dates, duplicates…")
         try:
@@ -205,33 +252,42 @@ if submitted:
                 boundaries.digest if boundaries else None,
                 upload_options,
             )
-        except NoIncidentsError as exc:
-            status.update(label="No row could be used", state="error")
-            st.error(exc.render("app"), icon=":material/error:")
-            st.altair_chart(charts.reject_reasons(counts_by_reason(exc.rejects)), width="stretch")
+        except Exception as exc:
+            failure = ("incident file", exc)
+            status.update(label="The file could not be loaded", state="error", expanded=False)
+        else:
+            status.write(
+                f"{len(new.incidents):,} incidents accepted, {len(new.load.rejects):,} rejected."
+            )
+            status.write("Counting incidents and testing for hot spots…")
+            try:
+                cached.analysis(new, AnalysisKey(new.key))
+            except Exception as exc:
+                failure = ("analysis", exc)
+                status.update(label="Loaded, but the analysis failed", state="error")
+            else:
+                status.update(label=f"{new.label} is ready", state="complete")
+    if failure is not None:
+        what, error = failure
+        if isinstance(error, NoIncidentsError):
+            st.error(
+                f"**No row of {incidents.name} could be used.** {error.render('app')}",
+                icon=":material/error:",
+            )
+            st.altair_chart(charts.reject_reasons(counts_by_reason(error.rejects)), width="stretch")
             st.download_button(
                 "Download the rejected rows (CSV)",
-                data=downloads.csv(exc.rejects),
+                data=downloads.csv(error.rejects),
                 file_name="rejects.csv",
                 mime="text/csv",
                 icon=":material/download:",
             )
-            st.stop()
-        except Exception as exc:
-            status.update(label="The file could not be loaded", state="error")
-            st.error(friendly_error(exc, what="incident file"), icon=":material/error:")
-            st.stop()
-        status.write(
-            f"{len(new.incidents):,} incidents accepted, {len(new.load.rejects):,} rejected."
-        )
-        status.write("Counting incidents and testing for hot spots…")
-        try:
-            cached.analysis(new, AnalysisKey(new.key))
-        except Exception as exc:
-            status.update(label="Loaded, but the analysis failed", state="error")
-            st.error(friendly_error(exc, what="analysis"), icon=":material/error:")
-            st.stop()
-        status.update(label=f"{new.label} is ready", state="complete")
+        else:
+            st.error(
+                f"**The {what} could not be loaded.** {friendly_error(error, what=what)}",
+                icon=":material/error:",
+            )
+        st.stop()
     register_upload(new)
     st.session_state["data_loaded_message"] = (
         f"{new.label}: {len(new.incidents):,} incidents loaded, {len(new.load.rejects):,} rows rejected. "

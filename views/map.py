@@ -76,12 +76,12 @@ else:
         border=True,
     )
 
+st.session_state.setdefault("map_measure", "gi")  # may come from a link (url_state)
 measure = (
     st.segmented_control(
         "Show",
         options=list(MEASURES),
         format_func=MEASURES.__getitem__,
-        default="gi",
         key="map_measure",
         label_visibility="collapsed",
     )
@@ -170,6 +170,23 @@ with side_col:
             if kind == "cell" and profile.name:
                 title = f"{profile.name} · cell {profile.key}"
             render_profile(profile, title=title)
+            with st.expander(f"The {incidents_text(profile.count)} behind it (analysts only)"):
+                st.caption(
+                    "Record level: for checking and follow-up inside the service. Never "
+                    "share or publish it; published snapshots are aggregated."
+                )
+                st.dataframe(
+                    cached.unit_incidents(dataset, key, kind, current[2]),
+                    hide_index=True,
+                    height=240,
+                    key="map_unit_incidents",
+                    column_config={
+                        "occurred_at": "When",
+                        "offense": "Offense",
+                        "premises": "Premises",
+                        "source_row": st.column_config.NumberColumn("Source row", format="%d"),
+                    },
+                )
             st.button("Clear selection", on_click=set_clicked_unit, args=(None,), key="map_clear")
     else:
         st.markdown("#### What happens there?")

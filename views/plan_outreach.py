@@ -147,15 +147,22 @@ with plan_col:
             help="A site covers the incidents within this distance. 800 m is about a 10-minute walk.",
         )
     )
+    suggested = outreach.default_k(inputs, inputs_key, radius_m)
+    # A new set of candidates gets its own suggestion (not "all of them").
+    if st.session_state.get("po_k_for") != candidates_key or not (
+        1 <= int(st.session_state.get("po_k", 0)) <= n_candidates
+    ):
+        st.session_state["po_k"] = suggested
+        st.session_state["po_k_for"] = candidates_key
     k = int(
         st.number_input(
             "Number of sites (k)",
             min_value=1,
             max_value=n_candidates,
-            value=min(10, n_candidates),
             step=1,
             key="po_k",
-            help=f"Existing sites count towards k. {n_candidates:,} candidate sites.",
+            help=f"Existing sites count towards k. {n_candidates:,} candidate sites. "
+            f"Suggested: {suggested}, the sites that each add at least 1% of the demand.",
         )
     )
     existing_names = set(inputs.candidates["name"].iloc[list(inputs.existing)])

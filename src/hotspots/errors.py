@@ -84,6 +84,11 @@ APP_CONTROLS: dict[str, str] = {
     "until": '"Train on data up to"',
     "horizon_months": '"Forecast horizon (months)"',
     "n_origins": '"Backtest origins"',
+    "before": '"Before"',
+    "after": '"After"',
+    "buffer_m": '"Displacement buffer (metres)"',
+    "control": '"Control"',
+    "buffer_control": '"Control"',
 }
 
 #: Things a message points to that are not options.
@@ -204,7 +209,9 @@ class HotspotsError(Exception):
         ``--candidates-crs`` on the command line): ``keys={"crs": "site_crs"}``.
         """
         renamed = tuple(
-            Option(keys.get(o.key, o.key), o.example) if keys and type(o) is Option else o
+            type(o)(keys.get(o.key, o.key), o.example)
+            if keys and type(o) in (Option, _Given)
+            else o
             for o in self.options
         )
         return type(self)(literal(prefix) + self.template, options=renamed)
@@ -298,3 +305,14 @@ def plain(value: Any) -> str:
 def literal(text: str) -> str:
     """``text`` made safe to put in a message with options (braces doubled)."""
     return text.replace("{", "{{").replace("}", "}}")
+
+
+def positive_number(argument: str, value: Any, allowed: str, fix: str | None = None) -> float:
+    """``value`` as a finite float > 0, or the standard "bad argument" error (see :func:`invalid`)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not (number > 0 and number != float("inf")):  # NaN fails the first test
+        raise invalid(argument, value, allowed, fix)
+    return number

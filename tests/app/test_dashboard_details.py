@@ -91,3 +91,22 @@ def test_committed_streamlit_config_hides_deploy_and_the_file_watcher() -> None:
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["client"]["toolbarMode"] == "viewer"
     assert config["server"]["fileWatcherType"] == "none"
+
+
+def test_the_incidents_behind_a_clicked_cell_are_listed_for_analysts(app: AppTest) -> None:
+    cell = _hot_cell(app)
+    app.session_state[CLICKED_KEY] = ("toronto", "cell", cell)
+    app.run()
+    assert not app.exception
+    listed = next(d.value for d in app.dataframe if len(d.value.columns) == 4)
+    count = int(str(next(m.value for m in app.metric if m.label == "Incidents")).replace(",", ""))
+    assert len(listed) == count > 0
+    assert list(listed.columns) == ["occurred_at", "offense", "premises", "source_row"]
+    assert listed["occurred_at"].is_monotonic_decreasing
+    assert any("analysts only" in e.label for e in app.expander)
+
+
+def test_record_level_lists_never_reach_the_publication_code() -> None:
+    publish = ROOT / "src" / "hotspots" / "publish"
+    for path in publish.rglob("*.py"):
+        assert "unit_incidents" not in path.read_text(), path

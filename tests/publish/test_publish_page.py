@@ -75,3 +75,24 @@ def test_publish_page_cannot_go_below_the_floors(app: Any) -> None:
     else:
         snap = app.session_state["hs.publish.snapshot"]
         assert snap.metadata["parameters"]["cell_size_m"] >= 500
+
+
+def test_publish_page_month_hides_units_with_too_few_places(app: Any) -> None:
+    """Location diversity from the app: a Toronto month hides neighbourhoods whose incidents
+    were at fewer than 8 places (the police snap locations to intersections)."""
+    app.switch_page(PAGE).run()
+    app.selectbox(key="pub_period").set_value("2021-03")
+    app.button[0].click().run()
+    _no_errors(app)
+    snap = app.session_state["hs.publish.snapshot"]
+    assert snap.metadata["period"]["start"] == snap.metadata["period"]["end"] == "2021-03"
+    assert snap.suppression.areas > 0
+    hidden = [f for f in embedded_areas(snap) if f["properties"]["hidden"] == "not shown"]
+    assert 0 < len(hidden) <= snap.suppression.areas
+
+
+def embedded_areas(snap: Any) -> list[dict[str, Any]]:
+    from publish_helpers import embedded_data
+
+    features: list[dict[str, Any]] = embedded_data(snap.html)["areas"]["features"]
+    return features

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from hotspots.cli._common import add_input_options, read_inputs, step, steps
+from hotspots.cli._common import add_input_options, path_or_url, read_inputs, step, steps
 from hotspots.errors import InputError, invalid
 from hotspots.evaluate import DEFAULT_BUFFER_M, evaluate_intervention, write_evaluation
 from hotspots.evaluate.matching import DEFAULT_CONTROL_CELL_SIZE_M
@@ -34,7 +34,9 @@ def register(parser: argparse.ArgumentParser) -> None:
         "evaluation.json and evaluation.html (one printable page)."
     )
     parser.add_argument(
-        "source", help=f"incidents file, or '{BUNDLED}' for the bundled Toronto Police data"
+        "source",
+        help=f"incidents file, database URL (with --table or --query), or '{BUNDLED}' for the "
+        "bundled Toronto Police data",
     )
     parser.add_argument(
         "--target",
@@ -116,16 +118,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _source(text: str) -> Path:
-    path = Path(text)
-    if text.lower() == BUNDLED and not path.exists():
+def _source(text: str) -> Path | str:
+    if text.lower() == BUNDLED and not Path(text).exists():
         return datasets.toronto_incidents_path()
-    if not path.exists():
+    source = path_or_url(text)
+    if isinstance(source, Path) and not source.exists():
         raise InputError(
-            f"SOURCE {text!r} does not exist; give an incidents file, or '{BUNDLED}' for the "
-            "bundled Toronto Police data."
+            f"SOURCE {text!r} does not exist; give an incidents file, a database URL, or "
+            f"'{BUNDLED}' for the bundled Toronto Police data."
         )
-    return path
+    return source
 
 
 def _area(text: str, argument: str) -> Path | str:

@@ -179,6 +179,18 @@ def profile(_dataset: Dataset, key: AnalysisKey, kind: str, unit_id: int | str) 
     return cell_profile(result, int(unit_id), with_time_of_day=_dataset.has_time_of_day)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def unit_incidents(
+    _dataset: Dataset, key: AnalysisKey, kind: str, unit_id: int | str
+) -> pd.DataFrame:
+    """The incidents behind one clicked cell or area (analyst view only; never published)."""
+    from hotspots.stats.profiles import unit_incidents as incidents_of
+
+    return incidents_of(
+        analysis(_dataset, key), kind, unit_id, area_of_incident=_dataset.area_of_incident
+    )
+
+
 @st.cache_data(max_entries=48, show_spinner=False)
 def headline(_dataset: Dataset, key: AnalysisKey) -> dict[str, Any]:
     """Key figures of an analysis: incidents, cells, hot spots, incidents in hot spots, caveats."""

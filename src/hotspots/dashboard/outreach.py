@@ -156,6 +156,17 @@ def curve(
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
+def default_k(_inputs: OutreachInputs, key: InputsKey, radius_m: float) -> int:
+    """The suggested number of sites: each adds at least 1 % of the demand (at most 10)."""
+    from hotspots.outreach.plan import suggested_k
+
+    greedy = _inputs.curve(
+        k_max=min(10, len(_inputs.candidates)), radius_m=radius_m, method="greedy"
+    )
+    return suggested_k(greedy)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
 def reach(
     _inputs: OutreachInputs, _plan: OutreachPlan, key: InputsKey, choice: PlanKey
 ) -> PlanReach:

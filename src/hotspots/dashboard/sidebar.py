@@ -13,7 +13,9 @@ import datetime as dt
 import streamlit as st
 
 from hotspots.dashboard import selection as sel
-from hotspots.dashboard.datasets import Dataset
+from hotspots.dashboard import url_state
+from hotspots.dashboard.datasets import TORONTO_KEY, Dataset
+from hotspots.dashboard.map_layers import MEASURES
 from hotspots.dashboard.settings import (
     ALPHAS,
     AUTOMATIC_CELL_SIZE,
@@ -32,8 +34,13 @@ BASEMAPS = ("default", "osm", "none", "custom")
 
 def render_sidebar() -> sel.Selection | None:
     """Draw the sidebar and store the selection; None when no data set can be loaded."""
+    # A link restores its view once, when the session starts (see url_state).
+    from_link = not st.session_state.get(url_state.READ_KEY)
+    params = {k: st.query_params[k] for k in st.query_params} if from_link else {}
     with st.sidebar:
         datasets = sel.available_datasets()
+        if params.get("data") in datasets:
+            st.session_state["sb_dataset"] = params["data"]
         pending = sel.take_pending_dataset()
         if pending in datasets:
             st.session_state["sb_dataset"] = pending
@@ -50,6 +57,22 @@ def render_sidebar() -> sel.Selection | None:
             return None
         n = len(dataset.incidents)
         st.caption(f"{n:,} incidents · {dataset.first_day:%b %Y} – {dataset.last_day:%b %Y}")
+        unit_options = ["square", "hex"] + (["areas"] if dataset.boundaries is not None else [])
+        if params:
+            st.session_state.update(
+                url_state.state_from_params(
+                    params,
+                    dataset_key=key,
+                    offenses=list(dataset.offenses),
+                    first_day=dataset.first_day,
+                    last_day=dataset.last_day,
+                    units=unit_options,
+                    cell_sizes=CELL_SIZES_M,
+                    alphas=ALPHAS,
+                    measures=list(MEASURES),
+                )
+            )
+        st.session_state[url_state.READ_KEY] = True
 
         st.subheader("Filters", divider="gray")
         filters = _filters(dataset)
@@ -62,7 +85,6 @@ def render_sidebar() -> sel.Selection | None:
         )
 
         st.subheader("Analysis", divider="gray")
-        unit_options = ["square", "hex"] + (["areas"] if dataset.boundaries is not None else [])
         if st.session_state.get("sb_unit") not in unit_options:
             st.session_state["sb_unit"] = "square"
         unit = st.radio(
@@ -82,10 +104,10 @@ def render_sidebar() -> sel.Selection | None:
             help="Side of a square (distance between hexagon centres). Automatic: about 50 cells "
             "across the shorter side of the area, rounded to 100 m.",
         )
+        st.session_state.setdefault("sb_alpha", 0.05)
         alpha = st.select_slider(
             "False discovery rate",
             options=list(ALPHAS),
-            value=0.05,
             format_func=lambda a: f"{a:.0%}",
             key="sb_alpha",
             help="At most this share of the cells called hot or cold spots are expected to be "
@@ -102,6 +124,14 @@ def render_sidebar() -> sel.Selection | None:
         tiles=tiles,
     )
     sel.set_selection(selection)
+    # The view in the address bar, so that a link reproduces it.
+    link = url_state.params_from_state(
+        {k: st.session_state[k] for k in st.session_state},
+        dataset_key=key,
+        default_dataset=TORONTO_KEY,
+        defaults=_filter_defaults(dataset),
+    )
+    st.query_params.from_dict(link.items())
     return selection
 
 

@@ -103,9 +103,12 @@ class Preview:
     detected : ColumnMapping
         The library's guess, which pre-fills the form.
     has_geometry : bool
-        The file has point geometries (GeoJSON, GeoPackage…), so no coordinate columns are needed.
+        The file has a geometry column (GeoJSON, GeoPackage…).
     needs_crs : bool
         The coordinates look projected (beyond ±180/±90) and the file carries no CRS.
+    geometry_kind : str
+        ``"points"``, ``"polygons"``, ``"lines"`` or ``"mixed"`` for geometry files, ``""``
+        otherwise.
     """
 
     columns: tuple[str, ...]
@@ -114,6 +117,17 @@ class Preview:
     detected: ColumnMapping
     has_geometry: bool
     needs_crs: bool
+    geometry_kind: str = ""
+
+    @property
+    def has_points(self) -> bool:
+        """Point geometries: no coordinate columns are needed."""
+        return self.geometry_kind == "points"
+
+    @property
+    def looks_like_boundaries(self) -> bool:
+        """Polygons and no date column: a boundary file put in the incident box."""
+        return self.geometry_kind == "polygons"
 
 
 @dataclass(frozen=True, eq=False)
@@ -194,7 +208,21 @@ def preview_incidents(upload: Upload) -> Preview:
         detected=detected,
         has_geometry=has_geometry,
         needs_crs=needs_crs,
+        geometry_kind=_geometry_kind(frame.geometry) if has_geometry else "",
     )
+
+
+def _geometry_kind(geometry: gpd.GeoSeries) -> str:
+    """What a file's geometries are: "points", "polygons", "lines" or "mixed"."""
+    kinds = {
+        "Point": "points",
+        "Polygon": "polygons",
+        "MultiPolygon": "polygons",
+        "LineString": "lines",
+        "MultiLineString": "lines",
+    }
+    found = {kinds.get(str(t), "mixed") for t in geometry.dropna().geom_type.unique()}
+    return found.pop() if len(found) == 1 else "mixed"
 
 
 def preview_boundaries(upload: Upload) -> BoundaryPreview:

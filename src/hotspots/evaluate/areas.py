@@ -25,7 +25,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
-from hotspots.errors import InputError, describe, invalid
+from hotspots.errors import InputError, Option, describe, invalid, literal
 from hotspots.ingest.boundaries import load_boundaries
 from hotspots.spatial.projection import DISPLAY_CRS
 
@@ -194,14 +194,19 @@ def overlap_m2(a: shapely.Geometry, b: shapely.Geometry | None) -> float:
 
 
 def check_disjoint(
-    name_a: str, a: shapely.Geometry, name_b: str, b: shapely.Geometry, fix: str
+    name_a: str, a: shapely.Geometry, name_b: str, b: shapely.Geometry, argument: str
 ) -> None:
-    """Raise when ``a`` and ``b`` share more than a sliver of area."""
+    """Raise when ``a`` and ``b`` share more than a sliver of area (``argument``: b's option)."""
     shared = overlap_m2(a, b)
     if shared > _TOUCH_M2:
         raise InputError(
-            f"The {name_a} and the {name_b} overlap ({shared / 1e6:.3f} km² shared), so the "
-            f"same incidents would count on both sides of the comparison. {fix}"
+            literal(
+                f"The {name_a} and the {name_b} overlap ({shared / 1e6:.3f} km² shared), so the "
+                f"same incidents would count on both sides of the comparison. Choose a "
+                f"{name_b} away from the {name_a}, or use "
+            )
+            + "{0}.",
+            options=(Option(argument, "auto"),),
         )
 
 

@@ -129,8 +129,8 @@ def pretrend_caution(pretrend: PreTrend | None, *, before_months: int) -> list[C
             f"a year and the control by {pretrend.control_change:+.0%} (different, p = "
             f"{pretrend.p:.3f}): the control may not show what would have happened in the "
             "target without the intervention.",
-            "Choose a control that moved like the target (--control auto matches on level and "
-            "trend), or a longer before period; treat the estimate with caution.",
+            "Choose a control that moved like the target (the automatic control is matched on "
+            "level and trend), or a longer before period; treat the estimate with caution.",
         )
     ]
 
@@ -167,8 +167,8 @@ def selection_cautions(target: TargetArea, periods: Periods) -> list[Caution]:
         Caution(
             "regression_to_the_mean",
             message,
-            "Compare with a control that was also hot (--control auto matches on the level "
-            "before), use a before period that ends before the data the choice was made on, "
+            "Compare with a control that was also hot (the automatic control is matched on the "
+            "level before), use a before period that ends before the data the choice was made on, "
             "or a longer before period (2-3 years), and read a fall with caution.",
         )
     ]
@@ -183,7 +183,7 @@ def overlap_caution(shared_km2: float) -> list[Caution]:
             "control_in_buffer",
             f"The control overlaps the displacement buffer ({shared_km2:.3f} km²): crime "
             "displaced there, or benefits diffusing there, would also move the control.",
-            "Choose a control farther away, or a smaller --buffer-m.",
+            "Choose a control farther away, or a narrower displacement buffer.",
         )
     ]
 

@@ -20,7 +20,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
-from hotspots.errors import ColumnError, EmptyDataError, InputError, invalid
+from hotspots.errors import ColumnError, EmptyDataError, InputError, Option, invalid, literal
 from hotspots.evaluate import cautions as caution
 from hotspots.evaluate.areas import (
     TargetArea,
@@ -344,9 +344,12 @@ def _locate_months(
     outside = [str(m) for m in months if m < first or m > last]
     if outside:
         raise InputError(
-            f"The periods include months the data do not cover ({', '.join(outside[:4])}"
-            f"{'...' if len(outside) > 4 else ''}); the data run from {first} to {last}. Choose "
-            "--before and --after within that range."
+            literal(
+                f"The periods include months the data do not cover ({', '.join(outside[:4])}"
+                f"{'...' if len(outside) > 4 else ''}); the data run from {first} to {last}. "
+            )
+            + "Choose {0} and {1} within that range.",
+            options=(Option("before"), Option("after")),
         )
     lookup = pd.Series(np.arange(len(months), dtype=np.int64), index=months)
     position = month.map(lookup).fillna(-1).to_numpy(dtype=np.int64)
@@ -392,15 +395,11 @@ def _control(
         return match, match.geometry
     geometry = shapely.union_all(polygons(given, crs=crs, argument=argument).geometry.to_numpy())
     if argument == "control":
-        check_disjoint(
-            "target", target, "control", geometry,
-            "Choose a control that does not cover the target, or use control='auto'.",
-        )  # fmt: skip
+        check_disjoint("target", target, "control", geometry, "control")
     else:
         check_disjoint(
-            "target, buffer and control", exclude, "buffer control", geometry,
-            "Choose a buffer control away from them, or use buffer_control='auto'.",
-        )  # fmt: skip
+            "target, buffer and control", exclude, "buffer control", geometry, "buffer_control"
+        )
     return None, geometry
 
 

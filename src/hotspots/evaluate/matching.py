@@ -28,7 +28,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
-from hotspots.errors import InputError
+from hotspots.errors import InputError, Option
 from hotspots.spatial.grids import make_grid
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,8 @@ def match_control(
     if len(ids) == 0:
         raise InputError(
             "No comparison cells with incidents lie outside the target and its buffer; give "
-            "a control area (--control FILE) or use a smaller buffer."
+            "control areas with {0}, or a narrower {1}.",
+            options=(Option("control"), Option("buffer_m", 200)),
         )
     cell_km2 = grid.cell_area_m2 / 1e6
     before = first[ids] + second[ids]

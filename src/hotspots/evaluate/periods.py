@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from hotspots.errors import InputError, invalid
+from hotspots.errors import InputError, Option, invalid, literal
 from hotspots.spatial.filters import parse_period
 
 
@@ -74,10 +74,13 @@ def make_periods(before: str | tuple[str, str], after: str | tuple[str, str]) ->
     a = _whole_months("after", after)
     if a[0] <= b[1]:
         raise InputError(
-            f"before={_text(before)!r} and after={_text(after)!r} overlap or run backwards: the "
-            f"after period must start after the before period ends ({b[1]}). For example "
-            "--before 2018-01..2018-12 --after 2019-01..2019-12; leave a gap for the months "
-            "the intervention was being set up."
+            literal(
+                f"The before period ({_text(before)}) and the after period ({_text(after)}) "
+                f"overlap or run backwards: the after period must start after the before period "
+                f"ends ({b[1]}). For example "
+            )
+            + "{0} and {1}; leave a gap for the months the intervention was being set up.",
+            options=(Option("before", "2018-01..2018-12"), Option("after", "2019-01..2019-12")),
         )
     return Periods(before=b, after=a)
 
@@ -97,7 +100,8 @@ def _whole_months(argument: str, value: str | tuple[str, str]) -> tuple[str, str
             argument,
             value,
             "a period of whole months 'YYYY-MM..YYYY-MM'",
-            f"For example --{argument} 2019-01..2019-12.",
+            "For example {1}.",
+            options=(Option(argument, "2019-01..2019-12"),),
         ) from None
     first, last = pd.Timestamp(start), pd.Timestamp(end)
     if first.day != 1 or last != last + pd.offsets.MonthEnd(0):

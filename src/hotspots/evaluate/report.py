@@ -134,7 +134,7 @@ def evaluation_html(
         + map_svg(ev)
         + "<figcaption>"
         + _legend_html([r for r in ROLES if r in ev.counts])
-        + " No basemap.</figcaption></figure>"
+        + ". No basemap.</figcaption></figure>"
     )
     parts.append(
         "<figure class='chart'>"

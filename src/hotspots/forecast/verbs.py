@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots.errors import InputError, Option, invalid
+from hotspots.errors import InputError, Option, invalid, positive_number
 from hotspots.forecast.backtest import (
     Choice,
     backtest_origins,
@@ -410,17 +410,9 @@ def _with_baselines(method: str) -> tuple[str, ...]:
 def _cell_sizes(cell_size_m: float | None) -> tuple[float, ...]:
     if cell_size_m is None:
         return CELL_SIZES_M
-    try:
-        size = float(cell_size_m)
-    except (TypeError, ValueError):
-        size = float("nan")
-    if not (np.isfinite(size) and size > 0):
-        raise invalid(
-            "cell_size_m",
-            cell_size_m,
-            "a positive number of metres",
-            "For example --cell-size-m 100.",
-        )
+    size = positive_number(
+        "cell_size_m", cell_size_m, "a positive number of metres", "For example --cell-size-m 100."
+    )
     return (size,)
 
 

@@ -817,7 +817,34 @@ def _by_area(prep: Prepared, covered: NDArray[np.bool_]) -> pd.DataFrame:
             "n_covered_points": np.bincount(codes[hit], minlength=n_areas),
         }
     )
-    return frame.sort_values(["share", "area"], kind="stable").reset_index(drop=True)
+    # Worst covered first; among equal shares (many 0 %), most demand left out first.
+    frame["_left_out"] = frame["total_weight"] - frame["covered_weight"]
+    frame = frame.sort_values(["share", "_left_out", "area"], ascending=[True, False, True])
+    return frame.drop(columns="_left_out").reset_index(drop=True)
+
+
+def suggested_k(curve: pd.DataFrame, *, min_gain_share: float = 0.01, max_k: int = 10) -> int:
+    """A default number of sites: as many as each add at least ``min_gain_share`` of the demand.
+
+    A default of "all candidates" with few candidates gives sites that cover nothing (or
+    almost nothing); this stops where one more site adds less than ``min_gain_share``
+    (1 %) of the total demand weight, and at ``max_k``.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        A coverage curve (:func:`coverage_curve`, the greedy one is enough), from k = 1.
+    min_gain_share : float
+        Smallest useful gain of one more site, as a share (0-1) of the total demand.
+    max_k : int
+        Upper bound of the suggestion.
+    """
+    total = float(curve.attrs.get("total_weight", 0.0))
+    if total <= 0 or curve.empty:
+        return 1
+    useful = curve.loc[curve["marginal_gain"].to_numpy(dtype=float) >= min_gain_share * total]
+    k = int(useful["k"].max()) if len(useful) else 1
+    return max(1, min(k, max_k))
 
 
 def format_weight(value: float) -> str:

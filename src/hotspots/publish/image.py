@@ -67,7 +67,7 @@ def _draw_map(ax: Any, content: dict[str, Any]) -> None:
         coll = PathCollection(
             _paths(feats),
             facecolors=[f["properties"]["colour"] for f in feats],
-            edgecolors="#4b5563",
+            edgecolors=palettes.AREA_EDGE,
             linewidths=0.35,
         )
         ax.add_collection(coll)
@@ -95,14 +95,40 @@ def _first_ring(feature: dict[str, Any]) -> list[list[float]]:
     return ring
 
 
+_TITLE_SIZES = (23, 21, 19, 17, 15, 13)
+
+
+def place_title(fig: Figure, text: str, *, x: float, y: float, right: float) -> Any:
+    """Draw ``text`` as the panel's title, wrapped and shrunk until it fits ``x``..``right``.
+
+    Wrapping by a fixed number of characters let wide letters (and long words) run past
+    the image's edge; this measures the drawn text instead. Returns the Text artist.
+    """
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    limit_px = (right - x) * fig.bbox.width
+    artist = None
+    for size in _TITLE_SIZES:
+        for width in range(34, 9, -2):
+            wrapped = textwrap.fill(text, width, break_long_words=True)
+            if wrapped.count("\n") >= 3 and size != _TITLE_SIZES[-1]:
+                break  # more than three lines: try a smaller size first
+            if artist is not None:
+                artist.remove()
+            artist = fig.text(x, y, wrapped, fontsize=size, fontweight="bold", color=_INK, va="top")
+            if artist.get_window_extent(renderer).width <= limit_px:
+                return artist
+    assert artist is not None
+    return artist
+
+
 def _draw_panel(fig: Figure, content: dict[str, Any]) -> None:
     rules = content["rules"]
     sup = rules["suppressed_text"]
     x, right = 0.635, 0.975
     y = 0.94
-    title = textwrap.fill(str(content["title"]), 32)
-    fig.text(x, y, title, fontsize=23, fontweight="bold", color=_INK, va="top")
-    y -= 0.052 * (title.count("\n") + 1) + 0.012
+    title = place_title(fig, str(content["title"]), x=x, y=y, right=right)
+    lines = title.get_text().count("\n") + 1
+    y -= 0.052 * lines * title.get_fontsize() / _TITLE_SIZES[0] + 0.012
     fig.text(x, y, content["period"]["label"], fontsize=16, color=_MUTED, va="top")
     y -= 0.042
     groups = textwrap.fill("Offenses: " + ", ".join(content["offense_groups"]), 62)
@@ -194,13 +220,17 @@ def _draw_panel(fig: Figure, content: dict[str, Any]) -> None:
     if areas is not None:
         classes = content["area_classes"]
         handles = [
-            Patch(facecolor=c["colour"], edgecolor="#4b5563", label=_class_label(i, classes))
+            Patch(
+                facecolor=c["colour"],
+                edgecolor=palettes.AREA_EDGE,
+                label=palettes.plain_class_label(i, classes),
+            )
             for i, c in enumerate(classes)
         ]
         handles.append(
             Patch(
                 facecolor=palettes.SUPPRESSED,
-                edgecolor="#4b5563",
+                edgecolor=palettes.AREA_EDGE,
                 linestyle="--",
                 label=f"{sup} (hidden)",
             )
@@ -219,12 +249,6 @@ def _draw_panel(fig: Figure, content: dict[str, Any]) -> None:
     fig.add_artist(
         Rectangle((x - 0.015, 0.02), 0.0015, 0.96, transform=fig.transFigure, color="#d9dee3")
     )
-
-
-def _class_label(i: int, classes: list[dict[str, Any]]) -> str:
-    from hotspots.publish.render import class_label
-
-    return class_label(i, classes)
 
 
 def _n(value: int | None, sup: str) -> str:

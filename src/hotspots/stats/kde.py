@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.signal import fftconvolve
 
-from hotspots.errors import InputError, invalid
+from hotspots.errors import InputError, invalid, positive_number
 from hotspots.spatial.grids import Grid
 
 Kernel = Literal["quartic", "epanechnikov"]
@@ -177,15 +177,6 @@ def kde_points_on_grid(
 
 
 def _check_bandwidth(bandwidth_m: float) -> float:
-    try:
-        h = float(bandwidth_m)
-    except (TypeError, ValueError):
-        h = math.nan
-    if not (math.isfinite(h) and h > 0):
-        raise invalid(
-            "bandwidth_m",
-            bandwidth_m,
-            "a positive number of metres",
-            "For example bandwidth_m=250.",
-        )
-    return h
+    return positive_number(
+        "bandwidth_m", bandwidth_m, "a positive number of metres", "For example bandwidth_m=250."
+    )

@@ -288,6 +288,65 @@ def area_profile(
     )
 
 
+#: Columns of :func:`unit_incidents`.
+UNIT_INCIDENT_COLUMNS = ("occurred_at", "offense", "premises", "source_row")
+
+
+def unit_incidents(
+    analysis: Analysis,
+    kind: str,
+    unit_id: int | str,
+    *,
+    area_of_incident: pd.Series | None = None,
+) -> pd.DataFrame:
+    """The incidents behind one cell or area, newest first — for the analyst's eyes only.
+
+    Record-level: times to the minute and the source row (to find the record in the
+    source system). It must never reach anything published; :mod:`hotspots.publish`
+    does not use it.
+
+    Parameters
+    ----------
+    analysis : Analysis
+    kind : {"cell", "area"}
+    unit_id : int or str
+        A cell id, or an area name (then ``area_of_incident`` is needed).
+    area_of_incident : Series, optional
+        Area name of each incident (as for :func:`area_profile`).
+
+    Returns
+    -------
+    DataFrame
+        :data:`UNIT_INCIDENT_COLUMNS`; ``occurred_at`` as local ``YYYY-MM-DD HH:MM`` text.
+    """
+    incidents = analysis.incidents
+    if kind == "area":
+        if area_of_incident is None:
+            raise invalid("area_of_incident", None, "the area name of each incident")
+        labels = area_of_incident.reindex(incidents.index)
+        keep = (labels == str(unit_id)).fillna(False).to_numpy(dtype=bool)
+    elif kind == "cell":
+        keep = incidents["cell_id"].to_numpy() == int(unit_id)
+    else:
+        raise invalid("kind", kind, ("cell", "area"))
+    subset = incidents.loc[keep].sort_values("occurred_at", ascending=False)
+    local = subset["occurred_at"]
+    local = local.dt.tz_localize(None) if local.dt.tz is not None else local
+    return pd.DataFrame(
+        {
+            "occurred_at": local.dt.strftime("%Y-%m-%d %H:%M").to_numpy(),
+            "offense": subset["offense"].astype(str).to_numpy(),
+            "premises": subset["premises"].astype("string").to_numpy()
+            if "premises" in subset.columns
+            else pd.array([pd.NA] * len(subset), dtype="string"),
+            "source_row": subset["source_row"].to_numpy(dtype=np.int64)
+            if "source_row" in subset.columns
+            else np.arange(len(subset), dtype=np.int64),
+        },
+        columns=list(UNIT_INCIDENT_COLUMNS),
+    )
+
+
 def cell_at(analysis: Analysis, lon: float, lat: float) -> int | None:
     """Id of the active grid cell containing the point (``lon``, ``lat``) in degrees, or None."""
     if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
