@@ -75,14 +75,15 @@ for column, (name, n) in zip(st.columns(4), top, strict=False):
 map_col, side_col = st.columns([7, 3], gap="medium")
 with map_col:
     state = st_folium(
-        map_builder.pattern_map(
-            layer,
+        map_builder.build_base_map(
             tiles=selection.tiles,
             bounds=dataset.bounds,
             outlines=dataset.outlines,
             view_key=f"hotspots-view-{dataset.key}",
         ),
         key="pattern_map",
+        feature_group_to_add=map_builder.pattern_layers(layer),
+        layer_control=map_builder.layer_control(),
         height=MAP_HEIGHT_PX,
         use_container_width=True,
         returned_objects=["last_active_drawing"],
@@ -102,7 +103,8 @@ with side_col:
         st.write(
             f"Hot in {int(row['hot_intervals'])} and cold in {int(row['cold_intervals'])} of "
             f"{params['intervals']} {interval}s; trend {trend if significant else 'not significant'} "
-            f"(Mann–Kendall z = {row['trend_z']:.2f}, p = {row['trend_p']:.3f})."
+            f"(Mann–Kendall z = {row['trend_z']:.2f}, "
+            + ("p < 0.001)." if row["trend_p"] < 0.001 else f"p = {row['trend_p']:.3f}).")
         )
         st.altair_chart(charts.cell_series(history, interval=interval), width="stretch")
     else:

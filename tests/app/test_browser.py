@@ -476,3 +476,80 @@ def _pressed_pills(page: Any) -> list[str]:
         or pills.nth(i).get_attribute("aria-checked") == "true"
         or pills.nth(i).get_attribute("aria-pressed") == "true"
     ]
+
+
+PATTERN_JS = """
+() => {
+  const map = window.hotspotsMap;
+  if (!map) { return null; }
+  let drawn = 0, best = null;
+  map.eachLayer((layer) => {
+    const p = layer.feature && layer.feature.properties;
+    if (p && p.p !== undefined) {
+      drawn += 1;
+      if (!best || p.h > best.p.h) { best = {layer, p}; }
+    }
+  });
+  if (!best) { return {drawn: 0}; }
+  map.fitBounds(best.layer.getBounds(), {maxZoom: 14, animate: false});
+  const point = map.latLngToContainerPoint(best.layer.getBounds().getCenter());
+  return {drawn, x: point.x, y: point.y, id: best.p.id, pattern: best.p.p,
+          legend: !!document.querySelector('.hs-legend')};
+}
+"""
+
+
+def test_over_time_page_in_a_real_browser(server: str, browser: Any) -> None:
+    """The emerging-pattern map draws offline, with its legend; a click shows the cell's history."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    blocked: list[str] = []
+    console_errors: list[str] = []
+
+    def guard(route: Any) -> None:
+        host = urlparse(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    try:
+        # Through the sidebar (opening /over_time directly makes Streamlit probe
+        # /over_time/_stcore/health first, a 404 in the console).
+        page.goto(server, wait_until="domcontentloaded")
+        _map_frame(page)
+        page.locator("[data-testid='stSidebarNav']").get_by_role("link", name="Over time").click()
+        page.get_by_role("heading", name="Over time", exact=True).first.wait_for(
+            timeout=MAP_TIMEOUT_MS
+        )
+        page.wait_for_function(
+            "() => document.querySelectorAll(\"iframe[title='streamlit_folium.st_folium']\").length"
+            " === 1 && [...document.querySelectorAll('h3')].some(h => h.innerText.includes('getting worse'))",
+            timeout=MAP_TIMEOUT_MS,
+        )
+        frame = _map_frame(page)
+        frame.wait_for_function(
+            f"({PATTERN_JS})() && ({PATTERN_JS})().drawn > 0", timeout=MAP_TIMEOUT_MS
+        )
+        target = frame.evaluate(PATTERN_JS)
+        assert target["legend"], "the pattern legend is missing"
+        assert target["pattern"].endswith("Spot")
+        page.screenshot(path=str(ARTIFACTS / "over_time.png"), full_page=True)
+        # The map sits low on this page: bring it fully into view first, or the browser
+        # scrolls it there between mouse down and up and Leaflet sees a drag, not a click.
+        handle = page.query_selector("iframe[title='streamlit_folium.st_folium']")
+        handle.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        box = handle.bounding_box()
+        page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+        page.get_by_text(f"Cell {target['id']}:").first.wait_for(timeout=MAP_TIMEOUT_MS)
+        page.get_by_text("Knox ratio").first.wait_for(timeout=MAP_TIMEOUT_MS)
+        page.screenshot(path=str(ARTIFACTS / "over_time_cell.png"), full_page=True)
+    finally:
+        context.close()
+    assert not blocked, f"requests to non-local hosts: {blocked[:5]}"
+    assert not console_errors, f"browser console errors: {console_errors[:5]}"

@@ -56,8 +56,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--inference",
         choices=INFERENCES,
-        default="exact",
-        help="Gi* p-values: exact for counts (default) or the normal approximation",
+        default="normal",
+        help="Gi* p-values: the normal approximation (default) or exact for counts",
     )
     parser.set_defaults(run=run)
 

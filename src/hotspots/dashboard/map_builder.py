@@ -673,22 +673,16 @@ def _walk(element: Element) -> Iterator[Element]:
 # -- space and time: emerging patterns ("Over time" page) and point clusters (Map page) ----------
 
 
-def pattern_map(
-    layer: PatternLayer,
-    *,
-    tiles: TileSettings,
-    bounds: Bounds,
-    outlines: OutlineLayer | None = None,
-    view_key: str = "hotspots-view",
-) -> folium.Map:
-    """The emerging-pattern map: cells coloured by pattern, with a legend (offline-ready).
+def pattern_layers(layer: PatternLayer) -> list[folium.FeatureGroup]:
+    """The emerging-pattern cells (coloured by pattern) and their legend, as data layers.
 
-    A click on a cell returns its feature (``properties["id"]`` is the cell id) through
-    ``st_folium(..., returned_objects=["last_active_drawing"])``.
+    Send them with ``st_folium(build_base_map(...), feature_group_to_add=...)`` like the Map
+    page's layers; a click on a cell returns its feature (``properties["id"]`` is the cell id)
+    through ``returned_objects=["last_active_drawing"]``.
     """
-    m = build_base_map(tiles=tiles, bounds=bounds, outlines=outlines, view_key=view_key)
     colours = list(layer.colours)
     group = folium.FeatureGroup(name=layer.legend.title, overlay=True, control=True)
+    group.add_child(_ForgetReplacedGroups())
     folium.GeoJson(
         json.loads(layer.geojson),
         name=layer.legend.title,
@@ -713,9 +707,8 @@ def pattern_map(
         ),
     ).add_to(group)
     group.add_child(_Legend(layer.legend))
-    m.add_child(group)
-    layer_control().add_to(m)
-    return make_offline(m)
+    make_offline(group)  # type: ignore[arg-type]  # walks any element, not only maps
+    return [group]
 
 
 def cluster_group(layer: ClusterLayer) -> folium.FeatureGroup:

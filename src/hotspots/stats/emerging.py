@@ -657,6 +657,13 @@ def _interval_gi(
     values: NDArray[np.float64], neighbours: Neighbours, alpha: float, inference: Inference
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_], str | None]:
     """The one place the per-interval Gi* inference is chosen."""
+    if inference != "normal":
+        raise invalid(
+            "inference",
+            inference,
+            ("normal",),
+            "Exact p-values for emerging hot spots arrive with the exact Gi* inference.",
+        )
     result = gi_star(values, neighbours, alpha=alpha)
     return np.asarray(result.z), result.hot, result.cold, result.note
 
