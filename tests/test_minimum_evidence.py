@@ -1,8 +1,7 @@
 """Issue 14, item 12: two incidents are never mapped as hot cells, on every path (CLI, app).
 
-The minimum-evidence rule belongs to the statistics issue (9). Until it is on main these
-tests are strict expected failures: the day the rule lands they pass, pytest reports an
-unexpected pass, and the marker is to be removed.
+The minimum-evidence rule belongs to the statistics issue (9); these tests hold it to
+every path a user takes.
 """
 
 from __future__ import annotations
