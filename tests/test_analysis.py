@@ -17,7 +17,7 @@ from hotspots.spatial.projection import to_display
 EXTENT = (620_000.0, 4_830_000.0, 630_000.0, 4_840_000.0)
 PLANTED = (PlantedHotspot(x=623_000.0, y=4_833_000.0, radius_m=400.0, share=0.05),)
 CELL_COLUMNS = [
-    "cell_id", "neighbourhood", "count", "density_km2", "gi_z", "gi_p", "gi_p_fdr", "gi_bin", "gi_label",
+    "cell_id", "neighbourhood", "count", "density_km2", "gi_z", "gi_p", "gi_p_fdr", "gi_bin", "gi_class", "gi_label",
     "hotspot", "lisa_i", "lisa_quadrant", "lisa_p", "lisa_p_fdr", "lisa_cluster", "geometry",
 ]  # fmt: skip
 
@@ -72,24 +72,38 @@ def test_the_planted_hotspot_is_found_and_ranked_first(incidents: gpd.GeoDataFra
     assert set(result.cells.loc[result.cells["hotspot"], "gi_bin"]) <= {1, 2, 3}
 
 
-def test_automatic_cell_size_is_announced(
+def test_automatic_cell_size_is_announced_and_follows_the_selection(
     incidents: gpd.GeoDataFrame, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level("INFO", logger="hotspots"):
         result = analyze(incidents, lisa=False)
     assert result.params["cell_size_automatic"]
-    # The points span just under 10 km: 9,99x m / 50 = 199.9 m, rounded down to 100 m; but
-    # 8,000 incidents over ~100 km² need sqrt(50/9 * 1e8 / 8000) = 264 m -> 300 m cells for
-    # about 50 incidents per queen neighbourhood (40 is where Gi* p-values start to suffer).
-    assert result.params["cell_size_m"] == 300
-    assert (
-        "Cell size set to 300 m automatically: 1/50 of the area's shorter side gives 100 m"
-        in caplog.text
-    )
-    big = analyze(
-        synthetic_incidents(200_000, extent_m=EXTENT, crs=32617, rng=1).incidents, lisa=False
-    )
-    assert big.params["cell_size_m"] == 100  # plenty of incidents: sfhotspot's rule stands
+    # 8,000 distinct locations over ~100 km² (5% in a 400 m disc): median spacing ~54 m,
+    # twice that (108 m) rounded up to a multiple of 50 m.
+    assert result.params["cell_size_m"] == 150
+    assert "Cell size set to 150 m automatically: 2 × the median spacing" in caplog.text
+    assert result.params["cell_size_reason"] in caplog.text
+    # A small selection of the same data is mapped at its own, coarser scale.
+    few = analyze(incidents.iloc[::20], lisa=False)
+    assert few.params["cell_size_m"] > result.params["cell_size_m"]
+    one_offense = analyze(incidents, filters=Filters(offenses=("Robbery",)), lisa=False)
+    assert one_offense.params["cell_size_m"] > result.params["cell_size_m"]
+
+
+def test_a_small_cluster_among_sparse_incidents_is_localised() -> None:
+    """120 incidents in a 150 m disc among 300 random ones over 10 x 10 km (the old automatic
+    1,200 m cell put the hot cell's centre within 300 m of the cluster in 3 of 10 maps)."""
+    spot = PlantedHotspot(x=623_300.0, y=4_834_700.0, radius_m=150.0, share=120 / 420)
+    close = 0
+    for seed in range(10):
+        data = synthetic_incidents(420, extent_m=EXTENT, crs=32617, hotspots=(spot,), rng=seed)
+        result = analyze(data.incidents, lisa=False, quiet=True)
+        assert result.params["cell_size_m"] <= 500
+        hot = result.cells.loc[result.cells["hotspot"]]
+        centres = hot.geometry.centroid
+        distance = np.hypot(centres.x - spot.x, centres.y - spot.y)
+        close += bool(len(hot)) and float(distance.min()) <= 300.0
+    assert close >= 9
 
 
 def test_grid_stays_put_when_filters_change(incidents: gpd.GeoDataFrame) -> None:
@@ -155,8 +169,13 @@ def test_bad_input_is_explained(incidents: gpd.GeoDataFrame) -> None:
         analyze(incidents, alpha=1.5)
 
 
-def test_sparse_counts_come_with_a_caveat(incidents: gpd.GeoDataFrame) -> None:
-    sparse = analyze(incidents.iloc[:500], cell_size_m=200, lisa=False)
+def test_sparse_counts_come_with_a_caveat_only_with_normal_p_values(
+    incidents: gpd.GeoDataFrame,
+) -> None:
+    sparse = analyze(incidents.iloc[:500], cell_size_m=200, lisa=False, inference="normal")
     assert any("sparse" in note.lower() for note in sparse.params["notes"])
+    exact = analyze(incidents.iloc[:500], cell_size_m=200, lisa=False)
+    assert not any("sparse" in note.lower() for note in exact.params["notes"])
+    assert exact.params["inference"] == "exact" and "exact" in exact.params["statistic"]
     dense = analyze(incidents, cell_size_m=1_000, lisa=False)
     assert dense.params["notes"] == []

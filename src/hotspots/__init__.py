@@ -45,6 +45,8 @@ _VERBS: dict[str, tuple[str, str]] = {
     "explore": ("hotspots.dashboard.explore", "explore"),
     "Analysis": ("hotspots.analysis", "Analysis"),
     "Filters": ("hotspots.spatial.filters", "Filters"),
+    "concentration": ("hotspots.analysis", "concentration"),
+    "count_places": ("hotspots.stats.concentration", "count_places"),
     "publish_snapshot": ("hotspots.publish", "publish_snapshot"),
     "plan_outreach": ("hotspots.outreach", "plan_outreach"),
     "evaluate_intervention": ("hotspots.evaluate", "evaluate_intervention"),
@@ -83,7 +85,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the verbs load on first use
-    from hotspots.analysis import Analysis, analyze
+    from hotspots.analysis import Analysis, analyze, concentration
     from hotspots.dashboard.explore import explore
     from hotspots.errors import HotspotsError, InputError
     from hotspots.evaluate import evaluate_intervention
@@ -96,5 +98,6 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the verbs load on f
     from hotspots.publish import publish_snapshot
     from hotspots.spatial.filters import Filters
     from hotspots.stats.clusters import point_clusters
+    from hotspots.stats.concentration import count_places
     from hotspots.stats.emerging import emerging_hotspots
     from hotspots.stats.near_repeat import near_repeat

@@ -28,21 +28,34 @@ from hotspots.spatial.counting import count_by_unit, density_per_km2, rate_per_1
 from hotspots.spatial.filters import Filters, filter_mask
 from hotspots.spatial.grids import (
     GRID_KINDS,
+    CellSizeChoice,
     Grid,
     GridKind,
     auto_cell_size_m,
-    cell_size_for_counts_m,
     make_grid,
+    study_area,
 )
-from hotspots.spatial.hull import convex_hull_xy
 from hotspots.spatial.projection import require_metric, to_display, to_metric
 from hotspots.spatial.units import incident_areas, locate_in_polygons
-from hotspots.stats.gistar import SPARSE_NEIGHBOURHOOD_TOTAL, gi_star
+from hotspots.stats.classify import (
+    HOT,
+    MIN_INCIDENTS,
+    NEAR_HOT,
+    NOT_SIGNIFICANT,
+    OWN_COUNT_RULE,
+    classify_hotspots,
+)
+from hotspots.stats.concentration import concentration_curve, count_places
+from hotspots.stats.gistar import INFERENCE_METHODS, Inference, gi_star
 from hotspots.stats.lisa import local_moran
 from hotspots.stats.significance import check_alpha
 from hotspots.stats.weights import Neighbours, distance_band, grid_contiguity, polygon_contiguity
 
 log = logging.getLogger(__name__)
+
+#: A grid cell is a unit when at least this share of it lies in the study area, or when it
+#: holds an incident (:func:`hotspots.spatial.grids.make_grid`).
+MIN_INSIDE_SHARE = 0.5
 
 INCIDENT_COLUMNS = ("occurred_at", "offense")
 HOTSPOT_COLUMNS = (
@@ -60,7 +73,10 @@ class Analysis:
     cells : GeoDataFrame (metric CRS)
         One row per active grid cell: ``cell_id``, ``neighbourhood``, ``count``,
         ``density_km2``, ``gi_z``, ``gi_p``, ``gi_p_fdr``, ``gi_bin``, ``gi_label``,
-        ``hotspot`` (bool: significant hot spot at ``alpha`` after FDR), ``lisa_i``,
+        ``gi_class`` ("Hot spot", "Near a hot spot", "Cold spot", "Not significant":
+        :mod:`hotspots.stats.classify`), ``hotspot`` (bool: ``gi_class == "Hot spot"``, the
+        one set every surface uses; ``gi_bin`` is non-zero only inside the significant
+        set), ``lisa_i``,
         ``lisa_quadrant``, ``lisa_p``, ``lisa_p_fdr``, ``lisa_cluster``, ``geometry``.
     areas : GeoDataFrame or None (metric CRS)
         One row per boundary polygon when boundaries were given: ``name``, ``count``,
@@ -108,6 +124,7 @@ def analyze(
     lisa: bool = True,
     permutations: int = 999,
     seed: int = 0,
+    inference: Inference = "exact",
     quiet: bool = False,
 ) -> Analysis:
     """Count incidents on a grid (and in boundaries) and find significant hotspots.
@@ -125,15 +142,23 @@ def analyze(
         Offense, date, hour and weekday selection.
     grid : {"square", "hex"}
     cell_size_m : float, optional
-        Cell size in metres; chosen automatically (sfhotspot's rule) and logged when omitted.
+        Cell size in metres; when omitted, chosen from the selected incidents' own pattern
+        (:func:`hotspots.spatial.grids.auto_cell_size_m`) and announced.
     distance_band_m : float, optional
         Neighbourhood for Gi* and Local Moran: a distance band in metres between cell
         centres. Default: contiguity (queen for squares, the 6 edge neighbours for hexagons).
     alpha : float
         False discovery rate for calling a cell a hot or cold spot (Benjamini–Hochberg).
     lisa : bool
-        Also compute Local Moran's I clusters (conditional permutation, ``permutations``
-        draws, seeded with ``seed``).
+        Also compute Local Moran's I clusters (two-sided conditional-permutation p-values).
+    permutations, seed : int
+        Random conditional permutations for Local Moran and their seed, used only with
+        ``inference="normal"`` (exact p-values need neither).
+    inference : {"exact", "normal"}
+        ``"exact"`` (default): exact permutation p-values for Gi* and Local Moran
+        (:mod:`hotspots.stats.exact`). ``"normal"``: Gi*'s normal approximation and Local
+        Moran by ``permutations`` random permutations (too many false hot spots on sparse
+        counts).
     quiet : bool
         Log automatic choices at debug level instead of info.
     """
@@ -142,12 +167,11 @@ def analyze(
     alpha = check_alpha(alpha)
     if grid not in GRID_KINDS:
         raise invalid("grid", grid, GRID_KINDS)
+    if inference not in INFERENCE_METHODS:
+        raise invalid("inference", inference, INFERENCE_METHODS)
     incidents = as_table(incidents)
     crs = _check_incidents(incidents)
     bounds_gdf = _prepare_boundaries(boundaries, crs)
-
-    area, size, size_auto = _study_area(incidents, bounds_gdf, cell_size_m, kind=grid, level=level)
-    the_grid = make_grid(area, crs=crs, kind=grid, cell_size_m=size, quiet=True)
 
     selected = incidents.select(filter_mask(incidents.frame, filters))
     log.log(
@@ -156,6 +180,20 @@ def analyze(
         f"{len(selected):,}",
         f"{len(incidents):,}",
         filters.describe(),
+    )
+    area, size, choice = _study_area(incidents, selected, bounds_gdf, cell_size_m, kind=grid)
+    if choice is not None:
+        log.log(level, "%s", choice.reason)
+    # Cells mostly outside the area are units only when they hold an incident (any incident,
+    # so the grid stays put when the filters change): see make_grid.
+    the_grid = make_grid(
+        area,
+        crs=crs,
+        kind=grid,
+        cell_size_m=size,
+        min_inside_share=MIN_INSIDE_SHARE,
+        keep_xy=np.column_stack([incidents.x_m, incidents.y_m]),
+        quiet=True,
     )
     cell_index = the_grid.locate(selected.x_m, selected.y_m)
     selected = selected.assign(cell_id=cell_index)
@@ -184,30 +222,47 @@ def analyze(
         counts,
         neighbours,
         weights_label,
+        incidents=len(selected),
         alpha=alpha,
         lisa=lisa,
         permutations=permutations,
         seed=seed,
+        inference=inference,
     )
 
     areas = None
     area_method = None
     if bounds_gdf is not None:
         areas, area_method, area_notes = _area_table(
-            selected, bounds_gdf, alpha=alpha, lisa=lisa, permutations=permutations, seed=seed
+            selected,
+            bounds_gdf,
+            alpha=alpha,
+            lisa=lisa,
+            permutations=permutations,
+            seed=seed,
+            inference=inference,
         )
         notes += [f"Neighbourhoods: {note}" for note in area_notes]
 
     params: dict[str, Any] = {
         "grid": grid,
         "cell_size_m": size,
-        "cell_size_automatic": size_auto,
+        "cell_size_automatic": choice is not None,
+        "cell_size_reason": choice.reason if choice is not None else "given",
         "cells": int(ids.size),
+        "cells_rule": f"cells with at least {MIN_INSIDE_SHARE:.0%} of their area in the study "
+        "area, or holding an incident",
         "neighbourhood": weights_label,
-        "statistic": "Getis-Ord Gi* (binary weights, self included), two-sided normal p-values",
+        "statistic": "Getis-Ord Gi* (binary weights, self included), " + _INFERENCE_TEXT[inference],
+        "inference": inference,
         "multiple_testing": "Benjamini-Hochberg false discovery rate",
         "alpha": alpha,
-        "lisa": {"permutations": permutations, "seed": seed} if lisa else None,
+        "hotspot_rule": "significant at the false discovery rate, positive z, and "
+        f"{OWN_COUNT_RULE}; significant cells that fail the own-count rule are "
+        "'near a hot spot'",
+        "min_incidents": MIN_INCIDENTS,
+        "enough_evidence": len(selected) >= MIN_INCIDENTS,
+        "lisa": _lisa_params(lisa, inference, permutations, seed),
         "filters": filters.as_dict(),
         "filters_text": filters.describe(),
         "crs": crs.to_string(),
@@ -216,13 +271,15 @@ def analyze(
         "incidents_outside_grid": outside,
         "area_counts": area_method,
         "hotspot_cells": int(cells["hotspot"].sum()),
-        "coldspot_cells": int(((cells["gi_bin"] < 0) & (cells["gi_p_fdr"] <= alpha)).sum()),
+        "near_hotspot_cells": int((cells["gi_class"] == NEAR_HOT).sum()),
+        "coldspot_cells": int((cells["gi_class"] == "Cold spot").sum()),
         "notes": notes,
     }
     log.log(
         level,
-        "%d hot spot cells and %d cold spot cells at FDR %g",
+        "%d hot spot cells (%d more near a hot spot) and %d cold spot cells at FDR %g",
         params["hotspot_cells"],
+        params["near_hotspot_cells"],
         params["coldspot_cells"],
         alpha,
     )
@@ -275,7 +332,47 @@ def rank_hotspots(cells: gpd.GeoDataFrame, incidents: pd.DataFrame) -> pd.DataFr
     return table[list(HOTSPOT_COLUMNS)]
 
 
+def concentration(analysis: Analysis, *, max_points: int | None = 400) -> pd.DataFrame:
+    """Concentration curves of the analysed incidents: over places (distinct incident
+    locations) and over the grid's cells (equal cells, so the share of cells is the share of
+    area), in one long frame with columns ``units``, ``share_of_units``,
+    ``share_of_incidents`` (see :mod:`hotspots.stats.concentration`)."""
+    table = analysis.selected
+    counted = table["cell_id"].to_numpy() >= 0
+    places = count_places(table.x_m[counted], table.y_m[counted])
+    size = analysis.params["cell_size_m"]
+    curves = [
+        concentration_curve(places["count"], units="places", max_points=max_points)
+        if len(places)
+        else None,
+        concentration_curve(
+            analysis.cells["count"], units=f"{size:g} m cells (area)", max_points=max_points
+        ),
+    ]
+    return pd.concat([c for c in curves if c is not None], ignore_index=True)
+
+
 # -- steps ---------------------------------------------------------------------------------------
+
+_INFERENCE_TEXT: dict[str, str] = {
+    "exact": "two-sided exact conditional-permutation p-values",
+    "normal": "two-sided normal-approximation p-values",
+}
+
+
+def _lisa_params(
+    lisa: bool, inference: Inference, permutations: int, seed: int
+) -> dict[str, Any] | None:
+    if not lisa:
+        return None
+    if inference == "exact":
+        return {"inference": "exact", "p_values": "two-sided"}
+    return {
+        "inference": "permutation",
+        "p_values": "two-sided",
+        "permutations": permutations,
+        "seed": seed,
+    }
 
 
 def _check_incidents(incidents: IncidentTable) -> Any:
@@ -308,45 +405,30 @@ def _prepare_boundaries(boundaries: gpd.GeoDataFrame | None, crs: Any) -> gpd.Ge
 
 def _study_area(
     incidents: IncidentTable,
+    selected: IncidentTable,
     boundaries: gpd.GeoDataFrame | None,
     cell_size_m: float | None,
     *,
     kind: GridKind,
-    level: int,
-) -> tuple[shapely.Geometry, float, bool]:
-    """The area to cover and the cell size.
-
-    The area is the boundaries' union, or (as sfhotspot) the points' convex hull buffered by
-    half a cell. The automatic cell size is the larger of sfhotspot's rule (1/50 of the
-    shorter side, rounded down to 100 m) and the size at which an average neighbourhood
-    holds enough incidents for Gi*'s normal p-values (:func:`cell_size_for_counts_m`), so
-    small data sets get cells large enough to test honestly.
-    """
-    if boundaries is not None:
-        area = shapely.union_all(boundaries.geometry.values)
-    else:
-        area = convex_hull_xy(incidents.x_m, incidents.y_m)
+) -> tuple[shapely.Geometry, float, CellSizeChoice | None]:
+    """The area to cover (:func:`~hotspots.spatial.grids.study_area`: the boundaries, or all
+    incidents' convex hull buffered by half a cell, so cells stay put when filters change)
+    and the cell size: given, or :func:`~hotspots.spatial.grids.auto_cell_size_m` from the
+    *selected* incidents' own pattern."""
+    points = (incidents.x_m, incidents.y_m)
+    choice = None
     if cell_size_m is None:
-        by_extent = auto_cell_size_m(_padded_bounds(area))
-        # A quarter more than the bare threshold: cells cut by the area's edge hold fewer.
-        target = 1.25 * SPARSE_NEIGHBOURHOOD_TOTAL
-        by_counts = cell_size_for_counts_m(
-            len(incidents), shapely.area(area), kind=kind, per_neighbourhood=target
+        hull = study_area(points, boundaries=boundaries)
+        chosen = selected if len(selected) else incidents
+        choice = auto_cell_size_m(
+            chosen.x_m, chosen.y_m, area_m2=float(shapely.area(hull)), kind=kind
         )
-        size = max(by_extent, by_counts)
-        if by_counts > by_extent:
-            log.log(
-                level,
-                "Cell size set to %g m automatically: 1/50 of the area's shorter side gives %g m, "
-                "but %s incidents over this area need %g m cells for about %g per neighbourhood "
-                "(fewer makes Gi* p-values too small)",
-                size, by_extent, f"{len(incidents):,}", by_counts, target,
-            )  # fmt: skip
-        else:
-            log.log(level, "Cell size set to %g m automatically", size)
+        size: Any = choice.cell_size_m
     else:
-        size = float(cell_size_m)
-    if not (np.isfinite(size) and size > 0):
+        size = cell_size_m
+    if isinstance(size, bool) or not (
+        isinstance(size, int | float) and np.isfinite(size) and size > 0
+    ):
         raise invalid(
             "cell_size_m",
             cell_size_m,
@@ -354,18 +436,8 @@ def _study_area(
             "For example {1}.",
             options=(Option("cell_size_m", 250),),
         )
-    if boundaries is None:
-        area = shapely.buffer(area, size / 2.0)
-    return area, size, cell_size_m is None
-
-
-def _padded_bounds(area: shapely.Geometry) -> tuple[float, float, float, float]:
-    xmin, ymin, xmax, ymax = shapely.bounds(area)
-    # Points on a line still need a square-ish area for an automatic size.
-    side = max(xmax - xmin, ymax - ymin, 1.0)
-    if min(xmax - xmin, ymax - ymin) <= 0:
-        return (xmin, ymin, xmin + side, ymin + side)
-    return (xmin, ymin, xmax, ymax)
+    area = study_area(points, boundaries=boundaries, buffer_m=float(size) / 2.0)
+    return area, float(size), choice
 
 
 def _cell_neighbours(grid: Grid, distance_band_m: float | None) -> tuple[Neighbours, str]:
@@ -408,30 +480,56 @@ def _add_statistics(
     neighbours: Neighbours,
     weights_label: str,
     *,
+    incidents: int,
     alpha: float,
     lisa: bool,
     permutations: int,
     seed: int,
+    inference: Inference,
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Gi* and (optionally) Local Moran columns for ``units``; also the statistics' caveats."""
-    gi = gi_star(values.astype(np.float64), neighbours, alpha=alpha, weights_label=weights_label)
-    stats = gi.to_frame(index=units.index)
-    stats["gi_label"] = (
-        pd.Series(gi.bin, index=units.index).map(palettes.GI_LEGEND).astype("string")
+    """Gi* and (optionally) Local Moran columns for ``units`` classified by the one rule
+    (:func:`hotspots.stats.classify.classify_hotspots`); also the statistics' caveats."""
+    gi = gi_star(
+        values.astype(np.float64),
+        neighbours,
+        alpha=alpha,
+        weights_label=weights_label,
+        inference=inference,
     )
-    stats["hotspot"] = gi.significant & (gi.z > 0)
-    notes = [gi.note] if gi.note else []
+    classes = classify_hotspots(values, gi.z, gi.p_fdr, alpha=alpha, incidents=incidents)
+    stats = gi.to_frame(index=units.index)
+    stats["gi_bin"] = classes.bin
+    stats["gi_class"] = pd.Series(classes.label, index=units.index, dtype="string")
+    stats["gi_label"] = _gi_labels(classes.label, classes.bin, units.index)
+    stats["hotspot"] = classes.hot
+    notes = [note for note in (classes.note, gi.note) if note]
     if lisa:
         lm = local_moran(
-            values.astype(np.float64), neighbours, permutations=permutations, alpha=alpha, rng=seed
+            values.astype(np.float64),
+            neighbours,
+            permutations=permutations,
+            alpha=alpha,
+            rng=seed,
+            inference="exact" if inference == "exact" else "permutation",
         )
-        stats = stats.join(lm.to_frame(index=units.index))
+        lisa_frame = lm.to_frame(index=units.index)
+        if not classes.enough_evidence:
+            lisa_frame["lisa_cluster"] = NOT_SIGNIFICANT
+        stats = stats.join(lisa_frame)
         notes += [lm.note] if lm.note else []
     geometry = units.geometry
     frame = gpd.GeoDataFrame(
         pd.concat([units.drop(columns="geometry"), stats], axis=1), geometry=geometry, crs=units.crs
     )
     return frame, notes
+
+
+def _gi_labels(label: NDArray[np.str_], bins: NDArray[np.int8], index: pd.Index) -> pd.Series:
+    """ "Hot spot, 99% confidence", "Near a hot spot, 95% confidence", ... per unit."""
+    text = pd.Series(bins, index=index).map(palettes.GI_LEGEND).astype(object)
+    near = label == NEAR_HOT
+    text[near] = text[near].str.replace(HOT, NEAR_HOT, regex=False)
+    return text.astype("string")
 
 
 def _area_table(
@@ -442,6 +540,7 @@ def _area_table(
     lisa: bool,
     permutations: int,
     seed: int,
+    inference: Inference,
 ) -> tuple[gpd.GeoDataFrame, str, list[str]]:
     """Counts, density, rate and statistics per boundary polygon (+ the counting method, caveats)."""
     names = boundaries["name"]
@@ -468,9 +567,11 @@ def _area_table(
         counts,
         neighbours,
         "polygon queen contiguity",
+        incidents=len(incidents),
         alpha=alpha,
         lisa=lisa,
         permutations=permutations,
         seed=seed,
+        inference=inference,
     )
     return areas, method, notes

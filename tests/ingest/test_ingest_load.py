@@ -28,6 +28,7 @@ def test_reject_reasons_are_the_documented_ones() -> None:
         "missing date",
         "unparseable date",
         "future date",
+        "before reporting window",
         "duplicate",
     )
 

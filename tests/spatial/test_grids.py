@@ -13,7 +13,6 @@ from hotspots.errors import InputError
 from hotspots.spatial.grids import (
     Grid,
     auto_cell_size_m,
-    cell_size_for_counts_m,
     make_grid,
     study_area,
 )
@@ -76,17 +75,31 @@ def test_neighbour_sum_equals_brute_force_adjacency(kind: str) -> None:
     assert interior == (9 if kind == "square" else 7)
 
 
-def test_auto_cell_size_follows_sfhotspot() -> None:
-    assert auto_cell_size_m((0, 0, 43_000, 21_000)) == 400
-    assert auto_cell_size_m((0, 0, 4_000, 3_000)) == 50
-    assert auto_cell_size_m((0, 0, 300, 300)) == 5
+def test_auto_cell_size_is_twice_the_spacing_of_distinct_locations() -> None:
+    # Locations on a 40 m lattice, 5 incidents at each: spacing 40 m -> 80 m cells.
+    side = np.arange(0.0, 4_000.0, 40.0)
+    gx, gy = np.meshgrid(side, side)
+    x, y = np.repeat(gx.ravel(), 5), np.repeat(gy.ravel(), 5)
+    choice = auto_cell_size_m(x, y, area_m2=4_000.0**2)
+    assert choice.spacing_m == pytest.approx(40.0)
+    assert choice.cell_size_m == 80.0
+    assert "median spacing of 10,000 distinct incident locations (40 m)" in choice.reason
+    # A rare offense: 50 incidents over the same area -> the evidence guard decides.
+    rng = np.random.default_rng(0)
+    sparse = auto_cell_size_m(rng.uniform(0, 4_000, 50), rng.uniform(0, 4_000, 50), area_m2=1.6e7)
+    assert sparse.by_evidence_m == pytest.approx(np.sqrt(0.5 * 1.6e7 / 50))  # 400 m
+    assert sparse.cell_size_m >= 400.0
+    # Never fewer than 30 cells.
+    few = auto_cell_size_m(np.array([0.0, 1.0]), np.array([0.0, 0.0]), area_m2=1e6)
+    assert few.cell_size_m == 200.0  # sqrt(1e6 / 30) = 182.6 m, rounded up to 50 m
+    assert "30 cells" in few.reason
     with pytest.raises(InputError, match="cell_size_m"):
-        auto_cell_size_m((0, 0, 0, 10))
+        auto_cell_size_m(np.array([]), np.array([]), area_m2=1e6)
 
 
 def test_bad_arguments_raise_clear_errors() -> None:
     with pytest.raises(InputError, match=r"grid='hexagon'.*'square', 'hex'"):
-        make_grid(AREA, crs=UTM17, kind="hexagon")  # type: ignore[arg-type]
+        make_grid(AREA, crs=UTM17, kind="hexagon", cell_size_m=100)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="cell_size_m=-5"):
         make_grid(AREA, crs=UTM17, cell_size_m=-5)
 
@@ -130,15 +143,23 @@ def test_points_on_the_outer_edge_are_kept_and_touching_cells_are_not_units() ->
     ).all()
 
 
-def test_cell_size_for_counts() -> None:
-    # 9,000 incidents over 100 km²: 40 per 9 cells -> cells of 0.0494 km² -> 222 m -> 300 m.
-    assert cell_size_for_counts_m(9_000, 1e8) == 300
-    # Hexagons have 7 units per neighbourhood and area sqrt(3)/2 * size².
-    assert cell_size_for_counts_m(9_000, 1e8, kind="hex") == 300
-    # Never fewer than 30 cells: 10 incidents over 1 km² would want huge cells.
-    assert cell_size_for_counts_m(10, 1e6) == 200  # sqrt(1e6 / 30) = 182.6 -> 200
-    assert cell_size_for_counts_m(1_000_000, 1e6) == 5  # 2.1 m -> 5 m
-    assert cell_size_for_counts_m(0, 1e6) == 0
+def test_cells_mostly_outside_are_units_only_when_they_hold_an_incident() -> None:
+    # A 1,000 x 1,000 m square on a grid offset by 40% of a cell: the edge cells on the
+    # east and north are only 40% inside.
+    area = shapely.box(0, 0, 1_040, 1_040)
+    everything = make_grid(area, crs=UTM17, cell_size_m=100)
+    assert everything.n_cells == 121
+    clipped = make_grid(area, crs=UTM17, cell_size_m=100, min_inside_share=0.5)
+    assert clipped.n_cells == 100
+    kept = make_grid(
+        area,
+        crs=UTM17,
+        cell_size_m=100,
+        min_inside_share=0.5,
+        keep_xy=np.array([[1_030.0, 500.0], [-5.0, -5.0]]),  # one in an edge cell, one outside
+    )
+    assert kept.n_cells == 101
+    assert kept.locate(np.array([1_030.0]), np.array([500.0]))[0] >= 0
 
 
 @pytest.mark.parametrize("kind", ["square", "hex"])

@@ -163,7 +163,10 @@ def test_negative_values_equal_esda_while_the_mean_is_positive() -> None:
     y = np.random.default_rng(4).normal(2.0, 3.0, neighbours.n)  # about 25% negative
     assert (y < 0).any() and y.mean() > 0
     np.testing.assert_allclose(
-        gi_star(y, neighbours).z, esda_gi_star(y, libpysal_w(neighbours)), rtol=0, atol=ATOL
+        gi_star(y, neighbours, inference="normal").z,
+        esda_gi_star(y, libpysal_w(neighbours)),
+        rtol=0,
+        atol=ATOL,
     )
 
 
@@ -173,7 +176,7 @@ def test_negative_mean_follows_the_textbook_formula_where_esda_flips_the_sign() 
     grid = grid_for("7x5", "square")
     neighbours = grid_contiguity(grid)
     y = np.random.default_rng(4).normal(-3.0, 2.0, neighbours.n)
-    ours = gi_star(y, neighbours).z
+    ours = gi_star(y, neighbours, inference="normal").z
     n, w = neighbours.n, neighbours.cardinality(include_self=True)
     s = np.sqrt((y**2).mean() - y.mean() ** 2)
     textbook = (neighbours.lag(y, include_self=True) - y.mean() * w) / (
@@ -253,10 +256,15 @@ def test_gi_star_is_invariant_to_adding_a_constant_and_positive_scaling(
     y = counts(NEIGHBOURS_7x5.n, seed=seed % 2**32)
     if np.ptp(y) == 0:
         return
-    base = gi_star(y, NEIGHBOURS_7x5).z
-    np.testing.assert_allclose(gi_star(y + shift, NEIGHBOURS_7x5).z, base, rtol=0, atol=1e-8)
-    np.testing.assert_allclose(gi_star(y * scale, NEIGHBOURS_7x5).z, base, rtol=0, atol=1e-8)
-    np.testing.assert_allclose(gi_star(-y, NEIGHBOURS_7x5).z, -base, rtol=0, atol=1e-12)
+
+    def z(values: np.ndarray) -> np.ndarray:
+        return gi_star(values, NEIGHBOURS_7x5, inference="normal").z
+
+    base = z(y)
+    np.testing.assert_allclose(gi_star(y, NEIGHBOURS_7x5).z, base, rtol=0, atol=0)
+    np.testing.assert_allclose(z(y + shift), base, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(z(y * scale), base, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(z(-y), -base, rtol=0, atol=1e-12)
 
 
 # -- results, metadata and edge cases ------------------------------------------------------------
@@ -333,16 +341,22 @@ def test_constant_values_give_zero_scores_and_a_note(caplog: pytest.LogCaptureFi
 
 def test_sparse_counts_get_a_note_and_a_warning(caplog: pytest.LogCaptureFixture) -> None:
     """Below 40 incidents per neighbourhood the normal p-values are too optimistic on the
-    hot side (measured in tests/test_statistical_honesty.py): the result says so."""
+    hot side (measured in tests/test_statistical_honesty.py): the result says so. Exact
+    p-values (the default) are valid at any density: no note."""
     neighbours = grid_contiguity(grid_for("40x23", "square"))
+
+    def normal(values: np.ndarray) -> GiStar:
+        return gi_star(values, neighbours, inference="normal")
+
     with caplog.at_level(logging.WARNING, logger="hotspots.stats.gistar"):
-        sparse = gi_star(counts(neighbours.n, seed=1, mean=1.0), neighbours)
+        sparse = normal(counts(neighbours.n, seed=1, mean=1.0))
     assert sparse.note is not None and "Counts are sparse" in sparse.note
     assert "Counts are sparse" in caplog.text
-    assert gi_star(counts(neighbours.n, seed=1, mean=6.0), neighbours).note is None
+    assert gi_star(counts(neighbours.n, seed=1, mean=1.0), neighbours).note is None
+    assert normal(counts(neighbours.n, seed=1, mean=6.0)).note is None
     # Rates (not whole numbers) and values with negatives are not counts: no such note.
-    assert gi_star(counts(neighbours.n, seed=1, mean=1.0) / 1_000, neighbours).note is None
-    assert gi_star(counts(neighbours.n, seed=1, mean=1.0) - 0.5, neighbours).note is None
+    assert normal(counts(neighbours.n, seed=1, mean=1.0) / 1_000).note is None
+    assert normal(counts(neighbours.n, seed=1, mean=1.0) - 0.5).note is None
 
 
 def test_fewer_than_30_units_logs_a_warning(caplog: pytest.LogCaptureFixture) -> None:
@@ -361,12 +375,13 @@ def test_unit_neighbouring_everything_gets_zero_not_nan() -> None:
     centres = np.array([[0.0, 0.0], [10.0, 0.0], [20.0, 0.0], [500.0, 0.0]])
     neighbours = distance_band(centres, radius_m=15.0)
     values = np.array([1.5, 5.0, 2.0, 0.0])
-    result = gi_star(values, neighbours)
+    result = gi_star(values, neighbours, inference="normal")
     assert np.isfinite(result.z).all() and result.note is None
     everything = distance_band(centres, radius_m=1_000.0)
-    result = gi_star(values, everything)
-    assert (result.z == 0).all() and (result.p == 1).all()
-    assert result.note is not None and "every unit as a neighbour" in result.note
+    for inference, data in (("normal", values), ("exact", np.array([1.0, 5.0, 2.0, 0.0]))):
+        result = gi_star(data, everything, inference=inference)  # type: ignore[arg-type]
+        assert (result.z == 0).all() and (result.p == 1).all()
+        assert result.note is not None and "every unit as a neighbour" in result.note
 
 
 @pytest.mark.parametrize(
@@ -383,6 +398,14 @@ def test_bad_values_raise_input_errors(values: object, message: str) -> None:
     neighbours = grid_contiguity(grid_for("7x5", "square"))
     with pytest.raises(InputError, match=message):
         gi_star(values, neighbours)  # type: ignore[arg-type]
+
+
+def test_exact_needs_counts_and_names_the_alternative() -> None:
+    neighbours = grid_contiguity(grid_for("7x5", "square"))
+    with pytest.raises(InputError, match='inference="normal"'):
+        gi_star(np.full(neighbours.n, 2.5), neighbours)
+    with pytest.raises(InputError, match="inference="):
+        gi_star(np.ones(neighbours.n), neighbours, inference="poisson")  # type: ignore[arg-type]
 
 
 def test_bad_alpha_and_empty_input_raise() -> None:

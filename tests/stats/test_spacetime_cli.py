@@ -21,11 +21,14 @@ EXTENT = (620_000.0, 4_830_000.0, 623_000.0, 4_833_000.0)
 def incidents_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("spacetime")
     spot = PlantedHotspot(621_500.0, 4_831_500.0, radius_m=100.0, share=0.2)
+    # A wider one over several 250 m cells: Gi* with exact p-values looks for high values
+    # among high values, so a 100 m disc in one cell is a point cluster, not a Gi* hot spot.
+    wide = PlantedHotspot(620_800.0, 4_832_200.0, radius_m=300.0, share=0.5)
     return synthetic_csv(
         folder / "incidents.csv",
         2_000,
         extent_m=EXTENT,
-        hotspots=[spot],
+        hotspots=[spot, wide],
         start="2021-01-01",
         end="2021-12-31",
         rng=3,
@@ -46,7 +49,7 @@ def test_emerging_writes_the_named_files(incidents_csv: Path, tmp_path: Path) ->
     for column in ("pattern", "trend_z", "trend_p", "hot_intervals"):
         assert column in cells.columns
     assert set(cells["pattern"]) <= set(ARCGIS_PATTERNS)
-    assert "Persistent Hot Spot" in set(cells["pattern"])  # the planted disc, every month
+    assert "Persistent Hot Spot" in set(cells["pattern"])  # the wide disc, every month
     assert len(gpd.read_parquet(out / "emerging.parquet")) == len(cells)
     summary = json.loads((out / "emerging.json").read_text())
     assert summary["parameters"]["city_trend"] == "standardise"

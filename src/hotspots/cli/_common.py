@@ -82,7 +82,23 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         "--no-lisa", dest="lisa", action="store_false", help="skip Local Moran's I clusters"
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="seed of the permutation tests (default 0)"
+        "--inference",
+        choices=("exact", "normal"),
+        default="exact",
+        help="p-values: exact permutation p-values for counts (default) or the normal "
+        "approximation (with random permutations for Local Moran)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the random permutations with --inference normal (default 0)",
+    )
+    parser.add_argument(
+        "--keep-early",
+        action="store_true",
+        help="keep incidents that occurred long before the data's reporting window "
+        "(rejected and reported by default)",
     )
     parser.add_argument("--quiet", action="store_true", help="print only errors")
 
@@ -182,6 +198,7 @@ def read_inputs(
             timezone=getattr(args, "timezone", None),
             boundaries=boundaries,
             swap_lat_lon=getattr(args, "swap_lat_lon", False),
+            keep_early=getattr(args, "keep_early", False),
             layer=getattr(args, "layer", None),
             date_format=getattr(args, "date_format", None),
             quiet=args.quiet,
@@ -215,6 +232,7 @@ def run_analysis(
             alpha=args.alpha,
             lisa=args.lisa,
             seed=args.seed,
+            inference=args.inference,
             quiet=args.quiet,
         )
     return load, analysis, boundaries

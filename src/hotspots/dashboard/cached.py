@@ -9,7 +9,7 @@ Caching choices (measured on the bundled 241,000 Toronto incidents):
 - data sets and analyses use ``st.cache_resource``: an analysis holds the filtered
   incidents (about 26 MB pickled); ``st.cache_data`` would unpickle a copy on every rerun
   (0.17 s each time — a click, a widget), while the result is a frozen dataclass that no
-  code mutates. Loading takes about 1 s, an analysis with LISA (999 permutations) 0.2 s.
+  code mutates. Loading takes about 1 s, an analysis with exact Gi* and LISA p-values well under a second.
 - small derived results (map layers, tables, profiles) use ``st.cache_data``.
 
 The statistics (SciPy), export and profile modules are imported inside the wrappers that
@@ -89,7 +89,7 @@ def selected_count(_dataset: Dataset, dataset_key: str, filters: Filters) -> int
 
 @st.cache_resource(max_entries=24, show_spinner="Counting incidents and testing for hot spots…")
 def analysis(_dataset: Dataset, key: AnalysisKey) -> Analysis:
-    """The hotspot analysis of ``key`` (Gi* with FDR, LISA with 999 seeded permutations)."""
+    """The hotspot analysis of ``key`` (Gi* and LISA with exact p-values and FDR)."""
     from hotspots.analysis import analyze  # SciPy and the statistics: imported on first use
     from hotspots.dashboard.startup import default_key
 
@@ -104,6 +104,23 @@ def analysis(_dataset: Dataset, key: AnalysisKey) -> Analysis:
         alpha=key.alpha,
         quiet=True,
     )
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def concentration(_dataset: Dataset, key: AnalysisKey) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Concentration curves (places and cells) of ``key`` and their headline numbers."""
+    from hotspots.analysis import concentration as curves
+    from hotspots.stats.concentration import count_places, summarise_concentration
+
+    result = analysis(_dataset, key)
+    counted = result.incidents.loc[result.incidents["cell_id"].to_numpy() >= 0]
+    places = count_places(counted.geometry.x.to_numpy(), counted.geometry.y.to_numpy())
+    numbers: dict[str, Any] = {
+        "places": summarise_concentration(places["count"]) if len(places) else None,
+        "cells": summarise_concentration(result.cells["count"]),
+        "cell_size_m": float(result.params["cell_size_m"]),
+    }
+    return curves(result), numbers
 
 
 @st.cache_data(max_entries=48, show_spinner=False)
@@ -189,6 +206,14 @@ def unit_incidents(
     return incidents_of(
         analysis(_dataset, key), kind, unit_id, area_of_incident=_dataset.area_of_incident
     )
+
+
+@st.cache_data(max_entries=16, show_spinner="Drawing the printable page…")
+def printable(_dataset: Dataset, key: AnalysisKey, title: str, subtitle: str) -> str:
+    """The one-page map and table of an analysis (HTML) for a command meeting."""
+    from hotspots.maps.printable import printable_page
+
+    return printable_page(analysis(_dataset, key), title=title, subtitle=subtitle)
 
 
 @st.cache_data(max_entries=48, show_spinner=False)

@@ -97,6 +97,43 @@ def offense_mix(frame: pd.DataFrame) -> alt.Chart:
     )
 
 
+def concentration(frame: pd.DataFrame) -> alt.Chart:
+    """Concentration curves (``units``, ``share_of_units``, ``share_of_incidents``): the share
+    of incidents at the busiest share of places / of area, with the diagonal of no
+    concentration."""
+    kinds = list(dict.fromkeys(frame["units"].astype(str)))
+    diagonal = pd.DataFrame({"share_of_units": [0.0, 1.0], "share_of_incidents": [0.0, 1.0]})
+    lines = (
+        alt.Chart(frame)
+        .mark_line()
+        .encode(
+            x=alt.X(
+                "share_of_units:Q",
+                title="Busiest share of places / of area",
+                axis=alt.Axis(format="%"),
+            ),
+            y=alt.Y("share_of_incidents:Q", title="Share of incidents", axis=alt.Axis(format="%")),
+            color=alt.Color(
+                "units:N",
+                title=None,
+                scale=alt.Scale(domain=kinds, range=list(palettes.CATEGORICAL[: len(kinds)])),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("units:N", title="Units"),
+                alt.Tooltip("share_of_units:Q", title="Busiest", format=".1%"),
+                alt.Tooltip("share_of_incidents:Q", title="Hold", format=".1%"),
+            ],
+        )
+    )
+    even = (
+        alt.Chart(diagonal)
+        .mark_line(strokeDash=[4, 4], color="#999999")
+        .encode(x="share_of_units:Q", y="share_of_incidents:Q")
+    )
+    return (even + lines).properties(height=_HEIGHT)
+
+
 def monthly(frame: pd.DataFrame) -> alt.Chart:
     """A monthly line (``period``, ``count``)."""
     return (

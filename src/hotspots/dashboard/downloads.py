@@ -13,12 +13,12 @@ import pandas as pd
 from hotspots.spatial.projection import to_display
 
 CELL_COLUMNS = (
-    "cell_id", "neighbourhood", "count", "density_km2", "gi_z", "gi_p", "gi_p_fdr", "gi_bin", "gi_label",
+    "cell_id", "neighbourhood", "count", "density_km2", "gi_z", "gi_p", "gi_p_fdr", "gi_bin", "gi_class", "gi_label",
     "hotspot", "lisa_i", "lisa_p_fdr", "lisa_cluster",
 )  # fmt: skip
 AREA_COLUMNS = (
     "name", "count", "area_km2", "density_km2", "population", "rate_per_1000", "gi_z", "gi_p_fdr", "gi_bin",
-    "gi_label", "lisa_cluster",
+    "gi_class", "gi_label", "lisa_cluster",
 )  # fmt: skip
 
 

@@ -152,7 +152,7 @@ var {{ this.get_name() }} = (function () {
     lines.push("Incidents: <b>" + hsNumber(p.c, 0) + "</b> (" + hsNumber(p.d, 1) + " per km²)");
     if (p.r !== undefined && p.r !== null) { lines.push("Per 1,000 residents: " + hsNumber(p.r, 2)); }
     lines.push("Gi* z = " + hsNumber(p.z, 2) + ", FDR-adjusted p = " + (p.p === null ? "–" : (p.p < 0.001 ? "&lt; 0.001" : hsNumber(p.p, 3))));
-    lines.push("Bin " + p.b + ": " + hsEsc(giLabels[String(p.b)]));
+    lines.push((p.b === {{ this.near_hot_code }} ? "" : "Bin " + p.b + ": ") + hsEsc(giLabels[String(p.b)]));
     if (lisaLabels.length) { lines.push("LISA: " + hsEsc(lisaLabels[p.l])); }
     lines.push("<span style='color:#666'>Click for the profile</span>");
     return "<div class='hs-tip'>" + lines.join("<br>") + "</div>";
@@ -185,6 +185,7 @@ var {{ this.get_name() }} = (function () {
         self.kind = layer.kind
         self.measure = layer.measure
         self.gi_labels = {str(k): v for k, v in palettes.GI_LEGEND.items()}
+        self.near_hot_code = palettes.NEAR_HOT_CODE
         self.lisa_labels = list(LISA_ORDER)
         self.selected_colour = palettes.SELECTED
 

@@ -29,6 +29,7 @@ from hotspots.dashboard.settings import MAP_DECIMALS, MAX_MAP_POINTS, OUTLINE_TO
 from hotspots.errors import InputError, Option
 from hotspots.maps import palettes
 from hotspots.spatial.projection import to_display, to_metric
+from hotspots.stats.classify import NEAR_HOT
 from hotspots.stats.kde import bandwidth_nrd_m, kde_grid
 
 if TYPE_CHECKING:
@@ -133,7 +134,7 @@ def unit_layer(analysis: Analysis, *, kind: UnitKind, measure: Measure) -> UnitL
             "d": np.round(frame["density_km2"].to_numpy(dtype=np.float64), 1),
             "z": np.round(frame["gi_z"].to_numpy(dtype=np.float64), 2),
             "p": [_sig(v) for v in frame["gi_p_fdr"].to_numpy(dtype=np.float64)],
-            "b": frame["gi_bin"].to_numpy(dtype=np.int64),
+            "b": _gi_codes(frame),
             "l": lisa,
             "k": colour_index,
         }
@@ -235,10 +236,11 @@ def _colouring(
 ) -> tuple[tuple[str, ...], np.ndarray, Legend]:
     what = "cells" if kind == "cell" else "areas"
     if measure == "gi":
-        bins = frame["gi_bin"].to_numpy(dtype=np.int64)
-        order = (3, 2, 1, 0, -1, -2, -3)
+        bins = _gi_codes(frame)
+        order = (3, 2, 1, palettes.NEAR_HOT_CODE, 0, -1, -2, -3)
         colours = tuple(palettes.GI_COLOURS[b] for b in order)
-        index = np.searchsorted(-np.array(order), -bins)
+        position = {b: i for i, b in enumerate(order)}
+        index = np.array([position[b] for b in bins.tolist()], dtype=np.int64)
         present = set(bins.tolist())
         entries = tuple(
             (palettes.GI_COLOURS[b], palettes.GI_LEGEND[b])
@@ -276,6 +278,16 @@ def _colouring(
         index,
         Legend(title, entries, f"Empty {what} are not drawn" if kind == "cell" else ""),
     )
+
+
+def _gi_codes(frame: pd.DataFrame) -> np.ndarray:
+    """Gi* bins, with cells near a hot spot (the one rule, :mod:`hotspots.stats.classify`)
+    given :data:`~hotspots.maps.palettes.NEAR_HOT_CODE`."""
+    bins = frame["gi_bin"].to_numpy(dtype=np.int64)
+    if "gi_class" not in frame.columns:
+        return bins
+    near = (frame["gi_class"].astype(str) == NEAR_HOT).to_numpy(dtype=bool)
+    return np.where(near, palettes.NEAR_HOT_CODE, bins)
 
 
 def _lisa_index(frame: pd.DataFrame) -> np.ndarray:

@@ -92,6 +92,7 @@ from hotspots.ingest.timestamps import (
     parse_timestamps,
     require_date_columns,
 )
+from hotspots.ingest.window import reject_before_window
 
 __all__ = [
     "REJECT_REASONS",
@@ -175,6 +176,7 @@ def load_incidents(
     boundaries: gpd.GeoDataFrame | None = None,
     default_offense: str = "All incidents",
     duplicates: Literal["id", "rows", "keep"] = "id",
+    keep_early: bool = False,
     now: pd.Timestamp | None = None,
     layer: str | None = None,
     filename: str | None = None,
@@ -208,6 +210,10 @@ def load_incidents(
         Offense label when the source has no offense column (or an empty cell).
     duplicates : {"id", "rows", "keep"}
         How repeated records are rejected (see the module docstring).
+    keep_early : bool, default False
+        Keep incidents that occurred long before the data's reporting window (see
+        :mod:`hotspots.ingest.window`); by default they are rejected as ``before reporting
+        window`` and the notes say how many.
     now : pandas.Timestamp, optional
         Rows after this moment are rejected as ``future date`` (default: now).
     layer, filename, encoding : str, optional
@@ -284,6 +290,9 @@ def load_incidents(
     stamps = parse_timestamps(frame, mapping, ledger, timezone=tz, now=now, date_format=date_format)
     notes.extend(stamps.notes)
     notes.append(f"time resolution: {stamps.resolution}")
+    _, early_note = reject_before_window(stamps.values, ledger, keep_early=bool(keep_early))
+    if early_note:
+        notes.append(early_note)
     _reject_duplicates(frame, mapping, ledger, duplicates, notes)
 
     accepted = _incidents(frame, mapping, located, stamps, ledger, default_offense, notes)

@@ -24,7 +24,7 @@ Priorities worth knowing
 * **Neighbourhood**: names beat numbers: ``neighbourhood``/``neighborhood`` (also the
   Toronto ``neighbourhood_158`` and ``neighbourhood_140``), ``hood_name``, ``area_name``,
   ``ward``, ``district``, ``precinct``, ``area``, ``community_area``.
-* **Id**: ``event_unique_id``, ``incident_id``, ``case_number``, ``uid``, ``id``... but
+* **Id**: ``event_unique_id``, ``incident_id``, ``incident_no``, ``case_number``, ``case_no``, ``ccn``, ``uid``, ``id``... but
   never a table's row counter (``objectid``, ``fid``, ``index``).
 """
 
@@ -204,11 +204,18 @@ _CANDIDATES: dict[str, tuple[str, ...]] = {
         "incident_id",
         "incident_number",
         "incident_num",
+        "incident_no",
+        "incident_nbr",
         "case_number",
+        "case_no",
         "case_id",
         "crime_id",
         "event_id",
         "report_number",
+        "report_no",
+        "offense_id",
+        "offence_id",
+        "ccn",
         "dr_no",
         "uid",
         "id",

@@ -11,7 +11,8 @@ out of the box:
     ``offense``, ``premises_type``, ``neighbourhood`` (the label assigned by the
     police, one of 140) and ``geometry``, sorted by time. The publisher offsets
     every point to the nearest intersection. 1,057 incidents occurred before 2014
-    (back to 1966; they were reported later) and are kept.
+    (back to 1966; they were reported later); ``load_incidents`` rejects the 925 that
+    occurred before December 2013 as ``before reporting window`` unless ``keep_early=True``.
 ``boundaries/toronto_neighbourhoods.geojson``
     *Approximate* polygons of the 140 City of Toronto neighbourhoods (columns
     ``name``, ``geometry``), derived from the incidents' own neighbourhood labels

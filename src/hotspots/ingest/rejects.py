@@ -35,6 +35,7 @@ REJECT_REASONS: tuple[str, ...] = (
     "missing date",
     "unparseable date",
     "future date",
+    "before reporting window",
     "duplicate",
 )
 

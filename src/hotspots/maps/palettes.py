@@ -31,6 +31,11 @@ GI_COLOURS: dict[int, str] = {
     -3: "#2166ac",
 }
 
+#: Display code (not an ArcGIS bin) of cells significant only through their neighbours
+#: ("near a hot spot", :mod:`hotspots.stats.classify`): drawn apart from hot spots.
+NEAR_HOT_CODE = 4
+GI_COLOURS[NEAR_HOT_CODE] = "#e7d4e8"
+
 #: Gi* bin -> short legend label.
 GI_LEGEND: dict[int, str] = {
     3: "Hot spot, 99% confidence",
@@ -40,6 +45,7 @@ GI_LEGEND: dict[int, str] = {
     -1: "Cold spot, 90% confidence",
     -2: "Cold spot, 95% confidence",
     -3: "Cold spot, 99% confidence",
+    NEAR_HOT_CODE: "Near a hot spot (significant through its neighbours, few incidents itself)",
 }
 
 #: LISA cluster label -> fill colour.

@@ -26,16 +26,22 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
+from scipy.spatial import cKDTree
 
 from hotspots.errors import InputError, Option, invalid
+from hotspots.spatial.hull import convex_hull_xy
 
 log = logging.getLogger(__name__)
 
 GridKind = Literal["square", "hex"]
 GRID_KINDS: tuple[GridKind, ...] = ("square", "hex")
 
-#: Cells along the shorter side of the study area for the automatic cell size (sfhotspot's rule).
-AUTO_CELLS_ALONG_SHORT_SIDE = 50
+#: Automatic cell size: this many times the median spacing of distinct incident locations.
+SPACING_FACTOR = 2.0
+#: Automatic cell size: at least this many incidents per cell on average over the area.
+MIN_MEAN_PER_CELL = 0.5
+#: Automatic cell size: at least this many cells (ArcGIS's minimum number of features for Gi*).
+MIN_CELLS = 30
 #: Above this many cells a grid is slow to draw and its statistics are thin; we warn.
 LARGE_GRID_CELLS = 100_000
 
@@ -232,56 +238,113 @@ class Grid:
         )
 
 
-def auto_cell_size_m(bounds: tuple[float, float, float, float]) -> float:
-    """sfhotspot's automatic cell size for a study area with ``bounds`` in metres.
+@dataclass(frozen=True)
+class CellSizeChoice:
+    """The automatic cell size and why (see :func:`auto_cell_size_m`).
 
-    The shorter side of the bounding box divided by 50, rounded down to a multiple of
-    100 m; when that gives 0 (areas under 5 km across), rounded down to 1, 2 or 5 × 10^k m.
+    Attributes
+    ----------
+    cell_size_m : float
+        The chosen size in metres.
+    spacing_m : float
+        Median distance from each distinct incident location to the nearest other one.
+    by_spacing_m : float
+        ``SPACING_FACTOR * spacing_m``: the size the pattern asks for.
+    by_evidence_m : float
+        The smallest size at which cells hold at least :data:`MIN_MEAN_PER_CELL` incidents
+        on average over the area.
+    reason : str
+        One sentence for the log, the parameters and the app.
     """
-    xmin, ymin, xmax, ymax = bounds
-    short_side = min(xmax - xmin, ymax - ymin)
-    if not np.isfinite(short_side) or short_side <= 0:
+
+    cell_size_m: float
+    spacing_m: float
+    by_spacing_m: float
+    by_evidence_m: float
+    reason: str
+
+
+def auto_cell_size_m(
+    x: NDArray[np.floating],
+    y: NDArray[np.floating],
+    *,
+    area_m2: float,
+    kind: GridKind = "square",
+) -> CellSizeChoice:
+    """The one automatic cell size, from the incidents actually mapped (after filters).
+
+    Cells about twice the typical spacing between distinct incident locations (the median
+    nearest-neighbour distance) separate neighbouring places while keeping a place's
+    incidents together, so the grid follows the data's own scale: fine where incidents are
+    dense (micro-places), coarse for a rare offense. Two guards:
+
+    - **evidence:** cells at least large enough that the area holds
+      :data:`MIN_MEAN_PER_CELL` incidents per cell on average (about 4.5 per queen
+      neighbourhood), so a map is not mostly empty cells;
+    - **units:** at most so large that the area still has 30 cells (ArcGIS's minimum for Gi*).
+
+    The size is rounded up to a multiple of 50 m (of 10 m below 100 m, of 1 m below 10 m).
+
+    Parameters
+    ----------
+    x, y : ndarray of float
+        Incident coordinates in metres (a metric CRS), after filters.
+    area_m2 : float
+        Area of the study area in square metres.
+    kind : {"square", "hex"}
+
+    Returns
+    -------
+    CellSizeChoice
+    """
+    xs = np.asarray(x, dtype=np.float64)
+    ys = np.asarray(y, dtype=np.float64)
+    ok = np.isfinite(xs) & np.isfinite(ys)
+    xy = np.column_stack([xs[ok], ys[ok]])
+    if not (np.isfinite(area_m2) and area_m2 > 0) or xy.shape[0] == 0:
         raise InputError(
-            f"The study area has no extent (bounds={bounds}); an automatic cell size needs "
-            "points spread over an area. Pass cell_size_m= explicitly."
+            f"An automatic cell size needs incidents spread over an area (got {xy.shape[0]} "
+            f"point(s) over {area_m2:g} m²). Pass cell_size_m= explicitly."
         )
-    raw = short_side / AUTO_CELLS_ALONG_SHORT_SIDE
-    if raw >= 100:
-        return float(math.floor(raw / 100.0) * 100)
-    magnitude = 10 ** math.floor(math.log10(raw))
-    for step in (5, 2, 1):
-        if raw >= step * magnitude:
-            return float(step * magnitude)
-    return float(magnitude)
-
-
-def cell_size_for_counts_m(
-    n_points: int, area_m2: float, *, kind: GridKind = "square", per_neighbourhood: float = 40.0
-) -> float:
-    """Smallest cell size at which an average contiguity neighbourhood (a cell and its 8 or 6
-    neighbours) holds ``per_neighbourhood`` incidents, rounded up like :func:`auto_cell_size_m`.
-
-    Gi*'s normal p-values are too small on the hot side when counts are sparse (see
-    :mod:`hotspots.stats.gistar`); this is the size below which that starts to bite. It never
-    returns a size that leaves fewer than 30 cells (ArcGIS's minimum for Gi*).
-    """
-    if n_points <= 0 or area_m2 <= 0:
-        return 0.0
-    units = 9 if kind == "square" else 7
-    cell_area = per_neighbourhood / units * area_m2 / n_points
-    cell_area = min(cell_area, area_m2 / 30.0)
-    side = math.sqrt(cell_area if kind == "square" else cell_area / (_SQRT3 / 2.0))
-    return _round_up_nicely(side)
+    places = np.unique(xy, axis=0)
+    if places.shape[0] >= 2:
+        distances, _ = cKDTree(places).query(places, k=2)
+        spacing = float(np.median(distances[:, 1]))
+    else:
+        spacing = 0.0
+    cell_area = _SQRT3 / 2.0 if kind == "hex" else 1.0  # area of a cell of size 1
+    by_spacing = SPACING_FACTOR * spacing
+    by_evidence = math.sqrt(MIN_MEAN_PER_CELL * area_m2 / (xy.shape[0] * cell_area))
+    most = math.sqrt(area_m2 / (MIN_CELLS * cell_area))
+    raw = min(max(by_spacing, by_evidence), most)
+    size = _round_up_nicely(raw)
+    if raw == most:
+        why = f"the largest size that still gives {MIN_CELLS} cells over the area"
+    elif by_spacing >= by_evidence:
+        why = (
+            f"{SPACING_FACTOR:g} × the median spacing of {places.shape[0]:,} distinct incident "
+            f"locations ({spacing:,.0f} m)"
+        )
+    else:
+        why = (
+            f"the smallest size with {MIN_MEAN_PER_CELL:g} incidents per cell on average "
+            f"({xy.shape[0]:,} incidents; their spacing alone would give {by_spacing:,.0f} m)"
+        )
+    reason = f"Cell size set to {size:g} m automatically: {why}."
+    return CellSizeChoice(size, spacing, by_spacing, by_evidence, reason)
 
 
 def _round_up_nicely(size: float) -> float:
-    if size >= 100:
-        return float(math.ceil(size / 100.0) * 100)
-    magnitude = 10 ** math.floor(math.log10(size))
-    for step in (1, 2, 5, 10):
-        if size <= step * magnitude:
-            return float(step * magnitude)
-    return float(10 * magnitude)
+    for step in (50.0, 10.0, 1.0):
+        if size >= 2 * step or step == 1.0:
+            return float(max(math.ceil(size / step - 1e-9) * step, step))
+    raise AssertionError("unreachable")
+
+
+def _positive_number(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        return False
+    return bool(np.isfinite(value) and value > 0)
 
 
 def make_grid(
@@ -289,13 +352,21 @@ def make_grid(
     *,
     crs: CRS | str | int,
     kind: GridKind = "square",
-    cell_size_m: float | None = None,
+    cell_size_m: float,
+    min_inside_share: float = 0.0,
+    keep_xy: NDArray[np.floating] | None = None,
     quiet: bool = False,
 ) -> Grid:
-    """Build a grid of ``kind`` covering ``area`` (a polygon in the metric ``crs``).
+    """Build a grid of ``kind`` and ``cell_size_m`` covering ``area`` (a polygon in the metric
+    ``crs``); for an automatic size use :func:`auto_cell_size_m` first.
 
-    Only cells that intersect ``area`` are active. With ``cell_size_m=None`` the size is
-    chosen by :func:`auto_cell_size_m` and announced in the log.
+    Which cells are units (active): those with part of their area inside ``area`` (a cell
+    that only touches it has none inside) and, with ``min_inside_share``, at least that
+    share of their area inside — unless they hold one of the points ``keep_xy`` (an (n, 2)
+    array), which always keeps a cell. :func:`hotspots.analysis.analyze` uses 0.5 and all
+    incidents: empty cells mostly outside the study area (a lake, beyond the city limit)
+    are dropped, because they always count zero and pull the mean down; no incident is
+    left without a cell.
     """
     if kind not in GRID_KINDS:
         raise invalid("grid", kind, GRID_KINDS)
@@ -304,10 +375,7 @@ def make_grid(
             "The study area is empty, so no grid can cover it; check the input points or boundaries."
         )
     level = logging.DEBUG if quiet else logging.INFO
-    if cell_size_m is None:
-        cell_size_m = auto_cell_size_m(shapely.bounds(area))
-        log.log(level, "Cell size set to %g m automatically", cell_size_m)
-    elif not (np.isfinite(cell_size_m) and cell_size_m > 0):
+    if not _positive_number(cell_size_m):
         raise invalid(
             "cell_size_m",
             cell_size_m,
@@ -342,6 +410,12 @@ def make_grid(
     # A cell that only touches the area has none of it inside: it is not a unit (it would
     # always count zero and drag the mean down).
     active = shapely.intersects(area, cells) & ~shapely.touches(area, cells)
+    if min_inside_share > 0:
+        active = _mostly_inside(area, cells, active, min_inside_share, grid.cell_area_m2)
+        if keep_xy is not None and len(keep_xy):
+            xy = np.asarray(keep_xy, dtype=np.float64).reshape(-1, 2)
+            held = grid.locate(xy[:, 0], xy[:, 1])
+            active[held[held >= 0]] = True
     grid = Grid(kind, size, x0, y0, n_rows, n_cols, grid.crs, active.reshape(n_rows, n_cols))
     log.log(
         level, "Grid: %s cells of %g m, %s covering the study area", f"{grid.n_cells:,}", size, kind
@@ -355,22 +429,44 @@ def make_grid(
     return grid
 
 
+def _mostly_inside(
+    area: shapely.Geometry,
+    cells: NDArray[np.object_],
+    active: NDArray[np.bool_],
+    share: float,
+    cell_area_m2: float,
+) -> NDArray[np.bool_]:
+    """``active`` without the cells that have less than ``share`` of their area inside."""
+    out = active.copy()
+    edge = np.flatnonzero(active & ~shapely.contains_properly(area, cells))
+    if edge.size:
+        inside = shapely.area(shapely.intersection(cells[edge], area)) / cell_area_m2
+        out[edge[inside < share]] = False
+    return out
+
+
 def study_area(
-    points: gpd.GeoSeries | gpd.GeoDataFrame,
+    points: gpd.GeoSeries | gpd.GeoDataFrame | tuple[NDArray[np.floating], NDArray[np.floating]],
     *,
     boundaries: gpd.GeoDataFrame | None = None,
     buffer_m: float = 0.0,
 ) -> shapely.Geometry:
     """The area a grid must cover: the union of ``boundaries`` if given, else the
-    convex hull of ``points`` buffered by ``buffer_m`` (sfhotspot uses half a cell)."""
+    convex hull of ``points`` (points, or a pair of coordinate arrays ``(x, y)``) buffered
+    by ``buffer_m`` (sfhotspot uses half a cell)."""
     if boundaries is not None:
         return shapely.union_all(boundaries.geometry.values)
-    geoms = points.geometry.values if isinstance(points, gpd.GeoDataFrame) else points.values
-    if len(geoms) == 0:
+    if isinstance(points, tuple):
+        x, y = (np.asarray(v, dtype=np.float64) for v in points)
+    else:
+        geoms = points.geometry.values if isinstance(points, gpd.GeoDataFrame) else points.values
+        xy = shapely.get_coordinates(geoms)
+        x, y = xy[:, 0], xy[:, 1]
+    if x.size == 0:
         raise InputError(
             "There are no points, so there is no study area; check the filters and the input."
         )
-    hull = shapely.convex_hull(shapely.multipoints(shapely.get_coordinates(geoms)))
+    hull = convex_hull_xy(x, y)
     # A hull of one point or of collinear points has no area: a buffer gives it one.
     return shapely.buffer(hull, max(buffer_m, 1.0))
 

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from hotspots.errors import EmptyDataError, InputError, describe
+from hotspots.errors import EmptyDataError, InputError, describe, invalid
+from hotspots.stats.exact import is_count_data
 from hotspots.stats.weights import Neighbours
 
 
@@ -59,3 +60,27 @@ def frozen(array: NDArray[Any]) -> NDArray[Any]:
     """Mark ``array`` read-only (results are shared, e.g. through the app's caches)."""
     array.setflags(write=False)
     return array
+
+
+def check_inference(inference: object, *, allowed: tuple[str, ...]) -> Any:
+    """Return ``inference`` when it is one of ``allowed``, else raise InputError."""
+    if not isinstance(inference, str) or inference not in allowed:
+        raise invalid(
+            "inference",
+            inference,
+            allowed,
+            f'For example inference="{allowed[0]}" (exact p-values for counts).',
+        )
+    return inference
+
+
+def require_counts(x: NDArray[np.float64], *, statistic: str, alternative: str) -> None:
+    """Raise InputError unless ``x`` holds counts (what exact inference needs)."""
+    if is_count_data(x):
+        return
+    bad = x[(x < 0) | (x != np.round(x))]
+    raise InputError(
+        f"Exact p-values for {statistic} need counts (non-negative whole numbers), but values "
+        f'include {float(bad[0]):g}. Pass incident counts, or inference="{alternative}" for rates, '
+        "differences or other values."
+    )

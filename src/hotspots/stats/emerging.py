@@ -657,14 +657,7 @@ def _interval_gi(
     values: NDArray[np.float64], neighbours: Neighbours, alpha: float, inference: Inference
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_], str | None]:
     """The one place the per-interval Gi* inference is chosen."""
-    if inference != "normal":
-        raise invalid(
-            "inference",
-            inference,
-            ("normal",),
-            "Exact p-values for emerging hot spots arrive with the exact Gi* inference.",
-        )
-    result = gi_star(values, neighbours, alpha=alpha)
+    result = gi_star(values, neighbours, alpha=alpha, inference=inference)
     return np.asarray(result.z), result.hot, result.cold, result.note
 
 
@@ -674,7 +667,7 @@ def _space_time_gi(
     n, t = x.shape
     cube = SpaceTimeNeighbours(neighbours, t, lag)
     label = f"{describe_weights(neighbours)} and the previous {lag} interval(s)"
-    result = gi_star(x.T.ravel(), cube, alpha=alpha, weights_label=label)
+    result = gi_star(x.T.ravel(), cube, alpha=alpha, weights_label=label, inference="normal")
     shape = (t, n)
     return (
         np.asarray(result.z).reshape(shape).T.copy(),
@@ -782,8 +775,12 @@ def _grid(
         area = shapely.convex_hull(points)
     size = cell_size_m
     if size is None:
-        size = auto_cell_size_m(shapely.bounds(shapely.buffer(area, 1.0)))
-        log.log(level, "Cell size set to %g m automatically", size)
+        xy = shapely.get_coordinates(incidents.geometry.values)
+        choice = auto_cell_size_m(
+            xy[:, 0], xy[:, 1], area_m2=max(float(shapely.area(area)), 1.0), kind=kind
+        )
+        size = choice.cell_size_m
+        log.log(level, "%s", choice.reason)
     elif not (np.isfinite(size) and size > 0):
         raise invalid(
             "cell_size_m", size, "a positive number of metres", "For example cell_size_m=250."

@@ -11,18 +11,23 @@ scatter plot uses esda's codes: 1 High-High (z > 0, lag > 0), 2 Low-High, 3 Low-
 
 Significance is by conditional permutation: unit i keeps its own value and its k_i
 neighbours' values are replaced by k_i values drawn without replacement from the other
-n − 1 units, ``permutations`` times. The pseudo p-value is folded as esda's ``p_sim``:
-``(min(#{I_sim >= I}, #{I_sim <= I}) + 1) / (permutations + 1)`` — the tail the observed
-value is in. p-values are then Benjamini–Hochberg corrected before a unit is labelled.
+n − 1 units. I_sim >= I exactly when z_i (S_sim − S_obs) >= 0, where S is the sum of the
+neighbours' raw values, so the permutation distribution of I is that of the neighbour sum.
 
-This folded p-value is one-tailed in the direction observed (esda's current default,
-"directed", and GeoDa's): under the null of spatial randomness P(p_sim <= a) is about 2a,
-not a (measured in tests/test_statistical_honesty.py). A two-sided p-value would be
-``min(1, 2 * p_sim)``; esda has announced it will switch to that.
+- ``inference="exact"`` (default, counts): the exact tails of that sum
+  (:mod:`hotspots.stats.exact`), no Monte-Carlo error and no ``1 / (permutations + 1)`` floor.
+- ``inference="permutation"`` (any values): ``permutations`` random draws per unit; ties
+  count in both tails, and the folded pseudo p-value is
+  ``(min(#{S_sim >= S}, #{S_sim <= S}) + 1) / (permutations + 1)``.
+
+Either way the p-value is **two-sided**: ``min(1, 2 · min(upper tail, lower tail))``, then
+Benjamini–Hochberg corrected across units before a unit is labelled. (esda and GeoDa report
+the folded one-tailed value, which under the null is at most alpha about 2 · alpha of the
+time: testing at twice the stated level.)
 
 Our choices, documented (they differ from esda only in degenerate cases):
 
-- Each unit gets its own independent draws (esda reuses one set of permuted ids for
+- In permutation mode each unit gets its own independent draws (esda reuses one set of permuted ids for
   every unit), generated in vectorised chunks from the ``rng`` passed in.
 - A simulated value equal to the observed one counts in both tails. esda counts ties as
   "at least as large" only, so in the lower tail they are not counted: with integer
@@ -40,14 +45,21 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from hotspots.errors import invalid
-from hotspots.stats._unit_arrays import frame_index, frozen, prepare_values
+from hotspots.stats._unit_arrays import (
+    check_inference,
+    frame_index,
+    frozen,
+    prepare_values,
+    require_counts,
+)
+from hotspots.stats.exact import neighbourhood_sum_tails
 from hotspots.stats.significance import check_alpha, fdr_adjust
 from hotspots.stats.weights import Neighbours
 
@@ -55,6 +67,9 @@ log = logging.getLogger(__name__)
 
 #: esda's quadrant codes (``Moran_Local.q``) and their names.
 QUADRANT_LABELS: dict[int, str] = {1: "High-High", 2: "Low-High", 3: "Low-Low", 4: "High-Low"}
+#: How p-values are computed: exact (counts) or random conditional permutations (any values).
+LisaInference = Literal["exact", "permutation"]
+LISA_INFERENCE_METHODS: tuple[LisaInference, ...] = ("exact", "permutation")
 #: Label of units that are not significant after the FDR correction.
 NOT_SIGNIFICANT = "Not significant"
 #: Column names of :meth:`LocalMoran.to_frame`.
@@ -76,31 +91,34 @@ class LocalMoran:
         Local Moran's I of each unit (equal to esda's ``Moran_Local.Is``).
     quadrant : ndarray of int8
         Moran scatter-plot quadrant, esda's ``q`` codes (see :data:`QUADRANT_LABELS`).
-    p_sim : ndarray of float64
-        Folded conditional-permutation pseudo p-value, in [1 / (permutations + 1), 1].
+    p : ndarray of float64
+        Two-sided conditional-permutation p-value (exact, or from random permutations).
     p_fdr : ndarray of float64
-        Benjamini–Hochberg adjusted ``p_sim``.
+        Benjamini–Hochberg adjusted ``p``.
     significant : ndarray of bool
         ``p_fdr <= alpha``.
     permutations : int
-        Number of conditional permutations per unit.
+        Number of random conditional permutations per unit (0 for exact inference).
     alpha : float
         False discovery rate.
     seed : int or None
         The integer seed when one was given (None for a Generator or fresh entropy).
     note : str or None
         Why the result is degenerate (e.g. no variance), else None.
+    inference : {"exact", "permutation"}
+        How the p-values were computed.
     """
 
     I: NDArray[np.float64]  # noqa: E741 -- the statistic's name in the literature and in esda
     quadrant: NDArray[np.int8]
-    p_sim: NDArray[np.float64]
+    p: NDArray[np.float64]
     p_fdr: NDArray[np.float64]
     significant: NDArray[np.bool_]
     permutations: int
     alpha: float
     seed: int | None
     note: str | None = None
+    inference: LisaInference = "exact"
 
     @property
     def n(self) -> int:
@@ -126,7 +144,7 @@ class LocalMoran:
             {
                 "lisa_i": self.I,
                 "lisa_quadrant": self.quadrant,
-                "lisa_p": self.p_sim,
+                "lisa_p": self.p,
                 "lisa_p_fdr": self.p_fdr,
                 "lisa_cluster": self.labels(),
             },
@@ -141,8 +159,10 @@ def local_moran(
     permutations: int = 999,
     alpha: float = 0.05,
     rng: np.random.Generator | int | None = 0,
+    inference: LisaInference = "exact",
 ) -> LocalMoran:
-    """Local Moran's I of ``values`` over ``neighbours`` with conditional-permutation p-values.
+    """Local Moran's I of ``values`` over ``neighbours`` with two-sided conditional-permutation
+    p-values (exact for counts by default).
 
     Parameters
     ----------
@@ -151,12 +171,16 @@ def local_moran(
     neighbours : Neighbours
         Binary neighbour structure; weights are row-standardised, self excluded.
     permutations : int, default 999
-        Conditional permutations per unit. The smallest attainable p-value is
-        ``1 / (permutations + 1)``.
+        Conditional permutations per unit with ``inference="permutation"`` (ignored when
+        exact). The smallest attainable p-value is then ``2 / (permutations + 1)``.
     alpha : float, default 0.05
         False discovery rate for :attr:`LocalMoran.significant`.
     rng : numpy.random.Generator, int or None, default 0
-        Source of randomness (an int is a seed; None draws fresh entropy).
+        Source of randomness for ``inference="permutation"`` (an int is a seed; None draws
+        fresh entropy).
+    inference : {"exact", "permutation"}, default "exact"
+        ``"exact"``: exact p-values (values must be counts: non-negative whole numbers);
+        ``"permutation"``: random conditional permutations (any values).
 
     Returns
     -------
@@ -166,13 +190,18 @@ def local_moran(
     ------
     InputError
         When ``values`` has the wrong length or contains NaN/infinite values,
-        ``permutations`` is not a positive integer or ``alpha`` is not in (0, 1).
+        ``permutations`` is not a positive integer, ``alpha`` is not in (0, 1), or exact
+        inference gets values that are not counts.
     EmptyDataError
         When there are no units.
     """
     level = check_alpha(alpha)
     perms = _check_permutations(permutations)
+    method = check_inference(inference, allowed=LISA_INFERENCE_METHODS)
     y = prepare_values(values, neighbours, statistic="local Moran's I")
+    if method == "exact":
+        require_counts(y, statistic="local Moran's I", alternative="permutation")
+        perms = 0
     seed = int(rng) if isinstance(rng, int | np.integer) and not isinstance(rng, bool) else None
     generator = np.random.default_rng(rng)
     n = y.size
@@ -184,16 +213,23 @@ def local_moran(
         )
         log.warning("Local Moran: %s", note)
         zeros = np.zeros(n)
-        return _result(zeros, np.full(n, 3, dtype=np.int8), np.ones(n), perms, level, seed, note)
+        return _result(
+            zeros, np.full(n, 3, dtype=np.int8), np.ones(n), perms, level, seed, note, method
+        )
 
     k = neighbours.cardinality(include_self=False)
     observed_sum = neighbours.lag(y, include_self=False)
     local_i, quadrant, z = _statistic(y, k, observed_sum, neighbours)
     testable = (k > 0) & (np.abs(z) > _NOISE * np.abs(z).max())
-    p_sim = np.ones(n)
-    p_sim[testable] = _permutation_p(y, k, observed_sum, np.flatnonzero(testable), perms, generator)
-    _log_fdr_floor(n, perms, level)
-    return _result(local_i, quadrant, p_sim, perms, level, seed, None)
+    p = np.ones(n)
+    if method == "exact":
+        tails = neighbourhood_sum_tails(y, sizes=k, observed=observed_sum, hold_own=True)
+        p[testable] = tails.two_sided[testable]
+    else:
+        folded = _permutation_p(y, k, observed_sum, np.flatnonzero(testable), perms, generator)
+        p[testable] = np.minimum(1.0, 2.0 * folded)
+        _log_fdr_floor(n, perms, level)
+    return _result(local_i, quadrant, p, perms, level, seed, None, method)
 
 
 # -- private steps -------------------------------------------------------------------------------
@@ -334,28 +370,30 @@ def _has_repeats(draws: NDArray[np.int32]) -> NDArray[np.bool_]:
 def _result(
     local_i: NDArray[np.float64],
     quadrant: NDArray[np.int8],
-    p_sim: NDArray[np.float64],
+    p: NDArray[np.float64],
     permutations: int,
     alpha: float,
     seed: int | None,
     note: str | None,
+    method: LisaInference,
 ) -> LocalMoran:
-    p_fdr = fdr_adjust(p_sim)
+    p_fdr = fdr_adjust(p)
     result = LocalMoran(
         I=frozen(local_i),
         quadrant=frozen(quadrant),
-        p_sim=frozen(p_sim),
+        p=frozen(p),
         p_fdr=frozen(p_fdr),
         significant=frozen(p_fdr <= alpha),
         permutations=permutations,
         alpha=alpha,
         seed=seed,
         note=note,
+        inference=method,
     )
     sig = result.significant
     log.info(
-        "Local Moran (%d permutations, FDR alpha=%g): %d High-High, %d Low-Low, %d outliers of %d units",
-        permutations,
+        "Local Moran (%s p-values, FDR alpha=%g): %d High-High, %d Low-Low, %d outliers of %d units",
+        method if method == "exact" else f"{permutations} permutations",
         alpha,
         int(np.count_nonzero(sig & (result.quadrant == 1))),
         int(np.count_nonzero(sig & (result.quadrant == 3))),
@@ -366,7 +404,7 @@ def _result(
 
 
 def _log_fdr_floor(n: int, permutations: int, alpha: float) -> None:
-    floor = 1.0 / (permutations + 1)
+    floor = 2.0 / (permutations + 1)
     needed = math.ceil(n * floor / alpha)
     if needed > 1:
         log.info(

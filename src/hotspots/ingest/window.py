@@ -1,0 +1,89 @@
+"""Incidents that occurred long before the data's reporting window.
+
+Police exports list the incidents *reported* in a period; a few of them occurred years
+earlier (a fraud found late, a historical assault reported now). Toronto's 2014–2021 data
+holds 1,057 incidents that occurred between 1966 and 2013 (925 of them before December 2013). Kept, they add a thin, patchy
+tail to every trend chart and to "all dates" maps, so by default they are rejected with the
+reason ``"before reporting window"`` (listed in the reject report and the notes), and
+``keep_early=True`` keeps them.
+
+The rule, documented: the reporting window starts at the first calendar month whose
+number of incidents reaches :data:`WINDOW_SHARE` of a busy month (the 90th percentile of
+the months that have incidents: the median would be pulled down by decades of months with
+one late report each). Incidents that occurred more than :data:`GRACE_DAYS` days before that
+month are "before the reporting window" (a few days' grace keeps last month's late reports
+and time-zone edges, e.g. a 2019 export's first robbery at 19:30 on 31 December local time).
+The rule
+only applies with at least :data:`MIN_INCIDENTS` incidents over at least
+:data:`MIN_MONTHS` months (too little data has no reliable window).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hotspots.ingest.rejects import RejectLedger
+
+#: A month belongs to the reporting window once it holds this share of a busy month.
+WINDOW_SHARE = 0.10
+#: The rule needs at least this many incidents...
+MIN_INCIDENTS = 200
+#: ...over at least this many months with incidents.
+MIN_MONTHS = 6
+#: Incidents up to this many days before the window start are not "long before" it.
+GRACE_DAYS = 31
+#: The reject reason.
+REASON = "before reporting window"
+
+
+def window_start(occurred_at: pd.Series) -> pd.Timestamp | None:
+    """First day of the reporting window of ``occurred_at`` (tz-aware), or None when there is
+    too little data for a window (see the module docs)."""
+    times = occurred_at.dropna()
+    if len(times) < MIN_INCIDENTS:
+        return None
+    local = times.dt.tz_localize(None) if times.dt.tz is not None else times
+    months = local.dt.to_period("M")
+    per_month = months.value_counts().sort_index()
+    if len(per_month) < MIN_MONTHS:
+        return None
+    threshold = WINDOW_SHARE * float(np.quantile(per_month.to_numpy(), 0.9))
+    first = per_month.index[np.flatnonzero(per_month.to_numpy() >= threshold)[0]]
+    start = first.to_timestamp()
+    return start.tz_localize(times.dt.tz) if times.dt.tz is not None else start
+
+
+def reject_before_window(
+    occurred_at: pd.Series, ledger: RejectLedger, *, keep_early: bool
+) -> tuple[int, str | None]:
+    """Reject (or, with ``keep_early``, only count) still-accepted rows that occurred before
+    the reporting window. ``occurred_at`` is aligned with the ledger's rows (NaT for rows
+    without a date). Returns the number of such rows and a note for the load report."""
+    accepted = ledger.accepted
+    start = window_start(occurred_at[accepted])
+    if start is None:
+        return 0, None
+    cutoff = start - pd.Timedelta(days=GRACE_DAYS)
+    early = accepted & (occurred_at < cutoff).fillna(False).to_numpy(dtype=bool)
+    count = int(early.sum())
+    if not count:
+        return 0, None
+    first = occurred_at[early].min()
+    last = occurred_at[early].max()
+    span = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    if keep_early:
+        return count, (
+            f"{count:,} incidents occurred before the reporting window (which starts "
+            f"{start:%Y-%m}; they occurred {span}) and are kept (keep_early=True)"
+        )
+    detail = (
+        f"occurred more than {GRACE_DAYS} days before the reporting window, which starts "
+        f"{start:%Y-%m}"
+    )
+    ledger.reject(early, REASON, detail)
+    return count, (
+        f"{count:,} incidents occurred before the reporting window (which starts {start:%Y-%m}; "
+        f"they occurred {span}) and are rejected; keep them with keep_early=True "
+        "(CLI: --keep-early)"
+    )

@@ -1,0 +1,72 @@
+"""Hygiene: incidents long before the reporting window, and duplicates on an id column."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hotspots.ingest import load_incidents
+from hotspots.ingest.window import window_start
+
+NOW = pd.Timestamp("2026-01-01", tz="UTC")
+
+
+def reported_2019_2021(extra_dates: list[str], *, id_column: str | None = None) -> pd.DataFrame:
+    """600 incidents spread over 2019-2021 plus ``extra_dates`` (late reports of old events)."""
+    rng = np.random.default_rng(0)
+    days = pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 3 * 365, 600), unit="D")
+    dates = [d.strftime("%Y-%m-%d") for d in days] + extra_dates
+    n = len(dates)
+    frame = pd.DataFrame(
+        {
+            "lat": 43.65 + rng.uniform(-0.05, 0.05, n),
+            "lon": -79.38 + rng.uniform(-0.05, 0.05, n),
+            "date": dates,
+            "offense": "Assault",
+        }
+    )
+    if id_column:
+        frame[id_column] = [f"GO-{i}" for i in range(n)]
+    return frame
+
+
+def test_incidents_before_the_window_are_rejected_and_reported() -> None:
+    # The last one is within the 31 days' grace: a late report from last month.
+    frame = reported_2019_2021(["1966-05-01", "2004-07-02", "2018-11-20", "2018-12-20"])
+    result = load_incidents(frame, timezone="America/Toronto", now=NOW)
+    rejects = result.rejects
+    early = rejects.loc[rejects["reason"] == "before reporting window"]
+    assert early["source_row"].tolist() == [601, 602, 603]
+    assert (
+        early["detail"]
+        == "occurred more than 31 days before the reporting window, which starts 2019-01"
+    ).all()
+    assert len(result.incidents) + len(rejects) == result.rows_read == 604
+    assert len(result.incidents) == 601
+    note = next(n for n in result.notes if "reporting window" in n)
+    assert "3 incidents" in note and "keep_early=True" in note and "1966-05-01" in note
+
+
+def test_keep_early_keeps_them_and_says_so() -> None:
+    frame = reported_2019_2021(["1966-05-01"])
+    result = load_incidents(frame, timezone="America/Toronto", now=NOW, keep_early=True)
+    assert len(result.incidents) == 601 and result.rejects.empty
+    assert any("are kept (keep_early=True)" in note for note in result.notes)
+
+
+def test_small_or_short_data_has_no_window() -> None:
+    times = pd.Series(pd.to_datetime(["2020-01-05", "1990-01-01"] * 50, utc=True))
+    assert window_start(times) is None  # 100 incidents: too few for a window
+    steady = pd.Series(pd.date_range("2020-01-01", "2021-12-31", freq="D", tz="UTC"))
+    assert window_start(steady) == pd.Timestamp("2020-01-01", tz="UTC")
+
+
+@pytest.mark.parametrize("column", ["incident_no", "case_number", "event_unique_id", "case_no"])
+def test_duplicates_are_found_on_common_id_columns(column: str) -> None:
+    frame = reported_2019_2021([], id_column=column)
+    copies = frame.iloc[[3, 4]].assign(offense="Robbery")  # same ids, re-exported
+    result = load_incidents(pd.concat([frame, copies]), timezone="America/Toronto", now=NOW)
+    assert result.mapping.id == column
+    duplicates = result.rejects.loc[result.rejects["reason"] == "duplicate"]
+    assert duplicates["source_row"].tolist() == [601, 602]
