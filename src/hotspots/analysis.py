@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from hotspots.errors import ColumnError, EmptyDataError, Option, invalid
+from hotspots.errors import ColumnError, EmptyDataError, invalid
 from hotspots.ingest.table import IncidentTable, as_table
 from hotspots.maps import palettes
 from hotspots.spatial.counting import count_by_unit, density_per_km2, rate_per_1000
@@ -32,6 +32,7 @@ from hotspots.spatial.grids import (
     Grid,
     GridKind,
     auto_cell_size_m,
+    check_cell_size_m,
     make_grid,
     study_area,
 )
@@ -426,18 +427,9 @@ def _study_area(
         size: Any = choice.cell_size_m
     else:
         size = cell_size_m
-    if isinstance(size, bool) or not (
-        isinstance(size, int | float) and np.isfinite(size) and size > 0
-    ):
-        raise invalid(
-            "cell_size_m",
-            cell_size_m,
-            "a positive number of metres",
-            "For example {1}.",
-            options=(Option("cell_size_m", 250),),
-        )
-    area = study_area(points, boundaries=boundaries, buffer_m=float(size) / 2.0)
-    return area, float(size), choice
+    size = check_cell_size_m(size)
+    area = study_area(points, boundaries=boundaries, buffer_m=size / 2.0)
+    return area, size, choice
 
 
 def _cell_neighbours(grid: Grid, distance_band_m: float | None) -> tuple[Neighbours, str]:

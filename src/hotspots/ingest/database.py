@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -69,23 +71,14 @@ def read_incidents_table(
         Neither or both of ``table`` and ``query``; a bad table name; a failed connection
         or query (with the database's message); SQLAlchemy missing (with the install hint).
     """
-    sql = _source_sql(table, query)
-    label = _label(url, table, query)
-    engine = _engine(url)
-    try:
-        with engine.connect() as connection:
-            geometry = _geometry_columns(connection, sql)
-            select, x_column, y_column, srid = _select(connection, sql, geometry)
-            chunks = pd.read_sql_query(
-                _text(select),
-                connection.execution_options(stream_results=True, max_row_buffer=chunk_rows),
-                chunksize=chunk_rows,
-            )
-            parts = [_compact(chunk) for chunk in chunks]
-    except _database_errors() as error:
-        raise _failed(label, error) from None
-    finally:
-        engine.dispose()
+    with _session(url, table, query) as (connection, sql, label, geometry, _):
+        select, x_column, y_column, srid = _select(connection, sql, geometry)
+        chunks = pd.read_sql_query(
+            _text(select),
+            connection.execution_options(stream_results=True, max_row_buffer=chunk_rows),
+            chunksize=chunk_rows,
+        )
+        parts = [_compact(chunk) for chunk in chunks]
     if not parts or sum(map(len, parts)) == 0:
         raise EmptyDataError(f"{label} returned no rows; check the table or the query's WHERE.")
     frame = pd.concat(parts, ignore_index=True)
@@ -103,22 +96,13 @@ def read_boundaries_table(
     """Polygons of a PostGIS ``table`` (or ``query``) as a GeoDataFrame in their SRID."""
     import geopandas as gpd
 
-    sql = _source_sql(table, query)
-    label = _label(url, table, query)
-    engine = _engine(url)
-    try:
-        with engine.connect() as connection:
-            geometry = _geometry_columns(connection, sql)
-            if not geometry:
-                raise InputError(
-                    f"{label} has no PostGIS geometry column; boundaries must be polygons "
-                    "(a geometry column of Polygon/MultiPolygon)."
-                )
-            frame = gpd.read_postgis(_text(sql), connection, geom_col=geometry[0])
-    except _database_errors() as error:
-        raise _failed(label, error) from None
-    finally:
-        engine.dispose()
+    with _session(url, table, query) as (connection, sql, label, geometry, engine):
+        if not geometry:
+            raise InputError(
+                f"{label} has no PostGIS geometry column; boundaries must be polygons "
+                "(a geometry column of Polygon/MultiPolygon)."
+            )
+        frame = gpd.read_postgis(_text(sql), connection, geom_col=geometry[0])
     if frame.crs is None:
         srid = _srid(engine, sql, geometry[0])
         frame = frame.set_crs(f"EPSG:{srid}") if srid else frame
@@ -126,6 +110,24 @@ def read_boundaries_table(
 
 
 # --------------------------------------------------------------------------- steps
+
+
+@contextmanager
+def _session(
+    url: str, table: str | None, query: str | None
+) -> Iterator[tuple[Connection, str, str, list[str], Any]]:
+    """Connect for one read: yields ``(connection, sql, label, geometry columns, engine)``;
+    database errors become :class:`InputError` naming the source; the engine is disposed."""
+    sql = _source_sql(table, query)
+    label = _label(url, table, query)
+    engine = _engine(url)
+    try:
+        with engine.connect() as connection:
+            yield connection, sql, label, _geometry_columns(connection, sql), engine
+    except _database_errors() as error:
+        raise _failed(label, error) from None
+    finally:
+        engine.dispose()
 
 
 def _source_sql(table: str | None, query: str | None) -> str:

@@ -347,6 +347,20 @@ def _positive_number(value: object) -> bool:
     return bool(np.isfinite(value) and value > 0)
 
 
+def check_cell_size_m(cell_size_m: object) -> float:
+    """``cell_size_m`` as a float, or :class:`~hotspots.errors.InputError` unless it is a
+    positive finite number of metres."""
+    if not _positive_number(cell_size_m):
+        raise invalid(
+            "cell_size_m",
+            cell_size_m,
+            "a positive number of metres",
+            "For example {1}.",
+            options=(Option("cell_size_m", 250),),
+        )
+    return float(cell_size_m)  # type: ignore[arg-type]
+
+
 def make_grid(
     area: shapely.Geometry,
     *,
@@ -375,15 +389,7 @@ def make_grid(
             "The study area is empty, so no grid can cover it; check the input points or boundaries."
         )
     level = logging.DEBUG if quiet else logging.INFO
-    if not _positive_number(cell_size_m):
-        raise invalid(
-            "cell_size_m",
-            cell_size_m,
-            "a positive number of metres",
-            "For example {1}.",
-            options=(Option("cell_size_m", 250),),
-        )
-    size = float(cell_size_m)
+    size = check_cell_size_m(cell_size_m)
     xmin, ymin, xmax, ymax = shapely.bounds(area)
     if kind == "square":
         n_cols = max(1, math.ceil((xmax - xmin) / size))
