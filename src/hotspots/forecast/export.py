@@ -12,12 +12,11 @@ Files written by :func:`write_forecast` into ``out_dir``:
 from __future__ import annotations
 
 import json
-import platform
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hotspots.export import VERSIONED_PACKAGES, _json_default, _version, _write_layer
+from hotspots.export import VERSIONED_PACKAGES, _json_default, _write_layer, package_versions
 from hotspots.forecast.verbs import Forecast
 
 
@@ -48,8 +47,5 @@ def forecast_summary(result: Forecast) -> dict[str, Any]:
     }
     if result.backtest is not None:
         summary["leaderboard"] = result.backtest.leaderboard.to_dict(orient="records")
-    summary["versions"] = {
-        "python": platform.python_version(),
-        **{p: _version(p) for p in (*VERSIONED_PACKAGES, "scikit-learn")},
-    }
+    summary["versions"] = package_versions((*VERSIONED_PACKAGES, "scikit-learn"))
     return summary

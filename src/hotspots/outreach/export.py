@@ -13,15 +13,14 @@ Files written by :func:`write_plan` into ``out_dir``:
 from __future__ import annotations
 
 import json
-import platform
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from hotspots.export import package_versions
 from hotspots.outreach.from_analysis import OutreachInputs
 from hotspots.outreach.plan import OutreachPlan
 from hotspots.outreach.reach import PlanReach
@@ -144,10 +143,7 @@ def plan_record(
         ]
     if files is not None:
         record["files"] = files
-    record["versions"] = {
-        "python": platform.python_version(),
-        **{package: _version(package) for package in VERSIONED_PACKAGES},
-    }
+    record["versions"] = package_versions(VERSIONED_PACKAGES)
     return record
 
 
@@ -190,13 +186,6 @@ def write_plan(
 def plan_json(record: dict[str, Any]) -> str:
     """A :func:`plan_record` as the text of ``plan.json`` (what ``hotspots evaluate`` reads)."""
     return json.dumps(record, indent=2, default=_json_default) + "\n"
-
-
-def _version(package: str) -> str | None:
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return None
 
 
 def _plain(value: Any) -> Any:

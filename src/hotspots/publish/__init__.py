@@ -30,12 +30,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-import platform
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +43,7 @@ import pandas as pd
 
 from hotspots.analysis import analyze
 from hotspots.errors import ColumnError, EmptyDataError, InputError, PrivacyError, invalid
+from hotspots.export import package_versions
 from hotspots.publish.audit import RULES, AuditReference, AuditReport, audit_files
 from hotspots.publish.content import Basemap, Suppression, build_content, suppression_text
 from hotspots.publish.freetext import check_free_text
@@ -498,13 +497,7 @@ def _metadata(
 
 
 def _versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for package in _VERSIONED:
-        try:
-            out[package.lower()] = version(package)
-        except PackageNotFoundError:
-            out[package.lower()] = None
-    return out
+    return package_versions([package.lower() for package in _VERSIONED])
 
 
 def _write(files: Mapping[str, bytes], out: Path) -> dict[str, Path]:
