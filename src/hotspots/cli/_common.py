@@ -7,7 +7,7 @@ not when its options are declared, so ``hotspots analyze --help`` answers at onc
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +23,27 @@ if TYPE_CHECKING:
 
     from hotspots.analysis import Analysis
     from hotspots.ingest import LoadResult
+
+
+#: SOURCE that means the bundled Toronto data.
+BUNDLED = "toronto"
+
+
+def add_bundled_source(parser: argparse.ArgumentParser) -> None:
+    """The positional ``SOURCE``: an incidents file or 'toronto' (see :func:`is_bundled`)."""
+    parser.add_argument(
+        "source", help=f"incidents file, or '{BUNDLED}' for the bundled Toronto Police data"
+    )
+
+
+def is_bundled(args: argparse.Namespace) -> bool:
+    """Whether ``SOURCE`` means the bundled data (the word 'toronto', not a file so named)."""
+    return str(args.source).casefold() == BUNDLED and not Path(args.source).exists()
+
+
+def files_written(out: Path | str, paths: Mapping[str, Path]) -> str:
+    """The closing line of a command: the folder and the names of the files written there."""
+    return f"Files written to {out}: " + ", ".join(p.name for p in paths.values())
 
 
 def add_input_options(parser: argparse.ArgumentParser) -> None:

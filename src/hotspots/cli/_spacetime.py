@@ -8,11 +8,16 @@ from pathlib import Path
 import geopandas as gpd
 from rich.progress import Progress
 
-from hotspots.cli._common import add_input_options, read_inputs
+from hotspots.cli._common import (
+    BUNDLED,
+    add_bundled_source,
+    add_input_options,
+    is_bundled,
+    read_inputs,
+)
 from hotspots.ingest import LoadResult, datasets
 from hotspots.spatial.filters import Filters
 
-BUNDLED = "toronto"
 #: The bundled data holds a few hundred incidents reported years later (back to 1966);
 #: the regular monthly flow starts here, so it is the default first day for 'toronto'.
 TORONTO_FIRST_DAY = "2014-01-01"
@@ -20,9 +25,7 @@ TORONTO_FIRST_DAY = "2014-01-01"
 
 def add_source_options(parser: argparse.ArgumentParser, *, boundaries: bool = False) -> None:
     """``SOURCE`` (a file or 'toronto'), the reading options, the selection and ``--quiet``."""
-    parser.add_argument(
-        "source", help=f"incidents file, or '{BUNDLED}' for the bundled Toronto Police data"
-    )
+    add_bundled_source(parser)
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     if boundaries:
         parser.add_argument(
@@ -37,11 +40,6 @@ def add_source_options(parser: argparse.ArgumentParser, *, boundaries: bool = Fa
     parser.add_argument("--end", help="last day, YYYY-MM-DD")
     parser.add_argument("--quiet", action="store_true", help="print only errors")
     add_input_options(parser)
-
-
-def is_bundled(args: argparse.Namespace) -> bool:
-    """True when SOURCE is the word 'toronto' (and no file of that name exists)."""
-    return str(args.source).casefold() == BUNDLED and not Path(args.source).exists()
 
 
 def read_source(

@@ -10,6 +10,7 @@ from rich.console import Console
 from hotspots.cli._common import (
     add_analysis_options,
     add_input_options,
+    files_written,
     hotspot_table,
     path_or_url,
     print_notes,
@@ -57,5 +58,5 @@ def run(args: argparse.Namespace) -> int:
         console.print(reject_summary(load))
         console.print(hotspot_table(analysis, top=args.top))
         print_notes(console, analysis)
-        console.print(f"Files written to {args.out}: " + ", ".join(p.name for p in paths.values()))
+        console.print(files_written(args.out, paths))
     return 0

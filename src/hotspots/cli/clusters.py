@@ -7,7 +7,7 @@ import argparse
 from rich.console import Console
 from rich.table import Table
 
-from hotspots.cli._common import reject_summary, step, steps
+from hotspots.cli._common import files_written, reject_summary, step, steps
 from hotspots.cli._spacetime import add_source_options, filters_from, read_source
 from hotspots.export import write_clusters
 from hotspots.stats.clusters import CLUSTER_METHODS, point_clusters
@@ -65,5 +65,5 @@ def run(args: argparse.Namespace) -> int:
                 f"{row.main_offense} ({row.main_offense_share:.0%})",
             )
         console.print(table)
-        console.print(f"Files written to {args.out}: " + ", ".join(p.name for p in paths.values()))
+        console.print(files_written(args.out, paths))
     return 0

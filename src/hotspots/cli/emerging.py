@@ -7,7 +7,7 @@ import argparse
 from rich.console import Console
 from rich.table import Table
 
-from hotspots.cli._common import reject_summary, step, steps
+from hotspots.cli._common import files_written, reject_summary, step, steps
 from hotspots.cli._spacetime import add_source_options, filters_from, read_source
 from hotspots.export import write_emerging
 from hotspots.stats.emerging import CITY_TRENDS, INFERENCES, INTERVALS, SCHEMES, emerging_hotspots
@@ -100,5 +100,5 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"City-wide trend: {params['city_trend_text']}.", soft_wrap=True)
         for note in params["notes"]:
             console.print(f"[yellow]Note:[/] {note}", soft_wrap=True)
-        console.print(f"Files written to {args.out}: " + ", ".join(p.name for p in paths.values()))
+        console.print(files_written(args.out, paths))
     return 0

@@ -14,14 +14,19 @@ from pathlib import Path
 
 from rich.console import Console
 
-from hotspots.cli._common import add_input_options, path_or_url, read_inputs, step, steps
+from hotspots.cli._common import (
+    BUNDLED,
+    add_input_options,
+    files_written,
+    path_or_url,
+    read_inputs,
+    step,
+    steps,
+)
 from hotspots.errors import InputError, invalid
 from hotspots.evaluate import DEFAULT_BUFFER_M, evaluate_intervention, write_evaluation
 from hotspots.evaluate.matching import DEFAULT_CONTROL_CELL_SIZE_M
 from hotspots.ingest import datasets
-
-#: SOURCE that means the bundled Toronto data.
-BUNDLED = "toronto"
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -114,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
             console.print(line, soft_wrap=True, highlight=False)
         for caution in evaluation.cautions:
             console.print(f"[yellow]Caution:[/] {caution}", soft_wrap=True, highlight=False)
-        console.print(f"Files written to {args.out}: " + ", ".join(p.name for p in paths.values()))
+        console.print(files_written(args.out, paths))
     return 0
 
 

@@ -14,8 +14,15 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from hotspots.cli._common import add_input_options, reject_summary, step, steps
-from hotspots.cli._spacetime import BUNDLED, read_source
+from hotspots.cli._common import (
+    add_bundled_source,
+    add_input_options,
+    files_written,
+    reject_summary,
+    step,
+    steps,
+)
+from hotspots.cli._spacetime import read_source
 from hotspots.forecast import METHOD_CHOICES, forecast
 from hotspots.forecast.export import write_forecast
 
@@ -29,9 +36,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         "RRI; a model is used only if it beats the best simple baseline. Writes "
         "forecast.parquet, forecast.geojson, backtest.csv and forecast.json."
     )
-    parser.add_argument(
-        "source", help=f"incidents file, or '{BUNDLED}' for the bundled Toronto Police data"
-    )
+    add_bundled_source(parser)
     parser.add_argument("--until", required=True, help="last day of training data, YYYY-MM-DD")
     parser.add_argument(
         "--horizon-months", type=int, required=True, help="months to forecast after --until"
@@ -96,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
             f"Method: [bold]{params['method']}[/] - {params['why']}", soft_wrap=True, markup=True
         )
         console.print(_top_cells(result, args.top))
-        console.print(f"Files written to {args.out}: " + ", ".join(p.name for p in paths.values()))
+        console.print(files_written(args.out, paths))
     return 0
 
 

@@ -7,7 +7,7 @@ import argparse
 from rich.console import Console
 from rich.table import Table
 
-from hotspots.cli._common import reject_summary, step, steps
+from hotspots.cli._common import files_written, reject_summary, step, steps
 from hotspots.cli._spacetime import add_source_options, filters_from, read_source
 from hotspots.export import write_knox
 from hotspots.stats.near_repeat import check_bands, near_repeat
@@ -78,5 +78,5 @@ def run(args: argparse.Namespace) -> int:
             )
         console.print(table)
         console.print(result.summary(), soft_wrap=True)
-        console.print(f"Files written to {args.out}: " + ", ".join(p.name for p in paths.values()))
+        console.print(files_written(args.out, paths))
     return 0

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from hotspots.cli._common import add_analysis_options, add_input_options, run_analysis, step, steps
+from hotspots.cli._common import (
+    add_analysis_options,
+    add_input_options,
+    files_written,
+    run_analysis,
+    step,
+    steps,
+)
 from hotspots.errors import HotspotsError, InputError, invalid
 from hotspots.ingest import datasets
 from hotspots.ingest.sites import load_sites
@@ -231,7 +238,7 @@ def run(args: argparse.Namespace) -> int:
         console.print(sites_table(plan, reach, inputs))
         if curve is not None:
             console.print(curve_line(curve))
-        console.print(f"Files written to {args.out}: " + ", ".join(p.name for p in paths.values()))
+        console.print(files_written(args.out, paths))
     return 0
 
 

@@ -17,9 +17,11 @@ from rich.console import Console
 
 from hotspots.cli._common import (
     add_alpha_option,
+    add_bundled_source,
     add_grid_options,
     add_input_options,
     column_overrides,
+    is_bundled,
     step,
     steps,
 )
@@ -41,8 +43,6 @@ from hotspots.publish.rules import MAP_UNITS
 from hotspots.spatial.filters import match_offenses
 from hotspots.staging import check_output_folder, staged_folder
 
-BUNDLED = "toronto"
-
 
 def register(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``hotspots publish``."""
@@ -52,9 +52,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         "offense groups, no coordinates, IDs or exact dates. Every output is audited, and every release is "
         "checked against the publisher's release ledger, before it is written."
     )
-    parser.add_argument(
-        "source", help=f"incidents file, or '{BUNDLED}' for the bundled Toronto Police data"
-    )
+    add_bundled_source(parser)
     parser.add_argument("--title", required=True, help="title shown on the map")
     parser.add_argument(
         "--period",
@@ -135,7 +133,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     console = Console()
-    bundled = str(args.source).casefold() == BUNDLED and not Path(args.source).exists()
+    bundled = is_bundled(args)
     source = datasets.toronto_incidents_path() if bundled else Path(args.source)
     boundaries_path = args.boundaries or (datasets.toronto_boundaries_path() if bundled else None)
     base = TORONTO if bundled else GENERIC
