@@ -90,20 +90,11 @@ def selected_count(_dataset: Dataset, dataset_key: str, filters: Filters) -> int
 @st.cache_resource(max_entries=24, show_spinner="Counting incidents and testing for hot spots…")
 def analysis(_dataset: Dataset, key: AnalysisKey) -> Analysis:
     """The hotspot analysis of ``key`` (Gi* and LISA with exact p-values and FDR)."""
-    from hotspots.analysis import analyze  # SciPy and the statistics: imported on first use
-    from hotspots.dashboard.startup import default_key
+    from hotspots.dashboard.startup import analyze_key, default_key
 
     if _dataset.key == TORONTO_KEY and key == default_key(_dataset):
         return default_view()[1]
-    return analyze(
-        _dataset.load.table,
-        boundaries=_dataset.boundaries,
-        filters=key.filters,
-        grid=key.grid,
-        cell_size_m=key.cell_size_m,
-        alpha=key.alpha,
-        quiet=True,
-    )
+    return analyze_key(_dataset, key)
 
 
 @st.cache_data(max_entries=24, show_spinner=False)

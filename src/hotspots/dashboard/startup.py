@@ -71,12 +71,17 @@ def default_view() -> tuple[Dataset, Analysis]:
 
 def build_default_view() -> tuple[Dataset, Analysis]:
     """Load the bundled data set and analyze it with the default selection."""
-    from hotspots.analysis import analyze
     from hotspots.dashboard.datasets import load_toronto
 
     dataset = load_toronto()
-    key = default_key(dataset)
-    result = analyze(
+    return dataset, analyze_key(dataset, default_key(dataset))
+
+
+def analyze_key(dataset: Dataset, key: AnalysisKey) -> Analysis:
+    """:func:`~hotspots.analysis.analyze` of ``dataset`` with the selection ``key``, quietly."""
+    from hotspots.analysis import analyze  # SciPy and the statistics: imported on first use
+
+    return analyze(
         dataset.load.table,
         boundaries=dataset.boundaries,
         filters=key.filters,
@@ -85,7 +90,6 @@ def build_default_view() -> tuple[Dataset, Analysis]:
         alpha=key.alpha,
         quiet=True,
     )
-    return dataset, result
 
 
 def default_key(dataset: Dataset) -> AnalysisKey:
