@@ -36,31 +36,9 @@ from hotspots.ingest import (
 log = logging.getLogger(__name__)
 
 #: Extensions the uploaders accept (without the dot).
-INCIDENT_EXTENSIONS = (
-    "csv",
-    "gz",
-    "txt",
-    "tsv",
-    "parquet",
-    "geoparquet",
-    "geojson",
-    "json",
-    "gpkg",
-    "zip",
-    "kml",
-    "kmz",
-)
-BOUNDARY_EXTENSIONS = (
-    "geojson",
-    "json",
-    "gpkg",
-    "zip",
-    "kml",
-    "kmz",
-    "parquet",
-    "geoparquet",
-    "shp",
-)
+_VECTOR_EXTENSIONS = ("geojson", "json", "gpkg", "zip", "kml", "kmz")
+INCIDENT_EXTENSIONS = ("csv", "gz", "txt", "tsv", "parquet", "geoparquet", *_VECTOR_EXTENSIONS)
+BOUNDARY_EXTENSIONS = (*_VECTOR_EXTENSIONS, "parquet", "geoparquet", "shp")
 
 #: Rows shown in the preview table.
 PREVIEW_ROWS = 8
