@@ -20,6 +20,7 @@ The CLI prints ``exc.render("cli")`` and exits 2; the app shows ``exc.render("ap
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -314,5 +315,24 @@ def positive_number(argument: str, value: Any, allowed: str, fix: str | None = N
     except (TypeError, ValueError):
         number = float("nan")
     if not (number > 0 and number != float("inf")):  # NaN fails the first test
+        raise invalid(argument, value, allowed, fix)
+    return number
+
+
+def whole_number(
+    argument: str,
+    value: Any,
+    allowed: str,
+    fix: str | None = None,
+    *,
+    minimum: int,
+    maximum: int | None = None,
+) -> int:
+    """``value`` as an int from ``minimum`` to ``maximum`` (no bools), or the standard
+    "bad argument" error (see :func:`invalid`)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise invalid(argument, value, allowed, fix)
+    number = int(value)
+    if number < minimum or (maximum is not None and number > maximum):
         raise invalid(argument, value, allowed, fix)
     return number

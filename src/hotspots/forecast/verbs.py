@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from hotspots.errors import InputError, Option, invalid, positive_number
+from hotspots.errors import InputError, Option, invalid, positive_number, whole_number
 from hotspots.forecast.backtest import (
     Choice,
     backtest_origins,
@@ -417,27 +417,19 @@ def _cell_sizes(cell_size_m: float | None) -> tuple[float, ...]:
 
 
 def _check_horizon(horizon_months: Any) -> int:
-    if (
-        isinstance(horizon_months, bool)
-        or not isinstance(horizon_months, int | np.integer)
-        or horizon_months < 1
-    ):
-        raise invalid(
-            "horizon_months",
-            horizon_months,
-            "a whole number of months, at least 1",
-            "For example --horizon-months 12 forecasts the year after --until.",
-        )
-    return int(horizon_months)
+    return whole_number(
+        "horizon_months",
+        horizon_months,
+        "a whole number of months, at least 1",
+        "For example --horizon-months 12 forecasts the year after --until.",
+        minimum=1,
+    )
 
 
 def _check_origins(n_origins: Any, *, minimum: int = 0) -> int:
-    if (
-        isinstance(n_origins, bool)
-        or not isinstance(n_origins, int | np.integer)
-        or n_origins < minimum
-    ):
-        raise invalid(
-            "n_origins", n_origins, f"a whole number of backtest origins, at least {minimum}"
-        )
-    return int(n_origins)
+    return whole_number(
+        "n_origins",
+        n_origins,
+        f"a whole number of backtest origins, at least {minimum}",
+        minimum=minimum,
+    )

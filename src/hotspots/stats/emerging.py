@@ -46,7 +46,7 @@ import scipy.sparse as sp
 import shapely
 from numpy.typing import NDArray
 
-from hotspots.errors import ColumnError, EmptyDataError, InputError, invalid
+from hotspots.errors import ColumnError, EmptyDataError, InputError, invalid, whole_number
 from hotspots.spatial.counting import PERIOD_FREQ, period_start
 from hotspots.spatial.filters import Filters, apply_filters
 from hotspots.spatial.grids import GRID_KINDS, Grid, GridKind, auto_cell_size_m, make_grid
@@ -725,17 +725,13 @@ def _check_options(
         raise invalid("scheme", scheme, SCHEMES)
     if inference not in INFERENCES:
         raise invalid("inference", inference, INFERENCES)
-    if (
-        isinstance(temporal_neighbours, bool)
-        or not isinstance(temporal_neighbours, int | np.integer)
-        or temporal_neighbours < 0
-    ):
-        raise invalid(
-            "temporal_neighbours",
-            temporal_neighbours,
-            "a whole number of previous intervals, 0 or more",
-            "For example temporal_neighbours=1 (ArcGIS's default time step).",
-        )
+    whole_number(
+        "temporal_neighbours",
+        temporal_neighbours,
+        "a whole number of previous intervals, 0 or more",
+        "For example temporal_neighbours=1 (ArcGIS's default time step).",
+        minimum=0,
+    )
     return {"alpha": check_alpha(alpha)}
 
 

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from hotspots.errors import invalid
+from hotspots.errors import whole_number
 from hotspots.stats._unit_arrays import (
     check_inference,
     frame_index,
@@ -418,15 +418,10 @@ def _log_fdr_floor(n: int, permutations: int, alpha: float) -> None:
 
 
 def _check_permutations(permutations: Any) -> int:
-    if (
-        isinstance(permutations, bool)
-        or not isinstance(permutations, int | np.integer)
-        or permutations < 1
-    ):
-        raise invalid(
-            "permutations",
-            permutations,
-            "a positive whole number",
-            "For example permutations=999 (the smallest p-value is then 0.001).",
-        )
-    return int(permutations)
+    return whole_number(
+        "permutations",
+        permutations,
+        "a positive whole number",
+        "For example permutations=999 (the smallest p-value is then 0.001).",
+        minimum=1,
+    )

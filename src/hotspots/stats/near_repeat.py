@@ -34,7 +34,7 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 
-from hotspots.errors import ColumnError, EmptyDataError, InputError, describe, invalid
+from hotspots.errors import ColumnError, EmptyDataError, InputError, describe, invalid, whole_number
 from hotspots.spatial.filters import Filters, apply_filters
 from hotspots.spatial.projection import require_metric
 from hotspots.stats.significance import check_alpha
@@ -378,18 +378,14 @@ def _band_index(values: NDArray[np.float64], edges: NDArray[np.float64]) -> NDAr
 
 
 def _check_permutations(permutations: Any) -> int:
-    if (
-        isinstance(permutations, bool)
-        or not isinstance(permutations, int | np.integer)
-        or not 1 <= permutations <= 1_000_000
-    ):
-        raise invalid(
-            "permutations",
-            permutations,
-            "a whole number of shuffles from 1 to 1,000,000",
-            "For example permutations=999.",
-        )
-    return int(permutations)
+    return whole_number(
+        "permutations",
+        permutations,
+        "a whole number of shuffles from 1 to 1,000,000",
+        "For example permutations=999.",
+        minimum=1,
+        maximum=1_000_000,
+    )
 
 
 def _check_events(xy: ArrayLike, days: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
