@@ -1,8 +1,7 @@
 """Issue 14, item 12: two incidents are never mapped as hot cells, on every path (CLI, app).
 
-The minimum-evidence rule belongs to the statistics issue (9). Until it is on main these
-tests are strict expected failures: the day the rule lands they pass, pytest reports an
-unexpected pass, and the marker is to be removed.
+The minimum-evidence rule belongs to the statistics issue (9)
+(:mod:`hotspots.stats.classify`: fewer than 30 incidents, nothing is called a hot spot).
 """
 
 from __future__ import annotations
@@ -21,12 +20,8 @@ TWO = (
     "1,43.6500,-79.3800,2021-03-01 10:00,Robbery\n"
     "2,43.6501,-79.3801,2021-03-02 11:00,Robbery\n"
 )
-PENDING = pytest.mark.xfail(
-    strict=True, reason="the minimum-evidence rule (issue 9) is not on main yet"
-)
 
 
-@PENDING
 def test_two_incidents_make_no_hot_cell_in_the_cli(tmp_path: Path) -> None:
     source = tmp_path / "two.csv"
     source.write_text(TWO)
@@ -35,7 +30,6 @@ def test_two_incidents_make_no_hot_cell_in_the_cli(tmp_path: Path) -> None:
     assert summary["hotspots"]["hot_cells"] == 0
 
 
-@PENDING
 def test_two_incidents_make_no_hot_cell_in_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOTSPOTS_TILES_URL", "none")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
