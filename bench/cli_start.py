@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -58,7 +57,8 @@ def main() -> None:
         for label, argv in runs.items():
             times[label].append(wall_time(argv))
     base = statistics.median(times["`python -c pass` (baseline)"])
-    print(f"hotspots from {shutil.which('hotspots') or 'src'}; {args.repeat} interleaved runs\n")
+    command = runs["`hotspots --help`"][0]
+    print(f"{command} ({args.repeat} interleaved runs)\n")
     print("| command | median | best | median vs `python -c pass` |")
     print("|---|---|---|---|")
     for label, values in times.items():

@@ -29,11 +29,18 @@ def _loaded(code: str) -> set[str]:
     return set(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def test_help_loads_neither_pandas_nor_rich() -> None:
-    loaded = _loaded(
-        "from hotspots.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
+def _help(*argv: str) -> set[str]:
+    return _loaded(
+        f"from hotspots.cli import main\ntry:\n    main({list(argv)!r})\nexcept SystemExit:\n    pass"
     )
-    assert not loaded & {"pandas", "geopandas", "numpy", "rich", *APP_STACK, *HEAVY}
+
+
+def test_help_loads_neither_pandas_nor_rich() -> None:
+    assert not _help("--help") & {"pandas", "geopandas", "numpy", "rich", *APP_STACK, *HEAVY}
+
+
+def test_analyze_help_declares_options_without_the_analysis_stack() -> None:
+    assert not _help("analyze", "--help") & {"pandas", "geopandas", "numpy", *APP_STACK, *HEAVY}
 
 
 @pytest.mark.parametrize(

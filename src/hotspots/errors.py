@@ -209,7 +209,9 @@ class HotspotsError(Exception):
         ``--candidates-crs`` on the command line): ``keys={"crs": "site_crs"}``.
         """
         renamed = tuple(
-            Option(keys.get(o.key, o.key), o.example) if keys and type(o) is Option else o
+            type(o)(keys.get(o.key, o.key), o.example)
+            if keys and type(o) in (Option, _Given)
+            else o
             for o in self.options
         )
         return type(self)(literal(prefix) + self.template, options=renamed)

@@ -74,6 +74,17 @@ def test_vancouver_without_a_crs_says_which_crs_to_give(shared_data: Path) -> No
     assert "crs" in friendly_error(error.value, what="incident file").lower()
 
 
+def test_messages_name_the_apps_controls_not_python_arguments() -> None:
+    data = b"X,Y,date\n491059.48,5459122.42,2020-06-19\n491068.7,5459126.1,2020-06-20\n"
+    incidents = Upload("projected.csv", data)
+    preview = preview_incidents(incidents)
+    with pytest.raises(CRSError) as error:
+        load_upload(incidents, UploadOptions.from_mapping(preview.detected))
+    message = friendly_error(error.value, what="incident file")
+    assert '"CRS of the coordinates" on the Data page (e.g. EPSG:26910)' in message
+    assert "crs=" not in message and "--crs" not in message
+
+
 def test_bad_files_give_a_clear_message() -> None:
     with pytest.raises(HotspotsError) as error:
         preview_incidents(Upload("notes.docx", b"not a table"))

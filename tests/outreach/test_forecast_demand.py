@@ -75,3 +75,18 @@ def test_plan_cli_with_forecast_demand(tmp_path: Path) -> None:
     text = json.dumps(record)
     assert '"demand": "forecast"' in text
     assert "2021-01-01" in text  # the forecast period follows the last day of the data
+
+
+def test_plan_cli_forecast_errors_name_the_plan_flags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    incidents = synthetic_csv(tmp_path / "i.csv", 500, extent_m=EXTENT, crs=CRS, rng=1, **DATES)
+    code = main(
+        ["plan", str(incidents), "--timezone", "America/Toronto", "--cell-size-m", "300",
+         "--no-lisa", "--demand", "forecast", "--forecast-horizon-months", "0",
+         "--candidates-from", "hotspots", "--k", "2", "--radius-m", "600", "--quiet",
+         "--out", str(tmp_path / "plan")]
+    )  # fmt: skip
+    assert code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "Forecast demand: --forecast-horizon-months 0 is not allowed" in err

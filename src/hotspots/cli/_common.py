@@ -1,4 +1,8 @@
-"""Options and steps shared by the sub-commands."""
+"""Options and steps shared by the sub-commands.
+
+The analysis stack (pandas, GeoPandas, the statistics) is imported when a command runs,
+not when its options are declared, so ``hotspots analyze --help`` answers at once.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,19 @@ import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from hotspots.analysis import Analysis, analyze
 from hotspots.errors import invalid
-from hotspots.ingest import LoadResult, load_boundaries, load_incidents
-from hotspots.spatial.filters import Filters, match_offenses
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from hotspots.analysis import Analysis
+    from hotspots.ingest import LoadResult
 
 
 def add_input_options(parser: argparse.ArgumentParser) -> None:
@@ -173,6 +180,8 @@ def read_inputs(
     boundaries_path: Path | str | None,
 ) -> tuple[LoadResult, gpd.GeoDataFrame | None]:
     """Read the boundaries (when given) and the incidents with the reading options."""
+    from hotspots.ingest import load_boundaries, load_incidents
+
     boundaries = None
     if boundaries_path is not None:
         with step(progress, f"Reading boundaries {source_label(boundaries_path)}"):
@@ -204,6 +213,9 @@ def run_analysis(
     boundaries_path: Path | str | None,
 ) -> tuple[LoadResult, Analysis, gpd.GeoDataFrame | None]:
     """Read the incidents (and boundaries) and analyze them as the options say."""
+    from hotspots.analysis import analyze
+    from hotspots.spatial.filters import Filters, match_offenses
+
     load, boundaries = read_inputs(args, progress, source, boundaries_path)
     offenses = None
     if args.offense:

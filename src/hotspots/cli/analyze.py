@@ -18,7 +18,6 @@ from hotspots.cli._common import (
     step,
     steps,
 )
-from hotspots.export import ANALYSIS_FILES, write_analysis
 from hotspots.staging import check_output_folder, staged_folder
 
 
@@ -42,6 +41,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Analyze ``args.source`` and write the files; the exit code."""
+    from hotspots.export import ANALYSIS_FILES, write_analysis
+
     console = Console()
     check_output_folder(args.out)  # before any work: a bad --out is not found after the run
     with steps(quiet=args.quiet) as progress:

@@ -15,6 +15,8 @@ the outreach briefing all take their colours and labels from here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -96,6 +98,8 @@ BAR = "#3182bd"
 #: Published snapshot: hot spot confidence bins 1, 2, 3 (ColorBrewer *OrRd*) and their outline.
 HOT_SPOT_FILLS: dict[int, str] = {1: "#fdcc8a", 2: "#fc8d59", 3: "#d7301f"}
 HOT_SPOT_OUTLINE = "#7f0000"
+#: Published snapshot: outline of areas and legend swatches.
+AREA_EDGE = "#4b5563"
 
 #: Outreach: a chosen site, its service area, demand it covers and demand it does not.
 SITE = "#08306b"
@@ -217,6 +221,27 @@ def class_labels(breaks: NDArray[np.float64], *, integer: bool) -> list[str]:
             labels.append(f"{_fmt(low)}–{_fmt(high)}")
         low = float(high)
     return labels
+
+
+def plain_class_label(i: int, classes: Sequence[Mapping[str, float]]) -> str:
+    """Legend text of class ``i`` of ``classes`` (``low``/``high`` bounds) for the public:
+    "under 25", "25 to 39", "81 or more" (the published snapshot's legend)."""
+    low, high = plain_number(classes[i]["low"]), plain_number(classes[i]["high"])
+    if len(classes) == 1:
+        return f"{low} to {high}"
+    if i == 0:
+        return f"under {high}"
+    if i == len(classes) - 1:
+        return f"{low} or more"
+    return f"{low} to {high}"
+
+
+def plain_number(value: float) -> str:
+    """A number for a legend or a caption: whole numbers with separators, else 1 decimal
+    from 10 up and 2 significant digits below."""
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.1f}" if value >= 10 else f"{value:,.2g}"
 
 
 def _round_sig(value: float, digits: int = 2) -> float:

@@ -67,7 +67,7 @@ def _draw_map(ax: Any, content: dict[str, Any]) -> None:
         coll = PathCollection(
             _paths(feats),
             facecolors=[f["properties"]["colour"] for f in feats],
-            edgecolors="#4b5563",
+            edgecolors=palettes.AREA_EDGE,
             linewidths=0.35,
         )
         ax.add_collection(coll)
@@ -220,13 +220,17 @@ def _draw_panel(fig: Figure, content: dict[str, Any]) -> None:
     if areas is not None:
         classes = content["area_classes"]
         handles = [
-            Patch(facecolor=c["colour"], edgecolor="#4b5563", label=_class_label(i, classes))
+            Patch(
+                facecolor=c["colour"],
+                edgecolor=palettes.AREA_EDGE,
+                label=palettes.plain_class_label(i, classes),
+            )
             for i, c in enumerate(classes)
         ]
         handles.append(
             Patch(
                 facecolor=palettes.SUPPRESSED,
-                edgecolor="#4b5563",
+                edgecolor=palettes.AREA_EDGE,
                 linestyle="--",
                 label=f"{sup} (hidden)",
             )
@@ -245,12 +249,6 @@ def _draw_panel(fig: Figure, content: dict[str, Any]) -> None:
     fig.add_artist(
         Rectangle((x - 0.015, 0.02), 0.0015, 0.96, transform=fig.transFigure, color="#d9dee3")
     )
-
-
-def _class_label(i: int, classes: list[dict[str, Any]]) -> str:
-    from hotspots.publish.render import class_label
-
-    return class_label(i, classes)
 
 
 def _n(value: int | None, sup: str) -> str:

@@ -146,18 +146,6 @@ def render_html(content: dict[str, Any], *, generated_on: str, version: str) -> 
 # -- pieces -----------------------------------------------------------------------------------------
 
 
-def class_label(i: int, classes: list[dict[str, Any]]) -> str:
-    """Legend text of density class ``i``: "under 25", "25 to 39", "81 or more"."""
-    c = classes[i]
-    if len(classes) == 1:
-        return f"{_num(c['low'])} to {_num(c['high'])}"
-    if i == 0:
-        return f"under {_num(c['high'])}"
-    if i == len(classes) - 1:
-        return f"{_num(c['low'])} or more"
-    return f"{_num(c['low'])} to {_num(c['high'])}"
-
-
 def _n(value: int | None, sup: str) -> str:
     return sup if value is None else f"{value:,}"
 
@@ -222,7 +210,7 @@ def _legend(content: dict[str, Any]) -> str:
         classes = content["area_classes"]
         for i, c in enumerate(classes):
             rows.append(
-                f'<li><span class="sw" style="background:{escape(c["colour"])}"></span>{escape(class_label(i, classes))}</li>'
+                f'<li><span class="sw" style="background:{escape(c["colour"])}"></span>{escape(palettes.plain_class_label(i, classes))}</li>'
             )
         rows.append(
             f'<li><span class="sw sw-sup" style="background:{palettes.SUPPRESSED}"></span>{escape(sup)} incidents, or {escape(content["rules"]["hidden_text"])}</li></ul>'
@@ -316,7 +304,7 @@ def _area_table(content: dict[str, Any]) -> str:
     has_grid = content.get("grid") is not None
     rows = []
     for p in feats:
-        density = "" if p["per_km2"] is None else _num(p["per_km2"])
+        density = "" if p["per_km2"] is None else palettes.plain_number(p["per_km2"])
         hot = f'<td class="num">{p["hot_cells"]}</td>' if has_grid else ""
         rows.append(
             f'<tr><th scope="row">{escape(p["name"])}</th><td class="n">{escape(p.get("hidden") or _n(p["incidents"], sup))}</td><td class="num">{density}</td>{hot}</tr>'
@@ -369,16 +357,6 @@ def _about(content: dict[str, Any], *, generated_on: str, version: str) -> str:
         + "".join(items)
         + f'</dl><p class="generated">{escape(generated_line(generated_on))} with hotspots {escape(version)}. '
         "This file is self-contained: it works offline and sends nothing anywhere.</p></section>"
-    )
-
-
-def _num(value: float) -> str:
-    return (
-        f"{value:,.0f}"
-        if float(value).is_integer()
-        else f"{value:,.1f}"
-        if value >= 10
-        else f"{value:,.2g}"
     )
 
 
