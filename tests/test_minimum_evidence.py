@@ -1,7 +1,7 @@
 """Issue 14, item 12: two incidents are never mapped as hot cells, on every path (CLI, app).
 
-The minimum-evidence rule belongs to the statistics issue (9)
-(:mod:`hotspots.stats.classify`: fewer than 30 incidents, nothing is called a hot spot).
+The minimum-evidence rule belongs to the statistics issue (9); these tests hold it to
+every path a user takes.
 """
 
 from __future__ import annotations

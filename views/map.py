@@ -221,6 +221,17 @@ else:
     )
 
 st.markdown("**Download what you see**")
+st.download_button(
+    "Printable page: map and top hot spots (HTML, A4 landscape)",
+    data=lambda: cached.printable(
+        dataset, key, f"Hot spots — {dataset.label}", selection.describe()
+    ).encode("utf-8"),
+    file_name="hotspots_print.html",
+    mime="text/html",
+    icon=":material/print:",
+    help="One page for a command meeting: open it and print. Counts per cell only.",
+    key="map_printable",
+)
 a, b, c, d = st.columns(4)
 a.download_button(
     "Hot spots (CSV)",

@@ -104,6 +104,7 @@ def server() -> Iterator[str]:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()  # reaped: no ResourceWarning for a still-running subprocess
 
 
 @pytest.fixture(scope="module")

@@ -208,6 +208,14 @@ def unit_incidents(
     )
 
 
+@st.cache_data(max_entries=16, show_spinner="Drawing the printable page…")
+def printable(_dataset: Dataset, key: AnalysisKey, title: str, subtitle: str) -> str:
+    """The one-page map and table of an analysis (HTML) for a command meeting."""
+    from hotspots.maps.printable import printable_page
+
+    return printable_page(analysis(_dataset, key), title=title, subtitle=subtitle)
+
+
 @st.cache_data(max_entries=48, show_spinner=False)
 def headline(_dataset: Dataset, key: AnalysisKey) -> dict[str, Any]:
     """Key figures of an analysis: incidents, cells, hot spots, incidents in hot spots, caveats."""

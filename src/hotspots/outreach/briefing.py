@@ -17,7 +17,6 @@ import datetime as dt
 import html
 import io
 import logging
-import math
 from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
@@ -26,6 +25,7 @@ import pandas as pd
 
 from hotspots.errors import invalid
 from hotspots.maps import palettes
+from hotspots.maps.drawing import scale_bar
 from hotspots.outreach.plan import OutreachPlan
 from hotspots.outreach.plan import format_weight as _fmt
 
@@ -385,7 +385,7 @@ def _map_png(plan: OutreachPlan, *, areas: gpd.GeoDataFrame | None) -> str:
     ax.set_ylim(ymin, ymax)
     ax.set_aspect("equal")
     ax.set_axis_off()
-    _scale_bar(ax, xmin, ymin, xmax, ymax)
+    scale_bar(ax, xmin, ymin, xmax, ymax)
     _legend(ax, has_fixed=bool(fixed.any()))
     return _png(fig)
 
@@ -395,26 +395,6 @@ def _scaled(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     v = np.sqrt(np.clip(values, 0, None))
     top = float(v.max()) if v.size else 0.0
     return v / top if top > 0 else np.zeros_like(v)
-
-
-def _scale_bar(ax: Axes, xmin: float, ymin: float, xmax: float, ymax: float) -> None:
-    target = (xmax - xmin) / 5.0
-    magnitude = 10 ** math.floor(math.log10(target))
-    length = max(m * magnitude for m in (1, 2, 5) if m * magnitude <= target)
-    x0 = xmin + 0.04 * (xmax - xmin)
-    y0 = ymin + 0.04 * (ymax - ymin)
-    ax.plot([x0, x0 + length], [y0, y0], color="black", linewidth=2, zorder=7)
-    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    ax.text(
-        x0 + length / 2,
-        y0 + 0.015 * (ymax - ymin),
-        label,
-        ha="center",
-        va="bottom",
-        fontsize=7,
-        zorder=7,
-        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
-    )
 
 
 def _legend(ax: Axes, *, has_fixed: bool) -> None:
