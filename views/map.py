@@ -210,6 +210,25 @@ with side_col:
         else:
             st.info("No cell is a significant hot spot at this false discovery rate.")
 
+with st.expander("Select an area: a circle around a point", icon=":material/radio_button_checked:"):
+    (south, west), (north, east) = dataset.bounds
+    p1, p2, p3 = st.columns(3)
+    lat = p1.number_input(
+        "Latitude", value=round((south + north) / 2, 5), format="%.5f", key="map_circle_lat"
+    )
+    lon = p2.number_input(
+        "Longitude", value=round((west + east) / 2, 5), format="%.5f", key="map_circle_lon"
+    )
+    radius = p3.number_input(
+        "Radius (m)", min_value=50, max_value=20_000, value=500, step=50, key="map_circle_r"
+    )
+    st.caption(
+        "Type the centre's latitude and longitude (from any street map); distances are "
+        "straight lines. The sidebar's filters apply."
+    )
+    circle = cached.circle_profile(dataset, key, float(lon), float(lat), float(radius))
+    render_profile(circle, title=str(circle.name))
+
 st.subheader("Top hot spots", divider="gray")
 analysis = cached.analysis(dataset, key)
 if len(analysis.hotspots):

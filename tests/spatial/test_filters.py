@@ -79,3 +79,29 @@ def test_parse_period() -> None:
         parse_period("2021-12..2021-01")
     with pytest.raises(InputError, match=r"START\.\.END"):
         parse_period("2021..")
+
+
+def test_within_radius_keeps_the_incidents_in_the_circle() -> None:
+    """Issue 14: selecting an area as a circle around a point."""
+    import geopandas as gpd
+    import pytest
+    import shapely
+    from pyproj import Transformer
+
+    from hotspots.errors import InputError
+    from hotspots.spatial.filters import within_radius
+
+    to_utm = Transformer.from_crs(4326, 32617, always_xy=True)
+    x0, y0 = to_utm.transform(-79.38, 43.65)
+    offsets = [0, 100, 499, 501, 2_000]
+    points = gpd.GeoDataFrame(
+        {"offense": ["A"] * len(offsets)},
+        geometry=[shapely.Point(x0 + d, y0) for d in offsets],
+        crs=32617,
+    )
+    inside = within_radius(points, lon=-79.38, lat=43.65, radius_m=500)
+    assert list(inside.index) == [0, 1, 2]
+    with pytest.raises(InputError, match="radius_m"):
+        within_radius(points, lon=-79.38, lat=43.65, radius_m=0)
+    with pytest.raises(InputError):
+        within_radius(points, lon=-979.38, lat=43.65, radius_m=10)

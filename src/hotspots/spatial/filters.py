@@ -146,6 +146,33 @@ def match_offenses(
     return tuple(dict.fromkeys(matched))
 
 
+def within_radius(
+    incidents: gpd.GeoDataFrame, *, lon: float, lat: float, radius_m: float
+) -> gpd.GeoDataFrame:
+    """The incidents within ``radius_m`` metres of the point (``lon``, ``lat``) in degrees.
+
+    Distances are measured in the incidents' metric CRS (straight line).
+
+    Raises
+    ------
+    InputError
+        For a point outside degree ranges or a radius that is not positive.
+    """
+    from pyproj import Transformer
+
+    if not (np.isfinite(lon) and np.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90):
+        raise invalid("lon, lat", (lon, lat), "a longitude and latitude in degrees")
+    if not (np.isfinite(radius_m) and radius_m > 0):
+        raise invalid("radius_m", radius_m, "a positive number of metres")
+    crs = incidents.crs
+    if crs is None or not crs.is_projected:
+        raise invalid("incidents", crs, "incidents in a metric CRS (from load_incidents)")
+    x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
+    dx = incidents.geometry.x.to_numpy() - x
+    dy = incidents.geometry.y.to_numpy() - y
+    return incidents.loc[dx * dx + dy * dy <= radius_m * radius_m]
+
+
 def apply_filters(incidents: gpd.GeoDataFrame, filters: Filters) -> gpd.GeoDataFrame:
     """Return the incidents that pass ``filters`` (a view-free copy; index kept)."""
     return incidents.loc[filter_mask(incidents, filters)]
