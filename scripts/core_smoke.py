@@ -1,4 +1,5 @@
-"""The core install runs the CLI verbs: ``hotspots analyze``, ``publish`` and ``plan``.
+"""The core install runs the CLI verbs: ``hotspots analyze``, ``publish``, ``plan`` and the
+space-time and forecast verbs (``emerging``, ``near-repeat``, ``clusters``, ``forecast``).
 
     .venv-core/bin/python scripts/core_smoke.py      (``make test-core`` builds that env)
 
@@ -32,17 +33,41 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         source = synthetic_csv(
-            folder / "incidents.csv", 3_000, extent_m=EXTENT, crs=32617, hotspots=PLANTED, rng=1
+            folder / "incidents.csv",
+            4_000,
+            extent_m=EXTENT,
+            crs=32617,
+            hotspots=PLANTED,
+            start="2018-01-01",
+            end="2021-12-31",
+            rng=1,
         )
         verbs = {
             "analyze": (["--cell-size-m", "300"], {"cells.geojson", "hotspots.csv", "rejects.csv"}),
             "publish": (
-                ["--title", "Smoke test", "--period", "2021", "--map", "grid"],
+                # A publisher folder of its own: the release ledger must not outlive the run.
+                [
+                    "--title",
+                    "Smoke test",
+                    "--period",
+                    "2021",
+                    "--map",
+                    "grid",
+                    "--publisher-dir",
+                    str(folder / "publisher"),
+                ],
                 {"snapshot.html", "snapshot.png", "snapshot.json"},
             ),
             "plan": (
                 ["--k", "3", "--radius-m", "800", "--curve-k-max", "3"],
                 {"sites.csv", "briefing.html", "plan.json"},
+            ),
+            "emerging": ([], {"emerging.geojson", "emerging.json"}),
+            "near-repeat": ([], {"knox.csv", "knox.json"}),
+            "clusters": ([], {"clusters.geojson", "clusters.json"}),
+            "forecast": (
+                ["--until", "2021-09", "--horizon-months", "3"],
+                {"forecast.geojson", "forecast.json", "backtest.csv"},
             ),
         }
         for verb, (options, expected) in verbs.items():

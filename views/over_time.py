@@ -65,7 +65,7 @@ render_notes(params["notes"])
 st.caption(
     f"{params['cells']:,} cells of {params['cell_size_m']:g} m over {params['intervals']} "
     f"{interval}s ({params['first_interval']} to {params['last_interval']}); Gi* per {interval} "
-    f"with FDR {params['alpha']:g}, Mann–Kendall trend. City-wide trend: "
+    f"({params['inference']}) with FDR {params['alpha']:g}, Mann–Kendall trend. City-wide trend: "
     f"{CITY_TREND_TEXT[city_trend]}."
 )
 top = [(name, n) for name, n in layer.counts if name != "No Pattern Detected"][:4]

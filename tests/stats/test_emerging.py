@@ -21,7 +21,7 @@ from hotspots.stats.emerging import (
 )
 from hotspots.stats.weights import grid_contiguity
 
-SIDE = 24  # cells per side
+SIDE = 40  # cells per side (planted cells stay a small share: the exact null shuffles them too)
 CELL_M = 100.0
 T = 12  # intervals
 BACKGROUND = 5.0  # incidents per cell per interval
@@ -188,7 +188,7 @@ def test_verb_on_incidents_with_a_planted_new_hot_spot() -> None:
         300, extent_m=(900, 900, 1_100, 1_100), start="2021-12-01", end="2021-12-31", rng=4
     ).incidents
     incidents = pd.concat([background, burst], ignore_index=True)
-    result = emerging_hotspots(incidents, interval="month", cell_size_m=200.0)
+    result = emerging_hotspots(incidents, interval="month", cell_size_m=100.0)
     assert len(result.periods) == 12
     assert result.counts.sum() == len(incidents)
     cells = result.cells.set_index("cell_id")

@@ -56,8 +56,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--inference",
         choices=INFERENCES,
-        default="normal",
-        help="Gi* p-values: the normal approximation (default) or exact for counts",
+        default="exact",
+        help="Gi* p-values: exact for counts (default) or the normal approximation",
     )
     parser.set_defaults(run=run)
 

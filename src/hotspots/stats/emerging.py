@@ -3,7 +3,9 @@
 A space-time cube (grid cells × time intervals) of incident counts, then:
 
 1. **Gi\\* per interval** with the Benjamini–Hochberg correction: is each cell a significant
-   hot or cold spot in each interval? With ``temporal_neighbours=k > 0`` the neighbourhood
+   hot or cold spot in each interval? p-values are exact for counts by default
+   (:mod:`hotspots.stats.exact`: a month in a 250 m cell holds a fraction of an incident,
+   far too sparse for the normal approximation). With ``temporal_neighbours=k > 0`` the neighbourhood
    of a cell in an interval also holds the same cells in the previous ``k`` intervals, as
    ArcGIS's "neighborhood time step" does; the statistic is then computed over the whole
    cube (mean and spread of every bin) and FDR is applied over every bin.
@@ -171,7 +173,7 @@ def emerging_hotspots(
     temporal_neighbours: int = 0,
     city_trend: CityTrend = "standardise",
     scheme: Scheme = "arcgis",
-    inference: Inference = "normal",
+    inference: Inference = "exact",
     quiet: bool = False,
 ) -> EmergingHotspots:
     """Emerging hot spot analysis of ``incidents`` on a grid, per ``interval``.
@@ -199,8 +201,12 @@ def emerging_hotspots(
         How the trend test handles a city-wide rise or fall (module docs).
     scheme : {"arcgis", "sfhotspot"}, default "arcgis"
         Category names and rules.
-    inference : {"exact", "normal"}
-        p-values of Gi*: exact conditional permutation for counts, or the normal approximation.
+    inference : {"exact", "normal"}, default "exact"
+        p-values of Gi* in each interval: exact permutation p-values for counts
+        (:mod:`hotspots.stats.exact`; right for the sparse counts of a month in a small
+        cell, where the normal approximation gives false hot spots), or the normal
+        approximation. With ``temporal_neighbours > 0`` the space-time Gi* uses the normal
+        approximation (``params["inference"]`` says so).
     quiet : bool
         Log automatic choices at debug level.
 
@@ -322,7 +328,7 @@ def emerging_cube(
     temporal_neighbours: int = 0,
     city_trend: CityTrend = "standardise",
     scheme: Scheme = "arcgis",
-    inference: Inference = "normal",
+    inference: Inference = "exact",
     weights_label: str | None = None,
 ) -> EmergingCube:
     """Classify every unit of a space-time cube (the statistics of :func:`emerging_hotspots`).
@@ -679,7 +685,9 @@ def _space_time_gi(
 
 def _inference_text(inference: str) -> str:
     if inference == "exact":
-        return "exact conditional-permutation p-values for counts"
+        return (
+            "exact permutation p-values for counts (each interval's counts shuffled over the cells)"
+        )
     return "two-sided p-values from the normal approximation"
 
 
