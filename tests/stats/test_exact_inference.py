@@ -193,6 +193,47 @@ def test_local_moran_exact_agrees_with_esda_at_99999_permutations() -> None:
     assert ours.significant[hot].any()
 
 
+@pytest.mark.filterwarnings(
+    "ignore:The alternative hypothesis for conditional randomization:DeprecationWarning",
+    "ignore:`row_stack` alias is deprecated:DeprecationWarning",
+)
+def test_gi_star_conditional_exact_agrees_with_esda_at_99999_permutations() -> None:
+    """Gi*'s conditional null (hold_own=True) is esda's ``G_Local(star=True)`` permutation test.
+
+    The default for Gi* is total randomisation (see stats/exact.py for why); the conditional
+    tails are offered too and must match esda's Monte Carlo within its error.
+    """
+    grid = square_grid(12)
+    neighbours = grid_contiguity(grid)
+    rng = np.random.default_rng(8)
+    centres = grid.centres()
+    hot = np.hypot(centres[:, 0] - 400, centres[:, 1] - 400) < 250
+    y = rng.poisson(np.where(hot, 6.0, 1.5)).astype(float)
+    permutations = 99_999
+    w = WSP(neighbours.to_sparse()).to_W(silence_warnings=True)
+    reference = esda.G_Local(y, w, transform="B", star=True, permutations=permutations, seed=8)
+    k = neighbours.cardinality(include_self=False)
+    tails = neighbourhood_sum_tails(
+        y, sizes=k, observed=neighbours.lag(y, include_self=False), hold_own=True
+    )
+    # esda's share of simulations >= observed lies between P(T > t) and P(T >= t) (ties go
+    # either way by floating-point rounding), then is folded to the smaller side.
+    inclusive, strict = tails.upper, 1.0 - tails.lower
+    folded_a, folded_b = np.minimum(inclusive, 1 - inclusive), np.minimum(strict, 1 - strict)
+    low = np.minimum(folded_a, folded_b)
+    spans_half = (strict <= 0.5) & (inclusive >= 0.5)
+    high = np.where(spans_half, 0.5, np.maximum(folded_a, folded_b))
+    slack = 4.5 * np.sqrt(0.25 / permutations) + 2.0 / permutations
+    testable = k > 0
+    p_sim = reference.p_sim
+    assert ((p_sim >= low - slack) & (p_sim <= high + slack))[testable].all()
+    # Sums of whole numbers are exact in floating point, so esda's ties all count as ">=":
+    # its p-value is the folded inclusive tail, which we check to Monte-Carlo precision.
+    expected = np.minimum(inclusive, 1 - inclusive)
+    se = np.sqrt(expected * (1 - expected) / permutations)
+    assert (np.abs(p_sim - expected) <= 4.5 * se + 2.0 / permutations)[testable].all()
+
+
 # -- honesty under complete spatial randomness ----------------------------------------------------
 
 RATES = (0.2, 0.5, 2.0, 5.0)
