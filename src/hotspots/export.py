@@ -158,12 +158,7 @@ def write_emerging(result: EmergingHotspots, out_dir: str | Path) -> dict[str, P
     """``emerging.geojson`` (EPSG:4326) / ``emerging.parquet`` (metric CRS), one row per cell
     with ``pattern``, ``trend_z``, ``trend_p``, ``hot_intervals``…, and ``emerging.json``
     (every parameter, the count per pattern, versions)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = _write_layer(result.cells, out, "emerging")
-    paths["emerging_json"] = out / "emerging.json"
-    _write_json(paths["emerging_json"], {"parameters": result.params})
-    return paths
+    return _write_layer_and_parameters(result.cells, result.params, out_dir, "emerging")
 
 
 def write_knox(result: KnoxResult, out_dir: str | Path) -> dict[str, Path]:
@@ -187,11 +182,18 @@ def write_knox(result: KnoxResult, out_dir: str | Path) -> dict[str, Path]:
 def write_clusters(result: PointClusters, out_dir: str | Path) -> dict[str, Path]:
     """``clusters.geojson`` / ``clusters.parquet`` (outlines, counts, main offense) and
     ``clusters.json`` (parameters and the share of incidents clustered)."""
+    return _write_layer_and_parameters(result.clusters, result.params, out_dir, "clusters")
+
+
+def _write_layer_and_parameters(
+    layer: gpd.GeoDataFrame, params: dict[str, Any], out_dir: str | Path, name: str
+) -> dict[str, Path]:
+    """``{name}.geojson`` / ``{name}.parquet`` of ``layer`` and ``{name}.json`` of ``params``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = _write_layer(result.clusters, out, "clusters")
-    paths["clusters_json"] = out / "clusters.json"
-    _write_json(paths["clusters_json"], {"parameters": result.params})
+    paths = _write_layer(layer, out, name)
+    paths[f"{name}_json"] = out / f"{name}.json"
+    _write_json(paths[f"{name}_json"], {"parameters": params})
     return paths
 
 
