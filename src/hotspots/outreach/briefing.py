@@ -32,6 +32,7 @@ from hotspots.outreach.plan import format_weight as _fmt
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
 log = logging.getLogger(__name__)
 
@@ -398,25 +399,12 @@ def _scaled(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 
 
 def _legend(ax: Axes, *, has_fixed: bool) -> None:
-    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     handles = [
-        Line2D(
-            [], [], marker="o", linestyle="", color=palettes.COVERED, markersize=4, label="covered"
-        ),
-        Line2D(
-            [],
-            [],
-            marker="o",
-            linestyle="",
-            color=palettes.UNCOVERED,
-            markersize=4,
-            label="not covered",
-        ),
-        Line2D(
-            [], [], marker="o", linestyle="", color=palettes.SITE, markersize=7, label="new site"
-        ),
+        _marker(palettes.COVERED, size=4, label="covered"),
+        _marker(palettes.UNCOVERED, size=4, label="not covered"),
+        _marker(palettes.SITE, size=7, label="new site"),
         Patch(
             facecolor=palettes.SERVICE_AREA,
             alpha=0.25,
@@ -425,19 +413,15 @@ def _legend(ax: Axes, *, has_fixed: bool) -> None:
         ),
     ]
     if has_fixed:
-        handles.insert(
-            3,
-            Line2D(
-                [],
-                [],
-                marker="s",
-                linestyle="",
-                color=palettes.SITE,
-                markersize=7,
-                label="existing site",
-            ),
-        )
+        handles.insert(3, _marker(palettes.SITE, size=7, label="existing site", shape="s"))
     ax.legend(handles=handles, loc="upper right", fontsize=6.5, framealpha=0.85)
+
+
+def _marker(colour: str, *, size: float, label: str, shape: str = "o") -> Line2D:
+    """A legend entry: one marker of ``shape``, no line."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], marker=shape, linestyle="", color=colour, markersize=size, label=label)
 
 
 def _curve_png(plan: OutreachPlan, curve: pd.DataFrame) -> str:
