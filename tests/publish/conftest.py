@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Callable
 from typing import Any
@@ -12,9 +11,6 @@ import pytest
 from publish_helpers import NOW, boundaries_frame, incidents_frame
 
 from hotspots.publish import PublicationRules, Snapshot, publish_snapshot
-
-# Every test publishes with its own publisher folder, never the user's.
-os.environ["HOTSPOTS_PUBLISHER_DIR"] = tempfile.mkdtemp(prefix="hotspots-publisher-")
 
 
 @pytest.fixture(scope="session")
