@@ -155,6 +155,30 @@ HOT_POINT_JS = """
 """
 
 
+def _offline_page(browser: Any) -> tuple[Any, Any, list[str], list[str]]:
+    """A page whose requests to any non-local host are aborted and recorded.
+
+    Returns the context (close it), the page, the blocked URLs and the console errors.
+    """
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    blocked: list[str] = []
+    console_errors: list[str] = []
+
+    def guard(route: Any) -> None:
+        host = urlparse(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    return context, page, blocked, console_errors
+
+
 def _map_frame(page: Any) -> Any:
     """The frame of the st_folium iframe, once its Leaflet map exists."""
     page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=MAP_TIMEOUT_MS)
@@ -197,22 +221,7 @@ def _selected(page: Any) -> int:
 
 
 def test_map_filters_and_profile_in_a_real_browser(server: str, browser: Any) -> None:
-    context = browser.new_context(viewport={"width": 1500, "height": 1100})
-    blocked: list[str] = []
-    console_errors: list[str] = []
-
-    def guard(route: Any) -> None:
-        host = urlparse(route.request.url).hostname
-        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    context, page, blocked, console_errors = _offline_page(browser)
     page.on(
         "response",
         lambda r: console_errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None,
@@ -386,17 +395,7 @@ def _choose_robbery(page: Any) -> None:
 
 def test_issue_14_sequences_in_a_real_browser(server: str, browser: Any) -> None:
     """The reported traceback sequence, then Reset filters: no exception, widgets reset."""
-    context = browser.new_context(viewport={"width": 1500, "height": 1100})
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_()
-            if route.request.url.startswith(("data:", "blob:"))
-            or urlparse(route.request.url).hostname in LOCAL_HOSTS
-            else route.abort()
-        ),
-    )
-    page = context.new_page()
+    context, page, _blocked, _errors = _offline_page(browser)
     try:
         page.goto(server, wait_until="domcontentloaded")
         _map_frame(page)
@@ -501,22 +500,7 @@ PATTERN_JS = """
 
 def test_over_time_page_in_a_real_browser(server: str, browser: Any) -> None:
     """The emerging-pattern map draws offline, with its legend; a click shows the cell's history."""
-    context = browser.new_context(viewport={"width": 1500, "height": 1100})
-    blocked: list[str] = []
-    console_errors: list[str] = []
-
-    def guard(route: Any) -> None:
-        host = urlparse(route.request.url).hostname
-        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: console_errors.append(str(exc)))
+    context, page, blocked, console_errors = _offline_page(browser)
     try:
         # Through the sidebar (opening /over_time directly makes Streamlit probe
         # /over_time/_stcore/health first, a 404 in the console).
