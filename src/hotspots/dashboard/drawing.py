@@ -53,9 +53,14 @@ PENDING_KEY = "hs.drawn_pending_evaluate"
 RADIUS_KEY = "map_draw_radius_m"
 DEFAULT_RADIUS_M = 400
 
+#: While a tool is active, its markers (in the marker pane) rise above the incident points'
+#: pane and the points let clicks through (a click on a cluster would zoom in instead of
+#: adding a corner).
 _DRAW_CSS = """
 .hs-draw-point { background: %(colour)s; border: 2px solid #fff; border-radius: 50%%;
   box-shadow: 0 0 0 1px %(colour)s; }
+.hs-drawing .leaflet-marker-pane { z-index: 645; }
+.hs-drawing .leaflet-hsPoints-pane, .hs-drawing .leaflet-hsPoints-pane * { pointer-events: none !important; }
 """
 
 
@@ -72,7 +77,8 @@ class DrawTools(JSCSSMixin, MacroElement):
 {% macro script(this, kwargs) %}
 (function () {
   var map = {{ this._parent.get_name() }};
-  var style = {color: {{ this.colour|tojson }}, weight: 3, opacity: 0.9, fillOpacity: 0.08, dashArray: "6 4"};
+  // No fill: a click inside the area still reaches the cell under it (its profile).
+  var style = {color: {{ this.colour|tojson }}, weight: 3, opacity: 0.9, fill: false, dashArray: "6 4"};
   var point = L.divIcon({className: "hs-draw-point", iconSize: [14, 14]});
   var drawnItems = new L.FeatureGroup().addTo(map);
   window.drawnItems = drawnItems;
@@ -94,6 +100,13 @@ class DrawTools(JSCSSMixin, MacroElement):
     },
     edit: {featureGroup: drawnItems, remove: true, poly: {allowIntersection: false}}
   }).addTo(map);
+  var container = map.getContainer();
+  ["drawstart", "editstart", "deletestart"].forEach(function (name) {
+    map.on("draw:" + name, function () { L.DomUtil.addClass(container, "hs-drawing"); });
+  });
+  ["drawstop", "editstop", "deletestop"].forEach(function (name) {
+    map.on("draw:" + name, function () { L.DomUtil.removeClass(container, "hs-drawing"); });
+  });
   function circleFeature(layer) {
     layer.feature = {type: "Feature", properties: {radius: layer.getRadius()}};
   }

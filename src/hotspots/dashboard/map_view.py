@@ -9,7 +9,7 @@ within the data). The server only keeps the three parameters when it rewrites th
 string for the filters (:func:`view_params`, called by the sidebar).
 
 Centre coordinates are rounded to the map's pixel size at that zoom (:func:`decimals_for_zoom`:
-4 decimals at zoom 12, 5 at zoom 15), so small jitters do not change the URL. Back at the
+4 decimals at zoom 12, 5 at zoom 14), so small jitters do not change the URL. Back at the
 whole-area view the parameters are removed, so a plain visit keeps a plain URL.
 """
 
