@@ -147,7 +147,7 @@ def test_the_map_reports_drawings_through_all_drawings() -> None:
     changed = drawing.latest_drawing([shape], None)
     assert changed is not None and changed[1] == shape
     assert drawing.latest_drawing([shape], changed[0]) is None  # the same report again
-    other = _polygon(DOWNTOWN[:3] + [DOWNTOWN[0]])
+    other = _polygon([*DOWNTOWN[:3], DOWNTOWN[0]])
     assert drawing.latest_drawing([other, shape], changed[0]) == (
         json.dumps([other, shape], sort_keys=True),
         shape,
