@@ -21,6 +21,7 @@ from hotspots.dashboard.ui import (
     incidents_text,
     mostly_text,
     page_context,
+    render_incident_list,
     render_notes,
     render_profile,
 )
@@ -182,21 +183,8 @@ with side_col:
                 title = f"{profile.name} · cell {profile.key}"
             render_profile(profile, title=title)
             with st.expander(f"The {incidents_text(profile.count)} behind it (analysts only)"):
-                st.caption(
-                    "Record level: for checking and follow-up inside the service. Never "
-                    "share or publish it; published snapshots are aggregated."
-                )
-                st.dataframe(
-                    cached.unit_incidents(dataset, key, kind, current[2]),
-                    hide_index=True,
-                    height=240,
-                    key="map_unit_incidents",
-                    column_config={
-                        "occurred_at": "When",
-                        "offense": "Offense",
-                        "premises": "Premises",
-                        "source_row": st.column_config.NumberColumn("Source row", format="%d"),
-                    },
+                render_incident_list(
+                    cached.unit_incidents(dataset, key, kind, current[2]), key="map_unit_incidents"
                 )
             st.button("Clear selection", on_click=set_clicked_unit, args=(None,), key="map_clear")
     else:

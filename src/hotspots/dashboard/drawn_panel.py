@@ -14,7 +14,7 @@ import streamlit as st
 from hotspots.dashboard import drawing
 from hotspots.dashboard.datasets import Dataset
 from hotspots.dashboard.selection import Selection
-from hotspots.dashboard.ui import incidents_text, render_profile
+from hotspots.dashboard.ui import incidents_text, render_incident_list, render_profile
 from hotspots.errors import HotspotsError
 from hotspots.spatial.drawn import MAX_RADIUS_M
 
@@ -86,22 +86,7 @@ def render_drawn_area(dataset: Dataset, selection: Selection) -> None:
             st.caption("Too few months (or no incident) for a trend test.")
         _change(result.change)
         with st.expander(f"The {incidents_text(result.count)} inside (analysts only)"):
-            st.caption(
-                "Record level: for checking and follow-up inside the service. Never share or "
-                "publish it; published snapshots are aggregated."
-            )
-            st.dataframe(
-                result.incidents,
-                hide_index=True,
-                height=240,
-                key="map_drawn_incidents",
-                column_config={
-                    "occurred_at": "When",
-                    "offense": "Offense",
-                    "premises": "Premises",
-                    "source_row": st.column_config.NumberColumn("Source row", format="%d"),
-                },
-            )
+            render_incident_list(result.incidents, key="map_drawn_incidents")
         st.download_button(
             "The area (GeoJSON)",
             data=area.geojson(),
@@ -112,23 +97,23 @@ def render_drawn_area(dataset: Dataset, selection: Selection) -> None:
             help="The outline only (no incidents), in longitude/latitude.",
         )
         st.markdown("**Evaluate an intervention here**")
-        t, c = st.columns(2)
-        t.button(
-            "Use as target",
-            key="map_drawn_target",
-            on_click=drawing.use_for,
-            args=("target", dataset.key, area),
-            help="The Evaluate page compares this area before and after, against a control.",
-            width="stretch",
-        )
-        c.button(
-            "Use as control",
-            key="map_drawn_control",
-            on_click=drawing.use_for,
-            args=("control", dataset.key, area),
-            help="A comparison area like the target where nothing was done.",
-            width="stretch",
-        )
+        for column, role, help_text in zip(
+            st.columns(2),
+            ("target", "control"),
+            (
+                "The Evaluate page compares this area before and after, against a control.",
+                "A comparison area like the target where nothing was done.",
+            ),
+            strict=True,
+        ):
+            column.button(
+                f"Use as {role}",
+                key=f"map_drawn_{role}",
+                on_click=drawing.use_for,
+                args=(role, dataset.key, area),
+                help=help_text,
+                width="stretch",
+            )
         chosen = [
             role
             for role in ("target", "control")
