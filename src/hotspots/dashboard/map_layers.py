@@ -30,7 +30,6 @@ from hotspots.errors import InputError, Option
 from hotspots.maps import palettes
 from hotspots.spatial.projection import to_display, to_metric
 from hotspots.stats.classify import NEAR_HOT
-from hotspots.stats.kde import bandwidth_nrd_m, kde_grid
 
 if TYPE_CHECKING:
     from hotspots.analysis import Analysis
@@ -224,6 +223,10 @@ def kernel_density_km2(analysis: Analysis) -> tuple[np.ndarray, float]:
             "Kernel density is drawn on square grid cells; choose {0}.",
             options=(Option("grid", "square"),),
         )
+    # SciPy's signal module takes 0.6-1.4 s to import: only when a density surface is drawn,
+    # not on the first visit after a server start.
+    from hotspots.stats.kde import bandwidth_nrd_m, kde_grid
+
     counted = analysis.incidents.loc[analysis.incidents["cell_id"].to_numpy() >= 0]
     xy = shapely.get_coordinates(counted.geometry.values)
     bandwidth = bandwidth_nrd_m(xy[:, 0], xy[:, 1])
