@@ -183,9 +183,10 @@ _NO_SCRIPT = Template("")
 class _DataLayer(Layer):
     """A layer whose script carries data: its script goes to the page as text, not as a template."""
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as folium's Layer
         script = self._template.module.__dict__["script"]
-        self.get_root().script.add_child(_ScriptText(script(self, kwargs)), name=self.get_name())
+        figure: Any = self.get_root()
+        figure.script.add_child(_ScriptText(script(self, kwargs)), name=self.get_name())
         template, self._template = self._template, _NO_SCRIPT  # the rest as folium does it
         try:
             super().render(**kwargs)

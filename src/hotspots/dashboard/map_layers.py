@@ -448,6 +448,7 @@ def unpack_units(packed: str) -> dict[str, object]:
 
     features = []
     for i in range(int(data["n"])):
+        geometry: dict[str, object]
         if data["m"]:
             geometry = {
                 "type": "MultiPolygon",
