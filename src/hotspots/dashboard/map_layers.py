@@ -198,13 +198,14 @@ def point_layer(analysis: Analysis, *, limit: int = MAX_MAP_POINTS) -> PointLaye
     points there are the ones worth drawing.
     """
     hot_ids = analysis.cells.loc[analysis.cells["hotspot"], "cell_id"].to_numpy()
-    incidents = analysis.incidents
+    incidents = analysis.selected.frame  # arrays: no point object for the other incidents
     inside = incidents.loc[np.isin(incidents["cell_id"].to_numpy(), hot_ids)]
     total = len(inside)
     if total == 0:
         return PointLayer(rows=(), offenses=(), total=0, description="no incidents in hot spots")
     recent = inside.sort_values("occurred_at", ascending=False, kind="stable").head(limit)
-    display = to_display(gpd.GeoDataFrame(geometry=recent.geometry.values, crs=recent.crs))
+    points = shapely.points(recent["x_m"].to_numpy(), recent["y_m"].to_numpy())
+    display = to_display(gpd.GeoDataFrame(geometry=points, crs=analysis.selected.crs))
     offenses, offense_index = _lookup(recent["offense"].astype("string"))
     local = recent["occurred_at"]
     local = local.dt.tz_localize(None) if local.dt.tz is not None else local
