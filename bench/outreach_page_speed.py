@@ -88,6 +88,7 @@ def _run(root: Path) -> dict[str, Any]:
         "PYTHONPATH": str(root / "src"),
         "PYTHONDONTWRITEBYTECODE": "1",
         "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+        "HOTSPOTS_DATA_DIR": str(ROOT / "data"),  # the bundled data is not in git
     }
     done = subprocess.run(
         [sys.executable, __file__, "--worker", str(root)],
