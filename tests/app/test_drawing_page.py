@@ -38,6 +38,12 @@ def _polygon(ring: list[list[float]]) -> dict[str, Any]:
     }
 
 
+def _draw(at: AppTest, feature: dict[str, Any]) -> None:
+    """Put ``feature`` where the page keeps the map's drawing (as ``take_drawing`` does)."""
+    at.session_state[drawing.FEATURE_KEY] = ("toronto", feature)
+    at.session_state[drawing.OPEN_KEY] = True
+
+
 def _metric(at: AppTest, label: str) -> str:
     return str(next(m.value for m in at.metric if m.label == label))
 
@@ -55,7 +61,7 @@ def toronto() -> Any:
 
 def test_a_drawn_polygon_gets_the_librarys_profile(app: AppTest, toronto: Any) -> None:
     dataset, analysis = toronto
-    app.session_state[drawing.FEATURE_KEY] = ("toronto", _polygon(DOWNTOWN))
+    _draw(app, _polygon(DOWNTOWN))
     app.run()
     assert not app.exception
     area = drawn_area(_polygon(DOWNTOWN), crs=dataset.incidents.crs)
@@ -76,7 +82,7 @@ def test_a_drawn_polygon_gets_the_librarys_profile(app: AppTest, toronto: Any) -
 
 def test_change_against_the_year_before(app: AppTest, toronto: Any) -> None:
     dataset, _ = toronto
-    app.session_state[drawing.FEATURE_KEY] = ("toronto", _polygon(DOWNTOWN))
+    _draw(app, _polygon(DOWNTOWN))
     app.sidebar.date_input(key="sb_dates_toronto").set_value(
         (dt.date(2021, 1, 1), dt.date(2021, 12, 31))
     ).run()
@@ -94,8 +100,19 @@ def test_change_against_the_year_before(app: AppTest, toronto: Any) -> None:
     )
 
 
+def test_a_closed_panel_computes_and_draws_nothing(app: AppTest) -> None:
+    _draw(app, _polygon(DOWNTOWN))
+    app.run()
+    assert _incidents(app)
+    app.session_state[drawing.OPEN_KEY] = False
+    app.run()
+    assert not app.exception
+    assert _incidents(app) == [] and not any(m.label == "Area" for m in app.metric)
+    assert app.button(key="map_drawn_clear")  # the area can still be cleared
+
+
 def test_filters_apply_to_the_drawn_area(app: AppTest, toronto: Any) -> None:
-    app.session_state[drawing.FEATURE_KEY] = ("toronto", _polygon(DOWNTOWN))
+    _draw(app, _polygon(DOWNTOWN))
     app.run()
     every = _incidents(app)[-1]
     app.sidebar.multiselect(key="sb_offenses_toronto").select("Robbery").run()
@@ -118,7 +135,7 @@ def test_filters_apply_to_the_drawn_area(app: AppTest, toronto: Any) -> None:
 def test_bad_drawings_get_a_message_not_a_traceback(
     app: AppTest, ring: list[list[float]], message: str
 ) -> None:
-    app.session_state[drawing.FEATURE_KEY] = ("toronto", _polygon(ring))
+    _draw(app, _polygon(ring))
     app.run()
     assert not app.exception
     assert any(message in w.value for w in app.warning), [w.value for w in app.warning]
@@ -157,7 +174,7 @@ def test_the_map_reports_drawings_through_all_drawings() -> None:
 
 
 def test_the_drawn_area_is_the_target_and_control_on_evaluate(app: AppTest) -> None:
-    app.session_state[drawing.FEATURE_KEY] = ("toronto", _polygon(DOWNTOWN))
+    _draw(app, _polygon(DOWNTOWN))
     app.run()
     app.button(key="map_drawn_target").click().run()
     assert not app.exception
@@ -199,3 +216,11 @@ def test_zoom_and_centre_of_a_link_are_kept_and_bad_ones_dropped(
     bad.run()
     assert not bad.exception
     assert dict(bad.query_params) == {}
+
+
+def test_the_drawn_areas_incident_list_never_reaches_the_publication_code() -> None:
+    from .conftest import ROOT
+
+    for path in (ROOT / "src" / "hotspots" / "publish").rglob("*.py"):
+        text = path.read_text()
+        assert "incident_records" not in text and "area_summary" not in text, path

@@ -49,6 +49,8 @@ SEEN_KEY = "hs.drawn_seen"
 VERSION_KEY = "hs.drawn_version"
 EVALUATE_KEY = "hs.drawn_for_evaluate"
 PENDING_KEY = "hs.drawn_pending_evaluate"
+#: Widget key of the panel's expander (opened whenever a new shape arrives).
+OPEN_KEY = "map_drawn_open"
 #: Widget key of the buffer radius (metres) for a clicked point.
 RADIUS_KEY = "map_draw_radius_m"
 DEFAULT_RADIUS_M = 400
@@ -216,6 +218,8 @@ def set_feature(
 ) -> None:
     """Store (or clear, with None) the drawn feature; a change made by the page is sent to the map."""
     st.session_state[FEATURE_KEY] = None if feature is None else (dataset_key, feature)
+    if feature is not None:
+        st.session_state[OPEN_KEY] = True
     if not from_map:
         st.session_state[VERSION_KEY] = int(st.session_state.get(VERSION_KEY, 0)) + 1
 

@@ -16,7 +16,7 @@ from hotspots.dashboard.datasets import Dataset
 from hotspots.dashboard.selection import Selection
 from hotspots.dashboard.ui import incidents_text, render_incident_list, render_profile
 from hotspots.errors import HotspotsError
-from hotspots.spatial.drawn import MAX_RADIUS_M
+from hotspots.spatial.drawn import MAX_RADIUS_M, DrawnArea
 
 _HOW = (
     "Use the tools at the top left of the map: draw a **polygon** or a **rectangle**, a "
@@ -70,8 +70,21 @@ def render_drawn_area(dataset: Dataset, selection: Selection) -> None:
         _clear_button()
         return
     assert area is not None  # a feature is stored
-    result = drawing.summary(dataset, area, selection.analysis_key, area.key)
+    box = st.expander(
+        "Profile, trend and change of the area",  # one label: a new one would close it
+        icon=":material/draw:",
+        key=drawing.OPEN_KEY,
+        on_change="rerun",  # drawn only while open: no charts on every run once closed
+    )
+    with box:
+        if box.open:
+            _summary(dataset, selection, area)
+    if not box.open:
+        _clear_button()
 
+
+def _summary(dataset: Dataset, selection: Selection, area: DrawnArea) -> None:
+    result = drawing.summary(dataset, area, selection.analysis_key, area.key)
     left, right = st.columns([3, 2], gap="medium")
     with left:
         render_profile(result.profile, title=area.name)
