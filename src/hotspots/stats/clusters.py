@@ -179,8 +179,8 @@ def _fit(
         cluster = importlib.import_module("sklearn.cluster")
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ImportError(
-            "Point clusters need scikit-learn: pip install 'hotspots[clusters]' "
-            "(or pip install scikit-learn)."
+            "Point clusters need scikit-learn, a dependency of hotspots: "
+            "pip install scikit-learn."
         ) from exc
     if method == "hdbscan":
         model = cluster.HDBSCAN(
