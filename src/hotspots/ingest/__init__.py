@@ -69,12 +69,12 @@ from hotspots.ingest.boundaries import load_boundaries
 from hotspots.ingest.columns import ColumnMapping, detect_columns, resolve_columns
 from hotspots.ingest.coordinates import (
     Located,
-    check_landing,
     locate,
     parse_crs,
     reject_outside,
 )
 from hotspots.ingest.database import DatabaseRows, is_database_url, read_incidents_table
+from hotspots.ingest.landing import CRSOrigin, check_landing, place_clues
 from hotspots.ingest.readers import SUPPORTED_FORMATS, Source, read_table, read_with_notes
 from hotspots.ingest.rejects import (
     REJECT_REASONS,
@@ -271,13 +271,14 @@ def load_incidents(
     notes.append(f"columns: {mapping.describe()}")
     ledger = RejectLedger(rows_read)
 
+    use_geometry = _uses_geometry(frame, overridden)
     located = locate(
         frame,
         mapping,
         ledger,
         crs=declared_crs,
         swap_lat_lon=swap_lat_lon,
-        use_geometry=_uses_geometry(frame, overridden),
+        use_geometry=use_geometry,
     )
     notes.extend(located.notes)
     if located.metric_crs is None or located.centre_lon_lat is None:
@@ -285,7 +286,12 @@ def load_incidents(
     if boundaries is not None:
         outside = reject_outside(located, boundaries, ledger)
         notes.append(f"{outside:,} points outside the study boundaries")
-    check_landing(located, timezone=tz_given, boundaries=boundaries)
+    check_landing(
+        located,
+        clues=place_clues(frame, mapping, timezone=tz_given),
+        boundaries=boundaries,
+        crs=_crs_origin(declared_crs, use_geometry),
+    )
     tz = tz_given or _inferred_timezone(located, notes)
     stamps = parse_timestamps(frame, mapping, ledger, timezone=tz, now=now, date_format=date_format)
     notes.extend(stamps.notes)
@@ -372,6 +378,12 @@ def _uses_geometry(frame: pd.DataFrame, overridden: tuple[str, ...]) -> bool:
     if not isinstance(frame, gpd.GeoDataFrame) or frame._geometry_column_name not in frame:
         return False
     return not any(field in overridden for field in ("lat", "lon", "x", "y"))
+
+
+def _crs_origin(declared: CRS | None, use_geometry: bool) -> CRSOrigin:
+    if declared is not None:
+        return "given"
+    return "file" if use_geometry else "assumed"
 
 
 def _inferred_timezone(located: Located, notes: list[str]) -> str:
