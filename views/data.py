@@ -23,6 +23,7 @@ NONE = "— none —"
 #: Session key of a boundary file that was first put in the incident box.
 MOVED_BOUNDARIES = "data_moved_boundaries"
 AUTO = "(detect automatically)"
+DATE_FORMAT = "Date format"
 
 st.title("Data")
 selection, dataset = page_context()
@@ -195,7 +196,7 @@ with st.form(f"data_mapping_{digest}"):
             "Vancouver Police data.",
             icon=":material/warning:",
         )
-    crs_col, tz_col, label_col = st.columns(3)
+    crs_col, tz_col, date_col, label_col = st.columns(4)
     crs = crs_col.text_input(
         "CRS of the coordinates",
         key=f"data_crs_{digest}",
@@ -207,6 +208,13 @@ with st.form(f"data_mapping_{digest}"):
         key=f"data_tz_{digest}",
         placeholder="from the coordinates",
         help="IANA name such as America/Vancouver; found from the data's location when empty.",
+    )
+    date_format = date_col.text_input(
+        DATE_FORMAT,
+        key=f"data_date_format_{digest}",
+        placeholder="detected from the dates",
+        help="day-first, month-first, or the exact format such as %d/%m/%Y %H:%M. Needed "
+        "when no day in the date column is above 12, so the order cannot be told.",
     )
     label = label_col.text_input(
         "Name in the app", key=f"data_label_{digest}", placeholder=incidents.name
@@ -234,6 +242,7 @@ if submitted:
         columns=tuple(chosen.items()),
         crs=crs.strip() or None,
         timezone=timezone.strip() or None,
+        date_format=date_format.strip() or None,
         boundary_name=boundary_name,
         boundary_population=boundary_population,
         clip_to_boundaries=clip,

@@ -121,7 +121,10 @@ def test_wrong_hemisphere_lands_at_sea_and_is_refused_without_any_clue() -> None
 def test_lat_lon_given_a_projected_crs_is_refused() -> None:
     message = _refused(_lat_lon(), crs="EPSG:32633")
     assert "look like longitude/latitude in degrees" in message
-    assert "centre x=-79.3" in message and "Use --crs EPSG:4326 instead of --crs EPSG:32633" in message
+    assert (
+        "centre at -79.3" in message
+        and "Use --crs EPSG:4326 instead of --crs EPSG:32633" in message
+    )
     app = _refused_app(_lat_lon(), crs="EPSG:32617")
     assert '"CRS of the coordinates" on the Data page (e.g. EPSG:4326)' in app
 

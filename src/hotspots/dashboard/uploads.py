@@ -129,6 +129,9 @@ class UploadOptions:
         CRS of the coordinates (e.g. ``"EPSG:26910"``), None: from the file or lon/lat.
     timezone : str or None
         IANA time zone, None: inferred from the coordinates.
+    date_format : str or None
+        ``"day-first"``, ``"month-first"`` or a ``strptime`` format (the CLI's
+        ``--date-format``), None: detected from the whole date column.
     boundary_name, boundary_population : str or None
         Columns of the boundary file; None: auto-detected.
     clip_to_boundaries : bool
@@ -140,6 +143,7 @@ class UploadOptions:
     columns: tuple[tuple[str, str | None], ...]
     crs: str | None = None
     timezone: str | None = None
+    date_format: str | None = None
     boundary_name: str | None = None
     boundary_population: str | None = None
     clip_to_boundaries: bool = True
@@ -245,6 +249,7 @@ def load_upload(
         columns=options.mapping,
         crs=options.crs or None,
         timezone=options.timezone or None,
+        date_format=options.date_format or None,
         boundaries=polygons if options.clip_to_boundaries else None,
         quiet=True,
     )

@@ -87,6 +87,7 @@ from hotspots.ingest.rejects import (
 from hotspots.ingest.table import IncidentTable
 from hotspots.ingest.timestamps import (
     Timestamps,
+    check_date_format,
     check_timezone,
     infer_timezone,
     parse_timestamps,
@@ -242,6 +243,7 @@ def load_incidents(
     level = logging.DEBUG if quiet else logging.INFO
     _check_options(duplicates, default_offense, swap_lat_lon)
     tz_given = None if timezone is None else check_timezone(timezone)
+    date_format = check_date_format(date_format)
     declared_crs = parse_crs(crs)
 
     if (table is not None or query is not None) and not is_database_url(source):
@@ -491,8 +493,9 @@ def _raise_nothing_left(ledger: RejectLedger, frame: pd.DataFrame, rows_read: in
     rejects = ledger.report(frame)
     raise NoIncidentsError(
         f"All {rows_read:,} rows were rejected: {literal(summarise(rejects))}. Check the "
-        "column mapping ({0}), the CRS ({1}) and the dates; the reject report is in {2}.",
-        options=(Option("columns"), Option("crs"), Option("rejects")),
+        "column mapping ({0}), the CRS ({1}) and the date format ({3}); the reject report is "
+        "in {2}.",
+        options=(Option("columns"), Option("crs"), Option("rejects"), Option("date_format")),
         rejects=rejects,
         rows_read=rows_read,
     )

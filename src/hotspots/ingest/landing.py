@@ -257,8 +257,8 @@ def _refuse_degrees_as_projected(located: Located, crs: CRSOrigin) -> None:
     origin = {"given": "{0}", "file": f"the file's CRS {code}", "assumed": code}[crs]
     raise CRSError(
         literal(
-            f"The coordinates look like longitude/latitude in degrees (centre x={raw_x:.4f}, "
-            f"y={raw_y:.4f}; the {int(ok.sum()):,} points span less than {_DEGREES_SPAN:g} m), not numbers of the projected CRS {code}: read so, they land "
+            f"The coordinates look like longitude/latitude in degrees (centre at {raw_x:.4f}, "
+            f"{raw_y:.4f}; the {int(ok.sum()):,} points span less than {_DEGREES_SPAN:g} m), not numbers of the projected CRS {code}: read so, they land "
             f"{_where(*located.centre_lon_lat)}. "  # type: ignore[misc]
         )
         + f"Use {{1}} instead of {origin}.",

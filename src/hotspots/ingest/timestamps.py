@@ -27,6 +27,7 @@ Checks, in this order: ``missing date``, ``unparseable date``, ``future date`` (
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import re
@@ -291,7 +292,12 @@ def _from_date_column(
     if parsed.contradicting is not None:
         ledger.reject(parsed.contradicting[0], "unparseable date", parsed.contradicting[1])
     failed = parsed.naive.isna().to_numpy() & parsed.aware.isna().to_numpy() & ~parsed.missing
-    ledger.reject(failed, "unparseable date", _not_a_date(frame[column], column, failed))
+    explicit = date_format is not None and date_format not in DATE_ORDERS
+    ledger.reject(
+        failed,
+        "unparseable date",
+        _not_a_date(frame[column], column, failed, date_format if explicit else None),
+    )
     values = _localise(parsed, timezone)
     label = column
     if mapping.time is not None:
@@ -567,12 +573,34 @@ def _localise(parsed: _Parsed, timezone: str) -> pd.Series:
     return localised.where(localised.notna(), converted).dt.as_unit(UNIT)
 
 
-def _not_a_date(raw: pd.Series, column: str, mask: np.ndarray) -> np.ndarray | str:
+def _not_a_date(
+    raw: pd.Series, column: str, mask: np.ndarray, date_format: str | None = None
+) -> np.ndarray | str:
     if not mask.any():
         return ""
+    why = " is not a date" if date_format is None else f" does not match the format {date_format!r}"
     detail = np.full(len(raw), "", dtype=object)
-    detail[mask] = (f"{column}=" + quoted(raw[mask]) + " is not a date").to_numpy()
+    detail[mask] = (f"{column}=" + quoted(raw[mask]) + why).to_numpy()
     return detail
+
+
+def check_date_format(date_format: str | None) -> str | None:
+    """Return ``date_format`` if it is one of :data:`DATE_ORDERS` or a ``strptime`` format
+    with at least one directive, else raise InputError."""
+    if date_format is None or date_format in DATE_ORDERS:
+        return date_format
+    allowed = (
+        "'day-first', 'month-first' or a strptime format such as '%d/%m/%Y %H:%M' "
+        "(%d day, %m month, %Y four-digit year, %y two-digit year, %H:%M hours and minutes)"
+    )
+    if not isinstance(date_format, str) or "%" not in date_format:
+        raise invalid("date_format", date_format, allowed)
+    try:
+        dt.datetime.strptime("", date_format)
+    except ValueError as exc:
+        if "directive" in str(exc) or "stray %" in str(exc):
+            raise invalid("date_format", date_format, allowed) from None
+    return date_format
 
 
 # --------------------------------------------------------------------------- time column

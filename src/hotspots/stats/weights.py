@@ -22,7 +22,7 @@ import scipy.sparse as sp
 import shapely
 from numpy.typing import NDArray
 
-from hotspots.errors import InputError, invalid
+from hotspots.errors import InputError, Option, invalid
 from hotspots.spatial.grids import Grid
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,11 @@ def distance_band(centres: NDArray[np.floating], *, radius_m: float) -> SparseNe
     """
     if not (np.isfinite(radius_m) and radius_m > 0):
         raise invalid(
-            "radius_m", radius_m, "a positive distance in metres", "For example radius_m=500."
+            "weights.radius_m",
+            radius_m,
+            "a positive distance in metres",
+            "For example {1}.",
+            options=(Option("weights.radius_m", 500),),
         )
     from scipy.spatial import cKDTree  # scipy.spatial loads only when pairs are needed
 
