@@ -92,7 +92,8 @@ def test_fairness_speaks_flags_and_controls() -> None:
     assert str(error).startswith("min_share_per_area=0.6 cannot be met with k=3 and radius_m=500")
     cli = error.render("cli")
     assert cli.startswith("--min-share-per-area 0.6 cannot be met with --k 3 and --radius-m 500")
-    assert "raise --radius-m" in cli and "min_share_per_area" not in cli and "k=" not in cli
+    assert "raise the radius (--radius-m)" in cli
+    assert "min_share_per_area" not in cli and "k=" not in cli
     app = error.render("app")
     assert app.startswith(
         '"Cover at least this share of every neighbourhood" = 0.6 (Plan outreach page)'

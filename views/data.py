@@ -24,6 +24,7 @@ NONE = "— none —"
 MOVED_BOUNDARIES = "data_moved_boundaries"
 AUTO = "(detect automatically)"
 DATE_FORMAT = "Date format"
+LAYER = "Layer"
 
 st.title("Data")
 selection, dataset = page_context()
@@ -100,9 +101,13 @@ if incident_file is None:
     st.stop()
 
 incidents = Upload(incident_file.name, incident_file.getvalue())
+layers = cached.upload_layers(incidents, incidents.digest)
+layer = (
+    files_left.selectbox(LAYER, layers, key=f"data_layer_{incidents.digest}") if layers else None
+)
 try:
     with st.spinner(f"Reading {incidents.name} ({incidents.size_mb:.1f} MB)…"):
-        preview = cached.incidents_preview(incidents, incidents.digest)
+        preview = cached.incidents_preview(incidents, incidents.digest, layer)
 except Exception as exc:
     st.error(friendly_error(exc, what="incident file"), icon=":material/error:")
     st.stop()
@@ -146,9 +151,17 @@ if boundary_file is None and isinstance(moved, Upload):
     )
 elif boundary_file is not None:
     boundaries = Upload(boundary_file.name, boundary_file.getvalue())
+boundary_layer: str | None = None
 if boundaries is not None:
+    boundary_layers = cached.upload_layers(boundaries, boundaries.digest)
+    if boundary_layers:
+        boundary_layer = files_right.selectbox(
+            "Boundary layer", boundary_layers, key=f"data_blayer_{boundaries.digest}"
+        )
     try:
-        boundary_columns = cached.boundaries_preview(boundaries, boundaries.digest).columns
+        boundary_columns = cached.boundaries_preview(
+            boundaries, boundaries.digest, boundary_layer
+        ).columns
     except Exception as exc:
         st.error(friendly_error(exc, what="boundary file"), icon=":material/error:")
         boundaries = None
@@ -243,6 +256,8 @@ if submitted:
         crs=crs.strip() or None,
         timezone=timezone.strip() or None,
         date_format=date_format.strip() or None,
+        layer=layer,
+        boundary_layer=boundary_layer,
         boundary_name=boundary_name,
         boundary_population=boundary_population,
         clip_to_boundaries=clip,

@@ -74,14 +74,14 @@ CLI_FLAGS: dict[str, str] = {
     "method": "--greedy",
     "offense_weights": "--offense-weight",
     "site_crs": "--candidates-crs (or --existing-crs)",
-    "demand.cell_size_m": "--demand-cell-size-m",
+    "demand:cell_size_m": "--demand-cell-size-m",
     "source": "",  # the positional incident file
     "boundaries_source": "--boundaries",
     "out_dir": "--out",
 }
 
 #: Option key -> the dashboard control that sets it. A key of the same argument with another
-#: meaning elsewhere is prefixed with its verb (``"publish.k"``: the library writes ``k=``, the
+#: meaning elsewhere is prefixed with its verb (``"publish:k"``: the library writes ``k=``, the
 #: CLI ``--k``, the app names the Publish page's control). Keys not listed here are set by
 #: nothing in the app, and the app's wording names no control for them. Every control named
 #: here exists on its page (tests/app/test_app_controls.py).
@@ -90,6 +90,7 @@ APP_CONTROLS: dict[str, str] = {
     "crs": '"CRS of the coordinates" on the Data page',
     "timezone": '"Time zone" on the Data page',
     "date_format": '"Date format" on the Data page',
+    "layer": '"Layer" on the Data page',
     "swap_lat_lon": 'the "Latitude" and "Longitude" choices on the Data page (swap them)',
     "boundaries": "the boundary file on the Data page",
     "boundary_name": '"Boundary name column" on the Data page',
@@ -108,19 +109,19 @@ APP_CONTROLS: dict[str, str] = {
     "shapefile with its .prj)",
     "until": '"Train on data up to" on the Forecast page',
     "horizon_months": '"Forecast horizon (months)" on the Forecast page',
-    "forecast.cell_size_m": '"Cell size (m)" on the Forecast page',
+    "forecast:cell_size_m": '"Cell size (m)" on the Forecast page',
     "before": '"Before" on the Evaluate page',
     "after": '"After" on the Evaluate page',
     "buffer_m": '"Displacement buffer (metres)" on the Evaluate page',
     "control": '"Control" on the Evaluate page',
     "buffer_control": '"Control" on the Evaluate page',
-    "publish.k": '"Never show numbers below" on the Publish page',
-    "publish.cell_size_m": '"Grid cell size (m, at least 500)" on the Publish page',
-    "publish.min_cell_size_m": '"Grid cell size (m, at least 500)" on the Publish page',
-    "selection.radius_m": '"Radius (m)" on the Map page',
+    "publish:k": '"Never show numbers below" on the Publish page',
+    "publish:cell_size_m": '"Grid cell size (m, at least 500)" on the Publish page',
+    "publish:min_cell_size_m": '"Grid cell size (m, at least 500)" on the Publish page',
+    "selection:radius_m": '"Radius (m)" on the Map page',
     "title": '"Title" on the Publish page',
-    "publish.offenses": '"Offense groups" on the Publish page',
-    "publish.period": '"Period (a calendar year, quarter or month)" on the Publish page',
+    "publish:offenses": '"Offense groups" on the Publish page',
+    "publish:period": '"Period (a calendar year, quarter or month)" on the Publish page',
     "allow": "the publisher's allow list (allow_list.json in the publisher folder)",
 }
 
@@ -200,15 +201,15 @@ class Option:
 
 
 def argument_name(key: str) -> str:
-    """The library argument an option key stands for (``"publish.k"`` -> ``"k"``)."""
-    return LIBRARY_ARGS.get(key, key.rsplit(".", 1)[-1])
+    """The library argument an option key stands for (``"publish:k"`` -> ``"k"``)."""
+    return LIBRARY_ARGS.get(key, key.rsplit(":", 1)[-1])
 
 
 def cli_flag(key: str) -> str:
     """The command-line flag of an option key (``"cell_size_m"`` -> ``"--cell-size-m"``)."""
     if key in CLI_FLAGS:
         return CLI_FLAGS[key]
-    name = key.rsplit(".", 1)[-1]  # "publish.k" is --k
+    name = key.rsplit(":", 1)[-1]  # "publish:k" is --k
     return CLI_FLAGS.get(name, "--" + name.replace("_", "-"))
 
 

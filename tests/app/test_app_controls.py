@@ -137,8 +137,8 @@ def test_the_date_format_fix_names_the_data_page_box() -> None:
 def test_one_argument_of_two_verbs_names_each_verbs_control() -> None:
     # k is the number of sites when planning and the smallest shown number when publishing.
     assert "Plan outreach" in Option("k").render("app")
-    assert Option("publish.k").render("app") == '"Never show numbers below" on the Publish page'
+    assert Option("publish:k").render("app") == '"Never show numbers below" on the Publish page'
     for audience in ("library", "cli"):
-        assert Option("publish.k", 5).render(audience) == Option("k", 5).render(audience)
-    assert given("publish.k", 2).render("cli") == "--k 2"
-    assert given("publish.k", 2).render("library") == "k=2"
+        assert Option("publish:k", 5).render(audience) == Option("k", 5).render(audience)
+    assert given("publish:k", 2).render("cli") == "--k 2"
+    assert given("publish:k", 2).render("library") == "k=2"

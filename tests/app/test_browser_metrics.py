@@ -29,7 +29,7 @@ CUT_OFF_JS = """
 """
 
 
-def test_map_headline_figures_are_not_cut_off_at_1400_px(server: str, browser: Any) -> None:
+def test_map_headline_figures_are_not_cut_off_at_1400_px(server: str, browser: Any) -> None:  # noqa: F811
     context, page, blocked, _ = _offline_page(browser)
     try:
         page.set_viewport_size({"width": 1400, "height": 900})

@@ -269,7 +269,7 @@ def _from_frame(frame: gpd.GeoDataFrame, crs: CRS, label: str) -> TargetArea:
         radius = metric["radius_m"].to_numpy(dtype=float)
         if not np.all(np.isfinite(radius[is_point]) & (radius[is_point] > 0)):
             raise invalid(
-                "evaluate.radius_m", radius[is_point].tolist(), "positive distances in metres"
+                "evaluate:radius_m", radius[is_point].tolist(), "positive distances in metres"
             )
         geometry = np.where(
             is_point,

@@ -56,6 +56,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
@@ -64,7 +65,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from hotspots.errors import EmptyDataError, Option, invalid, literal
+from hotspots.errors import EmptyDataError, InputError, Option, invalid, literal
 from hotspots.ingest.boundaries import load_boundaries
 from hotspots.ingest.columns import ColumnMapping, detect_columns, resolve_columns
 from hotspots.ingest.coordinates import (
@@ -272,8 +273,10 @@ def load_incidents(
     require_date_columns(frame, mapping)
     notes.append(f"columns: {mapping.describe()}")
     ledger = RejectLedger(rows_read)
-
     use_geometry = _uses_geometry(frame, overridden)
+    if use_geometry:
+        _refuse_areas(frame, filename or _source_name(source))
+
     located = locate(
         frame,
         mapping,
@@ -380,6 +383,27 @@ def _uses_geometry(frame: pd.DataFrame, overridden: tuple[str, ...]) -> bool:
     if not isinstance(frame, gpd.GeoDataFrame) or frame._geometry_column_name not in frame:
         return False
     return not any(field in overridden for field in ("lat", "lon", "x", "y"))
+
+
+def _source_name(source: object) -> str:
+    if isinstance(source, pd.DataFrame):
+        return "the data"
+    return Path(str(getattr(source, "name", source))).name
+
+
+def _refuse_areas(frame: gpd.GeoDataFrame, label: str) -> None:
+    """A file of polygons only is boundaries given as incidents: say so (not "every row
+    rejected: not a point geometry")."""
+    kinds = frame.geometry.geom_type.dropna()
+    if len(kinds) and kinds.isin(["Polygon", "MultiPolygon"]).all():
+        raise InputError(
+            literal(
+                f"{label} holds polygons (areas), not incident points: it looks like a "
+                "boundary file. "
+            )
+            + "Give it as the boundaries ({0}) and the incident points as the data.",
+            options=(Option("boundaries"),),
+        )
 
 
 def _crs_origin(declared: CRS | None, use_geometry: bool) -> CRSOrigin:

@@ -8,8 +8,8 @@ coordinates catch it:
   tz-aware date column (Parquet) - the points must land in it or within
   :data:`NEAR_ZONE_KM` of it;
 * UTC offsets written in the date strings (``-05:00``; ``Z`` and ``+00:00`` say nothing,
-  as many systems store UTC) - the place where the points land must keep one of them, give
-  or take :data:`OFFSET_GAP_H` hours. A given ``timezone=`` replaces this clue (times
+  as many systems store UTC), when most dates carry one - the place where the points land
+  must keep one of them, give or take :data:`OFFSET_GAP_H` hours. A given ``timezone=`` replaces this clue (times
   recorded on a server elsewhere carry the server's offsets);
 * the ``boundaries`` - some point must lie within :data:`NEAR_BOUNDARIES_M` of them.
 
@@ -70,6 +70,9 @@ CONTINENTS = frozenset(
     }
 )
 _SAMPLE = 2000
+_MAJORITY = 0.5
+#: Offsets seen in fewer of the dates than this share are ignored (typos, not a place).
+_STRAY = 0.05
 _OFFSET = re.compile(r"\d:\d\d(?::\d\d(?:\.\d+)?)?\s*(?:UTC|GMT)?\s*([+-])(\d\d):?(\d\d)?\s*$")
 _EARTH_KM = 6371.0088
 #: EPSG code bases of UTM families: (first code of zone 1, first zone, last zone, south).
@@ -94,11 +97,14 @@ class PlaceClue:
         An IANA time zone of a place (``"America/Toronto"``).
     offsets_h : tuple of float
         UTC offsets (hours) seen in the dates.
+    given : bool
+        The clue is the ``timezone=`` the user gave (not read from the data).
     """
 
     what: str
     zone: str | None = None
     offsets_h: tuple[float, ...] = ()
+    given: bool = False
 
     def fits(self, lon: float, lat: float) -> bool:
         """Whether a point at (``lon``, ``lat``) agrees with the clue."""
@@ -137,7 +143,8 @@ def place_clues(
     or UTC offsets (see the module docstring)."""
     if timezone is not None:
         if _is_place(timezone):
-            return [PlaceClue(f"the time zone {timezone!r} given for the data", zone=timezone)]
+            what = f"the time zone {timezone!r} given for the data"
+            return [PlaceClue(what, zone=timezone, given=True)]
         return []
     if mapping.date is None or mapping.date not in frame:
         return []
@@ -150,12 +157,14 @@ def place_clues(
     step = max(1, len(present) // _SAMPLE)
     sample = present.iloc[::step][:_SAMPLE].astype("str")
     found = sample.str.extract(_OFFSET).dropna(subset=[0, 1])
-    if found.empty:
-        return []
     hours = found[1].astype(int) + found[2].fillna("0").astype(int) / 60
-    offsets = sorted({float(h) for h in np.where(found[0] == "-", -hours, hours) if h != 0})
-    if not offsets:
+    signed = pd.Series(np.where(found[0] == "-", -hours, hours), dtype=float)
+    signed = signed[signed != 0]
+    # A clue only when most dates carry a (non-UTC) offset; stray ones are typos.
+    if len(signed) < _MAJORITY * len(sample):
         return []
+    counts = signed.value_counts()
+    offsets = sorted(float(h) for h, n in counts.items() if n >= _STRAY * len(signed))
     shown = ", ".join(_offset_text(h) for h in offsets[:4])
     return [PlaceClue(f"the UTC offsets in {mapping.date!r} ({shown})", offsets_h=tuple(offsets))]
 
@@ -197,13 +206,13 @@ def check_landing(
             continue
         others = _alternatives(located, clue.fits, clue.closeness)
         reason = f"but going by {clue.what}, the data should be {clue.expectation()}"
-        if clue.zone is None:
-            other_fix = (
-                " If the offsets are not the place's (times written by a server elsewhere), "
-                "give the place's time zone with {1}."
-            )
-        else:
+        if clue.given:
             other_fix = " If the time zone is what is wrong, fix {1}."
+        else:
+            other_fix = (
+                " If the dates' time zone is not the place's (times written by a server "
+                "elsewhere), give the place's time zone with {1}."
+            )
         _refuse(located, reason, others, crs, other_fix, Option("timezone", "…"))
     _refuse_open_sea(located, crs)
 
@@ -326,8 +335,8 @@ def _refuse(
     landed = f"The points fall {_where(lon, lat)}, {reason}. "
     crs_part = {
         "given": "{0} is probably wrong",
-        "file": f"the file's CRS ({code}) is probably wrong",
-        "assumed": f"the coordinates, read as {code}, may be in another CRS",
+        "file": f"The file's CRS ({code}) is probably wrong",
+        "assumed": f"The coordinates, read as {code}, may be in another CRS",
     }[crs]
     options: list[Option] = [Option("crs", code), other_option]
     if alternatives:

@@ -143,7 +143,7 @@ def read_with_notes(
         frame = (
             fast
             if fast is not None
-            else _read_csv_bytes(_read_bytes(source, path), name, encoding, notes)
+            else _read_csv_bytes(_read_bytes(source, path, name), name, encoding, notes)
         )
     elif extension in PARQUET_EXTENSIONS:
         frame = _read_parquet(source if path is None else path, name)
@@ -156,6 +156,10 @@ def read_with_notes(
             name,
             f" has an unsupported file extension {extension or '(none)'!r}; "
             f"supported formats are {formats}. Rename the file or convert it to one of these.",
+        )
+    if len(frame) == 0 and extension not in CSV_EXTENSIONS:
+        raise _file_error(
+            EmptyDataError, name, " has no rows (features); load a file with at least one."
         )
     if len(frame) == 0:
         header = ", ".join(map(str, frame.columns))
@@ -215,14 +219,14 @@ def _name_and_path(source: Source, filename: str | None) -> tuple[str, Path | No
     return Path(name).name, None
 
 
-def _read_bytes(source: Source, path: Path | None) -> bytes:
+def _read_bytes(source: Source, path: Path | None, name: str) -> bytes:
     if path is not None:
         data = path.read_bytes()
     else:
         raw: Any = source.read()  # type: ignore[union-attr]
         data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
     if data[:2] == b"\x1f\x8b":
-        data = _gunzip(data, str(getattr(path, "name", None) or getattr(source, "name", "source")))
+        data = _gunzip(data, name)
     return data
 
 
@@ -404,6 +408,7 @@ def _read_csv_file(path: Path, notes: list[str]) -> pd.DataFrame | None:
             sample = head[: len(head) - 3].decode("utf-8")
         except UnicodeDecodeError:
             return None
+    _refuse_markup(sample, path.name)
     delimiter = _sniff_delimiter(sample)
     header = next(csv.reader(io.StringIO(sample), delimiter=delimiter))
     names = _column_names(header)
@@ -445,6 +450,7 @@ def _read_csv_bytes(data: bytes, name: str, encoding: str | None, notes: list[st
             EmptyDataError, name, " is empty; load a file with a header row and data rows."
         )
     sample = utf8[:_SNIFF_CHARS].decode("utf-8", errors="ignore")
+    _refuse_markup(sample, name)
     delimiter = _sniff_delimiter(sample)
     if delimiter != ",":
         notes.append(f"{name}: delimiter {delimiter!r} detected")
@@ -585,7 +591,7 @@ def _read_parquet_dataset(files: list[Path], name: str) -> pd.DataFrame:
 def _read_parquet(source: Source | Path, name: str) -> pd.DataFrame:
     handle: Any = source
     if not isinstance(source, str | os.PathLike):
-        handle = io.BytesIO(_read_bytes(source, None))
+        handle = io.BytesIO(_read_bytes(source, None, name))
     try:
         metadata = pq.read_schema(handle).metadata or {}
         if hasattr(handle, "seek"):
@@ -624,7 +630,7 @@ def _read_gdal(
             )
         with tempfile.TemporaryDirectory(prefix="hotspots-") as folder:
             temporary = Path(folder) / name
-            temporary.write_bytes(_read_bytes(source, None))
+            temporary.write_bytes(_read_bytes(source, None, name))
             return _read_gdal(temporary, temporary, name, extension, layer, encoding, notes)
 
     if extension == ".zip":
@@ -644,7 +650,7 @@ def _read_gdal(
         raise _file_error(
             InputError,
             name,
-            f" could not be opened as {extension} ({error}); check the "
+            f" could not be opened as {extension} ({_gdal_reason(error)}); check the "
             "file is complete and of the format its extension says.",
         ) from None
     kwargs: dict[str, Any] = {"engine": "pyogrio"}
@@ -658,11 +664,9 @@ def _read_gdal(
         chosen = layers
         notes.append(f"{name}: stacked {len(layers)} KML folders ({', '.join(layers)})")
     elif len(layers) > 1:
-        raise invalid(
-            "layer",
-            None,
-            layers,
-            literal(f"{name} has {len(layers)} layers; choose one with ") + "{1}.",
+        listed = ", ".join(map(repr, layers))
+        raise InputError(
+            literal(f"{name} has {len(layers)} layers ({listed}); choose one with ") + "{0}.",
             options=(Option("layer", layers[0]),),
         )
     else:
@@ -680,7 +684,7 @@ def _read_gdal(
         raise _file_error(
             InputError,
             name,
-            f" could not be read ({error}); check the file is complete "
+            f" could not be read ({_gdal_reason(error)}); check the file is complete "
             "and of the format its extension says.",
         ) from None
     if len(frames) == 1:
@@ -707,4 +711,36 @@ def _single_csv_in_zip(path: Path) -> str | None:
         for m, low in zip(members, lowered, strict=True)
         if low.removesuffix(".gz").endswith(CSV_EXTENSIONS)
     ]
-    return tables[0] if len(tables) == 1 else None
+    if len(tables) == 1:
+        return tables[0]
+    held = ", ".join(members[:6]) + (", …" if len(members) > 6 else "") or "nothing"
+    what = "several tables" if tables else "no table or map layer"
+    raise _file_error(
+        InputError,
+        path.name,
+        f" holds {what} (it holds {held}); zip one CSV, or a shapefile's .shp, .shx, .dbf "
+        "and .prj, or unzip it and load the file you want.",
+    )
+
+
+def _gdal_reason(error: BaseException) -> str:
+    """GDAL's reason without its advice to prefix a driver name (not an option here)."""
+    return str(error).split("; It might help to specify the correct driver", 1)[0].rstrip(".")
+
+
+#: How a web page or a JSON document starts (saved or renamed as .csv by mistake).
+_MARKUP = (
+    (
+        ("<!doctype html", "<html", "<?xml", "<table"),
+        "a web page or XML document, not a table; "
+        "download the data file itself (CSV) rather than the page that links to it",
+    ),
+    (("{", "["), "JSON, not a table; if it is GeoJSON give it the .geojson extension"),
+)
+
+
+def _refuse_markup(sample: str, name: str) -> None:
+    start = sample.lstrip().lower()
+    for prefixes, what in _MARKUP:
+        if start.startswith(prefixes):
+            raise _file_error(InputError, name, f" holds {what}.")

@@ -403,7 +403,7 @@ def _time_window(start: str, end: str, timezone: str) -> tuple[int, int]:
             (start, end),
             "local dates without a time zone",
             "Set {1} instead.",
-            options=(Option("synthetic.timezone"),),
+            options=(Option("synthetic:timezone"),),
         )
     if last < first:
         raise invalid("end", end, f"a date on or after the start, {start}")
@@ -411,7 +411,7 @@ def _time_window(start: str, end: str, timezone: str) -> tuple[int, int]:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise invalid(
-            "synthetic.timezone",
+            "synthetic:timezone",
             timezone,
             "an IANA time zone name",
             "For example 'America/Toronto'.",
@@ -456,7 +456,7 @@ def _check_crs(crs: Any) -> CRS:
     except PyprojCRSError:
         raise CRSError(
             "{0} is not a CRS pyproj understands; use an EPSG code such as {1}.",
-            options=(given("synthetic.crs", crs), Option("synthetic.crs", 32617)),
+            options=(given("synthetic:crs", crs), Option("synthetic:crs", 32617)),
         ) from None
     units = {axis.unit_name for axis in parsed.axis_info}
     if not parsed.is_projected or not units <= {"metre", "meter"}:
@@ -464,9 +464,9 @@ def _check_crs(crs: Any) -> CRS:
             "{0} is not a projected CRS in metres, but {1} and the radii are in metres; use a "
             "metric CRS such as the local UTM zone (e.g. {2} for Toronto).",
             options=(
-                given("synthetic.crs", crs),
+                given("synthetic:crs", crs),
                 Option("extent_m"),
-                Option("synthetic.crs", 32617),
+                Option("synthetic:crs", 32617),
             ),
         )
     return parsed
@@ -476,11 +476,11 @@ def _check_offenses(offenses: Any) -> tuple[str, ...]:
     names = (offenses,) if isinstance(offenses, str) else tuple(offenses)
     if not names or not all(isinstance(name, str) and name for name in names):
         raise invalid(
-            "synthetic.offenses",
+            "synthetic:offenses",
             offenses,
             "a non-empty list of offense names",
             "For example {1}.",
-            options=(Option("synthetic.offenses", ("Assault",)),),
+            options=(Option("synthetic:offenses", ("Assault",)),),
         )
     return names
 

@@ -329,7 +329,28 @@ def _parse_any(
         ).dt.as_unit(UNIT)
         notes.append(f"{column}: numbers read as seconds since 1970 ({unit})")
         return _Parsed(empty_naive, aware, missing)
-    return _parse_text(series.astype("str"), notes, column, date_format)
+    text = series.astype("str")
+    epoch = None if date_format is not None else _epoch_text(text)
+    if epoch is not None:  # seconds since 1970 kept as text (a CSV read untyped)
+        return _parse_any(epoch, notes, column)
+    return _parse_text(text, notes, column, date_format)
+
+
+_EPOCH = r"-?\d{9,13}(?:\.\d+)?"
+
+
+def _epoch_text(text: pd.Series) -> pd.Series | None:
+    """``text`` as numbers when every value is a 9-13 digit number (epoch seconds or
+    milliseconds; ``20210101`` has 8 digits and stays a date), else None."""
+    present = text.dropna().str.strip()
+    present = present[~_missing_text(present)]
+    sample = present.iloc[:_SAMPLE_SIZE]
+    if not len(sample) or not sample.str.fullmatch(_EPOCH).all():
+        return None
+    if not present.str.fullmatch(_EPOCH).all():
+        return None
+    numbers = pd.to_numeric(text.str.strip().where(text.index.isin(present.index)), errors="coerce")
+    return numbers.astype("float64")
 
 
 def _parse_text(

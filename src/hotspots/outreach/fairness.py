@@ -274,17 +274,17 @@ def _message(
         if best_min_share > 0:
             lower = math.floor(best_min_share * 1000) / 1000
             options[3] = Option("min_share_per_area", lower)
-            fixes.append("lower {3}")
+            fixes.append("lower the share ({3})")
     if min_sites is not None:
         qualifier = "" if min_sites_proven else " at most"
         lines.append(
             f"Meeting {_percent(min_share)} everywhere needs{qualifier} {min_sites} sites."
         )
         options[4] = Option("k", min_sites)
-        fixes.append("raise {4}")
+        fixes.append("raise the number of sites ({4})")
     else:
         lines.append(f"No number of these candidates reaches {_percent(min_share)} in every area.")
-    fixes.append("raise {5}, or add candidate sites in or near the areas named")
+    fixes.append("raise the radius ({5}), or add candidate sites in or near the areas named")
     lines.append("Fix: " + "; ".join(fixes) + ".")
     return "\n".join(lines), tuple(options)
 

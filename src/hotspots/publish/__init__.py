@@ -349,8 +349,8 @@ def _check_floors(rules: PublicationRules) -> None:
             + literal(f"numbers below {MIN_K} hidden and cells of at least {MIN_CELL_SIZE_M:g} m. ")
             + "Nothing was written.",
             options=(
-                given("publish.k", rules.k),
-                given("publish.min_cell_size_m", rules.min_cell_size_m),
+                given("publish:k", rules.k),
+                given("publish:min_cell_size_m", rules.min_cell_size_m),
             ),
         )
 
@@ -392,7 +392,7 @@ def _offense_groups(offenses: Sequence[str] | None, allowed: Sequence[str]) -> l
             "Rule 'allow list' failed: {0} names a category that is not on the publisher's allow "
             + literal(f"list (allowed: {', '.join(everything)}). ")
             + "Add it with {1} if it may be published. Nothing was written.",
-            options=(given("publish.offenses", unknown[0]), Option("allow", unknown[0])),
+            options=(given("publish:offenses", unknown[0]), Option("allow", unknown[0])),
         )
     if len(chosen) not in (1, len(everything)):
         raise PrivacyError(
@@ -400,7 +400,7 @@ def _offense_groups(offenses: Sequence[str] | None, allowed: Sequence[str]) -> l
             + literal(", ".join(chosen))
             + " is neither one group nor all of them; other combinations can be subtracted from "
             "each other. Publish one group ({0}) or all. Nothing was written.",
-            options=(Option("publish.offenses", chosen[0]),),
+            options=(Option("publish:offenses", chosen[0]),),
         )
     return chosen
 

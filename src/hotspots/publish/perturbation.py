@@ -81,7 +81,7 @@ class PerturbationTable:
             raise invalid("max_noise", self.max_noise, sorted(_NOISE_WEIGHTS))
         if self.k * self.k > KEY_RANGE:
             raise invalid(
-                "publish.k", self.k, f"at most {int(KEY_RANGE**0.5)} for {KEY_RANGE} keys"
+                "publish:k", self.k, f"at most {int(KEY_RANGE**0.5)} for {KEY_RANGE} keys"
             )
         # Rows 0 .. k + max_noise - 1 are special; larger counts use the full noise.
         rows = [self._row(c) for c in range(self.k + self.max_noise)]

@@ -113,12 +113,12 @@ class PublicationRules:
         object.__setattr__(
             self,
             "k",
-            _whole("publish.k", self.k, MIN_K, "The default is 5; no interface can go below 3."),
+            _whole("publish:k", self.k, MIN_K, "The default is 5; no interface can go below 3."),
         )
         if self.max_noise not in (1, 2, 3) or isinstance(self.max_noise, bool):
             raise invalid("max_noise", self.max_noise, (1, 2, 3), "The default is 3.")
         if self.k * self.k > 256:
-            raise invalid("publish.k", self.k, "at most 16 (the perturbation has 256 keys)")
+            raise invalid("publish:k", self.k, "at most 16 (the perturbation has 256 keys)")
         size = self.min_cell_size_m
         if not (isinstance(size, int | float) and np.isfinite(size) and size >= MIN_CELL_SIZE_M):
             raise invalid(
@@ -189,7 +189,7 @@ def check_cell_size(cell_size_m: float | None, rules: PublicationRules) -> float
         log.info("Published cell size set to %g m (the minimum allowed) automatically", floor)
         return floor
     if not (np.isfinite(cell_size_m) and cell_size_m > 0):
-        raise invalid("publish.cell_size_m", cell_size_m, "a positive number of metres")
+        raise invalid("publish:cell_size_m", cell_size_m, "a positive number of metres")
     if cell_size_m < floor:
         raise PrivacyError(
             "Rule 'minimum cell size' failed: {0} is below the minimum published "
@@ -197,8 +197,8 @@ def check_cell_size(cell_size_m: float | None, rules: PublicationRules) -> float
             + "Use {1} or more (or leave it unset). Finer grids are for internal use only "
             "(hotspots analyze writes them, labelled INTERNAL). Nothing was written.",
             options=(
-                given("publish.cell_size_m", cell_size_m),
-                Option("publish.cell_size_m", floor),
+                given("publish:cell_size_m", cell_size_m),
+                Option("publish:cell_size_m", floor),
             ),
         )
     return float(cell_size_m)
@@ -236,10 +236,10 @@ def check_period(start: str, end: str, rules: PublicationRules, *, now: pd.Times
             "{0} does not cover whole months; published snapshots are monthly (no finer dates are "
             "ever shown). Write it as a month, quarter or year, e.g. {1}, {2} or {3}.",
             options=(
-                given("publish.period", f"{start}..{end}"),
-                Option("publish.period", "2021-03"),
-                Option("publish.period", "2021-Q1"),
-                Option("publish.period", "2021"),
+                given("publish:period", f"{start}..{end}"),
+                Option("publish:period", "2021-03"),
+                Option("publish:period", "2021-Q1"),
+                Option("publish:period", "2021"),
             ),
         )
     kind = period_kind(start, end)
@@ -250,9 +250,9 @@ def check_period(start: str, end: str, rules: PublicationRules, *, now: pd.Times
             "subtracted from each other, so only fixed periods are published: e.g. {0}, {1} or "
             "{2}. Nothing was written.",
             options=(
-                Option("publish.period", "2021-03"),
-                Option("publish.period", "2021-Q1"),
-                Option("publish.period", "2021"),
+                Option("publish:period", "2021-03"),
+                Option("publish:period", "2021-Q1"),
+                Option("publish:period", "2021"),
             ),
         )
     today = now.tz_localize(None).normalize() if now.tzinfo is not None else now.normalize()

@@ -114,7 +114,7 @@ def point_clusters(
         scikit-learn is missing.
     """
     if method not in CLUSTER_METHODS:
-        raise invalid("clusters.method", method, CLUSTER_METHODS)
+        raise invalid("clusters:method", method, CLUSTER_METHODS)
     if selection not in ("leaf", "eom"):
         raise invalid("selection", selection, ("leaf", "eom"))
     size = _positive_int("min_cluster_size", min_cluster_size, minimum=2)

@@ -122,11 +122,11 @@ def distance_band(centres: NDArray[np.floating], *, radius_m: float) -> SparseNe
     """
     if not (np.isfinite(radius_m) and radius_m > 0):
         raise invalid(
-            "weights.radius_m",
+            "weights:radius_m",
             radius_m,
             "a positive distance in metres",
             "For example {1}.",
-            options=(Option("weights.radius_m", 500),),
+            options=(Option("weights:radius_m", 500),),
         )
     from scipy.spatial import cKDTree  # scipy.spatial loads only when pairs are needed
 
