@@ -179,3 +179,24 @@ def test_sparse_counts_come_with_a_caveat_only_with_normal_p_values(
     assert exact.params["inference"] == "exact" and "exact" in exact.params["statistic"]
     dense = analyze(incidents, cell_size_m=1_000, lisa=False)
     assert dense.params["notes"] == []
+
+
+def test_top_offense_is_the_most_common_and_ties_go_to_the_first_seen() -> None:
+    from hotspots.analysis import _top_offense
+
+    rng = np.random.default_rng(4)
+    cell_id = rng.integers(-1, 30, 5_000)
+    offense = pd.Series(rng.choice(["a", "b", "c", None], 5_000), dtype="category")
+    hot = np.array([0, 3, 7, 11, 29, 40])  # cell 40 holds no incidents
+    got = _top_offense(cell_id, offense, hot)
+    # The reference: counts per (cell, offense) in order of first appearance, most first.
+    frame = pd.DataFrame({"cell_id": cell_id, "offense": offense.astype("string")})
+    frame = frame.loc[frame["cell_id"].isin(hot)].dropna()
+    for cell, group in frame.groupby("cell_id"):
+        counts = group["offense"].value_counts(sort=False)
+        best = counts.max()
+        first_seen = next(o for o in group["offense"] if counts[o] == best)
+        assert got.loc[cell, "offense"] == first_seen and got.loc[cell, "n"] == best
+    assert 40 not in got.index
+    tie = _top_offense(np.array([5, 5, 5, 5]), pd.Series(["y", "x", "x", "y"]), np.array([5]))
+    assert tie.loc[5, "offense"] == "y" and tie.loc[5, "n"] == 2

@@ -299,14 +299,8 @@ def rank_hotspots(cells: gpd.GeoDataFrame, incidents: pd.DataFrame) -> pd.DataFr
     the cell centre in longitude/latitude."""
     hot = cells.loc[cells["hotspot"]].sort_values(["gi_z", "count"], ascending=[False, False])
     centres = to_display(gpd.GeoDataFrame(geometry=hot.geometry.centroid, crs=cells.crs))
-    in_hot = incidents.loc[incidents["cell_id"].isin(hot["cell_id"]), ["cell_id", "offense"]]
-    mix = (
-        in_hot.astype({"offense": "string"})
-        .value_counts()
-        .reset_index(name="n")
-        .sort_values(["cell_id", "n"], ascending=[True, False])
-        .drop_duplicates("cell_id")
-        .set_index("cell_id")
+    mix = _top_offense(
+        incidents["cell_id"].to_numpy(), incidents["offense"], hot["cell_id"].to_numpy()
     )
     table = pd.DataFrame(
         {
@@ -331,6 +325,33 @@ def rank_hotspots(cells: gpd.GeoDataFrame, incidents: pd.DataFrame) -> pd.DataFr
         }
     )
     return table[list(HOTSPOT_COLUMNS)]
+
+
+def _top_offense(
+    cell_id: NDArray[np.integer], offense: pd.Series, cells: NDArray[np.integer]
+) -> pd.DataFrame:
+    """The most common offense (``offense``, as text) and its count (``n``) in each of
+    ``cells`` that holds incidents, indexed by cell id; ties go to the offense seen first in
+    the incidents' order. Counted on integer codes, not on text per incident."""
+    wanted = np.unique(cells)
+    rows = np.flatnonzero(np.isin(cell_id, wanted))
+    codes, labels = pd.factorize(offense.iloc[rows] if len(rows) < len(offense) else offense)
+    known = codes >= 0  # missing offenses are not counted
+    rows, codes = rows[known], codes[known]
+    width = max(len(labels), 1)
+    pair = np.searchsorted(wanted, cell_id[rows]).astype(np.int64) * width + codes
+    n = np.bincount(pair, minlength=wanted.size * width)
+    first = np.full(n.size, len(pair), dtype=np.int64)
+    np.minimum.at(first, pair, np.arange(len(pair)))
+    seen = np.flatnonzero(n)
+    ranked = seen[np.lexsort((first[seen], -n[seen], seen // width))]
+    cell = ranked // width
+    top = ranked[np.r_[True, cell[1:] != cell[:-1]]] if ranked.size else ranked
+    names = np.asarray(labels, dtype=object)[top % width]
+    return pd.DataFrame(
+        {"offense": pd.array(names, dtype="string"), "n": n[top]},
+        index=pd.Index(wanted[top // width], name="cell_id"),
+    )
 
 
 def concentration(analysis: Analysis, *, max_points: int | None = 400) -> pd.DataFrame:

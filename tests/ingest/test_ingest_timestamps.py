@@ -226,3 +226,17 @@ def test_given_timezone_is_used(now: pd.Timestamp) -> None:
     inferred = load_incidents(frame, now=now)
     assert inferred.timezone == "America/Toronto"
     assert any("inferred" in note for note in inferred.notes)
+
+
+def test_iso_columns_take_the_strict_fast_path_with_the_same_answers() -> None:
+    iso = ["2021-03-14T02:30:00", "2021-11-07 01:30", "2021-06-01", "2021-06-01T12:00:00.5"]
+    stamps, ledger = _parse(iso * 300)
+    assert ledger.accepted.all()
+    assert stamps.values.iloc[0] == _local("2021-03-14 03:00")  # DST gap: moved forward
+    assert stamps.values.iloc[1].utcoffset() == pd.Timedelta(hours=-4)  # repeated hour: earlier
+    assert stamps.values.iloc[2] == _local("2021-06-01")
+    assert stamps.values.iloc[3] == _local("2021-06-01 12:00:00.5")
+    # One impossible date in an ISO column: the careful path rejects it alone.
+    stamps, ledger = _parse([*iso * 300, "2021-02-30T10:00:00"])
+    assert ledger.accepted[:-1].all() and not ledger.accepted[-1]
+    assert ledger.details[-1] == "date='2021-02-30T10:00:00' is not a date"

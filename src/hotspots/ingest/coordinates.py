@@ -155,13 +155,17 @@ def locate(
     if not valid.any():
         return Located(x_m, y_m, source_crs, None, None, notes)
 
-    centre = _centre_lon_lat(raw.a[valid], raw.b[valid], source_crs)
+    a, b = _take(raw.a, valid), _take(raw.b, valid)
+    centre = _centre_lon_lat(a, b, source_crs)
     _refuse_polar(centre, source_crs)
     metric = utm_crs_for(*centre)
     transformer = Transformer.from_crs(source_crs, metric, always_xy=True)
-    px, py = transformer.transform(raw.a[valid], raw.b[valid])
-    x_m[valid] = px
-    y_m[valid] = py
+    px, py = transformer.transform(a, b)  # one call on the float64 arrays
+    if a is raw.a:  # every row is valid: the projected arrays are the result
+        x_m, y_m = np.asarray(px, dtype=np.float64), np.asarray(py, dtype=np.float64)
+    else:
+        x_m[valid] = px
+        y_m[valid] = py
     unprojectable = ~(np.isfinite(x_m) & np.isfinite(y_m))
     ledger.reject(
         unprojectable,
@@ -315,11 +319,25 @@ def _candidates(raw: _Raw, ledger: RejectLedger) -> np.ndarray:
     return ledger.accepted & np.isfinite(raw.a) & np.isfinite(raw.b)
 
 
+def _take(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``values[mask]``, without a copy when the mask keeps every row."""
+    return values if mask.all() else values[mask]
+
+
+#: Whole-file judgements on the data's centre use every k-th point, at most about this many
+#: (the medians of a regular sample; the majority tests use every row).
+_CENTRE_SAMPLE = 100_000
+
+
+def _sample(values: np.ndarray) -> np.ndarray:
+    return values[:: max(1, len(values) // _CENTRE_SAMPLE)]
+
+
 def _infer_crs(raw: _Raw, ledger: RejectLedger, notes: list[str], *, swap_lat_lon: bool) -> CRS:
     candidates = _candidates(raw, ledger)
     if not candidates.any():
         return WGS84
-    a, b = raw.a[candidates], raw.b[candidates]
+    a, b = _take(raw.a, candidates), _take(raw.b, candidates)
     in_degrees = (np.abs(a) <= 180) & (np.abs(b) <= 90)
     swapped_ok = (np.abs(b) <= 180) & (np.abs(a) <= 90)
     if raw.declared_lon_lat and not swap_lat_lon and np.mean(~in_degrees & swapped_ok) > _MAJORITY:
@@ -347,11 +365,15 @@ def _infer_crs(raw: _Raw, ledger: RejectLedger, notes: list[str], *, swap_lat_lo
 
 def _check_swapped(raw: _Raw, ledger: RejectLedger) -> None:
     candidates = _candidates(raw, ledger)
-    a, b = raw.a[candidates], raw.b[candidates]
+    a, b = _take(raw.a, candidates), _take(raw.b, candidates)
     ok = (np.abs(a) <= 180) & (np.abs(b) <= 90)
     if not ok.any():
         return
-    lon, lat = float(np.median(a[ok])), float(np.median(b[ok]))
+    sample = _sample(ok)
+    if sample.any():  # the centre of a regular sample of the rows
+        lon, lat = float(np.median(_sample(a)[sample])), float(np.median(_sample(b)[sample]))
+    else:
+        lon, lat = float(np.median(a[ok])), float(np.median(b[ok]))
     if np.mean(~ok & (np.abs(b) <= 180) & (np.abs(a) <= 90)) > _MAJORITY:
         _raise_swapped(raw, a, b, "most rows have a latitude beyond +/-90")
     if abs(lon) <= 90 and not _plausible(lon, lat) and _plausible(lat, lon):
@@ -388,7 +410,7 @@ def _raise_swapped(raw: _Raw, a: np.ndarray, b: np.ndarray, why: str) -> None:
 def _normalise_0_360(raw: _Raw, ledger: RejectLedger, notes: list[str]) -> None:
     """Longitudes given as 0-360 (some GPS exports) -> -180-180, with a note."""
     candidates = _candidates(raw, ledger)
-    a, b = raw.a[candidates], raw.b[candidates]
+    a, b = _take(raw.a, candidates), _take(raw.b, candidates)
     if not len(a) or not ((a >= 0) & (a <= 360)).all() or not (a > 180).any():
         return
     if not (np.abs(b) <= 90).all():

@@ -361,8 +361,13 @@ def _parse_text(
     aware = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}, UTC]")
     present = np.flatnonzero(~missing)
     step = max(1, len(present) // _SAMPLE_SIZE)
-    sample = text.iloc[present[::step][:_SAMPLE_SIZE]].str.strip()
+    sample = _rows(text, present[::step][:_SAMPLE_SIZE]).str.strip()
     sample = sample[~_missing_text(sample)]
+    if date_format is None and len(sample):
+        iso = _strict_iso(text, sample)
+        if iso is not None:
+            log.debug("%s parsed as ISO 8601", column)
+            return _Parsed(iso, aware, missing)
     explicit = date_format is not None and date_format not in DATE_ORDERS
     order, contradicting = (None, None) if explicit else _day_month_order(text, column, date_format)
     if contradicting is not None:  # the sample tells the format of the rows that agree
@@ -410,6 +415,12 @@ def _parse_text(
         if parsed_late:
             notes.append(f"{column}: {parsed_late:,} values in other formats parsed one by one")
     return _Parsed(naive, aware, missing, month_hint, contradicting)
+
+
+def _rows(text: pd.Series, positions: np.ndarray) -> pd.Series:
+    """A few rows of ``text`` one by one (``iloc`` on Arrow-backed text joins every chunk)."""
+    index = text.index[positions]
+    return pd.Series([text.iat[i] for i in positions.tolist()], index=index, dtype=text.dtype)
 
 
 def _day_month_order(
@@ -470,6 +481,39 @@ def _day_month_order(
     return order, (against, detail)
 
 
+#: Naive ISO 8601 formats that Arrow's strict cast reads exactly as the format would.
+_ISO_NAIVE = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%d",
+)
+
+
+def _strict_iso(text: pd.Series, sample: pd.Series) -> pd.Series | None:
+    """The column as naive timestamps when the sample is naive ISO 8601 and *every* value
+    passes Arrow's strict ISO cast (one vectorised pass; it refuses impossible dates such as
+    02-30, offsets, padding and missing-value words, and then the careful path decides)."""
+    if _choose_format(sample) not in _ISO_NAIVE:
+        return None
+    try:
+        parsed = pc.cast(_arrow_strings(text), pa.timestamp(UNIT))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    return pd.Series(parsed.to_numpy(zero_copy_only=False), index=text.index).astype(
+        f"datetime64[{UNIT}]"
+    )
+
+
+def _arrow_strings(text: pd.Series) -> pa.Array:
+    if hasattr(text.array, "__arrow_array__"):
+        return pa.array(text.array)
+    return pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
+
+
 def _missing_text(text: pd.Series) -> np.ndarray:
     missing = text.isna().to_numpy()
     stripped = text.str.strip().str.lower()
@@ -527,12 +571,7 @@ def _arrow_strptime(text: pd.Series, fmt: str, *, utc: bool) -> pd.Series | None
     non-ISO formats). Arrow rolls impossible days over (``02/30`` -> March 2), so rows
     that land on days 1-3 are re-checked strictly with pandas."""
     try:
-        array = (
-            pa.array(text.array)
-            if hasattr(text.array, "__arrow_array__")
-            else pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
-        )
-        parsed = pc.strptime(array, format=fmt, unit=UNIT, error_is_null=True)
+        parsed = pc.strptime(_arrow_strings(text), format=fmt, unit=UNIT, error_is_null=True)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
     values = pd.Series(parsed.to_numpy(zero_copy_only=False), index=text.index).astype(
@@ -590,6 +629,8 @@ def _localise(parsed: _Parsed, timezone: str) -> pd.Series:
     localised = naive.dt.tz_localize(
         timezone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
     )
+    if parsed.aware.isna().all():
+        return localised.dt.as_unit(UNIT)
     converted = parsed.aware.dt.tz_convert(timezone)
     return localised.where(localised.notna(), converted).dt.as_unit(UNIT)
 

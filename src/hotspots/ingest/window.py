@@ -44,13 +44,16 @@ def window_start(occurred_at: pd.Series) -> pd.Timestamp | None:
     if len(times) < MIN_INCIDENTS:
         return None
     local = times.dt.tz_localize(None) if times.dt.tz is not None else times
-    months = local.dt.to_period("M")
-    per_month = months.value_counts().sort_index()
+    # Calendar months of the wall-clock times, counted in one NumPy pass.
+    index = local.to_numpy().astype("datetime64[M]").view(np.int64)
+    first_month = int(index.min())
+    per_month = np.bincount(index - first_month)
+    months = np.flatnonzero(per_month) + first_month
+    per_month = per_month[per_month > 0]
     if len(per_month) < MIN_MONTHS:
         return None
-    threshold = WINDOW_SHARE * float(np.quantile(per_month.to_numpy(), 0.9))
-    first = per_month.index[np.flatnonzero(per_month.to_numpy() >= threshold)[0]]
-    start = first.to_timestamp()
+    threshold = WINDOW_SHARE * float(np.quantile(per_month, 0.9))
+    start = pd.Timestamp(np.datetime64(int(months[np.flatnonzero(per_month >= threshold)[0]]), "M"))
     return start.tz_localize(times.dt.tz) if times.dt.tz is not None else start
 
 

@@ -26,7 +26,6 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
-from scipy.spatial import cKDTree
 
 from hotspots.errors import InputError, Option, invalid
 from hotspots.spatial.hull import convex_hull_xy
@@ -308,6 +307,8 @@ def auto_cell_size_m(
         )
     places = np.unique(xy, axis=0)
     if places.shape[0] >= 2:
+        from scipy.spatial import cKDTree  # scipy.spatial loads only for an automatic size
+
         distances, _ = cKDTree(places).query(places, k=2)
         spacing = float(np.median(distances[:, 1]))
     else:

@@ -253,6 +253,11 @@ def _all_units_distribution(
     table[0, 0] = 1.0
     so_far = 0
     ks = np.arange(max_draws + 1, dtype=np.float64)[:, None]
+    # Values come in ascending order, so k draws so far sum to at most k × the largest value
+    # so far: only that prefix of row k can be non-zero. Rows are updated in place from the
+    # largest k down (row k needs rows k − c, c >= 0, still holding the previous values); the
+    # terms are added in the same order as over the whole row, so the result is identical.
+    largest = 0
     for value, m in zip(values.tolist(), multiplicity.tolist(), strict=True):
         cs = np.arange(min(m, max_draws) + 1, dtype=np.float64)[None, :]
         log_total = _log_comb(float(so_far + m), ks)
@@ -261,17 +266,19 @@ def _all_units_distribution(
                 _log_comb(float(m), cs) + _log_comb(float(so_far), ks - cs) - log_total
             )
         weights[~np.isfinite(log_total[:, 0])] = 0.0
-        new = np.zeros_like(table)
-        for k in range(max_draws + 1):
+        for k in range(max_draws, -1, -1):
+            row = np.zeros(min(width, k * max(largest, value) + 1))
             for c in range(min(m, k) + 1):
                 h = weights[k, c]
                 if h == 0.0:
                     continue
                 shift = c * value
-                if shift >= width:
+                if shift >= row.size:
                     continue
-                new[k, shift:] += h * table[k - c, : width - shift]
-        table = new
+                part = min(row.size - shift, (k - c) * largest + 1)
+                row[shift : shift + part] += h * table[k - c, :part]
+            table[k, : row.size] = row
+        largest = max(largest, value)
         so_far += m
     return table
 

@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import scipy.sparse as sp
 import shapely
 from numpy.typing import NDArray
 
 from hotspots.errors import InputError, Option, invalid
 from hotspots.spatial.grids import Grid
+
+if TYPE_CHECKING:  # scipy.sparse loads only when a sparse matrix is built
+    import scipy.sparse as sp
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +155,8 @@ def polygon_contiguity(polygons: NDArray[np.object_]) -> SparseNeighbours:
 
 
 def _pairs_to_csr(pairs: NDArray[np.integer], n: int) -> sp.csr_matrix:
+    import scipy.sparse as sp
+
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     rows = np.concatenate([pairs[:, 0], pairs[:, 1]])
     cols = np.concatenate([pairs[:, 1], pairs[:, 0]])
