@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from hotspots.dashboard import cached, outreach
+from hotspots.dashboard import cached, map_builder, outreach
 from hotspots.dashboard.settings import MAP_HEIGHT_PX
 from hotspots.dashboard.ui import empty_state, page_context
 from hotspots.dashboard.uploads import Upload, friendly_error
@@ -244,7 +244,8 @@ areas_col.metric(
     help="Neighbourhoods with some covered demand.",
 )
 st.caption(
-    f"{plan.k} sites, {radius_m:,.0f} m service radius, {n_candidates:,} candidates, "
+    f"{plan.k} sites, {radius_m:,.0f} m service radius, candidates: "
+    f"{inputs.parameters.get('candidates_note') or f'{n_candidates:,} sites'}, "
     f"demand: {inputs.demand_label} ({plan.n_demand_points:,} demand points). "
     f"Method: {plan.method} — {plan.status_text}. Distances: {plan.distance_note}."
 )
@@ -263,17 +264,17 @@ if curve_k > 0:
 map_col, side_col = st.columns([7, 3], gap="medium")
 with map_col:
     units = cached.unit_layer(dataset, selection.analysis_key, "cell", "gi")
-    folium_map = outreach.plan_map(
-        plan,
-        reach,
-        units=units,
-        tiles=selection.tiles,
-        outlines=dataset.outlines,
-        view_key=f"outreach-view-{dataset.key}",
-    )
+    # The base map stays for the data set; a new plan swaps its layers in place.
     st_folium(
-        folium_map,
+        map_builder.build_base_map(
+            tiles=selection.tiles,
+            bounds=dataset.bounds,
+            outlines=dataset.outlines,
+            view_key=f"outreach-view-{dataset.key}",
+        ),
         key="outreach_map",
+        feature_group_to_add=outreach.plan_layers(plan, reach, units=units),
+        layer_control=map_builder.layer_control(),
         height=MAP_HEIGHT_PX,
         use_container_width=True,
         returned_objects=[],

@@ -16,7 +16,7 @@ from planning_helpers import CRS, HOODS, X0, Y0, neighbourhoods, town_analysis, 
 from scipy.spatial.distance import cdist
 
 from hotspots.errors import CRSError, EmptyDataError, InputError
-from hotspots.outreach.candidates import candidates_from_analysis
+from hotspots.outreach.candidates import candidates_from_analysis, describe_candidates
 from hotspots.outreach.demand import DEMAND_COLUMNS, demand_from_hotspots, demand_from_incidents
 from hotspots.outreach.export import (
     SITES_TABLE_COLUMNS,
@@ -25,7 +25,7 @@ from hotspots.outreach.export import (
     sites_geojson,
     write_plan,
 )
-from hotspots.outreach.from_analysis import outreach_inputs
+from hotspots.outreach.from_analysis import outreach_demand, outreach_inputs
 from hotspots.outreach.reach import REACH_COLUMNS
 
 RADIUS_M = 700.0
@@ -199,6 +199,38 @@ def test_automatic_candidates() -> None:
         candidates_from_analysis(analysis, "cells")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="needs neighbourhood boundaries"):
         candidates_from_analysis(town_analysis(with_areas=False), "neighbourhoods")
+
+
+def test_hot_spot_candidates_are_capped_by_rank_and_the_count_is_stated() -> None:
+    analysis = town_analysis()
+    n_hot = len(analysis.hotspots)
+    assert n_hot >= 3
+    top = candidates_from_analysis(analysis, "hotspots", max_hotspot_sites=2)
+    assert [name.split(" (")[0] for name in top["name"]] == ["Hot spot 1", "Hot spot 2"]
+    assert describe_candidates(analysis, "hotspots", max_hotspot_sites=2) == (
+        f"2 hot spot cell centres (the 2 highest-ranked by Gi* of {n_hot:,} hot spot cells)"
+    )
+    assert describe_candidates(analysis, "hotspots").startswith(
+        f"{n_hot:,} hot spot cell centres (every significant hot spot cell"
+    )
+    inputs = outreach_inputs(analysis, candidates="hotspots", max_hotspot_sites=2)
+    assert len(inputs.candidates) == 2
+    assert inputs.parameters["candidates_note"].startswith("2 hot spot cell centres")
+    with pytest.raises(InputError, match="max_hotspot_sites=0"):
+        candidates_from_analysis(analysis, "hotspots", max_hotspot_sites=0)
+
+
+def test_a_demand_frame_built_once_serves_every_candidate_source() -> None:
+    analysis = town_analysis()
+    frame = outreach_demand(analysis, offense_weights={"Assault": 2})
+    for source in ("hotspots", "neighbourhoods"):
+        reused = outreach_inputs(
+            analysis, candidates=source, offense_weights={"Assault": 2}, demand_frame=frame
+        )
+        fresh = outreach_inputs(analysis, candidates=source, offense_weights={"Assault": 2})
+        assert reused.demand is frame
+        pd.testing.assert_frame_equal(pd.DataFrame(reused.demand), pd.DataFrame(fresh.demand))
+        assert reused.demand_label == fresh.demand_label == "weighted incidents"
 
 
 # -- the bundle: plan, proven against brute force, reach ------------------------------------

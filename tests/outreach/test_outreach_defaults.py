@@ -3,12 +3,16 @@ how much they leave out."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import shapely
 from outreach_helpers import UTM16, X0, Y0
 
-from hotspots.outreach import coverage_curve, plan_outreach
+from hotspots.analysis import analyze
+from hotspots.ingest import load_boundaries, load_incidents
+from hotspots.outreach import coverage_curve, outreach_inputs, plan_outreach
 from hotspots.outreach.plan import suggested_k
 
 
@@ -53,3 +57,29 @@ def test_worst_covered_areas_put_the_most_left_out_demand_first() -> None:
     # With one site (the bigger West cluster) East (40 left out) and Albany (1) are at 0 %:
     # East comes first, not alphabetically after Albany.
     assert order == ["East", "Albany", "West"]
+
+
+def test_memphis_nine_precincts_default_k_sites_all_cover_incidents(shared_data: Path) -> None:
+    """Real data: Memphis robberies with its 9 precincts as candidates. The suggested k is
+    not 9 of 9, every chosen site covers incidents, and the worst-covered precincts come
+    in order of share, then of incidents left out (not by name)."""
+    folder = shared_data / "memphis"
+    boundaries = load_boundaries(folder / "precincts.geojson")
+    load = load_incidents(folder / "robberies_2019.geojson", boundaries=boundaries, quiet=True)
+    analysis = analyze(load.incidents, boundaries=boundaries, quiet=True)
+    inputs = outreach_inputs(analysis, candidates="neighbourhoods")
+    assert len(inputs.candidates) == 9
+    for radius_m in (800.0, 2_000.0):
+        curve = inputs.curve(k_max=9, radius_m=radius_m, method="greedy")
+        k = suggested_k(curve)
+        assert 1 <= k < 9
+        plan = inputs.plan(k=k, radius_m=radius_m)
+        reach = inputs.reach(plan)
+        assert (reach.by_site["incidents"] > 0).all()
+        assert (reach.by_site["incidents_added"] > 0).all()
+        areas = plan.by_area
+        shares = areas["share"].to_numpy()
+        assert np.all(np.diff(shares) >= 0)
+        left_out = (areas["total_weight"] - areas["covered_weight"]).to_numpy()
+        same = shares[1:] == shares[:-1]
+        assert np.all(np.diff(left_out)[same] <= 0)

@@ -12,7 +12,7 @@ use ``st.cache_resource`` (no unpickling on every rerun); the curve does not dep
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import folium
@@ -21,24 +21,27 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 from folium.elements import JSCSSMixin
-from folium.map import FitBounds, Layer
+from folium.map import Layer
 from folium.template import Template
 
 from hotspots.dashboard import cached, map_builder
 from hotspots.dashboard.datasets import Dataset
-from hotspots.dashboard.map_layers import OutlineLayer, UnitLayer
+from hotspots.dashboard.map_layers import UnitLayer
 from hotspots.dashboard.selection import AnalysisKey
-from hotspots.dashboard.settings import MAP_DECIMALS, TileSettings
+from hotspots.dashboard.settings import MAP_DECIMALS
 from hotspots.dashboard.uploads import Upload
 from hotspots.ingest.sites import load_sites
 from hotspots.maps import palettes, webassets
 from hotspots.outreach.candidates import CandidateSource
 from hotspots.outreach.demand import DemandKind
 from hotspots.outreach.export import plan_json, plan_record, sites_csv, sites_geojson
-from hotspots.outreach.from_analysis import OutreachInputs, outreach_inputs
+from hotspots.outreach.from_analysis import OutreachInputs, outreach_demand, outreach_inputs
 from hotspots.outreach.plan import CurveMethod, Method, OutreachPlan
 from hotspots.outreach.reach import PlanReach
 from hotspots.spatial.projection import to_display
+
+if TYPE_CHECKING:
+    from hotspots.forecast import Forecast
 
 #: Extensions the site uploaders accept (without the dot).
 SITE_EXTENSIONS = ("csv", "txt", "tsv", "geojson", "json", "gpkg", "zip", "kml", "kmz", "parquet")
@@ -71,6 +74,11 @@ class InputsKey:
     existing: str | None = None
     offense_weights: tuple[tuple[str, float], ...] = ()
 
+    @property
+    def demand_key(self) -> tuple[AnalysisKey, DemandKind, tuple[tuple[str, float], ...]]:
+        """What the demand alone depends on: shared by every choice of candidates."""
+        return (self.analysis, self.demand, self.offense_weights)
+
 
 @dataclass(frozen=True)
 class PlanKey:
@@ -92,7 +100,24 @@ def site_file(_upload: Upload, digest: str) -> gpd.GeoDataFrame:
     return load_sites(_upload.stream(), filename=_upload.name)
 
 
-@st.cache_resource(max_entries=8, show_spinner="Building demand and candidate sites…")
+@st.cache_resource(max_entries=4, show_spinner="Building the demand…")
+def demand_frame(
+    _dataset: Dataset,
+    key: tuple[AnalysisKey, DemandKind, tuple[tuple[str, float], ...]],
+) -> gpd.GeoDataFrame:
+    """The demand of ``key`` (:attr:`InputsKey.demand_key`), built once for every choice of
+    candidate sites (:func:`~hotspots.outreach.from_analysis.outreach_demand`)."""
+    analysis_key, demand, weights = key
+    analysis = cached.analysis(_dataset, analysis_key)
+    return outreach_demand(
+        analysis,
+        demand=demand,
+        offense_weights=dict(weights) or None,
+        forecast=_forecast(_dataset, analysis_key) if demand == "forecast" else None,
+    )
+
+
+@st.cache_resource(max_entries=8, show_spinner="Building candidate sites…")
 def dataset_inputs(
     _dataset: Dataset,
     _candidates: gpd.GeoDataFrame | None,
@@ -108,19 +133,22 @@ def dataset_inputs(
         candidates = "hotspots"
     else:
         candidates = "neighbourhoods"
-    forecast = None
-    if key.demand == "forecast":
-        from hotspots.dashboard.forecasting import next_months_forecast
-
-        forecast = next_months_forecast(_dataset, key.analysis.dataset_key, key.analysis.filters)
     return outreach_inputs(
         analysis,
         demand=key.demand,
         candidates=candidates,
         existing=_existing,
         offense_weights=dict(key.offense_weights) or None,
-        forecast=forecast,
+        forecast=_forecast(_dataset, key.analysis) if key.demand == "forecast" else None,
+        demand_frame=demand_frame(_dataset, key.demand_key),
     )
+
+
+def _forecast(dataset: Dataset, analysis_key: AnalysisKey) -> Forecast:
+    """The Forecast page's cached forecast of the next 12 months (the forecast demand)."""
+    from hotspots.dashboard.forecasting import next_months_forecast
+
+    return next_months_forecast(dataset, analysis_key.dataset_key, analysis_key.filters)
 
 
 @st.cache_resource(max_entries=32, show_spinner="Choosing the sites…")
@@ -257,7 +285,7 @@ var {{ this.get_name() }} = (function () {
         self, *, sites: list[dict[str, Any]], candidates: list[list[Any]], radius_m: float
     ) -> None:
         super().__init__(
-            name="Outreach sites and service areas", overlay=True, control=True, show=True
+            name="Outreach sites and service areas", overlay=True, control=False, show=True
         )
         self._name = "HotspotsOutreachSites"
         self.sites = sites
@@ -269,22 +297,15 @@ var {{ this.get_name() }} = (function () {
         ]
 
 
-def plan_map(
-    plan_: OutreachPlan,
-    reach_: PlanReach,
-    *,
-    units: UnitLayer,
-    tiles: TileSettings,
-    outlines: OutlineLayer | None,
-    view_key: str,
-) -> folium.Map:
-    """The hot spot cells (Gi*) with the chosen sites, their service circles and the candidates.
+def plan_layers(
+    plan_: OutreachPlan, reach_: PlanReach, *, units: UnitLayer
+) -> list[folium.FeatureGroup]:
+    """The layers a plan change replaces: the Gi* cells and the sites with their circles.
 
-    Offline like every map of the app (:func:`hotspots.dashboard.map_builder.make_offline`).
+    For ``st_folium(map_builder.build_base_map(...), feature_group_to_add=...)``: the base
+    map stays for the data set, so a new plan swaps these layers inside the map instead of
+    reloading it (as on the Map page).
     """
-    m = map_builder.build_map(
-        units, tiles=tiles, outlines=outlines, view_key=view_key, units_name="Hot spots (Gi*)"
-    )
     sites = to_display(plan_.sites)
     by_rank = reach_.by_site.set_index("rank")
     rows = []
@@ -318,22 +339,12 @@ def plan_map(
             others.geometry.x, others.geometry.y, others["name"].astype(str), strict=True
         )
     ]
-    # The layer control lists the layers defined before it: take it out, add the sites, put
-    # it back last.
-    controls = [
-        name for name, child in m._children.items() if isinstance(child, folium.LayerControl)
-    ]
-    moved = [m._children.pop(name) for name in controls]
-    m.add_child(_Sites(sites=rows, candidates=candidates, radius_m=plan_.radius_m))
-    for control in moved:
-        m.add_child(control)
-    # Open on the plan (the sites and their service areas) unless the tab remembers a view.
-    circles = to_display(plan_.coverage_circles(quad_segs=8))
-    west, south, east, north = circles.total_bounds
-    for child in m._children.values():
-        if isinstance(child, FitBounds):
-            child.bounds = [[float(south), float(west)], [float(north), float(east)]]
-    return map_builder.make_offline(m)
+    groups = map_builder.data_layers(units, units_name="Hot spots (Gi*)")
+    sites_group = folium.FeatureGroup(
+        name="Outreach sites and service areas", overlay=True, control=True
+    )
+    sites_group.add_child(_Sites(sites=rows, candidates=candidates, radius_m=plan_.radius_m))
+    return [*groups, sites_group]
 
 
 # -- chart and tables -----------------------------------------------------------------------

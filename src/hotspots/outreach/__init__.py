@@ -38,7 +38,12 @@ from hotspots.outreach.demand import (
     incident_weights,
 )
 from hotspots.outreach.fairness import FairnessInfeasibleError
-from hotspots.outreach.from_analysis import OutreachInputs, default_title, outreach_inputs
+from hotspots.outreach.from_analysis import (
+    OutreachInputs,
+    default_title,
+    outreach_demand,
+    outreach_inputs,
+)
 from hotspots.outreach.plan import (
     AREA_COLUMNS,
     CURVE_COLUMNS,
@@ -72,6 +77,7 @@ __all__ = [
     "demand_from_hotspots",
     "demand_from_incidents",
     "incident_weights",
+    "outreach_demand",
     "outreach_inputs",
     "own_sites",
     "plan_outreach",

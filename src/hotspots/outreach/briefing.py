@@ -163,7 +163,8 @@ def briefing_html(
         f"{plan.radius_m:,.0f} m of a chosen site as the crow flies ({e(plan.distance_note)}), "
         "not travel distance or time, and it is not a forecast of crime reduction. "
         f"Sites were chosen to maximise covered demand ({e(plan.status_text)}). "
-        "Exact plans are solved as a maximal covering location problem with the CBC solver."
+        "Exact plans are solved as a maximal covering location problem (proven optimal by its "
+        "linear relaxation's bound or by the CBC solver)."
         "</p></footer>"
     )
     parts.append("</main></body></html>")

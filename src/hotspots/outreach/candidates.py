@@ -17,7 +17,7 @@ import geopandas as gpd
 import pandas as pd
 
 from hotspots.analysis import Analysis
-from hotspots.errors import EmptyDataError, InputError, Option, invalid
+from hotspots.errors import EmptyDataError, InputError, Option, invalid, whole_number
 from hotspots.outreach.plan import candidate_sites
 from hotspots.spatial.projection import choose_metric_crs, require_geodata, to_metric
 
@@ -28,10 +28,16 @@ CANDIDATE_SOURCES: tuple[CandidateSource, ...] = ("hotspots", "neighbourhoods")
 
 #: Columns of the candidate frames built here (plus ``geometry``).
 CANDIDATE_COLUMNS = ("name", "source")
+#: Hot spot cell candidates kept at most (the highest-ranked by Gi*): beyond a few hundred
+#: the exact solve slows down while the extra cells add sites next to ones already there.
+MAX_HOTSPOT_CANDIDATES = 300
 
 
 def candidates_from_analysis(
-    analysis: Analysis, source: CandidateSource | Sequence[CandidateSource] = "hotspots"
+    analysis: Analysis,
+    source: CandidateSource | Sequence[CandidateSource] = "hotspots",
+    *,
+    max_hotspot_sites: int | None = MAX_HOTSPOT_CANDIDATES,
 ) -> gpd.GeoDataFrame:
     """Automatic candidate sites at the centres of hot spot cells or neighbourhoods.
 
@@ -44,6 +50,10 @@ def candidates_from_analysis(
         ``"Hot spot <rank> (<neighbourhood>)"`` by Gi* rank. ``"neighbourhoods"``: the
         centre of every boundary polygon (a point inside it when the centroid falls
         outside), named by the neighbourhood; needs an analysis run with boundaries.
+    max_hotspot_sites : int or None
+        Keep only this many hot spot cells, the highest-ranked by Gi* (default
+        :data:`MAX_HOTSPOT_CANDIDATES`; logged when cells are left out); ``None`` keeps all.
+        :func:`describe_candidates` says which were kept.
 
     Returns
     -------
@@ -54,12 +64,18 @@ def candidates_from_analysis(
     sources = [source] if isinstance(source, str) else list(source)
     if not sources:
         raise invalid("source", source, CANDIDATE_SOURCES)
+    if max_hotspot_sites is not None:
+        max_hotspot_sites = whole_number(
+            "max_hotspot_sites", max_hotspot_sites, "a whole number >= 1, or None", minimum=1
+        )
     frames = []
     for item in sources:
         if item not in CANDIDATE_SOURCES:
             raise invalid("source", item, CANDIDATE_SOURCES)
         frames.append(
-            _hotspot_candidates(analysis) if item == "hotspots" else _area_candidates(analysis)
+            _hotspot_candidates(analysis, max_hotspot_sites)
+            if item == "hotspots"
+            else _area_candidates(analysis)
         )
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     result = gpd.GeoDataFrame(out, geometry="geometry", crs=frames[0].crs)
@@ -67,8 +83,42 @@ def candidates_from_analysis(
     return result
 
 
-def _hotspot_candidates(analysis: Analysis) -> gpd.GeoDataFrame:
+def describe_candidates(
+    analysis: Analysis,
+    source: CandidateSource | Sequence[CandidateSource],
+    *,
+    max_hotspot_sites: int | None = MAX_HOTSPOT_CANDIDATES,
+) -> str:
+    """What :func:`candidates_from_analysis` returns, in words with the counts, e.g.
+    ``"300 hot spot cell centres (the 300 highest-ranked of 1,234 hot spot cells)"``."""
+    parts = []
+    for item in [source] if isinstance(source, str) else list(source):
+        if item == "hotspots":
+            total = len(analysis.hotspots)
+            kept = total if max_hotspot_sites is None else min(total, max_hotspot_sites)
+            parts.append(
+                f"{kept:,} hot spot cell centres "
+                + (
+                    f"(every significant hot spot cell, Gi* FDR {analysis.params.get('alpha', 0.05):g})"
+                    if kept == total
+                    else f"(the {kept:,} highest-ranked by Gi* of {total:,} hot spot cells)"
+                )
+            )
+        else:
+            n_areas = 0 if analysis.areas is None else len(analysis.areas)
+            parts.append(f"{n_areas:,} neighbourhood centres")
+    return " and ".join(parts)
+
+
+def _hotspot_candidates(analysis: Analysis, max_sites: int | None) -> gpd.GeoDataFrame:
     ranked = analysis.hotspots
+    if max_sites is not None and len(ranked) > max_sites:
+        log.info(
+            "Hot spot candidates: the %s highest-ranked of %s hot spot cells (max_hotspot_sites)",
+            f"{max_sites:,}",
+            f"{len(ranked):,}",
+        )
+        ranked = ranked.sort_values("rank").head(max_sites)
     if ranked.empty:
         raise EmptyDataError(
             "The analysis found no significant hot spot cells, so there are no hot spot "

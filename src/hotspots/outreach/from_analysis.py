@@ -29,7 +29,13 @@ import pandas as pd
 from hotspots.analysis import Analysis
 from hotspots.errors import InputError, Option, invalid
 from hotspots.outreach.briefing import briefing_html
-from hotspots.outreach.candidates import CandidateSource, candidates_from_analysis, own_sites
+from hotspots.outreach.candidates import (
+    MAX_HOTSPOT_CANDIDATES,
+    CandidateSource,
+    candidates_from_analysis,
+    describe_candidates,
+    own_sites,
+)
 from hotspots.outreach.demand import (
     DEFAULT_DEMAND_CELL_SIZE_M,
     DEMAND_KINDS,
@@ -222,6 +228,8 @@ def outreach_inputs(
     offense_weights: Mapping[str, float] | None = None,
     cell_size_m: float = DEFAULT_DEMAND_CELL_SIZE_M,
     forecast: Forecast | None = None,
+    demand_frame: gpd.GeoDataFrame | None = None,
+    max_hotspot_sites: int | None = MAX_HOTSPOT_CANDIDATES,
 ) -> OutreachInputs:
     """Demand and candidate sites for :func:`plan_outreach`, from one analysis.
 
@@ -247,6 +255,15 @@ def outreach_inputs(
     forecast : hotspots.forecast.Forecast, optional
         The forecast whose expected incidents are the demand, for ``demand="forecast"``
         (made from the same incidents, e.g. ``hotspots.forecast(analysis.incidents, ...)``).
+    demand_frame : geopandas.GeoDataFrame, optional
+        The demand already built by :func:`outreach_demand` (or an earlier
+        :attr:`OutreachInputs.demand`) from the same analysis, ``demand``, weights and cell
+        size: reused instead of rebuilt (``offense_weights``, ``cell_size_m`` and
+        ``forecast`` then only label the result).
+    max_hotspot_sites : int or None
+        At most this many hot spot cell candidates, the highest-ranked
+        (:func:`candidates_from_analysis`); the inputs' ``parameters["candidates_note"]``
+        says how many were kept of how many.
 
     Returns
     -------
@@ -254,27 +271,21 @@ def outreach_inputs(
     """
     if demand not in DEMAND_KINDS:
         raise invalid("demand", demand, DEMAND_KINDS)
-    if demand == "incidents":
-        frame = demand_from_incidents(
-            analysis.incidents,
+    frame = demand_frame
+    if frame is None:
+        frame = outreach_demand(
+            analysis,
+            demand=demand,
             offense_weights=offense_weights,
             cell_size_m=cell_size_m,
-            areas=analysis.areas,
+            forecast=forecast,
         )
-    elif demand == "forecast":
-        if forecast is None:
-            raise InputError(
-                "demand='forecast' needs the forecast: pass forecast=hotspots.forecast(...) "
-                "made from the same incidents, or use demand='incidents'."
-            )
-        frame = demand_from_forecast(forecast, areas=analysis.areas)
-    else:
-        frame = demand_from_hotspots(analysis, offense_weights=offense_weights)
     crs = frame.crs
 
     if isinstance(candidates, gpd.GeoDataFrame):
         sites = own_sites(candidates, "candidates", source="file", crs=crs)
         candidates_record: Any = f"file ({len(sites):,} sites)"
+        candidates_note = f"{len(sites):,} sites from your file"
     elif isinstance(candidates, pd.DataFrame):
         raise invalid(
             "candidates",
@@ -284,9 +295,12 @@ def outreach_inputs(
             options=(Option("read_sites"),),
         )
     else:
-        sites = candidates_from_analysis(analysis, candidates)
+        sites = candidates_from_analysis(analysis, candidates, max_hotspot_sites=max_hotspot_sites)
         sites = to_metric(sites, crs)
         candidates_record = candidates if isinstance(candidates, str) else list(candidates)
+        candidates_note = describe_candidates(
+            analysis, candidates, max_hotspot_sites=max_hotspot_sites
+        )
     existing_labels: tuple[int, ...] = ()
     if existing is not None:
         old = own_sites(existing, "existing", source="existing", crs=crs)
@@ -304,6 +318,7 @@ def outreach_inputs(
         "demand_cell_size_m": frame.attrs.get("parameters", {}).get("cell_size_m"),
         "offense_weights": weights_record(offense_weights),
         "candidates": candidates_record,
+        "candidates_note": candidates_note,
         "n_candidates": len(sites),
         "existing": [str(n) for n in sites["name"].iloc[list(existing_labels)]],
         "analysis": analysis.params,
@@ -323,6 +338,41 @@ def outreach_inputs(
         demand_label=label,
         parameters=parameters,
     )
+
+
+def outreach_demand(
+    analysis: Analysis,
+    *,
+    demand: DemandKind = "incidents",
+    offense_weights: Mapping[str, float] | None = None,
+    cell_size_m: float = DEFAULT_DEMAND_CELL_SIZE_M,
+    forecast: Forecast | None = None,
+) -> gpd.GeoDataFrame:
+    """The demand frame :func:`outreach_inputs` plans with (arguments as there).
+
+    Building it is the slow part of the inputs (the incidents are aggregated to cells); a
+    caller that tries several candidate sources builds it once and passes it to
+    :func:`outreach_inputs` as ``demand_frame``.
+    """
+    if demand not in DEMAND_KINDS:
+        raise invalid("demand", demand, DEMAND_KINDS)
+    if demand == "incidents":
+        frame = demand_from_incidents(
+            analysis.incidents,
+            offense_weights=offense_weights,
+            cell_size_m=cell_size_m,
+            areas=analysis.areas,
+        )
+    elif demand == "forecast":
+        if forecast is None:
+            raise InputError(
+                "demand='forecast' needs the forecast: pass forecast=hotspots.forecast(...) "
+                "made from the same incidents, or use demand='incidents'."
+            )
+        frame = demand_from_forecast(forecast, areas=analysis.areas)
+    else:
+        frame = demand_from_hotspots(analysis, offense_weights=offense_weights)
+    return frame
 
 
 def default_title(plan: OutreachPlan) -> str:

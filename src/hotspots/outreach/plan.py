@@ -34,7 +34,14 @@ from pyproj import CRS
 from hotspots.errors import InputError, invalid
 from hotspots.outreach.coverage import ReducedProblem, Reduction, reduce_problem
 from hotspots.outreach.fairness import area_requirements, diagnose, reachable_by_area
-from hotspots.outreach.solvers import Solution, Status, covered_value, greedy, solve_mclp
+from hotspots.outreach.solvers import (
+    Proof,
+    Solution,
+    Status,
+    covered_value,
+    greedy,
+    solve_mclp,
+)
 from hotspots.outreach.validation import (
     DISTANCE_NOTE,
     Prepared,
@@ -124,7 +131,7 @@ class OutreachPlan:
     n_demand_points, n_covered_points : int
         Demand points, and those within range of a chosen site.
     status : {"optimal", "feasible", "heuristic"}
-        ``"optimal"``: proven by CBC. ``"feasible"``: CBC stopped at the time limit
+        ``"optimal"``: proven (see :attr:`proof`). ``"feasible"``: CBC stopped at the time limit
         (see :attr:`upper_bound` / :attr:`gap`). ``"heuristic"``: the greedy method.
     upper_bound : float or None
         Best possible covered weight known (CBC's bound), or ``None`` if unknown.
@@ -144,6 +151,8 @@ class OutreachPlan:
         as :attr:`demand`) within ``radius_m`` of each chosen site (columns, rank order).
     parameters : dict
         Everything needed to reproduce the plan.
+    proof : {"cbc", "relaxation", "trivial", "none"}
+        What proved an optimal plan optimal (:class:`~hotspots.outreach.solvers.Solution`).
     """
 
     sites: gpd.GeoDataFrame
@@ -164,6 +173,7 @@ class OutreachPlan:
     solve_seconds: float
     in_range: sp.csc_matrix = field(repr=False)
     parameters: dict[str, Any] = field(default_factory=dict)
+    proof: Proof = "none"
 
     @property
     def share(self) -> float:
@@ -190,7 +200,12 @@ class OutreachPlan:
     def status_text(self) -> str:
         """The optimality status in words."""
         if self.status == "optimal":
-            return "optimal (proven by the CBC solver)" if self.method == "exact" else "optimal"
+            if self.method != "exact":
+                return "optimal"
+            return {
+                "cbc": "optimal (proven by the CBC solver)",
+                "relaxation": "optimal (proven: it reaches the linear relaxation's upper bound)",
+            }.get(self.proof, "optimal (proven)")
         if self.status == "feasible":
             limit = self.parameters.get("time_limit_s")
             gap = self.gap
@@ -311,8 +326,8 @@ def plan_outreach(
     fixed : sequence of str or int
         Sites that must stay: names (str) or row labels (int) of ``candidates``.
     method : {"exact", "greedy"}
-        ``"exact"``: the MCLP solved by CBC (proven optimal unless the time limit
-        stops it). ``"greedy"``: the fast heuristic, not proven optimal.
+        ``"exact"``: the MCLP solved exactly (proven optimal by its linear
+        relaxation's bound or by CBC, unless the time limit stops CBC). ``"greedy"``: the fast heuristic, not proven optimal.
     area : str, optional
         Column of ``demand`` with the area (neighbourhood) of each row, for the
         fairness view :attr:`OutreachPlan.by_area`.
@@ -756,6 +771,7 @@ def _build_plan(
         solve_seconds=solution.seconds,
         in_range=in_range,
         parameters=parameters,
+        proof=solution.proof,
     )
 
 
