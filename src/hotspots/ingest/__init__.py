@@ -301,7 +301,9 @@ def load_incidents(
     stamps = parse_timestamps(frame, mapping, ledger, timezone=tz, now=now, date_format=date_format)
     notes.extend(stamps.notes)
     notes.append(f"time resolution: {stamps.resolution}")
-    _, early_note = reject_before_window(stamps.values, ledger, keep_early=bool(keep_early))
+    _, early_note = reject_before_window(
+        stamps.values, ledger, keep_early=bool(keep_early), wall=stamps.wall
+    )
     if early_note:
         notes.append(early_note)
     _reject_duplicates(frame, mapping, ledger, duplicates, notes)
@@ -502,7 +504,8 @@ def _incidents(
         "x_m": located.x_m[rows],
         "y_m": located.y_m[rows],
     }
-    return IncidentTable(pd.DataFrame(data), located.metric_crs)  # type: ignore[arg-type]
+    # copy=False: the columns stay separate arrays (no 2-D block copy of x, y and rows).
+    return IncidentTable(pd.DataFrame(data, copy=False), located.metric_crs)  # type: ignore[arg-type]
 
 
 def _fill_label(labels: pd.Series, default: str) -> pd.Series:

@@ -146,7 +146,7 @@ def read_with_notes(
             else _read_csv_bytes(_read_bytes(source, path, name), name, encoding, notes)
         )
     elif extension in PARQUET_EXTENSIONS:
-        frame = _read_parquet(source if path is None else path, name)
+        frame = _read_parquet(source if path is None else path, name, typed=typed)
     elif extension in GDAL_EXTENSIONS:
         frame = _read_gdal(source, path, name, extension, layer, encoding, notes)
     else:
@@ -588,17 +588,27 @@ def _read_parquet_dataset(files: list[Path], name: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _read_parquet(source: Source | Path, name: str) -> pd.DataFrame:
+def _read_parquet(source: Source | Path, name: str, *, typed: bool = False) -> pd.DataFrame:
+    """One Parquet file; ``typed``: text label columns (offense...) read dictionary-encoded,
+    as categoricals, without a Python string per row."""
     handle: Any = source
     if not isinstance(source, str | os.PathLike):
         handle = io.BytesIO(_read_bytes(source, None, name))
     try:
-        metadata = pq.read_schema(handle).metadata or {}
+        schema = pq.read_schema(handle)
+        metadata = schema.metadata or {}
         if hasattr(handle, "seek"):
             handle.seek(0)
+        options: dict[str, Any] = {}
+        if typed:
+            _, labels = _typed_columns([str(n) for n in schema.names])
+            text = [c for c in labels if pa.types.is_string(schema.field(c).type)
+                    or pa.types.is_large_string(schema.field(c).type)]  # fmt: skip
+            if text:
+                options["read_dictionary"] = text
         if b"geo" in metadata:
-            return gpd.read_parquet(handle)
-        return pd.read_parquet(handle)
+            return gpd.read_parquet(handle, **options)
+        return pd.read_parquet(handle, **options)
     except (pa.ArrowException, OSError, ValueError) as error:
         raise _file_error(
             InputError,

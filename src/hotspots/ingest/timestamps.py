@@ -140,6 +140,8 @@ class Timestamps:
     values: pd.Series
     resolution: str
     notes: list[str] = field(default_factory=list)
+    #: ``values`` as wall-clock times in their zone (naive ``datetime64[us]``, NaT where missing)
+    wall: np.ndarray | None = None
 
 
 @dataclass
@@ -217,11 +219,13 @@ def parse_timestamps(
         values, label, month_hint = _from_date_column(
             frame, mapping, ledger, timezone, notes, date_format
         )
-        resolution = _resolution(values[ledger.accepted], month_hint=month_hint)
+        wall = wall_clock(values)
+        resolution = _resolution(wall[ledger.accepted], month_hint=month_hint)
         if mapping.time is not None and resolution == "month":
             resolution = "day"
     else:
         values, label, resolution = _from_split_columns(frame, mapping, ledger, timezone)
+        wall = wall_clock(values)
 
     now_local = _now(now, timezone)
     future = (values > now_local).to_numpy(dtype=bool, na_value=False)
@@ -232,7 +236,7 @@ def parse_timestamps(
             f"{label}=" + shown + f" is after {now_local:%Y-%m-%d %H:%M %Z}"
         ).to_numpy()
         ledger.reject(future, "future date", detail)
-    return Timestamps(values, resolution, notes)
+    return Timestamps(values, resolution, notes, wall)
 
 
 def require_date_columns(frame: pd.DataFrame, mapping: ColumnMapping) -> None:
@@ -482,15 +486,7 @@ def _day_month_order(
 
 
 #: Naive ISO 8601 formats that Arrow's strict cast reads exactly as the format would.
-_ISO_NAIVE = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%dT%H:%M:%S.%f",
-    "%Y-%m-%d %H:%M:%S.%f",
-    "%Y-%m-%d",
-)
+_ISO_NAIVE = tuple(f for f in _FORMATS if f.startswith("%Y-%m-%d") and "%z" not in f)
 
 
 def _strict_iso(text: pd.Series, sample: pd.Series) -> pd.Series | None:
@@ -778,17 +774,24 @@ def _split_numbers(raw: pd.Series, *, months: bool) -> tuple[np.ndarray, np.ndar
 # --------------------------------------------------------------------------- resolution
 
 
-def _resolution(values: pd.Series, *, month_hint: bool) -> str:
+def wall_clock(values: pd.Series) -> np.ndarray:
+    """Tz-aware ``values`` as naive wall-clock ``datetime64[us]`` times (NaT stays NaT)."""
+    local = values.dt.tz_localize(None) if values.dt.tz is not None else values
+    return local.dt.as_unit(UNIT).to_numpy()
+
+
+def _resolution(wall: np.ndarray, *, month_hint: bool) -> str:
     """Return the finest unit the wall-clock times use ("minute", "hour", "day", "month")."""
-    present = values.dropna()
-    if present.empty:
+    present = wall[~np.isnat(wall)]
+    if present.size == 0:
         return "month" if month_hint else "day"
-    wall = present.dt.tz_localize(None).dt.as_unit("us").to_numpy().view(np.int64)
+    micros = present.view(np.int64)
     hour_us, day_us = 3_600_000_000, 86_400_000_000
-    if not bool((wall % hour_us == 0).all()):
+    if np.any(micros % hour_us):
         return "minute"
-    if not bool((wall % day_us == 0).all()):
+    if np.any(micros % day_us):
         return "hour"
-    if month_hint and bool((present.dt.day == 1).all()):
+    days = present.astype("datetime64[D]")
+    if month_hint and bool(np.all(days == days.astype("datetime64[M]").astype("datetime64[D]"))):
         return "month"
     return "day"
