@@ -124,8 +124,9 @@ def test_a_point_feature_is_buffered_by_the_given_radius_or_the_circle_radius() 
     with pytest.raises(InputError, match="radius_m"):
         drawn_area(point, crs=METRIC)
     for bad in (0, -5, float("nan"), 1e9):
-        with pytest.raises(InputError, match="radius_m"):
+        with pytest.raises(InputError, match="radius_m") as info:
             drawn_area(point, crs=METRIC, radius_m=bad)
+        assert '"Buffer radius for a clicked point (m)"' in info.value.render("app")
 
 
 def test_self_intersecting_polygon_is_refused_with_where_it_crosses() -> None:

@@ -159,7 +159,10 @@ def drawn_area(
             radius_m = properties.get("radius")
         if radius_m is None:
             raise invalid(
-                "radius_m", None, "a buffer radius in metres", "Set the radius of the buffer."
+                "selection:radius_m",
+                None,
+                "a buffer radius in metres",
+                "Set the radius of the buffer.",
             )
         return buffer_area(lon, lat, float(radius_m), crs=crs, data_bounds=data_bounds)
     rings = geometry.get("coordinates")
@@ -226,7 +229,7 @@ def buffer_area(
         0 < radius_m <= MAX_RADIUS_M
     ):
         raise invalid(
-            "radius_m",
+            "selection:radius_m",
             radius_m,
             f"a buffer radius above 0 and at most {MAX_RADIUS_M:,.0f} metres",
             "For example 400 (about two blocks).",
