@@ -112,6 +112,24 @@ with sites_col:
                 existing_key = existing_upload.digest
             except Exception as exc:
                 st.error(friendly_error(exc, what="existing-sites file"), icon=":material/error:")
+    streets = None
+    streets_key = None
+    with st.expander("Street names for the sites (optional)", icon=":material/signpost:"):
+        streets_upload = st.file_uploader(
+            "Streets or places (lines or points with a name column)",
+            type=list(outreach.SITE_EXTENSIONS),
+            key="po_streets_file",
+            help="E.g. your city's street centreline file: each chosen site then gets its "
+            "nearest street and the distance. Nothing leaves this computer.",
+        )
+        if streets_upload is not None:
+            upload_streets = Upload(streets_upload.name, streets_upload.getvalue())
+            try:
+                streets = outreach.streets_file(upload_streets, upload_streets.digest)
+                streets_key = upload_streets.digest
+                st.caption(f"{len(streets):,} named streets or places.")
+            except Exception as exc:
+                st.error(friendly_error(exc, what="streets file"), icon=":material/error:")
     for label, frame in (("partner", uploaded_sites), ("existing", existing_sites)):
         rejects = None if frame is None else frame.attrs.get("rejects")
         if rejects is not None and len(rejects):
@@ -293,10 +311,12 @@ with side_col:
         st.caption("Set the coverage curve's k above 0 to see the diminishing returns.")
 
 st.subheader("Chosen sites", divider="gray")
+context = outreach.context(inputs, plan, streets, inputs_key, choice, streets_key)
 frame, config = outreach.sites_display(
-    plan, reach, weighted=inputs.demand_label.startswith("weighted")
+    plan, reach, context, weighted=inputs.demand_label.startswith("weighted")
 )
 st.dataframe(frame, column_config=config, hide_index=True, key="po_sites_table")
+st.caption(inputs.context_note(context))
 
 if len(plan.by_area):
     st.subheader("Coverage by neighbourhood", divider="gray")
@@ -308,7 +328,7 @@ if len(plan.by_area):
 
 st.markdown("**Download the plan**")
 title = st.text_input("Briefing title", value=default_title(plan), key="po_title")
-csv_bytes, geojson_bytes = outreach.downloads(plan, reach)
+csv_bytes, geojson_bytes = outreach.downloads(plan, reach, context)
 a, b, c, d = st.columns(4)
 a.download_button(
     "Sites (CSV)",
@@ -330,7 +350,7 @@ curve_key = None if curve is None else (curve_k, radius_m, tuple(fixed), quick)
 c.download_button(
     "One-page briefing (HTML)",
     data=lambda: outreach.briefing(
-        inputs, plan, curve, inputs_key, choice, curve_key, title
+        inputs, plan, curve, context, inputs_key, choice, curve_key, streets_key, title
     ).encode("utf-8"),
     file_name="briefing.html",
     mime="text/html",
@@ -340,7 +360,7 @@ c.download_button(
 )
 d.download_button(
     "Plan (plan.json)",
-    data=lambda: outreach.plan_download(inputs, plan, reach, curve),
+    data=lambda: outreach.plan_download(inputs, plan, reach, curve, context),
     file_name="plan.json",
     mime="application/json",
     icon=":material/data_object:",
