@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -12,6 +15,8 @@ from hotspots.dashboard.uploads import Upload, friendly_error
 from hotspots.errors import HotspotsError
 from hotspots.outreach.fairness import FairnessInfeasibleError
 from hotspots.outreach.from_analysis import default_title
+
+T = TypeVar("T")
 
 st.title("Plan outreach")
 selection, dataset = page_context()
@@ -36,6 +41,22 @@ SOURCE_LABELS = {
     "hotspots": "Hot spot cell centres",
     "upload": "Upload partner locations",
 }
+
+
+def optional_upload(
+    label: str, *, key: str, read: Callable[[Upload, str], T], what: str, help: str | None = None
+) -> tuple[T | None, str | None]:
+    """An optional file: what ``read`` makes of it and its digest, or an error in place."""
+    file = st.file_uploader(label, type=list(outreach.SITE_EXTENSIONS), key=key, help=help)
+    if file is None:
+        return None, None
+    upload = Upload(file.name, file.getvalue())
+    try:
+        return read(upload, upload.digest), upload.digest
+    except Exception as exc:
+        st.error(friendly_error(exc, what=what), icon=":material/error:")
+        return None, None
+
 
 choices = st.container(border=True)
 demand_col, sites_col, plan_col = choices.columns(3, gap="medium")
@@ -97,39 +118,24 @@ with sites_col:
             st.error(friendly_error(exc, what="sites file"), icon=":material/error:")
             st.stop()
         candidates_key = f"upload:{upload.digest}"
-    existing_sites = None
-    existing_key = None
     with st.expander("Existing sites that must stay", icon=":material/home_pin:"):
-        existing_file = st.file_uploader(
+        existing_sites, existing_key = optional_upload(
             "Existing sites (always kept)",
-            type=list(outreach.SITE_EXTENSIONS),
             key="po_existing_file",
+            read=outreach.site_file,
+            what="existing-sites file",
         )
-        if existing_file is not None:
-            existing_upload = Upload(existing_file.name, existing_file.getvalue())
-            try:
-                existing_sites = outreach.site_file(existing_upload, existing_upload.digest)
-                existing_key = existing_upload.digest
-            except Exception as exc:
-                st.error(friendly_error(exc, what="existing-sites file"), icon=":material/error:")
-    streets = None
-    streets_key = None
     with st.expander("Street names for the sites (optional)", icon=":material/signpost:"):
-        streets_upload = st.file_uploader(
+        streets, streets_key = optional_upload(
             "Streets or places (lines or points with a name column)",
-            type=list(outreach.SITE_EXTENSIONS),
             key="po_streets_file",
+            read=outreach.streets_file,
+            what="streets file",
             help="E.g. your city's street centreline file: each chosen site then gets its "
             "nearest street and the distance. Nothing leaves this computer.",
         )
-        if streets_upload is not None:
-            upload_streets = Upload(streets_upload.name, streets_upload.getvalue())
-            try:
-                streets = outreach.streets_file(upload_streets, upload_streets.digest)
-                streets_key = upload_streets.digest
-                st.caption(f"{len(streets):,} named streets or places.")
-            except Exception as exc:
-                st.error(friendly_error(exc, what="streets file"), icon=":material/error:")
+        if streets is not None:
+            st.caption(f"{len(streets):,} named streets or places.")
     for label, frame in (("partner", uploaded_sites), ("existing", existing_sites)):
         rejects = None if frame is None else frame.attrs.get("rejects")
         if rejects is not None and len(rejects):

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots.export import package_versions
+from hotspots.outreach.context import CONTEXT_COLUMNS
 from hotspots.outreach.from_analysis import OutreachInputs
 from hotspots.outreach.plan import OutreachPlan
 from hotspots.outreach.reach import PlanReach
@@ -47,17 +48,7 @@ SITES_TABLE_COLUMNS = (
     "candidate",
 )
 #: Context columns added to :func:`sites_table` (from :func:`~hotspots.outreach.context.site_context`).
-SITES_CONTEXT_COLUMNS = (
-    "area",
-    "block",
-    "block_incidents",
-    "block_distance_m",
-    "street",
-    "street_distance_m",
-    "premises_mix",
-    "offense_mix",
-    "where",
-)
+SITES_CONTEXT_COLUMNS = tuple(c for c in CONTEXT_COLUMNS if c not in ("rank", "lon", "lat"))
 VERSIONED_PACKAGES = ("hotspots", "numpy", "pandas", "geopandas", "shapely", "scipy", "pulp")
 #: Decimal places of longitude/latitude in the files (about 0.1 m).
 LONLAT_DECIMALS = 6
