@@ -210,7 +210,13 @@ with side_col:
         else:
             st.info("No cell is a significant hot spot at this false discovery rate.")
 
-with st.expander("Select an area: a circle around a point", icon=":material/radio_button_checked:"):
+circle_box = st.expander(
+    "Select an area: a circle around a point",
+    icon=":material/radio_button_checked:",
+    key="map_circle_open",
+    on_change="rerun",  # drawn only while open: no profile and charts on every run
+)
+with circle_box:
     (south, west), (north, east) = dataset.bounds
     p1, p2, p3 = st.columns(3)
     lat = p1.number_input(
@@ -226,8 +232,9 @@ with st.expander("Select an area: a circle around a point", icon=":material/radi
         "Type the centre's latitude and longitude (from any street map); distances are "
         "straight lines. The sidebar's filters apply."
     )
-    circle = cached.circle_profile(dataset, key, float(lon), float(lat), float(radius))
-    render_profile(circle, title=str(circle.name))
+    if circle_box.open:
+        circle = cached.circle_profile(dataset, key, float(lon), float(lat), float(radius))
+        render_profile(circle, title=str(circle.name))
 
 st.subheader("Top hot spots", divider="gray")
 analysis = cached.analysis(dataset, key)

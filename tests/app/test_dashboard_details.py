@@ -113,6 +113,8 @@ def test_record_level_lists_never_reach_the_publication_code() -> None:
 
 
 def test_a_circle_around_a_point_gets_its_profile(app: AppTest) -> None:
+    assert not any("Within " in m.value for m in app.markdown)  # drawn only once opened
+    app.session_state["map_circle_open"] = True
     app.number_input(key="map_circle_lat").set_value(43.6532).run()
     app.number_input(key="map_circle_lon").set_value(-79.3832).run()
     app.number_input(key="map_circle_r").set_value(300).run()

@@ -18,6 +18,7 @@ from functools import cached_property
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from hotspots.dashboard.map_layers import Bounds, OutlineLayer, display_bounds, outline_layer
 from hotspots.ingest import LoadResult, load_boundaries, load_incidents
@@ -71,21 +72,30 @@ class Dataset:
         """The accepted incidents (metric CRS)."""
         return self.load.incidents
 
+    @property
+    def columns(self) -> pd.DataFrame:
+        """The accepted incidents' columns as arrays (``x_m``/``y_m``, no point objects).
+
+        The sidebar and the figures of the first page read these: building 241,000 points
+        (:attr:`incidents`) takes most of a second.
+        """
+        return self.load.table.frame
+
     @cached_property
     def offenses(self) -> tuple[str, ...]:
         """Offense categories, most frequent first."""
-        counts = self.incidents["offense"].astype("string").value_counts()
+        counts = self.columns["offense"].astype("string").value_counts()
         return tuple(str(o) for o in counts.index)
 
     @cached_property
     def first_day(self) -> dt.date:
         """Local day of the earliest incident."""
-        return _local(self.incidents["occurred_at"]).min().date()
+        return _local(self.columns["occurred_at"]).min().date()
 
     @cached_property
     def last_day(self) -> dt.date:
         """Local day of the latest incident."""
-        return _local(self.incidents["occurred_at"]).max().date()
+        return _local(self.columns["occurred_at"]).max().date()
 
     @cached_property
     def default_first_day(self) -> dt.date:
@@ -97,7 +107,7 @@ class Dataset:
         month with at least a tenth of a busy month (90th percentile); the full range stays one
         click away in the date filter.
         """
-        months = period_start(self.incidents["occurred_at"], "month").value_counts().sort_index()
+        months = period_start(self.columns["occurred_at"], "month").value_counts().sort_index()
         regular = months.index[months.to_numpy() >= 0.1 * float(months.quantile(0.9))]
         return max(regular[0].date(), self.first_day) if len(regular) else self.first_day
 
@@ -108,7 +118,11 @@ class Dataset:
         Where the map opens, whatever the filters: the map's frame stays put while the
         user filters, so the browser swaps its data layers instead of reloading it.
         """
-        (south, west), (north, east) = display_bounds(self.incidents)
+        table = self.load.table
+        x, y = table.x_m, table.y_m
+        boxes = [shapely.box(x.min(), y.min(), x.max(), y.max())] if len(table) else []
+        extent = gpd.GeoDataFrame(geometry=boxes, crs=table.crs)
+        (south, west), (north, east) = display_bounds(extent)
         if self.boundaries is not None and len(self.boundaries):
             (s2, w2), (n2, e2) = display_bounds(self.boundaries)
             south, west, north, east = min(south, s2), min(west, w2), max(north, n2), max(east, e2)

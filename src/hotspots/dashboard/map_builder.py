@@ -105,6 +105,47 @@ window.hsNumber = function (v, digits) {
   if (v === null || v === undefined) { return "–"; }
   return Number(v).toLocaleString("en-US", {maximumFractionDigits: digits});
 };
+// The units of hotspots.dashboard.map_layers.pack_units as a feature group of polygons, each
+// with its GeoJSON feature (properties) as L.geoJson would give it.
+window.hsUnits = function (d, style) {
+  var q = d.q, xy = d.xy, cols = d.c, same = d.s, names = Object.keys(cols), ids = cols.id;
+  if (d.di) { var sum = 0; ids = ids.map(function (v) { sum += v; return sum; }); }
+  function counter(c) {
+    var k = 0;
+    return typeof c === "number" ? function () { return c; } : function () { return c[k++]; };
+  }
+  var ringSize = counter(d.r), polygonRings = counter(d.pr), unitPolygons = counter(d.m ? d.pp : 1);
+  var x = 0, y = 0, at = 0;
+  function ring() {
+    var size = ringSize(), out = new Array(size);
+    for (var j = 0; j < size; j++) { x += xy[at++]; y += xy[at++]; out[j] = L.latLng(y / q, x / q); }
+    return out;
+  }
+  function polygon() {
+    var rings = polygonRings(), out = new Array(rings);
+    for (var j = 0; j < rings; j++) { out[j] = ring(); }
+    return out;
+  }
+  var group = L.featureGroup();
+  for (var i = 0; i < d.n; i++) {
+    var p = {};
+    for (var k = 0; k < names.length; k++) { p[names[k]] = cols[names[k]][i]; }
+    for (var s in same) { p[s] = same[s]; }
+    p.id = ids[i];
+    var latlngs;
+    if (d.m) {
+      latlngs = new Array(unitPolygons());
+      for (var j = 0; j < latlngs.length; j++) { latlngs[j] = polygon(); }
+    } else {
+      latlngs = polygon();
+    }
+    var feature = {type: "Feature", properties: p};
+    var unit = L.polygon(latlngs, style(feature));
+    unit.feature = feature;
+    group.addLayer(unit);
+  }
+  return group;
+};
 """
 
 #: streamlit-folium drops a new map's arguments that arrive while its iframe is still loading
@@ -125,7 +166,35 @@ _REPLAY_JS = """
 """
 
 
-class _UnitsGeoJson(Layer):
+class _ScriptText(Element):
+    """Script text added to a page as it is (a plain :class:`Element` compiles its text as a
+    Jinja template: 0.35 s for the 3 MB of cells at the default view, on every script run)."""
+
+    _template = Template("{{ this.text }}")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+_NO_SCRIPT = Template("")
+
+
+class _DataLayer(Layer):
+    """A layer whose script carries data: its script goes to the page as text, not as a template."""
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # as folium's Layer
+        script = self._template.module.__dict__["script"]
+        figure: Any = self.get_root()
+        figure.script.add_child(_ScriptText(script(self, kwargs)), name=self.get_name())
+        template, self._template = self._template, _NO_SCRIPT  # the rest as folium does it
+        try:
+            super().render(**kwargs)
+        finally:
+            self._template = template
+
+
+class _UnitsGeoJson(_DataLayer):
     """The coloured units with tooltips, hover and click highlight."""
 
     _template = Template(
@@ -158,14 +227,14 @@ var {{ this.get_name() }} = (function () {
     return "<div class='hs-tip'>" + lines.join("<br>") + "</div>";
   }
   var selected = null;
-  var layer = L.geoJson({{ this.data }}, {
-    style: style,
-    onEachFeature: function (f, l) { l.bindTooltip(tip, {sticky: true, direction: "top", opacity: 0.95}); }
-  });
+  var layer = hsUnits({{ this.data }}, style);
+  function reset(l) { l.setStyle(style(l.feature)); }
+  // one tooltip for the layer, filled for the unit under the pointer (not one per unit)
+  layer.bindTooltip(tip, {sticky: true, direction: "top", opacity: 0.95});
   layer.on("mouseover", function (e) { if (e.layer !== selected) { e.layer.setStyle({weight: 2, color: "#222", opacity: 1}); } });
-  layer.on("mouseout", function (e) { if (e.layer !== selected) { layer.resetStyle(e.layer); } });
+  layer.on("mouseout", function (e) { if (e.layer !== selected) { reset(e.layer); } });
   layer.on("click", function (e) {
-    if (selected) { layer.resetStyle(selected); }
+    if (selected) { reset(selected); }
     selected = e.layer;
     e.layer.setStyle({weight: 3.5, color: {{ this.selected_colour|tojson }}, opacity: 1});
     if (e.layer.bringToFront) { e.layer.bringToFront(); }
@@ -179,7 +248,7 @@ var {{ this.get_name() }} = (function () {
     def __init__(self, layer: UnitLayer, *, name: str) -> None:
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "HotspotsUnits"
-        self.data = layer.geojson.replace("<", "\\u003c")
+        self.data = layer.packed.replace("<", "\\u003c")
         self.colours = list(layer.colours)
         self.names = list(layer.names)
         self.kind = layer.kind
@@ -242,7 +311,7 @@ window.feature_group = [];
     )
 
 
-class _Outlines(Layer):
+class _Outlines(_DataLayer):
     """Area outlines (non-interactive, above the units) for context."""
 
     _template = Template(
@@ -267,7 +336,7 @@ var {{ this.get_name() }} = (function () {
         self.colour = palettes.OUTLINE
 
 
-class _Labels(Layer):
+class _Labels(_DataLayer):
     """Area names, written from zoom :data:`LABELS_MIN_ZOOM`."""
 
     _template = Template(
@@ -297,7 +366,7 @@ var {{ this.get_name() }} = (function () {
         self.min_zoom = LABELS_MIN_ZOOM
 
 
-class _Points(Layer):
+class _Points(_DataLayer):
     """Incident points, clustered, on the map from zoom :data:`POINTS_MIN_ZOOM` only.
 
     The markers and their clusters are built the first time the map is zoomed in that far,

@@ -5,7 +5,13 @@ rounded to about a metre, outlines simplified, property names of one or two lett
 repeated texts (area names, labels) sent once in lookup lists. :mod:`.map_builder` turns
 these layers into a folium map.
 
-Unit properties (GeoJSON ``properties`` of each feature):
+The units travel *packed* (:attr:`UnitLayer.packed`, read back by :func:`unpack_units`):
+one list per property instead of one object per unit, and the outline coordinates as
+whole numbers of 1e-5 degrees, each the difference from the one before, closing points
+left out. At the default view (15,849 cells) that is 1.2 MB instead of 2.8 MB of GeoJSON,
+and the page builds the polygons from it without parsing GeoJSON.
+
+Unit properties (GeoJSON ``properties`` of each feature, one list each in the packed form):
 
 ``id``  cell id (int) or area name (str) — what a click selects;
 ``nm``  index of the area name in :attr:`UnitLayer.names` (-1: none);
@@ -16,7 +22,10 @@ Unit properties (GeoJSON ``properties`` of each feature):
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -30,7 +39,6 @@ from hotspots.errors import InputError, Option
 from hotspots.maps import palettes
 from hotspots.spatial.projection import to_display, to_metric
 from hotspots.stats.classify import NEAR_HOT
-from hotspots.stats.kde import bandwidth_nrd_m, kde_grid
 
 if TYPE_CHECKING:
     from hotspots.analysis import Analysis
@@ -65,7 +73,7 @@ class Legend:
 class UnitLayer:
     """Grid cells or areas coloured by one measure (see the module docstring for properties)."""
 
-    geojson: str
+    packed: str
     kind: UnitKind
     measure: Measure
     names: tuple[str, ...]
@@ -73,6 +81,11 @@ class UnitLayer:
     legend: Legend
     features: int
     bounds: Bounds
+
+    @property
+    def geojson(self) -> str:
+        """The units as a GeoJSON FeatureCollection (what the page rebuilds from :attr:`packed`)."""
+        return json.dumps(unpack_units(self.packed), separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,7 +158,7 @@ def unit_layer(analysis: Analysis, *, kind: UnitKind, measure: Measure) -> UnitL
     display = to_display(gpd.GeoDataFrame(geometry=frame.geometry.values, crs=frame.crs))
     geometry = _rounded(display.geometry.values)
     return UnitLayer(
-        geojson=_feature_collection(geometry, props),
+        packed=pack_units(geometry, props),
         kind=kind,
         measure=measure,
         names=names,
@@ -185,13 +198,14 @@ def point_layer(analysis: Analysis, *, limit: int = MAX_MAP_POINTS) -> PointLaye
     points there are the ones worth drawing.
     """
     hot_ids = analysis.cells.loc[analysis.cells["hotspot"], "cell_id"].to_numpy()
-    incidents = analysis.incidents
+    incidents = analysis.selected.frame  # arrays: no point object for the other incidents
     inside = incidents.loc[np.isin(incidents["cell_id"].to_numpy(), hot_ids)]
     total = len(inside)
     if total == 0:
         return PointLayer(rows=(), offenses=(), total=0, description="no incidents in hot spots")
     recent = inside.sort_values("occurred_at", ascending=False, kind="stable").head(limit)
-    display = to_display(gpd.GeoDataFrame(geometry=recent.geometry.values, crs=recent.crs))
+    points = shapely.points(recent["x_m"].to_numpy(), recent["y_m"].to_numpy())
+    display = to_display(gpd.GeoDataFrame(geometry=points, crs=analysis.selected.crs))
     offenses, offense_index = _lookup(recent["offense"].astype("string"))
     local = recent["occurred_at"]
     local = local.dt.tz_localize(None) if local.dt.tz is not None else local
@@ -224,6 +238,10 @@ def kernel_density_km2(analysis: Analysis) -> tuple[np.ndarray, float]:
             "Kernel density is drawn on square grid cells; choose {0}.",
             options=(Option("grid", "square"),),
         )
+    # SciPy's signal module takes 0.6-1.4 s to import: only when a density surface is drawn,
+    # not on the first visit after a server start.
+    from hotspots.stats.kde import bandwidth_nrd_m, kde_grid
+
     counted = analysis.incidents.loc[analysis.incidents["cell_id"].to_numpy() >= 0]
     xy = shapely.get_coordinates(counted.geometry.values)
     bandwidth = bandwidth_nrd_m(xy[:, 0], xy[:, 1])
@@ -335,6 +353,117 @@ def _feature_collection(geometry: np.ndarray, props: pd.DataFrame) -> str:
         for rec, g in zip(records, geoms, strict=True)
     ]
     return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
+
+
+#: Whole numbers per degree in the packed coordinates (1e-5 degrees: about a metre).
+PACK_SCALE = 10**MAP_DECIMALS
+
+
+def pack_units(geometry: np.ndarray, props: pd.DataFrame) -> str:
+    """Polygons and properties of units in the packed form the map page reads (JSON text).
+
+    Keys: ``n`` units; ``q`` whole numbers per degree; ``m`` true when the units are
+    MultiPolygons (then ``pp`` is each unit's polygon count); ``pr`` rings per polygon;
+    ``r`` points per ring (the closing point left out); ``r``, ``pr`` and ``pp`` are one
+    number when every ring, polygon or unit has the same count; ``xy`` every point as
+    ``lon, lat`` whole numbers, each minus the point before (the first minus zero);
+    ``c`` one list per property, in unit order; ``s`` the properties every unit shares
+    (one value each); ``di`` true when ``c["id"]`` holds the differences of whole-number ids.
+    """
+    geometry = np.asarray(geometry, dtype=object)
+    kinds = set(shapely.get_type_id(geometry).tolist())
+    multi = bool(kinds - {3})  # 3: Polygon; any MultiPolygon makes them all MultiPolygons
+    if kinds - {3, 6}:
+        raise ValueError(f"pack_units needs polygons, got geometry type ids {sorted(kinds)}")
+    _, coords, offsets = shapely.to_ragged_array(geometry)
+    ring_offsets = offsets[0]
+    points = np.rint(coords * PACK_SCALE).astype(np.int64)
+    # leave out each ring's closing point (Leaflet closes polygons itself)
+    keep = np.ones(len(points), dtype=bool)
+    keep[ring_offsets[1:] - 1] = False
+    steps = np.diff(points[keep], axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+    out: dict[str, object] = {
+        "n": len(props),
+        "q": PACK_SCALE,
+        "m": multi,
+        "r": _counts(np.diff(ring_offsets) - 1),
+        "pr": _counts(np.diff(offsets[1])),
+        "xy": steps.reshape(-1).tolist(),
+    }
+    if multi:
+        out["pp"] = _counts(np.diff(offsets[2]))
+    columns: dict[str, list[object]] = {}
+    same: dict[str, object] = {}
+    for name in props.columns:
+        values = _json_values(props[name].to_numpy())
+        if len(values) > 1 and name != "id" and all(v == values[0] for v in values):
+            same[name] = values[0]
+        else:
+            columns[name] = values
+    ids = props["id"].to_numpy()
+    out["di"] = bool(ids.dtype.kind in "iu")
+    if out["di"]:
+        columns["id"] = np.diff(ids.astype(np.int64), prepend=0).tolist()
+    out["c"] = columns
+    out["s"] = same
+    return json.dumps(out, separators=(",", ":"), ensure_ascii=False)
+
+
+def _counts(counts: np.ndarray) -> int | list[int]:
+    """Counts as one number when they are all the same (square cells: 4 points, 1 ring)."""
+    if len(counts) and (counts == counts[0]).all():
+        return int(counts[0])
+    return list(counts.tolist())
+
+
+def _json_values(values: np.ndarray) -> list[object]:
+    """A column as JSON-ready Python values (NaN and infinities as None)."""
+    if values.dtype.kind in "iub":
+        return list(values.tolist())
+    out = values.tolist()
+    return [None if isinstance(v, float) and not math.isfinite(v) else v for v in out]
+
+
+def unpack_units(packed: str) -> dict[str, object]:
+    """The GeoJSON FeatureCollection (a dict) of :func:`pack_units`' text, as the page builds it."""
+    data = json.loads(packed)
+    scale = float(data["q"])
+    xy = np.cumsum(np.asarray(data["xy"], dtype=np.int64).reshape(-1, 2), axis=0) / scale
+    columns = dict(data["c"])
+    columns.update({name: [value] * int(data["n"]) for name, value in data["s"].items()})
+    if data["di"]:
+        columns["id"] = np.cumsum(np.asarray(columns["id"], dtype=np.int64)).tolist()
+    ring_sizes, polygon_rings = _counter(data["r"]), _counter(data["pr"])
+    unit_polygons = _counter(data.get("pp", 1))
+    start = 0
+
+    def ring() -> list[list[float]]:
+        nonlocal start
+        size = next(ring_sizes)
+        points = xy[start : start + size].tolist()
+        start += size
+        return [*points, points[0]]
+
+    def polygon() -> list[list[list[float]]]:
+        return [ring() for _ in range(next(polygon_rings))]
+
+    features = []
+    for i in range(int(data["n"])):
+        geometry: dict[str, object]
+        if data["m"]:
+            geometry = {
+                "type": "MultiPolygon",
+                "coordinates": [polygon() for _ in range(next(unit_polygons))],
+            }
+        else:
+            geometry = {"type": "Polygon", "coordinates": polygon()}
+        properties = {name: values[i] for name, values in columns.items()}
+        features.append({"type": "Feature", "properties": properties, "geometry": geometry})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _counter(counts: int | list[int]) -> Iterator[int]:
+    return itertools.repeat(counts) if isinstance(counts, int) else iter(counts)
 
 
 def _plain(record: dict[str, object]) -> dict[str, object]:

@@ -55,7 +55,7 @@ def render_sidebar() -> sel.Selection | None:
             st.error(exc.render("app"))
             st.info("Upload your own incidents on the **Data** page.")
             return None
-        n = len(dataset.incidents)
+        n = len(dataset.columns)
         st.caption(f"{n:,} incidents · {dataset.first_day:%b %Y} – {dataset.last_day:%b %Y}")
         unit_options = ["square", "hex"] + (["areas"] if dataset.boundaries is not None else [])
         if params:

@@ -74,6 +74,8 @@ def build_default_view() -> tuple[Dataset, Analysis]:
     from hotspots.dashboard.datasets import load_toronto
 
     dataset = load_toronto()
+    for name in ("offenses", "first_day", "last_day", "default_first_day", "bounds"):
+        getattr(dataset, name)  # computed here once and saved with the view
     return dataset, analyze_key(dataset, default_key(dataset))
 
 
