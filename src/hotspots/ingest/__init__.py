@@ -56,6 +56,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
@@ -64,17 +65,17 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from hotspots.errors import EmptyDataError, Option, invalid, literal
+from hotspots.errors import EmptyDataError, InputError, Option, invalid, literal
 from hotspots.ingest.boundaries import load_boundaries
 from hotspots.ingest.columns import ColumnMapping, detect_columns, resolve_columns
 from hotspots.ingest.coordinates import (
     Located,
-    check_landing,
     locate,
     parse_crs,
     reject_outside,
 )
 from hotspots.ingest.database import DatabaseRows, is_database_url, read_incidents_table
+from hotspots.ingest.landing import CRSOrigin, check_landing, place_clues
 from hotspots.ingest.readers import SUPPORTED_FORMATS, Source, read_table, read_with_notes
 from hotspots.ingest.rejects import (
     REJECT_REASONS,
@@ -87,6 +88,7 @@ from hotspots.ingest.rejects import (
 from hotspots.ingest.table import IncidentTable
 from hotspots.ingest.timestamps import (
     Timestamps,
+    check_date_format,
     check_timezone,
     infer_timezone,
     parse_timestamps,
@@ -242,6 +244,7 @@ def load_incidents(
     level = logging.DEBUG if quiet else logging.INFO
     _check_options(duplicates, default_offense, swap_lat_lon)
     tz_given = None if timezone is None else check_timezone(timezone)
+    date_format = check_date_format(date_format)
     declared_crs = parse_crs(crs)
 
     if (table is not None or query is not None) and not is_database_url(source):
@@ -270,6 +273,9 @@ def load_incidents(
     require_date_columns(frame, mapping)
     notes.append(f"columns: {mapping.describe()}")
     ledger = RejectLedger(rows_read)
+    use_geometry = _uses_geometry(frame, overridden)
+    if use_geometry:
+        _refuse_areas(frame, filename or _source_name(source))
 
     located = locate(
         frame,
@@ -277,7 +283,7 @@ def load_incidents(
         ledger,
         crs=declared_crs,
         swap_lat_lon=swap_lat_lon,
-        use_geometry=_uses_geometry(frame, overridden),
+        use_geometry=use_geometry,
     )
     notes.extend(located.notes)
     if located.metric_crs is None or located.centre_lon_lat is None:
@@ -285,7 +291,12 @@ def load_incidents(
     if boundaries is not None:
         outside = reject_outside(located, boundaries, ledger)
         notes.append(f"{outside:,} points outside the study boundaries")
-    check_landing(located, timezone=tz_given, boundaries=boundaries)
+    check_landing(
+        located,
+        clues=place_clues(frame, mapping, timezone=tz_given),
+        boundaries=boundaries,
+        crs=_crs_origin(declared_crs, use_geometry),
+    )
     tz = tz_given or _inferred_timezone(located, notes)
     stamps = parse_timestamps(frame, mapping, ledger, timezone=tz, now=now, date_format=date_format)
     notes.extend(stamps.notes)
@@ -374,6 +385,33 @@ def _uses_geometry(frame: pd.DataFrame, overridden: tuple[str, ...]) -> bool:
     if not isinstance(frame, gpd.GeoDataFrame) or frame._geometry_column_name not in frame:
         return False
     return not any(field in overridden for field in ("lat", "lon", "x", "y"))
+
+
+def _source_name(source: object) -> str:
+    if isinstance(source, pd.DataFrame):
+        return "the data"
+    return Path(str(getattr(source, "name", source))).name
+
+
+def _refuse_areas(frame: gpd.GeoDataFrame, label: str) -> None:
+    """A file of polygons only is boundaries given as incidents: say so (not "every row
+    rejected: not a point geometry")."""
+    kinds = frame.geometry.geom_type.dropna()
+    if len(kinds) and kinds.isin(["Polygon", "MultiPolygon"]).all():
+        raise InputError(
+            literal(
+                f"{label} holds polygons (areas), not incident points: it looks like a "
+                "boundary file. "
+            )
+            + "Give it as the boundaries ({0}) and the incident points as the data.",
+            options=(Option("boundaries"),),
+        )
+
+
+def _crs_origin(declared: CRS | None, use_geometry: bool) -> CRSOrigin:
+    if declared is not None:
+        return "given"
+    return "file" if use_geometry else "assumed"
 
 
 def _inferred_timezone(located: Located, notes: list[str]) -> str:
@@ -485,8 +523,9 @@ def _raise_nothing_left(ledger: RejectLedger, frame: pd.DataFrame, rows_read: in
     rejects = ledger.report(frame)
     raise NoIncidentsError(
         f"All {rows_read:,} rows were rejected: {literal(summarise(rejects))}. Check the "
-        "column mapping ({0}), the CRS ({1}) and the dates; the reject report is in {2}.",
-        options=(Option("columns"), Option("crs"), Option("rejects")),
+        "column mapping ({0}), the CRS ({1}) and the date format ({3}); the reject report is "
+        "in {2}.",
+        options=(Option("columns"), Option("crs"), Option("rejects"), Option("date_format")),
         rejects=rejects,
         rows_read=rows_read,
     )

@@ -27,6 +27,7 @@ Checks, in this order: ``missing date``, ``unparseable date``, ``future date`` (
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import re
@@ -297,7 +298,12 @@ def _from_date_column(
     failed = parsed.naive.isna().to_numpy() & ~parsed.missing
     if parsed.aware is not None:
         failed &= parsed.aware.isna().to_numpy()
-    ledger.reject(failed, "unparseable date", _not_a_date(frame[column], column, failed))
+    explicit = date_format is not None and date_format not in DATE_ORDERS
+    ledger.reject(
+        failed,
+        "unparseable date",
+        _not_a_date(frame[column], column, failed, date_format if explicit else None),
+    )
     values = _localise(parsed, timezone)
     label = column
     if mapping.time is not None:
@@ -328,7 +334,28 @@ def _parse_any(
         ).dt.as_unit(UNIT)
         notes.append(f"{column}: numbers read as seconds since 1970 ({unit})")
         return _Parsed(empty_naive, aware, missing)
-    return _parse_text(series.astype("str"), notes, column, date_format)
+    text = series.astype("str")
+    epoch = None if date_format is not None else _epoch_text(text)
+    if epoch is not None:  # seconds since 1970 kept as text (a CSV read untyped)
+        return _parse_any(epoch, notes, column)
+    return _parse_text(text, notes, column, date_format)
+
+
+_EPOCH = r"-?\d{9,13}(?:\.\d+)?"
+
+
+def _epoch_text(text: pd.Series) -> pd.Series | None:
+    """``text`` as numbers when every value is a 9-13 digit number (epoch seconds or
+    milliseconds; ``20210101`` has 8 digits and stays a date), else None."""
+    present = text.dropna().str.strip()
+    present = present[~_missing_text(present)]
+    sample = present.iloc[:_SAMPLE_SIZE]
+    if not len(sample) or not sample.str.fullmatch(_EPOCH).all():
+        return None
+    if not present.str.fullmatch(_EPOCH).all():
+        return None
+    numbers = pd.to_numeric(text.str.strip().where(text.index.isin(present.index)), errors="coerce")
+    return numbers.astype("float64")
 
 
 def _parse_text(
@@ -605,12 +632,34 @@ def _localise(parsed: _Parsed, timezone: str) -> pd.Series:
     return localised.where(localised.notna(), converted).dt.as_unit(UNIT)
 
 
-def _not_a_date(raw: pd.Series, column: str, mask: np.ndarray) -> np.ndarray | str:
+def _not_a_date(
+    raw: pd.Series, column: str, mask: np.ndarray, date_format: str | None = None
+) -> np.ndarray | str:
     if not mask.any():
         return ""
+    why = " is not a date" if date_format is None else f" does not match the format {date_format!r}"
     detail = np.full(len(raw), "", dtype=object)
-    detail[mask] = (f"{column}=" + quoted(raw[mask]) + " is not a date").to_numpy()
+    detail[mask] = (f"{column}=" + quoted(raw[mask]) + why).to_numpy()
     return detail
+
+
+def check_date_format(date_format: str | None) -> str | None:
+    """Return ``date_format`` if it is one of :data:`DATE_ORDERS` or a ``strptime`` format
+    with at least one directive, else raise InputError."""
+    if date_format is None or date_format in DATE_ORDERS:
+        return date_format
+    allowed = (
+        "'day-first', 'month-first' or a strptime format such as '%d/%m/%Y %H:%M' "
+        "(%d day, %m month, %Y four-digit year, %y two-digit year, %H:%M hours and minutes)"
+    )
+    if not isinstance(date_format, str) or "%" not in date_format:
+        raise invalid("date_format", date_format, allowed)
+    try:
+        dt.datetime.strptime("", date_format)
+    except ValueError as exc:
+        if "directive" in str(exc) or "stray %" in str(exc):
+            raise invalid("date_format", date_format, allowed) from None
+    return date_format
 
 
 # --------------------------------------------------------------------------- time column

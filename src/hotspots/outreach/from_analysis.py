@@ -315,7 +315,7 @@ def outreach_inputs(
     parameters = {
         "demand": demand,
         "demand_points": len(frame),
-        "demand_cell_size_m": frame.attrs.get("parameters", {}).get("cell_size_m"),
+        "demand:cell_size_m": frame.attrs.get("parameters", {}).get("cell_size_m"),
         "offense_weights": weights_record(offense_weights),
         "candidates": candidates_record,
         "candidates_note": candidates_note,
