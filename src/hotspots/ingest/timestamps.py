@@ -347,6 +347,12 @@ _EPOCH = r"-?\d{9,13}(?:\.\d+)?"
 def _epoch_text(text: pd.Series) -> pd.Series | None:
     """``text`` as numbers when every value is a 9-13 digit number (epoch seconds or
     milliseconds; ``20210101`` has 8 digits and stays a date), else None."""
+    # The first rows answer for most columns (any date text there that is not epoch-like
+    # decides) without touching the whole column; the whole column decides otherwise.
+    head = text.iloc[: _SAMPLE_SIZE * 4].dropna().str.strip()
+    head = head[~_missing_text(head)].iloc[:_SAMPLE_SIZE]
+    if len(head) and not head.str.fullmatch(_EPOCH).all():
+        return None
     present = text.dropna().str.strip()
     present = present[~_missing_text(present)]
     sample = present.iloc[:_SAMPLE_SIZE]
