@@ -102,11 +102,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def fill_default_view(env: Mapping[str, str]) -> None:
+def fill_default_view(env: Mapping[str, str], root: Path = ROOT) -> None:
     """Save the default view to disk, as ``make app`` does before ``streamlit run``."""
     subprocess.run(
         [sys.executable, "-m", "hotspots.dashboard.startup"],
-        cwd=ROOT, env=dict(env), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=root, env=dict(env), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
 
 
@@ -117,16 +117,18 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server(env: Mapping[str, str], entry: str = "serve.py") -> Iterator[tuple[str, float, int]]:
+def _server(
+    env: Mapping[str, str], entry: str = "serve.py", root: Path = ROOT
+) -> Iterator[tuple[str, float, int]]:
     """``streamlit run ENTRY`` on a free port (``serve.py``, as ``make app``, or ``app.py``);
     yields its URL, the seconds to healthy and the server's process id."""
     port = _free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / entry), "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", str(root / entry), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=dict(env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=root, env=dict(env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
