@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -50,7 +52,8 @@ def test_analyze_help_declares_options_without_the_analysis_stack() -> None:
         (("hotspots.analysis", "hotspots.export"), {*APP_STACK, *HEAVY}),
         (("hotspots.cli.analyze", "hotspots.cli.demo"), {*APP_STACK, *HEAVY}),
         (("hotspots.publish", "hotspots.cli.publish"), {*APP_STACK, *HEAVY}),  # PNG: lazily
-        (("hotspots.outreach", "hotspots.cli.plan"), {*APP_STACK, "matplotlib", "libpysal"}),
+        # PuLP only when a model is solved
+        (("hotspots.outreach", "hotspots.cli.plan"), {*APP_STACK, *HEAVY}),
         # statsmodels takes a second to import: only when a model is fitted
         (("hotspots.evaluate", "hotspots.cli.evaluate"), {*APP_STACK, *HEAVY, "statsmodels"}),
     ],
@@ -61,6 +64,20 @@ def test_core_modules_do_not_load_the_app_stack(
     loaded = _loaded("\n".join(f"import {m}" for m in modules))
     assert "hotspots" in loaded
     assert not loaded & forbidden, f"{modules} loaded {sorted(loaded & forbidden)}"
+
+
+def test_no_extra_repeats_a_core_dependency() -> None:
+    project = tomllib.loads((SRC.parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    core = {_package(d) for d in project["project"]["dependencies"]}
+    repeated = {
+        extra: sorted(core & {_package(d) for d in deps})
+        for extra, deps in project["project"]["optional-dependencies"].items()
+    }
+    assert not {k: v for k, v in repeated.items() if v}, repeated
+
+
+def _package(requirement: str) -> str:
+    return re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0].lower()
 
 
 def _imports(path: Path) -> set[str]:

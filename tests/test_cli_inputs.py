@@ -211,8 +211,9 @@ def test_crs_of_another_continent_than_the_time_zone(
         "--out",
         tmp_path / "out",
     )
-    assert code == 2 and "The points land around longitude 16." in message
-    assert "Europe/" in message and "'America/Toronto'" in message and "--crs" in message
+    assert code == 2 and "The points fall around 43.6°N 16.6°E, in the Europe/" in message
+    assert "'America/Toronto'" in message
+    assert "--crs EPSG:32633 is probably wrong: EPSG:32617 (WGS 84 / UTM zone 17N)" in message
     _no_output(tmp_path, tmp_path / "out")
     code, _ = _run(
         capsys,
@@ -239,7 +240,9 @@ def test_crs_that_puts_the_points_far_from_the_boundaries(
         "--out", tmp_path / "out",
     )  # fmt: skip
     assert code == 2 and "no point lies within 50 km of the boundaries" in message
-    assert "longitude -79.3750" in message
+    assert "The points fall around 43.6°N 16.6°E" in message
+    assert "the boundaries, which are around Toronto (43.6°N 79.4°W)" in message
+    assert "--crs EPSG:32633 is probably wrong: EPSG:32617 (WGS 84 / UTM zone 17N) would" in message
 
 
 def test_longitudes_from_0_to_360_are_normalised(

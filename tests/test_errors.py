@@ -25,7 +25,9 @@ def test_invalid_names_argument_value_and_allowed_for_each_audience() -> None:
         == "--radius-m -5 is not allowed; use a positive distance in metres. For example --radius-m 800."
     )
     app = err.render("app")
-    assert app.startswith('"Service radius (metres, straight line)" = -5 is not allowed')
+    assert app.startswith(
+        '"Service radius (metres, straight line)" = -5 (Plan outreach page) is not allowed'
+    )
     assert "radius_m" not in app and "--" not in app
 
 

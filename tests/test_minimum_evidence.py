@@ -41,5 +41,5 @@ def test_two_incidents_make_no_hot_cell_in_the_app(monkeypatch: pytest.MonkeyPat
     next(b for b in at.button if b.label == "Load and analyze").click().run()
     at.switch_page("views/map.py").run()
     assert not at.exception
-    hot = next(m.value for m in at.metric if m.label == "Hot spot cells")
-    assert str(hot).startswith("0 of")
+    hot = next(m for m in at.metric if m.label == "Hot spot cells")
+    assert hot.value == "0" and str(hot.delta).startswith("of ")

@@ -23,6 +23,8 @@ NONE = "— none —"
 #: Session key of a boundary file that was first put in the incident box.
 MOVED_BOUNDARIES = "data_moved_boundaries"
 AUTO = "(detect automatically)"
+DATE_FORMAT = "Date format"
+LAYER = "Layer"
 
 st.title("Data")
 selection, dataset = page_context()
@@ -99,9 +101,13 @@ if incident_file is None:
     st.stop()
 
 incidents = Upload(incident_file.name, incident_file.getvalue())
+layers = cached.upload_layers(incidents, incidents.digest)
+layer = (
+    files_left.selectbox(LAYER, layers, key=f"data_layer_{incidents.digest}") if layers else None
+)
 try:
     with st.spinner(f"Reading {incidents.name} ({incidents.size_mb:.1f} MB)…"):
-        preview = cached.incidents_preview(incidents, incidents.digest)
+        preview = cached.incidents_preview(incidents, incidents.digest, layer)
 except Exception as exc:
     st.error(friendly_error(exc, what="incident file"), icon=":material/error:")
     st.stop()
@@ -145,9 +151,17 @@ if boundary_file is None and isinstance(moved, Upload):
     )
 elif boundary_file is not None:
     boundaries = Upload(boundary_file.name, boundary_file.getvalue())
+boundary_layer: str | None = None
 if boundaries is not None:
+    boundary_layers = cached.upload_layers(boundaries, boundaries.digest)
+    if boundary_layers:
+        boundary_layer = files_right.selectbox(
+            "Boundary layer", boundary_layers, key=f"data_blayer_{boundaries.digest}"
+        )
     try:
-        boundary_columns = cached.boundaries_preview(boundaries, boundaries.digest).columns
+        boundary_columns = cached.boundaries_preview(
+            boundaries, boundaries.digest, boundary_layer
+        ).columns
     except Exception as exc:
         st.error(friendly_error(exc, what="boundary file"), icon=":material/error:")
         boundaries = None
@@ -161,7 +175,7 @@ detected = preview.detected.as_dict()
 groups = {
     "Where": ("lat", "lon", "x", "y"),
     "When": ("date", "time", "year", "month", "day", "hour", "minute"),
-    "What": ("offense", "neighbourhood", "id", "premises"),
+    "What": ("offense", "neighbourhood", "id", "premises", "location"),
 }
 with st.form(f"data_mapping_{digest}"):
     st.markdown(
@@ -195,7 +209,7 @@ with st.form(f"data_mapping_{digest}"):
             "Vancouver Police data.",
             icon=":material/warning:",
         )
-    crs_col, tz_col, label_col = st.columns(3)
+    crs_col, tz_col, date_col, label_col = st.columns(4)
     crs = crs_col.text_input(
         "CRS of the coordinates",
         key=f"data_crs_{digest}",
@@ -207,6 +221,13 @@ with st.form(f"data_mapping_{digest}"):
         key=f"data_tz_{digest}",
         placeholder="from the coordinates",
         help="IANA name such as America/Vancouver; found from the data's location when empty.",
+    )
+    date_format = date_col.text_input(
+        DATE_FORMAT,
+        key=f"data_date_format_{digest}",
+        placeholder="detected from the dates",
+        help="day-first, month-first, or the exact format such as %d/%m/%Y %H:%M. Needed "
+        "when no day in the date column is above 12, so the order cannot be told.",
     )
     label = label_col.text_input(
         "Name in the app", key=f"data_label_{digest}", placeholder=incidents.name
@@ -234,6 +255,9 @@ if submitted:
         columns=tuple(chosen.items()),
         crs=crs.strip() or None,
         timezone=timezone.strip() or None,
+        date_format=date_format.strip() or None,
+        layer=layer,
+        boundary_layer=boundary_layer,
         boundary_name=boundary_name,
         boundary_population=boundary_population,
         clip_to_boundaries=clip,

@@ -39,15 +39,31 @@ figures = cached.headline(dataset, key)
 with st.container():  # always there, so the map keeps its place when notes come and go
     render_notes(figures["notes"])
 
-incidents_col, hot_col, share_col, size_col = st.columns(4)
-incidents_col.metric("Incidents selected", f"{figures['selected']:,}", border=True)
+incidents_col, hot_col, share_col, size_col = st.columns(4)  # metrics stretch to one height
+incidents_col.metric(
+    "Incidents selected", f"{figures['selected']:,}", border=True, height="stretch"
+)
+# The count as the value and "of N" beneath it, grey and without an arrow: "157 of 16,276"
+# as one value was cut off in a quarter of a 1,400 px window.
 if kind == "area":
     hot_col.metric(
-        "Hot spot neighbourhoods", f"{figures['hot_areas']:,} of {figures['areas']:,}", border=True
+        "Hot spot neighbourhoods",
+        f"{figures['hot_areas']:,}",
+        f"of {figures['areas']:,} neighbourhoods",
+        delta_color="off",
+        delta_arrow="off",
+        border=True,
+        height="stretch",
     )
 else:
     hot_col.metric(
-        "Hot spot cells", f"{figures['hot_cells']:,} of {figures['cells']:,}", border=True
+        "Hot spot cells",
+        f"{figures['hot_cells']:,}",
+        f"of {figures['cells']:,} cells",
+        delta_color="off",
+        delta_arrow="off",
+        border=True,
+        height="stretch",
     )
 if kind == "area":
     counted = figures["counted_areas"]
@@ -56,11 +72,16 @@ if kind == "area":
         "Incidents in hot spot neighbourhoods",
         f"{share:.0%}",
         border=True,
+        height="stretch",
         help="Share of the selected incidents in neighbourhoods flagged as hot spots (Gi* on "
         "the neighbourhoods, FDR-corrected).",
     )
     size_col.metric(
-        "Units", "Neighbourhoods", border=True, help="Counted per neighbourhood: no grid cells."
+        "Units",
+        "Neighbourhoods",
+        border=True,
+        height="stretch",
+        help="Counted per neighbourhood: no grid cells.",
     )
 else:
     share = figures["in_hot_cells"] / figures["counted"] if figures["counted"] else 0.0
@@ -68,12 +89,14 @@ else:
         "Incidents in hot spot cells",
         f"{share:.0%}",
         border=True,
+        height="stretch",
         help="Share of the selected incidents that fall in cells flagged as hot spots (Gi*, FDR-corrected).",
     )
     size_col.metric(
         "Cell size (automatic)" if figures["cell_size_automatic"] else "Cell size",
         f"{figures['cell_size_m']:,.0f} m",
         border=True,
+        height="stretch",
     )
 
 st.session_state.setdefault("map_measure", "gi")  # may come from a link (url_state)

@@ -33,7 +33,7 @@ from hotspots.spatial.grids import (
     GridKind,
     auto_cell_size_m,
     check_cell_size_m,
-    make_grid,
+    grid_and_cells,
     study_area,
 )
 from hotspots.spatial.projection import require_metric, to_display, to_metric
@@ -174,7 +174,8 @@ def analyze(
     crs = _check_incidents(incidents)
     bounds_gdf = _prepare_boundaries(boundaries, crs)
 
-    selected = incidents.select(filter_mask(incidents.frame, filters))
+    keep = filter_mask(incidents.frame, filters)
+    selected = incidents.select(keep)
     log.log(
         level,
         "%s of %s incidents pass the filters (%s)",
@@ -187,16 +188,17 @@ def analyze(
         log.log(level, "%s", choice.reason)
     # Cells mostly outside the area are units only when they hold an incident (any incident,
     # so the grid stays put when the filters change): see make_grid.
-    the_grid = make_grid(
+    the_grid, every_cell = grid_and_cells(
         area,
+        incidents.x_m,
+        incidents.y_m,
         crs=crs,
         kind=grid,
         cell_size_m=size,
         min_inside_share=MIN_INSIDE_SHARE,
-        keep_xy=np.column_stack([incidents.x_m, incidents.y_m]),
         quiet=True,
     )
-    cell_index = the_grid.locate(selected.x_m, selected.y_m)
+    cell_index = every_cell if selected is incidents else every_cell[keep]
     selected = selected.assign(cell_id=cell_index)
     outside = int(np.count_nonzero(cell_index < 0))
     if outside:
@@ -334,12 +336,25 @@ def _top_offense(
     ``cells`` that holds incidents, indexed by cell id; ties go to the offense seen first in
     the incidents' order. Counted on integer codes, not on text per incident."""
     wanted = np.unique(cells)
-    rows = np.flatnonzero(np.isin(cell_id, wanted))
-    codes, labels = pd.factorize(offense.iloc[rows] if len(rows) < len(offense) else offense)
+    if wanted.size == 0 or len(cell_id) == 0:
+        return pd.DataFrame(
+            {"offense": pd.array([], dtype="string"), "n": np.zeros(0, dtype=np.int64)},
+            index=pd.Index(wanted[:0], name="cell_id"),
+        )
+    # Position of each incident's cell among ``cells`` (-1: another cell or none), by lookup.
+    lookup = np.full(int(max(wanted.max(), cell_id.max())) + 2, -1, dtype=np.int64)
+    lookup[wanted] = np.arange(wanted.size)
+    slot = lookup[cell_id]  # cell id -1 reads the last entry, which is -1
+    rows = np.flatnonzero(slot >= 0)
+    labels_of = offense.iloc[rows] if len(rows) < len(offense) else offense
+    if isinstance(labels_of.dtype, pd.CategoricalDtype):
+        codes = labels_of.cat.codes.to_numpy().astype(np.int64)
+        labels = labels_of.cat.categories
+    else:
+        codes, labels = pd.factorize(labels_of)
     known = codes >= 0  # missing offenses are not counted
-    rows, codes = rows[known], codes[known]
     width = max(len(labels), 1)
-    pair = np.searchsorted(wanted, cell_id[rows]).astype(np.int64) * width + codes
+    pair = slot[rows[known]] * width + codes[known]
     n = np.bincount(pair, minlength=wanted.size * width)
     first = np.full(n.size, len(pair), dtype=np.int64)
     np.minimum.at(first, pair, np.arange(len(pair)))

@@ -45,6 +45,7 @@ FIELD_LABELS: dict[str, str] = {
     "neighbourhood": "Neighbourhood / area label",
     "id": "Incident id",
     "premises": "Premises type",
+    "location": "Block / street / address text",
 }
 
 #: Option keys that name a library argument of another name (the same argument of another verb).
@@ -52,6 +53,17 @@ LIBRARY_ARGS: dict[str, str] = {
     "site_crs": "crs",
     "site_columns": "columns",
     "candidates_from": "candidates",
+    "boundaries_source": "source",
+    "boundaries_crs": "crs",
+    "boundary_name": "name",
+    "boundary_population": "population",
+}
+
+#: Option keys naming an input file -> how the app speaks of it. The CLI writes the file
+#: name after the flag (none for the positional incident file), the library ``source='…'``.
+FILES: dict[str, str] = {
+    "source": "the file",
+    "boundaries_source": "the boundary file",
 }
 
 #: Library argument -> CLI flag, where the flag is not simply ``--arg-with-dashes``.
@@ -63,33 +75,55 @@ CLI_FLAGS: dict[str, str] = {
     "method": "--greedy",
     "offense_weights": "--offense-weight",
     "site_crs": "--candidates-crs (or --existing-crs)",
+    "demand:cell_size_m": "--demand-cell-size-m",
+    "source": "",  # the positional incident file
+    "boundaries_source": "--boundaries",
+    "out_dir": "--out",
 }
 
-#: Library argument -> the dashboard control that sets it.
+#: Option key -> the dashboard control that sets it. A key of the same argument with another
+#: meaning elsewhere is prefixed with its verb (``"publish:k"``: the library writes ``k=``, the
+#: CLI ``--k``, the app names the Publish page's control). Keys not listed here are set by
+#: nothing in the app, and the app's wording names no control for them. Every control named
+#: here exists on its page (tests/app/test_app_controls.py).
 APP_CONTROLS: dict[str, str] = {
     "columns": "the column choices on the Data page",
     "crs": '"CRS of the coordinates" on the Data page',
     "timezone": '"Time zone" on the Data page',
+    "date_format": '"Date format" on the Data page',
+    "layer": '"Layer" on the Data page',
     "swap_lat_lon": 'the "Latitude" and "Longitude" choices on the Data page (swap them)',
     "boundaries": "the boundary file on the Data page",
-    "candidates": '"Candidate sites"',
-    "candidates_from": '"Candidate sites"',
-    "existing": "the existing-sites file",
-    "k": '"Number of sites (k)"',
-    "radius_m": '"Service radius (metres, straight line)"',
-    "min_share_per_area": '"Cover at least this share of every neighbourhood"',
-    "method": '"Quick greedy choice"',
-    "cell_size_m": '"Cell size"',
-    "offenses": '"Offenses"',
+    "boundary_name": '"Boundary name column" on the Data page',
+    "boundary_population": '"Population column" on the Data page',
+    "candidates": '"Candidate sites" on the Plan outreach page',
+    "candidates_from": '"Candidate sites" on the Plan outreach page',
+    "existing": '"Existing sites (always kept)" on the Plan outreach page',
+    "k": '"Number of sites (k)" on the Plan outreach page',
+    "radius_m": '"Service radius (metres, straight line)" on the Plan outreach page',
+    "min_share_per_area": '"Cover at least this share of every neighbourhood" on the Plan outreach page',
+    "method": '"Quick greedy choice (not proven optimal)" on the Plan outreach page',
+    "cell_size_m": '"Cell size" in the sidebar',
+    "offenses": '"Offenses" in the sidebar',
     "site_crs": "a sites file that says its CRS (GeoJSON, GeoPackage)",
-    "until": '"Train on data up to"',
-    "horizon_months": '"Forecast horizon (months)"',
-    "n_origins": '"Backtest origins"',
-    "before": '"Before"',
-    "after": '"After"',
-    "buffer_m": '"Displacement buffer (metres)"',
-    "control": '"Control"',
-    "buffer_control": '"Control"',
+    "boundaries_crs": "a boundary file that says its CRS (GeoJSON, GeoPackage, a zipped "
+    "shapefile with its .prj)",
+    "until": '"Train on data up to" on the Forecast page',
+    "horizon_months": '"Forecast horizon (months)" on the Forecast page',
+    "forecast:cell_size_m": '"Cell size (m)" on the Forecast page',
+    "before": '"Before" on the Evaluate page',
+    "after": '"After" on the Evaluate page',
+    "buffer_m": '"Displacement buffer (metres)" on the Evaluate page',
+    "control": '"Control" on the Evaluate page',
+    "buffer_control": '"Control" on the Evaluate page',
+    "publish:k": '"Never show numbers below" on the Publish page',
+    "publish:cell_size_m": '"Grid cell size (m, at least 500)" on the Publish page',
+    "publish:min_cell_size_m": '"Grid cell size (m, at least 500)" on the Publish page',
+    "selection:radius_m": '"Radius (m)" on the Map page',
+    "title": '"Title" on the Publish page',
+    "publish:offenses": '"Offense groups" on the Publish page',
+    "publish:period": '"Period (a calendar year, quarter or month)" on the Publish page',
+    "allow": "the publisher's allow list (allow_list.json in the publisher folder)",
 }
 
 #: Things a message points to that are not options.
@@ -140,13 +174,13 @@ class Option:
         return self._app()
 
     def _library(self) -> str:
-        key = LIBRARY_ARGS.get(self.key, self.key)
+        key = argument_name(self.key)
         if self.example is None:
             return f"{key}="
         return f"{key}={self.example!r}"
 
     def _cli(self) -> str:
-        flag = CLI_FLAGS.get(self.key, "--" + self.key.replace("_", "-"))
+        flag = cli_flag(self.key)
         example = self.example
         if example is None or example is True:
             return flag
@@ -155,7 +189,9 @@ class Option:
         return f"{flag} {plain(example)}"
 
     def _app(self) -> str:
-        control = APP_CONTROLS.get(self.key, f'"{self.key.replace("_", " ")}"')
+        control = APP_CONTROLS.get(self.key)
+        if control is None:  # nothing in the app sets it: name no control
+            control = f"the {argument_name(self.key).replace('_', ' ')} setting"
         example = self.example
         if isinstance(example, Mapping):
             fields = ", ".join(f'"{FIELD_LABELS.get(str(f), f)}"' for f in example)
@@ -163,6 +199,19 @@ class Option:
         if example is None or isinstance(example, bool):
             return control
         return f"{control} (e.g. {example})"
+
+
+def argument_name(key: str) -> str:
+    """The library argument an option key stands for (``"publish:k"`` -> ``"k"``)."""
+    return LIBRARY_ARGS.get(key, key.rsplit(":", 1)[-1])
+
+
+def cli_flag(key: str) -> str:
+    """The command-line flag of an option key (``"cell_size_m"`` -> ``"--cell-size-m"``)."""
+    if key in CLI_FLAGS:
+        return CLI_FLAGS[key]
+    name = key.rsplit(":", 1)[-1]  # "publish:k" is --k
+    return CLI_FLAGS.get(name, "--" + name.replace("_", "-"))
 
 
 class HotspotsError(Exception):
@@ -198,7 +247,9 @@ class HotspotsError(Exception):
         """The message in the words of ``audience`` (``"library"``, ``"cli"`` or ``"app"``)."""
         if not self.options:
             return self.template
-        return self.template.format(*(option.render(audience) for option in self.options))
+        text = self.template.format(*(option.render(audience) for option in self.options))
+        # The app's wording may open with a lowercase control or file ("the file x.csv …").
+        return text[:1].upper() + text[1:] if audience == "app" else text
 
     def __str__(self) -> str:
         return self.render("library")
@@ -286,12 +337,27 @@ class _Given(Option):
 
     def render(self, audience: Audience) -> str:
         if audience == "library":
-            return f"{self.key}={describe(self.example)}"
+            return f"{argument_name(self.key)}={describe(self.example)}"
+        if self.key in FILES:
+            if audience == "app":
+                return f"{FILES[self.key]} {plain(self.example)}"
+            return " ".join(filter(None, (cli_flag(self.key), plain(self.example))))
         if audience == "cli" and self.key.startswith("-"):
             return f"{self.key}" if self.example is True else f"{self.key} {plain(self.example)}"
         if audience == "cli":
             return Option(self.key, self.example)._cli()
-        return f"{Option(self.key)._app()} = {plain(self.example)}"
+        control = Option(self.key)._app()
+        label, quote, where = control.partition('" ')  # '"Cell size" in the sidebar'
+        if quote and label.startswith('"'):
+            where = where.removeprefix("on the ").removeprefix("in the ")
+            return f'{label}" = {plain(self.example)} ({where})'
+        return f"{control} = {plain(self.example)}"
+
+
+def given(key: str, value: Any) -> Option:
+    """The value the caller gave for option ``key``, as each audience writes it:
+    ``k=3``, ``--k 3``, ``"Number of sites (k)" = 3 (Plan outreach page)``."""
+    return _Given(key, value)
 
 
 def plain(value: Any) -> str:
@@ -308,14 +374,21 @@ def literal(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
 
 
-def positive_number(argument: str, value: Any, allowed: str, fix: str | None = None) -> float:
+def positive_number(
+    argument: str,
+    value: Any,
+    allowed: str,
+    fix: str | None = None,
+    *,
+    options: Sequence[Option] = (),
+) -> float:
     """``value`` as a finite float > 0, or the standard "bad argument" error (see :func:`invalid`)."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         number = float("nan")
     if not (number > 0 and number != float("inf")):  # NaN fails the first test
-        raise invalid(argument, value, allowed, fix)
+        raise invalid(argument, value, allowed, fix, options=options)
     return number
 
 

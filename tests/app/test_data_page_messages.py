@@ -63,3 +63,33 @@ def test_a_failed_load_is_shown_in_full_in_the_apps_words(app: AppTest) -> None:
     assert "swapped" in text.lower()
     assert "swap_lat_lon" not in text and "columns=" not in text  # no Python in the app
     assert '"Latitude"' in text
+
+
+def _ambiguous_dates_csv() -> bytes:
+    # Day-first dates whose day never exceeds 12: the order cannot be told from the data.
+    rng = np.random.default_rng(1)
+    rows = ["date,lat,lon,offense"] + [
+        f"{1 + i % 12:02d}/{1 + (i * 5) % 12:02d}/2021 10:00,{43.65 + rng.normal(0, 0.01):.5f},"
+        f"{-79.38 + rng.normal(0, 0.01):.5f},Assault"
+        for i in range(60)
+    ]
+    return ("\n".join(rows) + "\n").encode()
+
+
+def test_ambiguous_dates_are_fixed_with_the_date_format_box(app: AppTest) -> None:
+    app.switch_page("views/data.py").run()
+    data = _ambiguous_dates_csv()
+    app.file_uploader(key="data_incidents").upload("ambiguous.csv", data).run()
+    app.file_uploader(key="data_incidents").set_value(("ambiguous.csv", data, "text/csv"))
+    next(b for b in app.button if b.label == "Load and analyze").click().run()
+    assert not app.exception
+    text = " ".join(e.value for e in app.error)
+    assert "can be read day-first or month-first" in text
+    assert '"Date format" on the Data page (e.g. day-first)' in text
+    assert "--date-format" not in text and "date_format" not in text
+    box = next(t for t in app.text_input if t.label == "Date format")
+    box.set_value("day-first")
+    app.file_uploader(key="data_incidents").set_value(("ambiguous.csv", data, "text/csv"))
+    next(b for b in app.button if b.label == "Load and analyze").click().run()
+    assert not app.exception and not app.error
+    assert any("60 incidents loaded" in s.value for s in app.success)

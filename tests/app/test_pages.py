@@ -77,7 +77,8 @@ def test_units_measures_and_cell_size(app: AppTest) -> None:
         _no_errors(app)
     app.sidebar.radio(key="sb_unit").set_value("areas").run()
     _no_errors(app)
-    assert "of 140" in _metric(app, "Hot spot neighbourhoods")
+    hot = next(m for m in app.metric if m.label == "Hot spot neighbourhoods")
+    assert hot.delta == "of 140 neighbourhoods" and int(hot.value) <= 140
     app.sidebar.select_slider(key="sb_alpha").set_value(0.01).run()
     _no_errors(app)
 

@@ -100,7 +100,7 @@ def test_tables_without_geometry_are_refused(tmp_path: Path) -> None:
 
 def test_crs_rules(tmp_path: Path) -> None:
     no_crs = _units(name=["A"]).set_crs(None, allow_override=True)
-    with pytest.raises(CRSError, match=r"has no CRS.*crs=\"EPSG:4326\""):
+    with pytest.raises(CRSError, match=r"has no CRS.*crs='EPSG:4326'"):
         load_boundaries(no_crs)
     assert load_boundaries(no_crs, crs=26910).crs.to_epsg() == 26910
     # GeoJSON without a crs member is EPSG:4326 by specification.

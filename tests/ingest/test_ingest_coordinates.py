@@ -226,3 +226,30 @@ def test_boundaries_in_another_crs_and_without_one(now: pd.Timestamp) -> None:
         )
     with pytest.raises(InputError, match="not a GeoDataFrame"):
         load_incidents(_frame(lat, lon), boundaries=pd.DataFrame({"a": [1]}), now=now)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("n", [450_000, 450_001])
+def test_exact_median_is_numpys_median(n: int) -> None:
+    from hotspots.ingest.coordinates import exact_median
+
+    rng = np.random.default_rng(n)
+    for values in (
+        rng.normal(size=n),
+        np.sort(rng.uniform(-79.6, -79.1, n).round(6)),  # sorted, many ties
+        rng.integers(0, 3, n).astype(float),  # the middle inside a huge run of ties
+        np.r_[np.zeros(n // 2), np.full(n - n // 2, 7.0)],  # the middle between two values
+    ):
+        assert exact_median(values) == np.median(values)
+
+
+def test_projection_in_threads_equals_one_call() -> None:
+    from hotspots.ingest.coordinates import project
+
+    rng = np.random.default_rng(1)
+    lon, lat = rng.uniform(-79.6, -79.1, 1_100_000), rng.uniform(43.5, 43.9, 1_100_000)
+    lon[3], lat[9] = np.nan, 95.0  # not projectable: inf or NaN as in one call
+    x, y = project(lon, lat, CRS.from_epsg(4326), CRS.from_epsg(32617))
+    x1, y1 = Transformer.from_crs(4326, 32617, always_xy=True).transform(lon, lat)
+    np.testing.assert_array_equal(x, x1)
+    np.testing.assert_array_equal(y, y1)
+    assert lon[3] != lon[3] and lat[9] == 95.0  # inputs untouched

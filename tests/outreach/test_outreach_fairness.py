@@ -133,7 +133,7 @@ def test_k_too_small_for_one_area() -> None:
     assert error.min_sites_proven
     assert "k is too small" in str(error)
     assert "needs 4 sites" in str(error)
-    assert "raise k to 4" in str(error)
+    assert "raise the number of sites (k=4)" in str(error)
 
 
 def test_areas_that_compete_for_sites() -> None:

@@ -13,6 +13,7 @@ from hotspots.errors import InputError
 from hotspots.spatial.grids import (
     Grid,
     auto_cell_size_m,
+    grid_and_cells,
     make_grid,
     study_area,
 )
@@ -177,3 +178,17 @@ def test_count_agrees_with_points_in_cell_polygons(kind: str) -> None:
     expected = np.bincount(joined["index_right"].to_numpy(), minlength=len(cells))
     assert np.array_equal(counts, expected)
     assert counts.sum() == np.count_nonzero(grid.locate(x, y) >= 0) < len(x)
+
+
+@pytest.mark.parametrize(("kind", "share"), [("square", 0.5), ("hex", 0.5), ("square", 0.0)])
+def test_grid_and_cells_locates_once_what_locate_gives(kind: str, share: float) -> None:
+    area = shapely.Polygon([(600_000, 4_830_000), (606_000, 4_830_500), (603_000, 4_836_000)])
+    rng = np.random.default_rng(5)
+    x = rng.uniform(599_000, 607_000, 2_000)
+    y = rng.uniform(4_829_000, 4_837_000, 2_000)
+    options = {"crs": UTM17, "kind": kind, "cell_size_m": 400, "min_inside_share": share}
+    grid, cells = grid_and_cells(area, x, y, **options)  # type: ignore[arg-type]
+    same = make_grid(area, keep_xy=np.column_stack([x, y]), **options)  # type: ignore[arg-type]
+    np.testing.assert_array_equal(grid.active, same.active)
+    np.testing.assert_array_equal(cells, grid.locate(x, y))
+    assert (cells == -1).any() and (cells >= 0).any()

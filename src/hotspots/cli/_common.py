@@ -75,6 +75,11 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         "'%%d/%%m/%%Y %%H:%%M' (default: detected from the whole column)",
     )
     group.add_argument(
+        "--encoding",
+        help="text encoding of a CSV file, e.g. cp1252 (default: detected: UTF-8, UTF-16, "
+        "else cp1252)",
+    )
+    group.add_argument(
         "--layer",
         help="layer of a GeoPackage (or other file) that holds several; default: the only one",
     )
@@ -89,6 +94,10 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         "postgresql:// URL with --boundaries-table)",
     )
     parser.add_argument("--boundaries-table", help="PostGIS table of the boundary polygons")
+    parser.add_argument(
+        "--boundaries-crs",
+        help="CRS of a boundary file that does not say it (a shapefile without .prj), e.g. EPSG:4326",
+    )
     add_grid_options(parser, cell_size_help="cell size in metres (default: automatic, announced)")
     parser.add_argument(
         "--distance-band-m",
@@ -207,7 +216,9 @@ def read_inputs(
     if boundaries_path is not None:
         with step(progress, f"Reading boundaries {source_label(boundaries_path)}"):
             boundaries = load_boundaries(
-                boundaries_path, table=getattr(args, "boundaries_table", None)
+                boundaries_path,
+                table=getattr(args, "boundaries_table", None),
+                crs=getattr(args, "boundaries_crs", None),
             )
     with step(progress, f"Reading incidents {source_label(source)}"):
         load = load_incidents(
@@ -221,6 +232,7 @@ def read_inputs(
             swap_lat_lon=getattr(args, "swap_lat_lon", False),
             keep_early=getattr(args, "keep_early", False),
             layer=getattr(args, "layer", None),
+            encoding=getattr(args, "encoding", None),
             date_format=getattr(args, "date_format", None),
             quiet=args.quiet,
         )

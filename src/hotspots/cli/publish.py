@@ -20,13 +20,13 @@ from hotspots.cli._common import (
     add_bundled_source,
     add_grid_options,
     add_input_options,
-    column_overrides,
     is_bundled,
+    read_inputs,
     step,
     steps,
 )
 from hotspots.errors import InputError
-from hotspots.ingest import datasets, load_boundaries, load_incidents
+from hotspots.ingest import datasets
 from hotspots.publish import (
     FILE_NAMES,
     GENERIC,
@@ -66,6 +66,10 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--boundaries",
         type=Path,
         help="neighbourhood polygons (default for 'toronto': the bundled ones)",
+    )
+    parser.add_argument(
+        "--boundaries-crs",
+        help="CRS of a boundary file that does not say it (a shapefile without .prj), e.g. EPSG:4326",
     )
     parser.add_argument(
         "--offense",
@@ -169,22 +173,7 @@ def run(args: argparse.Namespace) -> int:
     if out is not None:
         check_output_folder(out)  # before any work
     with steps(quiet=args.quiet) as progress:
-        boundaries = None
-        if boundaries_path is not None:
-            with step(progress, f"Reading boundaries {boundaries_path.name}"):
-                boundaries = load_boundaries(boundaries_path)
-        with step(progress, f"Reading incidents {source.name}"):
-            load = load_incidents(
-                source,
-                columns=column_overrides(args.column) or None,
-                crs=args.crs,
-                timezone=args.timezone,
-                boundaries=boundaries,
-                swap_lat_lon=args.swap_lat_lon,
-                layer=args.layer,
-                date_format=args.date_format,
-                quiet=args.quiet,
-            )
+        load, boundaries = read_inputs(args, progress, source, boundaries_path)
         offenses = (
             match_offenses(args.offense, load.incidents["offense"].unique())
             if args.offense

@@ -70,15 +70,25 @@ def upload_dataset(
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def incidents_preview(_upload: uploads.Upload, digest: str) -> uploads.Preview:
+def incidents_preview(
+    _upload: uploads.Upload, digest: str, layer: str | None = None
+) -> uploads.Preview:
     """Columns, first rows and detected mapping of an uploaded incident file."""
-    return uploads.preview_incidents(_upload)
+    return uploads.preview_incidents(_upload, layer=layer)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def boundaries_preview(_upload: uploads.Upload, digest: str) -> uploads.BoundaryPreview:
+def upload_layers(_upload: uploads.Upload, digest: str) -> tuple[str, ...]:
+    """The layers of an uploaded GeoPackage that holds several (else none)."""
+    return uploads.layers_of(_upload)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def boundaries_preview(
+    _upload: uploads.Upload, digest: str, layer: str | None = None
+) -> uploads.BoundaryPreview:
     """Columns of an uploaded boundary file."""
-    return uploads.preview_boundaries(_upload)
+    return uploads.preview_boundaries(_upload, layer=layer)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

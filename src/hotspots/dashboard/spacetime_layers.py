@@ -8,6 +8,7 @@ Pattern layer feature properties: ``id`` cell id; ``k`` index of the pattern in
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -93,9 +94,11 @@ def cluster_layer(result: PointClusters) -> ClusterLayer:
         {
             "cl": clusters["cluster_id"].to_numpy(dtype=np.int64),
             "c": clusters["count"].to_numpy(dtype=np.int64),
+            # Folium's tooltips insert values as HTML: offense names from the data are escaped.
             "m": clusters["main_offense"]
             .astype(object)
-            .where(clusters["main_offense"].notna(), "–"),
+            .where(clusters["main_offense"].notna(), "–")
+            .map(lambda name: html.escape(str(name))),
             "s": np.round(clusters["main_offense_share"].to_numpy(dtype=np.float64), 2),
             "a": np.round(clusters["area_km2"].to_numpy(dtype=np.float64), 3),
         }

@@ -16,11 +16,15 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
+import pyogrio.errors
 
 from hotspots.dashboard.datasets import Dataset, make_dataset
 from hotspots.errors import HotspotsError, InputError
@@ -129,6 +133,11 @@ class UploadOptions:
         CRS of the coordinates (e.g. ``"EPSG:26910"``), None: from the file or lon/lat.
     timezone : str or None
         IANA time zone, None: inferred from the coordinates.
+    date_format : str or None
+        ``"day-first"``, ``"month-first"`` or a ``strptime`` format (the CLI's
+        ``--date-format``), None: detected from the whole date column.
+    layer, boundary_layer : str or None
+        The layer of a GeoPackage holding several (see :func:`layers_of`).
     boundary_name, boundary_population : str or None
         Columns of the boundary file; None: auto-detected.
     clip_to_boundaries : bool
@@ -140,6 +149,9 @@ class UploadOptions:
     columns: tuple[tuple[str, str | None], ...]
     crs: str | None = None
     timezone: str | None = None
+    date_format: str | None = None
+    layer: str | None = None
+    boundary_layer: str | None = None
     boundary_name: str | None = None
     boundary_population: str | None = None
     clip_to_boundaries: bool = True
@@ -156,7 +168,26 @@ class UploadOptions:
         return ColumnMapping(**dict(self.columns))
 
 
-def preview_incidents(upload: Upload) -> Preview:
+#: Formats whose files may hold several layers to choose from (KML folders are stacked).
+_LAYERED = (".gpkg", ".sqlite")
+
+
+def layers_of(upload: Upload) -> tuple[str, ...]:
+    """The layers of a file holding several (a GeoPackage); ``()`` for one or none."""
+    if Path(upload.name).suffix.lower() not in _LAYERED:
+        return ()
+    with tempfile.TemporaryDirectory(prefix="hotspots-") as folder:
+        path = Path(folder) / Path(upload.name).name
+        path.write_bytes(upload.data)
+        try:
+            listed = pyogrio.list_layers(path)
+        except (pyogrio.errors.DataSourceError, RuntimeError):
+            return ()  # reading it says what is wrong
+    names = tuple(str(row[0]) for row in listed)
+    return names if len(names) > 1 else ()
+
+
+def preview_incidents(upload: Upload, *, layer: str | None = None) -> Preview:
     """Read an incident file and detect its columns.
 
     Raises
@@ -164,7 +195,7 @@ def preview_incidents(upload: Upload) -> Preview:
     HotspotsError
         The file cannot be read (unknown format, empty, broken): the message says why.
     """
-    frame = read_table(upload.stream(), filename=upload.name)
+    frame = read_table(upload.stream(), filename=upload.name, layer=layer)
     has_geometry = isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns
     detected = detect_columns(frame)
     head = frame.head(PREVIEW_ROWS).copy()
@@ -203,9 +234,9 @@ def _geometry_kind(geometry: gpd.GeoSeries) -> str:
     return found.pop() if len(found) == 1 else "mixed"
 
 
-def preview_boundaries(upload: Upload) -> BoundaryPreview:
+def preview_boundaries(upload: Upload, *, layer: str | None = None) -> BoundaryPreview:
     """Read a boundary file's columns (for the name and population choosers)."""
-    frame = read_table(upload.stream(), filename=upload.name)
+    frame = read_table(upload.stream(), filename=upload.name, layer=layer)
     if not isinstance(frame, gpd.GeoDataFrame):
         raise InputError(
             f"{upload.name!r} has no geometries, so it cannot be used as boundaries; upload polygons "
@@ -236,6 +267,7 @@ def load_upload(
         polygons = load_boundaries(
             boundaries.stream(),
             filename=boundaries.name,
+            layer=options.boundary_layer,
             name=options.boundary_name,
             population=options.boundary_population,
         )
@@ -245,6 +277,8 @@ def load_upload(
         columns=options.mapping,
         crs=options.crs or None,
         timezone=options.timezone or None,
+        date_format=options.date_format or None,
+        layer=options.layer,
         boundaries=polygons if options.clip_to_boundaries else None,
         quiet=True,
     )

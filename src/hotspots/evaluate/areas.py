@@ -268,7 +268,9 @@ def _from_frame(frame: gpd.GeoDataFrame, crs: CRS, label: str) -> TargetArea:
             )
         radius = metric["radius_m"].to_numpy(dtype=float)
         if not np.all(np.isfinite(radius[is_point]) & (radius[is_point] > 0)):
-            raise invalid("radius_m", radius[is_point].tolist(), "positive distances in metres")
+            raise invalid(
+                "evaluate:radius_m", radius[is_point].tolist(), "positive distances in metres"
+            )
         geometry = np.where(
             is_point,
             shapely.buffer(geometry, np.where(is_point, radius, 0.0), quad_segs=_QUAD_SEGS),

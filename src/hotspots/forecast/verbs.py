@@ -142,15 +142,15 @@ def forecast(
     horizon = _check_horizon(horizon_months)
     share = check_share(area_share)
     if method not in METHOD_CHOICES:
-        raise invalid("method", method, METHOD_CHOICES)
+        raise invalid("forecast:method", method, METHOD_CHOICES)
     origins = _check_origins(n_origins)
     if origins == 0 and (method == "auto" or cell_size_m is None):
         raise InputError(
             "n_origins=0 skips the backtest, so the method and the cell size cannot be chosen "
             "by it; give both ({0}, {1}) or at least one backtest origin ({2}).",
             options=(
-                Option("method", "recency"),
-                Option("cell_size_m", 200),
+                Option("forecast:method", "recency"),
+                Option("forecast:cell_size_m", 200),
                 Option("n_origins", 5),
             ),
         )
@@ -411,7 +411,11 @@ def _cell_sizes(cell_size_m: float | None) -> tuple[float, ...]:
     if cell_size_m is None:
         return CELL_SIZES_M
     size = positive_number(
-        "cell_size_m", cell_size_m, "a positive number of metres", "For example --cell-size-m 100."
+        "forecast:cell_size_m",
+        cell_size_m,
+        "a positive number of metres",
+        "For example {1}.",
+        options=(Option("forecast:cell_size_m", 100),),
     )
     return (size,)
 

@@ -29,6 +29,10 @@ number, so bad values still become rejects).
     ``NEIGHBOURHOOD``, Chicago ``district``); otherwise all ``<NA>``.
 ``premises`` (string, may be ``<NA>``)
     Premises/location type when the source has one (Chicago ``loc_cat``), else ``<NA>``.
+``location`` (string, may be ``<NA>``; only when the source has such a column)
+    Block, street or address text (Vancouver ``HUNDRED_BLOCK``, police.uk ``location``),
+    kept for the analyst's context (the outreach planner's nearest block). It is never
+    published: snapshots hold aggregates only, and their audit rejects any such value.
 ``geometry``
     Points in ``LoadResult.metric_crs``: the WGS 84 / UTM zone of the data's median point,
     always (also for projected sources, so every result is comparable); in metres.
@@ -56,6 +60,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
@@ -64,17 +69,17 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from hotspots.errors import EmptyDataError, Option, invalid, literal
+from hotspots.errors import EmptyDataError, InputError, Option, invalid, literal
 from hotspots.ingest.boundaries import load_boundaries
 from hotspots.ingest.columns import ColumnMapping, detect_columns, resolve_columns
 from hotspots.ingest.coordinates import (
     Located,
-    check_landing,
     locate,
     parse_crs,
     reject_outside,
 )
 from hotspots.ingest.database import DatabaseRows, is_database_url, read_incidents_table
+from hotspots.ingest.landing import CRSOrigin, check_landing, place_clues
 from hotspots.ingest.readers import SUPPORTED_FORMATS, Source, read_table, read_with_notes
 from hotspots.ingest.rejects import (
     REJECT_REASONS,
@@ -87,6 +92,7 @@ from hotspots.ingest.rejects import (
 from hotspots.ingest.table import IncidentTable
 from hotspots.ingest.timestamps import (
     Timestamps,
+    check_date_format,
     check_timezone,
     infer_timezone,
     parse_timestamps,
@@ -242,6 +248,7 @@ def load_incidents(
     level = logging.DEBUG if quiet else logging.INFO
     _check_options(duplicates, default_offense, swap_lat_lon)
     tz_given = None if timezone is None else check_timezone(timezone)
+    date_format = check_date_format(date_format)
     declared_crs = parse_crs(crs)
 
     if (table is not None or query is not None) and not is_database_url(source):
@@ -270,6 +277,9 @@ def load_incidents(
     require_date_columns(frame, mapping)
     notes.append(f"columns: {mapping.describe()}")
     ledger = RejectLedger(rows_read)
+    use_geometry = _uses_geometry(frame, overridden)
+    if use_geometry:
+        _refuse_areas(frame, filename or _source_name(source))
 
     located = locate(
         frame,
@@ -277,7 +287,7 @@ def load_incidents(
         ledger,
         crs=declared_crs,
         swap_lat_lon=swap_lat_lon,
-        use_geometry=_uses_geometry(frame, overridden),
+        use_geometry=use_geometry,
     )
     notes.extend(located.notes)
     if located.metric_crs is None or located.centre_lon_lat is None:
@@ -285,12 +295,19 @@ def load_incidents(
     if boundaries is not None:
         outside = reject_outside(located, boundaries, ledger)
         notes.append(f"{outside:,} points outside the study boundaries")
-    check_landing(located, timezone=tz_given, boundaries=boundaries)
+    check_landing(
+        located,
+        clues=place_clues(frame, mapping, timezone=tz_given),
+        boundaries=boundaries,
+        crs=_crs_origin(declared_crs, use_geometry),
+    )
     tz = tz_given or _inferred_timezone(located, notes)
     stamps = parse_timestamps(frame, mapping, ledger, timezone=tz, now=now, date_format=date_format)
     notes.extend(stamps.notes)
     notes.append(f"time resolution: {stamps.resolution}")
-    _, early_note = reject_before_window(stamps.values, ledger, keep_early=bool(keep_early))
+    _, early_note = reject_before_window(
+        stamps.values, ledger, keep_early=bool(keep_early), wall=stamps.wall
+    )
     if early_note:
         notes.append(early_note)
     _reject_duplicates(frame, mapping, ledger, duplicates, notes)
@@ -374,6 +391,33 @@ def _uses_geometry(frame: pd.DataFrame, overridden: tuple[str, ...]) -> bool:
     return not any(field in overridden for field in ("lat", "lon", "x", "y"))
 
 
+def _source_name(source: object) -> str:
+    if isinstance(source, pd.DataFrame):
+        return "the data"
+    return Path(str(getattr(source, "name", source))).name
+
+
+def _refuse_areas(frame: gpd.GeoDataFrame, label: str) -> None:
+    """A file of polygons only is boundaries given as incidents: say so (not "every row
+    rejected: not a point geometry")."""
+    kinds = frame.geometry.geom_type.dropna()
+    if len(kinds) and kinds.isin(["Polygon", "MultiPolygon"]).all():
+        raise InputError(
+            literal(
+                f"{label} holds polygons (areas), not incident points: it looks like a "
+                "boundary file. "
+            )
+            + "Give it as the boundaries ({0}) and the incident points as the data.",
+            options=(Option("boundaries"),),
+        )
+
+
+def _crs_origin(declared: CRS | None, use_geometry: bool) -> CRSOrigin:
+    if declared is not None:
+        return "given"
+    return "file" if use_geometry else "assumed"
+
+
 def _inferred_timezone(located: Located, notes: list[str]) -> str:
     lon, lat = located.centre_lon_lat  # type: ignore[misc]  # set when metric_crs is
     tz = infer_timezone(lon, lat)
@@ -455,16 +499,23 @@ def _incidents(
         notes.append(
             f"{int(offense.isna().sum()):,} incidents without an offense set to {default_offense!r}"
         )
+    every = len(rows) == len(ledger.codes)  # nothing rejected: whole arrays, no gathers
     data = {
         "source_row": (rows + 1).astype(np.int64),
-        "occurred_at": stamps.values.iloc[rows].reset_index(drop=True),
+        "occurred_at": (stamps.values if every else stamps.values.iloc[rows]).reset_index(
+            drop=True
+        ),
         "offense": _fill_label(offense, default_offense),
         "neighbourhood": _text_column(frame, mapping.neighbourhood, rows),
         "premises": _text_column(frame, mapping.premises, rows),
-        "x_m": located.x_m[rows],
-        "y_m": located.y_m[rows],
+        "x_m": located.x_m if every else located.x_m[rows],
+        "y_m": located.y_m if every else located.y_m[rows],
     }
-    return IncidentTable(pd.DataFrame(data), located.metric_crs)  # type: ignore[arg-type]
+    if mapping.location is not None:
+        # Only when the source has block/street text: for the analyst's context, never published.
+        data["location"] = _text_column(frame, mapping.location, rows)
+    # copy=False: the columns stay separate arrays (no 2-D block copy of x, y and rows).
+    return IncidentTable(pd.DataFrame(data, copy=False), located.metric_crs)  # type: ignore[arg-type]
 
 
 def _fill_label(labels: pd.Series, default: str) -> pd.Series:
@@ -479,8 +530,9 @@ def _raise_nothing_left(ledger: RejectLedger, frame: pd.DataFrame, rows_read: in
     rejects = ledger.report(frame)
     raise NoIncidentsError(
         f"All {rows_read:,} rows were rejected: {literal(summarise(rejects))}. Check the "
-        "column mapping ({0}), the CRS ({1}) and the dates; the reject report is in {2}.",
-        options=(Option("columns"), Option("crs"), Option("rejects")),
+        "column mapping ({0}), the CRS ({1}) and the date format ({3}); the reject report is "
+        "in {2}.",
+        options=(Option("columns"), Option("crs"), Option("rejects"), Option("date_format")),
         rejects=rejects,
         rows_read=rows_read,
     )

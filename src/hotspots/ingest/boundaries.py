@@ -31,7 +31,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from hotspots.errors import ColumnError, CRSError, InputError, describe
+from hotspots.errors import ColumnError, CRSError, InputError, Option, given, literal
 from hotspots.ingest.columns import normalise_name
 from hotspots.ingest.coordinates import parse_crs
 from hotspots.ingest.database import is_database_url, read_boundaries_table
@@ -137,8 +137,9 @@ def load_boundaries(
         label = filename or Path(str(getattr(source, "name", source))).name
     if not isinstance(frame, gpd.GeoDataFrame) or frame._geometry_column_name not in frame:
         raise InputError(
-            f"source={describe(label)} has no geometry; boundaries must be polygons from "
-            "GeoJSON, GeoPackage, Shapefile, KML or GeoParquet."
+            "{0} has no geometry; boundaries must be polygons from GeoJSON, GeoPackage, "
+            "Shapefile, KML or GeoParquet.",
+            options=(given("boundaries_source", label),),
         )
     frame = frame.reset_index(drop=True)
     source_crs = _boundary_crs(frame, parse_crs(crs), label, notes)
@@ -153,10 +154,12 @@ def load_boundaries(
     if dropped:
         notes.append(f"{label}: dropped {dropped:,} rows without polygon geometry")
     if not keep.any():
+        kinds = ", ".join(sorted(set(map(str, frame.geom_type.dropna())))) or "none"
         raise InputError(
-            f"source={describe(label)} has no polygons (geometry types: "
-            f"{', '.join(sorted(set(map(str, frame.geom_type.dropna())))) or 'none'}); "
-            "boundaries must be Polygon/MultiPolygon units such as neighbourhoods or wards."
+            "{0} has no polygons "
+            + literal(f"(geometry types: {kinds}); ")
+            + "boundaries must be Polygon/MultiPolygon units such as neighbourhoods or wards.",
+            options=(given("boundaries_source", label),),
         )
     units = gpd.GeoDataFrame(
         {"name": names[keep], "population": people[keep]},
@@ -182,30 +185,37 @@ def _boundary_crs(frame: gpd.GeoDataFrame, crs: CRS | None, label: str, notes: l
         notes.append(f"{label}: GeoJSON without a CRS is EPSG:4326 by specification")
         return CRS.from_epsg(4326)
     raise CRSError(
-        f"source={describe(label)} has no CRS (e.g. a shapefile without its .prj); pass "
-        'the CRS of its coordinates, e.g. crs="EPSG:4326" for longitude/latitude or '
-        'crs="EPSG:26910" for UTM zone 10N.'
+        "{0} has no CRS (e.g. a shapefile without its .prj); give the CRS of its "
+        "coordinates, e.g. {1} for longitude/latitude or {2} for UTM zone 10N.",
+        options=(
+            given("boundaries_source", label),
+            Option("boundaries_crs", "EPSG:4326"),
+            Option("boundaries_crs", "EPSG:26910"),
+        ),
     )
 
 
 def _pick(
     frame: gpd.GeoDataFrame,
-    given: str | None,
+    chosen: str | None,
     argument: str,
     candidates: tuple[str, ...],
     *,
     text: bool,
 ) -> str | None:
     columns = [str(c) for c in frame.columns if c != frame._geometry_column_name]
-    if given is not None:
-        if given in columns:
-            return given
-        folded = [c for c in columns if c.lower() == given.lower()]
+    if chosen is not None:
+        if chosen in columns:
+            return chosen
+        folded = [c for c in columns if c.lower() == chosen.lower()]
         if len(folded) == 1:
             return folded[0]
+        listed = ", ".join(map(repr, columns)) or "(no columns)"
         raise ColumnError(
-            f"{argument}={describe(given)} is not a column of the boundaries; use one of "
-            f"{', '.join(map(repr, columns)) or '(no columns)'}, or leave it unset to detect it."
+            "{0} is not a column of the boundaries; use one of "
+            + literal(listed)
+            + ", or leave it unset to detect it.",
+            options=(given(f"boundary_{argument}", chosen),),
         )
     usable = {normalise_name(c): c for c in reversed(columns) if frame[c].notna().any()}
     for candidate in candidates:

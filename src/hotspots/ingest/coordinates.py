@@ -28,6 +28,8 @@ source CRS is not kept, so every result is comparable).
 from __future__ import annotations
 
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -149,21 +151,19 @@ def locate(
         ledger.reject(raw.non_point, "not a point geometry", raw.non_point_detail)
 
     n = len(frame)
-    x_m = np.full(n, np.nan)
-    y_m = np.full(n, np.nan)
     valid = ledger.accepted
     if not valid.any():
-        return Located(x_m, y_m, source_crs, None, None, notes)
+        return Located(np.full(n, np.nan), np.full(n, np.nan), source_crs, None, None, notes)
 
     a, b = _take(raw.a, valid), _take(raw.b, valid)
     centre = _centre_lon_lat(a, b, source_crs)
     _refuse_polar(centre, source_crs)
     metric = utm_crs_for(*centre)
-    transformer = Transformer.from_crs(source_crs, metric, always_xy=True)
-    px, py = transformer.transform(a, b)  # one call on the float64 arrays
+    px, py = project(a, b, source_crs, metric)
     if a is raw.a:  # every row is valid: the projected arrays are the result
-        x_m, y_m = np.asarray(px, dtype=np.float64), np.asarray(py, dtype=np.float64)
+        x_m, y_m = px, py
     else:
+        x_m, y_m = np.full(n, np.nan), np.full(n, np.nan)
         x_m[valid] = px
         y_m[valid] = py
     unprojectable = ~(np.isfinite(x_m) & np.isfinite(y_m))
@@ -172,13 +172,43 @@ def locate(
         "coordinate out of range",
         f"{raw.a_name}/{raw.b_name} cannot be projected from {source_crs.to_string()}",
     )
-    x_m[~ledger.accepted] = np.nan
-    y_m[~ledger.accepted] = np.nan
+    rejected = ~ledger.accepted
+    if rejected.any():
+        x_m[rejected] = np.nan
+        y_m[rejected] = np.nan
     notes.append(
         f"metric CRS {metric.name} (EPSG:{metric.to_epsg()}), the UTM zone of the data's "
         f"centre ({centre[0]:.4f}, {centre[1]:.4f})"
     )
     return Located(x_m, y_m, source_crs, metric, centre, notes)
+
+
+#: Points per thread when projecting (pyproj releases the GIL while it transforms).
+_PROJECT_CHUNK = 500_000
+
+
+def project(
+    x: np.ndarray, y: np.ndarray, source: CRS, target: CRS
+) -> tuple[np.ndarray, np.ndarray]:
+    """``x``, ``y`` (float64 arrays in ``source``) transformed to ``target``: one pyproj call
+    per slice of the arrays, in parallel threads (each with its own Transformer), written in
+    place into the two result arrays."""
+    out_x = np.array(x, dtype=np.float64)
+    out_y = np.array(y, dtype=np.float64)
+    workers = max(1, min(os.cpu_count() or 1, 4, len(out_x) // _PROJECT_CHUNK))
+    edges = np.linspace(0, len(out_x), workers + 1).astype(np.int64)
+
+    def work(part: int) -> None:
+        span = slice(int(edges[part]), int(edges[part + 1]))
+        transformer = Transformer.from_crs(source, target, always_xy=True)
+        transformer.transform(out_x[span], out_y[span], inplace=True)
+
+    if workers == 1:
+        work(0)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(work, range(workers)))
+    return out_x, out_y
 
 
 def reject_outside(located: Located, boundaries: gpd.GeoDataFrame, ledger: RejectLedger) -> int:
@@ -209,107 +239,6 @@ def reject_outside(located: Located, boundaries: gpd.GeoDataFrame, ledger: Rejec
     return ledger.reject(
         outside, "outside study boundary", "the point is outside every boundary polygon"
     )
-
-
-def check_landing(
-    located: Located,
-    *,
-    timezone: str | None,
-    boundaries: gpd.GeoDataFrame | None,
-) -> None:
-    """Refuse points that landed far from where the other inputs say they should be.
-
-    A wrong CRS (``EPSG:32633`` on UTM zone 17 numbers) moves every point by thousands of
-    kilometres, yet each row looks valid. Two independent hints catch it: the declared
-    ``timezone`` (it must match the time zone where the points landed: within
-    three hours, on the same continent; a ``UTC`` zone says nothing about the place) and
-    the ``boundaries`` (some point must lie within 50 km of them).
-
-    Raises
-    ------
-    CRSError
-        Saying where the points landed, what the other input expected, and the fix.
-    """
-    if located.centre_lon_lat is None or located.metric_crs is None:
-        return
-    lon, lat = located.centre_lon_lat
-    landed_tz = timezone_finder().timezone_at(lng=lon, lat=lat) or "the open sea"
-    where = f"around longitude {lon:.4f}, latitude {lat:.4f} ({landed_tz})"
-    crs_text = located.source_crs.to_string()
-    fix = (
-        "Check {0}: it must be the CRS the coordinates were recorded in (look up the EPSG "
-        "code in the data's metadata)."
-    )
-    options = (Option("crs", crs_text),)
-    if timezone is not None and landed_tz != "the open sea":
-        gap_h = _utc_offset_gap_h(timezone, landed_tz)
-        given_region, landed_region = timezone.split("/")[0], landed_tz.split("/")[0]
-        regional = {given_region, landed_region} <= _CONTINENTS
-        if regional and given_region != landed_region and gap_h >= _TZ_GAP_H:
-            raise CRSError(
-                literal(
-                    f"The points land {where}, on another continent than the time zone "
-                    f"{timezone!r} given for the data ({gap_h:.0f} hours of UTC offset apart). "
-                )
-                + fix,
-                options=options,
-            )
-    if boundaries is not None and boundaries.crs is not None and len(boundaries):
-        area = boundaries.to_crs(located.metric_crs).geometry
-        near = shapely.buffer(shapely.union_all(area.to_numpy()), _NEAR_BOUNDARIES_M)
-        ok = np.isfinite(located.x_m)
-        points = shapely.points(located.x_m[ok], located.y_m[ok])
-        if len(points) and not shapely.intersects(near, points).any():
-            b_lon, b_lat = _display_centre(boundaries)
-            raise CRSError(
-                literal(
-                    f"The points land {where}, but no point lies within "
-                    f"{_NEAR_BOUNDARIES_M / 1000:.0f} km of the boundaries (centred at longitude "
-                    f"{b_lon:.4f}, latitude {b_lat:.4f}). "
-                )
-                + fix,
-                options=options,
-            )
-
-
-_TZ_GAP_H = 3.0
-#: Regions of IANA names that are places (UTC, Etc/GMT+5 are not: times may be kept in UTC).
-_CONTINENTS = frozenset(
-    {
-        "Africa",
-        "America",
-        "Antarctica",
-        "Asia",
-        "Atlantic",
-        "Australia",
-        "Europe",
-        "Indian",
-        "Pacific",
-    }
-)
-_NEAR_BOUNDARIES_M = 50_000.0
-
-
-def _utc_offset_gap_h(first: str, second: str) -> float:
-    """Smallest difference (hours) between two time zones' UTC offsets in January and July."""
-    import datetime as dt
-    import zoneinfo
-
-    gaps = []
-    for month in (1, 7):
-        moment = dt.datetime(2021, month, 15, 12)
-        a = moment.replace(tzinfo=zoneinfo.ZoneInfo(first)).utcoffset()
-        b = moment.replace(tzinfo=zoneinfo.ZoneInfo(second)).utcoffset()
-        if a is None or b is None:
-            return 0.0
-        diff = abs((a - b).total_seconds()) / 3600
-        gaps.append(min(diff, 24 - diff))
-    return min(gaps)
-
-
-def _display_centre(frame: gpd.GeoDataFrame) -> tuple[float, float]:
-    x0, y0, x1, y1 = frame.to_crs(WGS84).total_bounds
-    return (x0 + x1) / 2, (y0 + y1) / 2
 
 
 # --------------------------------------------------------------------------- raw values
@@ -439,9 +368,8 @@ def _infer_crs(raw: _Raw, ledger: RejectLedger, notes: list[str], *, swap_lat_lo
     if not candidates.any():
         return WGS84
     a, b = _take(raw.a, candidates), _take(raw.b, candidates)
-    in_degrees = (np.abs(a) <= 180) & (np.abs(b) <= 90)
-    swapped_ok = (np.abs(b) <= 180) & (np.abs(a) <= 90)
-    if raw.declared_lon_lat and not swap_lat_lon and np.mean(~in_degrees & swapped_ok) > _MAJORITY:
+    in_degrees = _in_degrees(a, b)
+    if raw.declared_lon_lat and not swap_lat_lon and _mostly_swapped(a, b, in_degrees):
         _raise_swapped(raw, a, b, "most rows have a latitude beyond +/-90")
     if np.mean(in_degrees) < _MAJORITY:
         first = int(np.flatnonzero(~in_degrees)[0])
@@ -460,14 +388,35 @@ def _infer_crs(raw: _Raw, ledger: RejectLedger, notes: list[str], *, swap_lat_lo
         log.info(message)
         notes.append(message)
     if not swap_lat_lon:
-        _check_swapped(raw, ledger)
+        _check_swapped(raw, ledger, (a, b, in_degrees))
     return WGS84
 
 
-def _check_swapped(raw: _Raw, ledger: RejectLedger) -> None:
-    candidates = _candidates(raw, ledger)
-    a, b = _take(raw.a, candidates), _take(raw.b, candidates)
-    ok = (np.abs(a) <= 180) & (np.abs(b) <= 90)
+def _in_degrees(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Rows whose (a, b) are a longitude and a latitude."""
+    return (np.abs(a) <= 180) & (np.abs(b) <= 90)
+
+
+def _mostly_swapped(a: np.ndarray, b: np.ndarray, in_degrees: np.ndarray) -> bool:
+    """Whether most rows only make sense swapped (a latitude beyond +/-90 that swaps fine)."""
+    if np.count_nonzero(in_degrees) * 2 >= in_degrees.size:  # most rows are fine as they are
+        return False
+    out = ~in_degrees
+    return bool(np.count_nonzero(_in_degrees(b[out], a[out])) > _MAJORITY * in_degrees.size)
+
+
+def _check_swapped(
+    raw: _Raw,
+    ledger: RejectLedger,
+    known: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> None:
+    """Refuse swapped lat/lon; ``known`` = the candidates' (a, b, in degrees) when at hand."""
+    if known is None:
+        candidates = _candidates(raw, ledger)
+        a, b = _take(raw.a, candidates), _take(raw.b, candidates)
+        ok = _in_degrees(a, b)
+    else:
+        a, b, ok = known
     if not ok.any():
         return
     sample = _sample(ok)
@@ -475,7 +424,7 @@ def _check_swapped(raw: _Raw, ledger: RejectLedger) -> None:
         lon, lat = float(np.median(_sample(a)[sample])), float(np.median(_sample(b)[sample]))
     else:
         lon, lat = float(np.median(a[ok])), float(np.median(b[ok]))
-    if np.mean(~ok & (np.abs(b) <= 180) & (np.abs(a) <= 90)) > _MAJORITY:
+    if _mostly_swapped(a, b, ok):
         _raise_swapped(raw, a, b, "most rows have a latitude beyond +/-90")
     if abs(lon) <= 90 and not _plausible(lon, lat) and _plausible(lat, lon):
         _raise_swapped(
@@ -564,8 +513,30 @@ def _range_detail(values: np.ndarray, name: str, limit: int, mask: np.ndarray) -
     return detail
 
 
+def exact_median(values: np.ndarray) -> float:
+    """``np.median`` of finite ``values`` (same number), in two passes over the array: the
+    quantiles of a regular sample bracket the middle, and only the values in that bracket are
+    partitioned (``np.median`` partitions a copy of everything)."""
+    n = values.size
+    if n < 4 * _CENTRE_SAMPLE:
+        return float(np.median(values))
+    sample = np.sort(_sample(values))
+    middle = (n - 1) // 2, n // 2  # the middle positions (equal when n is odd)
+    margin = int(4 * np.sqrt(sample.size)) + 1
+    at = (middle[0] + 0.5) / n * sample.size
+    low = sample[max(0, int(at) - margin)]
+    high = sample[min(sample.size - 1, int(at) + margin)]
+    below = int(np.count_nonzero(values < low))
+    band = values[(values >= low) & (values <= high)]
+    first, last = middle[0] - below, middle[1] - below
+    if first < 0 or last >= band.size:  # the sample missed the middle: the plain way
+        return float(np.median(values))
+    picked = np.partition(band, (first, last))
+    return float(np.mean(picked[[first, last]]))
+
+
 def _centre_lon_lat(a: np.ndarray, b: np.ndarray, source_crs: CRS) -> tuple[float, float]:
-    cx, cy = float(np.median(a)), float(np.median(b))
+    cx, cy = exact_median(a), exact_median(b)
     if source_crs.equals(WGS84):
         return cx, cy
     lon, lat = Transformer.from_crs(source_crs, WGS84, always_xy=True).transform(cx, cy)

@@ -39,7 +39,15 @@ import pyarrow.parquet as pq
 import pyogrio
 import pyogrio.errors
 
-from hotspots.errors import EmptyDataError, InputError, Option, describe, invalid, literal
+from hotspots.errors import (
+    EmptyDataError,
+    HotspotsError,
+    InputError,
+    Option,
+    given,
+    invalid,
+    literal,
+)
 from hotspots.ingest.columns import detect_columns
 
 log = logging.getLogger(__name__)
@@ -135,24 +143,32 @@ def read_with_notes(
         frame = (
             fast
             if fast is not None
-            else _read_csv_bytes(_read_bytes(source, path), name, encoding, notes)
+            else _read_csv_bytes(_read_bytes(source, path, name), name, encoding, notes)
         )
     elif extension in PARQUET_EXTENSIONS:
-        frame = _read_parquet(source if path is None else path, name)
+        frame = _read_parquet(source if path is None else path, name, typed=typed)
     elif extension in GDAL_EXTENSIONS:
         frame = _read_gdal(source, path, name, extension, layer, encoding, notes)
     else:
         formats = "; ".join(f"{k} ({', '.join(v)})" for k, v in SUPPORTED_FORMATS.items())
-        raise InputError(
-            f"source={describe(name)} has an unsupported file extension {extension or '(none)'!r}; "
-            f"supported formats are {formats}. Rename the file or convert it to one of these."
+        raise _file_error(
+            InputError,
+            name,
+            f" has an unsupported file extension {extension or '(none)'!r}; "
+            f"supported formats are {formats}. Rename the file or convert it to one of these.",
+        )
+    if len(frame) == 0 and extension not in CSV_EXTENSIONS:
+        raise _file_error(
+            EmptyDataError, name, " has no rows (features); load a file with at least one."
         )
     if len(frame) == 0:
         header = ", ".join(map(str, frame.columns))
-        raise EmptyDataError(
-            f"source={describe(name)} is empty: "
+        raise _file_error(
+            EmptyDataError,
+            name,
+            " is empty: "
             + (f"it has a header ({header}) but no data rows" if header else "it has no data rows")
-            + "; load a file that contains at least one row."
+            + "; load a file that contains at least one row.",
         )
     level = logging.DEBUG if quiet else logging.INFO
     for note in notes:
@@ -164,17 +180,25 @@ def read_with_notes(
 # --------------------------------------------------------------------------- sources
 
 
+def _file_error(kind: type[HotspotsError], name: str, text: str) -> HotspotsError:
+    """``kind`` with the message "<file> <text>": ``source='x.csv' …`` in the library, the
+    file name on the command line and in the app."""
+    return kind("{0}" + literal(text), options=(given("source", name),))
+
+
 def _name_and_path(source: Source, filename: str | None) -> tuple[str, Path | None]:
     if isinstance(source, str | os.PathLike):
         path = Path(os.fspath(source))
         if not path.exists():
-            raise InputError(
-                f"source={describe(str(path))} does not exist; pass the path of an existing "
-                "file (check the spelling and the working directory)."
+            raise _file_error(
+                InputError,
+                str(path),
+                " does not exist; pass the path of an existing "
+                "file (check the spelling and the working directory).",
             )
         if path.is_dir():
-            raise InputError(
-                f"source={describe(str(path))} is a folder; pass a file in it, e.g. the .shp."
+            raise _file_error(
+                InputError, str(path), " is a folder; pass a file in it, e.g. the .shp."
             )
         return filename or path.name, path
     if not hasattr(source, "read"):
@@ -189,19 +213,20 @@ def _name_and_path(source: Source, filename: str | None) -> tuple[str, Path | No
             "filename",
             filename,
             "a file name with an extension such as 'incidents.csv'",
-            "A file object has no name to tell its format; pass filename=.",
+            "A file object has no name to tell its format; give it with {1}.",
+            options=(Option("filename", "incidents.csv"),),
         )
     return Path(name).name, None
 
 
-def _read_bytes(source: Source, path: Path | None) -> bytes:
+def _read_bytes(source: Source, path: Path | None, name: str) -> bytes:
     if path is not None:
         data = path.read_bytes()
     else:
         raw: Any = source.read()  # type: ignore[union-attr]
         data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
     if data[:2] == b"\x1f\x8b":
-        data = _gunzip(data, str(getattr(path, "name", None) or getattr(source, "name", "source")))
+        data = _gunzip(data, name)
     return data
 
 
@@ -209,9 +234,11 @@ def _gunzip(data: bytes, name: str) -> bytes:
     try:
         return gzip.decompress(data)
     except (EOFError, OSError, zlib.error) as error:
-        raise InputError(
-            f"source={describe(str(name))} is a damaged or incomplete gzip file ({error}); "
-            "download or copy it again (or load the uncompressed file)."
+        raise _file_error(
+            InputError,
+            str(name),
+            f" is a damaged or incomplete gzip file ({error}); "
+            "download or copy it again (or load the uncompressed file).",
         ) from None
 
 
@@ -233,10 +260,12 @@ def _refuse_binary(data: bytes, name: str) -> None:
     controls = sum(sample.count(bytes([c])) for c in range(32) if c not in (9, 10, 12, 13))
     if kind is None and b"\x00" not in sample and controls <= _BINARY_SHARE * len(sample):
         return
-    raise InputError(
-        f"source={describe(name)} is not a text table: it looks like "
+    raise _file_error(
+        InputError,
+        name,
+        f" is not a text table: it looks like "
         f"{kind or 'binary data'}. Load a CSV file (text, one row per line), or give the file "
-        "the extension of its real format."
+        "the extension of its real format.",
     )
 
 
@@ -267,10 +296,13 @@ def _to_utf8(data: bytes, name: str, encoding: str | None, notes: list[str]) -> 
                 "encoding", encoding, "a Python codec name such as 'utf-8', 'cp1252', 'latin-1'"
             ) from None
         except UnicodeDecodeError as error:
+            byte = error.object[error.start : error.start + 1]
             raise InputError(
-                f"encoding={encoding!r} cannot decode {name!r} (byte {error.start}: "
-                f"{error.object[error.start : error.start + 1]!r}); leave encoding= unset to "
-                "detect it, or pass the file's real encoding."
+                "{0} cannot decode "
+                + literal(f"{name!r} (byte {error.start}: {byte!r}); ")
+                + "leave the encoding unset to detect it, or give the file's real encoding, "
+                "e.g. {1}.",
+                options=(given("encoding", encoding), Option("encoding", "cp1252")),
             ) from None
         return text.removeprefix("\ufeff").encode("utf-8")
     if data.startswith(b"\xef\xbb\xbf"):
@@ -301,9 +333,12 @@ def _to_utf8(data: bytes, name: str, encoding: str | None, notes: list[str]) -> 
             text = data.decode(fallback)
         except UnicodeDecodeError:
             continue
-        notes.append(f"{name}: not valid UTF-8, read as {fallback} (pass encoding= if not)")
+        notes.append(f"{name}: not valid UTF-8, read as {fallback} (give the encoding if not)")
         return text.encode("utf-8")
-    raise InputError(f"Cannot decode {name!r}; pass encoding=.")  # latin-1 never fails
+    raise InputError(  # pragma: no cover - latin-1 never fails
+        literal(f"Cannot decode {name!r}; ") + "give its encoding with {0}.",
+        options=(Option("encoding", "cp1252"),),
+    )
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -373,6 +408,7 @@ def _read_csv_file(path: Path, notes: list[str]) -> pd.DataFrame | None:
             sample = head[: len(head) - 3].decode("utf-8")
         except UnicodeDecodeError:
             return None
+    _refuse_markup(sample, path.name)
     delimiter = _sniff_delimiter(sample)
     header = next(csv.reader(io.StringIO(sample), delimiter=delimiter))
     names = _column_names(header)
@@ -394,7 +430,7 @@ def _typed_columns(names: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     as category labels - offense, neighbourhood, premises - (read dictionary-encoded)."""
     mapping = detect_columns(pd.DataFrame(columns=names))
     numeric = (mapping.lat, mapping.lon, mapping.x, mapping.y)
-    labels = (mapping.offense, mapping.neighbourhood, mapping.premises)
+    labels = (mapping.offense, mapping.neighbourhood, mapping.premises, mapping.location)
     return tuple(c for c in numeric if c is not None), tuple(c for c in labels if c is not None)
 
 
@@ -410,10 +446,11 @@ def repeated_headers(header: Sequence[str]) -> dict[str, list[int]]:
 def _read_csv_bytes(data: bytes, name: str, encoding: str | None, notes: list[str]) -> pd.DataFrame:
     utf8 = _to_utf8(data, name, encoding, notes).lstrip(b"\r\n")
     if not utf8 or utf8.isspace():
-        raise EmptyDataError(
-            f"source={describe(name)} is empty; load a file with a header row and data rows."
+        raise _file_error(
+            EmptyDataError, name, " is empty; load a file with a header row and data rows."
         )
     sample = utf8[:_SNIFF_CHARS].decode("utf-8", errors="ignore")
+    _refuse_markup(sample, name)
     delimiter = _sniff_delimiter(sample)
     if delimiter != ",":
         notes.append(f"{name}: delimiter {delimiter!r} detected")
@@ -499,21 +536,25 @@ def _parquet_files(source: Source) -> list[Path] | None:
             p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in PARQUET_EXTENSIONS
         )
         if not files:
-            raise InputError(
-                f"source={describe(text)} is a folder without Parquet files; pass a file in "
-                "it (e.g. the .shp or .csv) or a folder of .parquet files."
+            raise _file_error(
+                InputError,
+                text,
+                " is a folder without Parquet files; pass a file in "
+                "it (e.g. the .shp or .csv) or a folder of .parquet files.",
             )
         return files
     if not path.exists() and any(ch in text for ch in "*?["):
         files = sorted(p for p in Path(path.anchor or ".").glob(text.removeprefix(path.anchor)))
         files = [p for p in files if p.is_file()]
         if not files:
-            raise InputError(f"source={describe(text)} matches no files; check the pattern.")
+            raise _file_error(InputError, text, " matches no files; check the pattern.")
         if any(p.suffix.lower() not in PARQUET_EXTENSIONS for p in files):
-            raise InputError(
-                f"source={describe(text)} matches files that are not Parquet "
+            raise _file_error(
+                InputError,
+                text,
+                f" matches files that are not Parquet "
                 f"(e.g. {next(p.name for p in files if p.suffix.lower() not in PARQUET_EXTENSIONS)!r});"
-                " a pattern reads Parquet files only, e.g. 'incidents/*.parquet'."
+                " a pattern reads Parquet files only, e.g. 'incidents/*.parquet'.",
             )
         return files
     return None
@@ -525,39 +566,55 @@ def _read_parquet_dataset(files: list[Path], name: str) -> pd.DataFrame:
     kinds = {isinstance(frame, gpd.GeoDataFrame) for frame in frames}
     columns = {tuple(map(str, frame.columns)) for frame in frames}
     if len(kinds) > 1 or len(columns) > 1:
-        raise InputError(
-            f"source={describe(name)}: the Parquet files differ in their columns "
+        raise _file_error(
+            InputError,
+            name,
+            f": the Parquet files differ in their columns "
             f"({' vs '.join(', '.join(c) for c in sorted(columns)[:2])}); a data set needs "
-            "files with the same columns."
+            "files with the same columns.",
         )
     if len(frames) == 1:
         return frames[0]
     if isinstance(frames[0], gpd.GeoDataFrame):
         crs = {str(frame.crs) for frame in frames}
         if len(crs) > 1:
-            raise InputError(
-                f"source={describe(name)}: the GeoParquet files are in different CRSs "
-                f"({', '.join(sorted(crs))}); convert them to one CRS first."
+            raise _file_error(
+                InputError,
+                name,
+                f": the GeoParquet files are in different CRSs "
+                f"({', '.join(sorted(crs))}); convert them to one CRS first.",
             )
         return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
     return pd.concat(frames, ignore_index=True)
 
 
-def _read_parquet(source: Source | Path, name: str) -> pd.DataFrame:
+def _read_parquet(source: Source | Path, name: str, *, typed: bool = False) -> pd.DataFrame:
+    """One Parquet file; ``typed``: text label columns (offense...) read dictionary-encoded,
+    as categoricals, without a Python string per row."""
     handle: Any = source
     if not isinstance(source, str | os.PathLike):
-        handle = io.BytesIO(_read_bytes(source, None))
+        handle = io.BytesIO(_read_bytes(source, None, name))
     try:
-        metadata = pq.read_schema(handle).metadata or {}
+        schema = pq.read_schema(handle)
+        metadata = schema.metadata or {}
         if hasattr(handle, "seek"):
             handle.seek(0)
+        options: dict[str, Any] = {}
+        if typed:
+            _, labels = _typed_columns([str(n) for n in schema.names])
+            text = [c for c in labels if pa.types.is_string(schema.field(c).type)
+                    or pa.types.is_large_string(schema.field(c).type)]  # fmt: skip
+            if text:
+                options["read_dictionary"] = text
         if b"geo" in metadata:
-            return gpd.read_parquet(handle)
-        return pd.read_parquet(handle)
+            return gpd.read_parquet(handle, **options)
+        return pd.read_parquet(handle, **options)
     except (pa.ArrowException, OSError, ValueError) as error:
-        raise InputError(
-            f"source={describe(name)} could not be read as Parquet ({error}); check that it "
-            "is a Parquet file or change its extension."
+        raise _file_error(
+            InputError,
+            name,
+            f" could not be read as Parquet ({error}); check that it "
+            "is a Parquet file or change its extension.",
         ) from None
 
 
@@ -575,13 +632,15 @@ def _read_gdal(
 ) -> pd.DataFrame:
     if path is None:
         if extension == ".shp":
-            raise InputError(
-                f"source={describe(name)}: a shapefile upload needs its .shx/.dbf/.prj files; "
-                "zip them together and load the .zip instead."
+            raise _file_error(
+                InputError,
+                name,
+                ": a shapefile upload needs its .shx/.dbf/.prj files; "
+                "zip them together and load the .zip instead.",
             )
         with tempfile.TemporaryDirectory(prefix="hotspots-") as folder:
             temporary = Path(folder) / name
-            temporary.write_bytes(_read_bytes(source, None))
+            temporary.write_bytes(_read_bytes(source, None, name))
             return _read_gdal(temporary, temporary, name, extension, layer, encoding, notes)
 
     if extension == ".zip":
@@ -598,9 +657,11 @@ def _read_gdal(
     try:
         layers = [str(row[0]) for row in pyogrio.list_layers(target)]
     except (pyogrio.errors.DataSourceError, OSError) as error:
-        raise InputError(
-            f"source={describe(name)} could not be opened as {extension} ({error}); check the "
-            "file is complete and of the format its extension says."
+        raise _file_error(
+            InputError,
+            name,
+            f" could not be opened as {extension} ({_gdal_reason(error)}); check the "
+            "file is complete and of the format its extension says.",
         ) from None
     kwargs: dict[str, Any] = {"engine": "pyogrio"}
     if encoding is not None:
@@ -613,11 +674,9 @@ def _read_gdal(
         chosen = layers
         notes.append(f"{name}: stacked {len(layers)} KML folders ({', '.join(layers)})")
     elif len(layers) > 1:
-        raise invalid(
-            "layer",
-            None,
-            layers,
-            literal(f"{name} has {len(layers)} layers; choose one with ") + "{1}.",
+        listed = ", ".join(map(repr, layers))
+        raise InputError(
+            literal(f"{name} has {len(layers)} layers ({listed}); choose one with ") + "{0}.",
             options=(Option("layer", layers[0]),),
         )
     else:
@@ -632,9 +691,11 @@ def _read_gdal(
         OSError,
         ValueError,
     ) as error:
-        raise InputError(
-            f"source={describe(name)} could not be read ({error}); check the file is complete "
-            "and of the format its extension says."
+        raise _file_error(
+            InputError,
+            name,
+            f" could not be read ({_gdal_reason(error)}); check the file is complete "
+            "and of the format its extension says.",
         ) from None
     if len(frames) == 1:
         return frames[0]
@@ -649,8 +710,8 @@ def _single_csv_in_zip(path: Path) -> str | None:
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.namelist() if not m.endswith("/")]
     except zipfile.BadZipFile:
-        raise InputError(
-            f"source={describe(path.name)} is not a valid zip file; re-create the archive."
+        raise _file_error(
+            InputError, path.name, " is not a valid zip file; re-create the archive."
         ) from None
     lowered = [m.lower() for m in members]
     if any(m.endswith(GDAL_EXTENSIONS) for m in lowered):
@@ -660,4 +721,36 @@ def _single_csv_in_zip(path: Path) -> str | None:
         for m, low in zip(members, lowered, strict=True)
         if low.removesuffix(".gz").endswith(CSV_EXTENSIONS)
     ]
-    return tables[0] if len(tables) == 1 else None
+    if len(tables) == 1:
+        return tables[0]
+    held = ", ".join(members[:6]) + (", …" if len(members) > 6 else "") or "nothing"
+    what = "several tables" if tables else "no table or map layer"
+    raise _file_error(
+        InputError,
+        path.name,
+        f" holds {what} (it holds {held}); zip one CSV, or a shapefile's .shp, .shx, .dbf "
+        "and .prj, or unzip it and load the file you want.",
+    )
+
+
+def _gdal_reason(error: BaseException) -> str:
+    """GDAL's reason without its advice to prefix a driver name (not an option here)."""
+    return str(error).split("; It might help to specify the correct driver", 1)[0].rstrip(".")
+
+
+#: How a web page or a JSON document starts (saved or renamed as .csv by mistake).
+_MARKUP = (
+    (
+        ("<!doctype html", "<html", "<?xml", "<table"),
+        "a web page or XML document, not a table; "
+        "download the data file itself (CSV) rather than the page that links to it",
+    ),
+    (("{", "["), "JSON, not a table; if it is GeoJSON give it the .geojson extension"),
+)
+
+
+def _refuse_markup(sample: str, name: str) -> None:
+    start = sample.lstrip().lower()
+    for prefixes, what in _MARKUP:
+        if start.startswith(prefixes):
+            raise _file_error(InputError, name, f" holds {what}.")

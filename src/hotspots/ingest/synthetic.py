@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as PyprojCRSError
 
-from hotspots.errors import CRSError, InputError, invalid
+from hotspots.errors import CRSError, InputError, Option, given, invalid, literal
 
 log = logging.getLogger(__name__)
 
@@ -362,7 +362,9 @@ def _plan_hotspots(
         for i, spot in enumerate(planted):
             if not isinstance(spot, PlantedHotspot):
                 raise invalid(
-                    f"hotspots[{i}]", spot, "PlantedHotspot(x=..., y=..., radius_m=..., share=...)"
+                    f"hotspots[{i}]",
+                    spot,
+                    "a PlantedHotspot (centre x, y and radius in metres, share)",
                 )
             if not (np.isfinite(spot.x) and np.isfinite(spot.y)):
                 raise invalid(f"hotspots[{i}]", spot, "a hotspot with a finite centre in metres")
@@ -372,8 +374,9 @@ def _plan_hotspots(
     total = sum(h.share for h in planted)
     if total > 1.0 + 1e-12:
         raise InputError(
-            f"The hotspot shares add up to {total:g}, more than all incidents; the sum of "
-            "share over hotspots must be at most 1. Lower hotspot_share or plant fewer hotspots."
+            literal(f"The hotspot shares add up to {total:g}, more than all incidents; ")
+            + "the sum of share over hotspots must be at most 1. Lower {0} or plant fewer {1}.",
+            options=(Option("hotspot_share"), Option("hotspots")),
         )
     return planted
 
@@ -396,15 +399,22 @@ def _time_window(start: str, end: str, timezone: str) -> tuple[int, int]:
         raise invalid("start/end", (start, end), "dates like '2021-01-01'") from None
     if first.tzinfo is not None or last.tzinfo is not None:
         raise invalid(
-            "start/end", (start, end), "local dates without a time zone", "Set timezone= instead."
+            "start/end",
+            (start, end),
+            "local dates without a time zone",
+            "Set {1} instead.",
+            options=(Option("synthetic:timezone"),),
         )
     if last < first:
-        raise invalid("end", end, f"a date on or after start={start!r}")
+        raise invalid("end", end, f"a date on or after the start, {start}")
     try:
         zone = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise invalid(
-            "timezone", timezone, "an IANA time zone name", "For example 'America/Toronto'."
+            "synthetic:timezone",
+            timezone,
+            "an IANA time zone name",
+            "For example 'America/Toronto'.",
         ) from None
     # A midnight that does not exist (DST starting at 00:00) moves to the first valid instant.
     begin = first.normalize().tz_localize(zone, nonexistent="shift_forward", ambiguous=True)
@@ -416,7 +426,13 @@ def _time_window(start: str, end: str, timezone: str) -> tuple[int, int]:
 
 def _check_n(n: Any) -> int:
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
-        raise invalid("n", n, "a whole number of incidents >= 0", "For example n=10_000.")
+        raise invalid(
+            "n",
+            n,
+            "a whole number of incidents >= 0",
+            "For example {1}.",
+            options=(Option("n", 10_000),),
+        )
     return int(n)
 
 
@@ -439,13 +455,19 @@ def _check_crs(crs: Any) -> CRS:
         parsed = CRS.from_user_input(crs)
     except PyprojCRSError:
         raise CRSError(
-            f"crs={crs!r} is not a CRS pyproj understands; use an EPSG code such as 32617."
+            "{0} is not a CRS pyproj understands; use an EPSG code such as {1}.",
+            options=(given("synthetic:crs", crs), Option("synthetic:crs", 32617)),
         ) from None
     units = {axis.unit_name for axis in parsed.axis_info}
     if not parsed.is_projected or not units <= {"metre", "meter"}:
         raise CRSError(
-            f"crs={crs!r} is not a projected CRS in metres, but extent_m and radii are in metres; "
-            "use a metric CRS such as the local UTM zone (e.g. 32617 for Toronto)."
+            "{0} is not a projected CRS in metres, but {1} and the radii are in metres; use a "
+            "metric CRS such as the local UTM zone (e.g. {2} for Toronto).",
+            options=(
+                given("synthetic:crs", crs),
+                Option("extent_m"),
+                Option("synthetic:crs", 32617),
+            ),
         )
     return parsed
 
@@ -454,7 +476,11 @@ def _check_offenses(offenses: Any) -> tuple[str, ...]:
     names = (offenses,) if isinstance(offenses, str) else tuple(offenses)
     if not names or not all(isinstance(name, str) and name for name in names):
         raise invalid(
-            "offenses", offenses, "a non-empty list of offense names", "For example ('Assault',)."
+            "synthetic:offenses",
+            offenses,
+            "a non-empty list of offense names",
+            "For example {1}.",
+            options=(Option("synthetic:offenses", ("Assault",)),),
         )
     return names
 

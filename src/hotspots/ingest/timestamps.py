@@ -27,6 +27,7 @@ Checks, in this order: ``missing date``, ``unparseable date``, ``future date`` (
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import re
@@ -139,12 +140,14 @@ class Timestamps:
     values: pd.Series
     resolution: str
     notes: list[str] = field(default_factory=list)
+    #: ``values`` as wall-clock times in their zone (naive ``datetime64[us]``, NaT where missing)
+    wall: np.ndarray | None = None
 
 
 @dataclass
 class _Parsed:
     naive: pd.Series  # wall-clock datetimes (NaT where not naive)
-    aware: pd.Series  # UTC datetimes (NaT where not aware)
+    aware: pd.Series | None  # UTC datetimes (NaT where not aware); None: no row is aware
     missing: np.ndarray
     month_hint: bool = False
     #: rows whose day/month order contradicts the column's (mask, reject detail)
@@ -216,11 +219,13 @@ def parse_timestamps(
         values, label, month_hint = _from_date_column(
             frame, mapping, ledger, timezone, notes, date_format
         )
-        resolution = _resolution(values[ledger.accepted], month_hint=month_hint)
+        wall = wall_clock(values)
+        resolution = _resolution(wall[ledger.accepted], month_hint=month_hint)
         if mapping.time is not None and resolution == "month":
             resolution = "day"
     else:
         values, label, resolution = _from_split_columns(frame, mapping, ledger, timezone)
+        wall = wall_clock(values)
 
     now_local = _now(now, timezone)
     future = (values > now_local).to_numpy(dtype=bool, na_value=False)
@@ -231,7 +236,7 @@ def parse_timestamps(
             f"{label}=" + shown + f" is after {now_local:%Y-%m-%d %H:%M %Z}"
         ).to_numpy()
         ledger.reject(future, "future date", detail)
-    return Timestamps(values, resolution, notes)
+    return Timestamps(values, resolution, notes, wall)
 
 
 def require_date_columns(frame: pd.DataFrame, mapping: ColumnMapping) -> None:
@@ -290,8 +295,15 @@ def _from_date_column(
     ledger.reject(parsed.missing, "missing date", f"{column} is missing")
     if parsed.contradicting is not None:
         ledger.reject(parsed.contradicting[0], "unparseable date", parsed.contradicting[1])
-    failed = parsed.naive.isna().to_numpy() & parsed.aware.isna().to_numpy() & ~parsed.missing
-    ledger.reject(failed, "unparseable date", _not_a_date(frame[column], column, failed))
+    failed = parsed.naive.isna().to_numpy() & ~parsed.missing
+    if parsed.aware is not None:
+        failed &= parsed.aware.isna().to_numpy()
+    explicit = date_format is not None and date_format not in DATE_ORDERS
+    ledger.reject(
+        failed,
+        "unparseable date",
+        _not_a_date(frame[column], column, failed, date_format if explicit else None),
+    )
     values = _localise(parsed, timezone)
     label = column
     if mapping.time is not None:
@@ -304,13 +316,12 @@ def _parse_any(
     series: pd.Series, notes: list[str], column: str, date_format: str | None = None
 ) -> _Parsed:
     empty_naive = pd.Series(pd.NaT, index=series.index, dtype=f"datetime64[{UNIT}]")
-    empty_aware = pd.Series(pd.NaT, index=series.index, dtype=f"datetime64[{UNIT}, UTC]")
     dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
         aware = series.dt.tz_convert("UTC").dt.as_unit(UNIT)
         return _Parsed(empty_naive, aware, series.isna().to_numpy())
     if pd.api.types.is_datetime64_dtype(dtype):
-        return _Parsed(series.dt.as_unit(UNIT), empty_aware, series.isna().to_numpy())
+        return _Parsed(series.dt.as_unit(UNIT), None, series.isna().to_numpy())
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         numbers = series.to_numpy(dtype=float, na_value=np.nan)
         missing = np.isnan(numbers)
@@ -323,15 +334,40 @@ def _parse_any(
         ).dt.as_unit(UNIT)
         notes.append(f"{column}: numbers read as seconds since 1970 ({unit})")
         return _Parsed(empty_naive, aware, missing)
-    return _parse_text(series.astype("str"), notes, column, date_format)
+    text = series.astype("str")
+    epoch = None if date_format is not None else _epoch_text(text)
+    if epoch is not None:  # seconds since 1970 kept as text (a CSV read untyped)
+        return _parse_any(epoch, notes, column)
+    return _parse_text(text, notes, column, date_format)
+
+
+_EPOCH = r"-?\d{9,13}(?:\.\d+)?"
+
+
+def _epoch_text(text: pd.Series) -> pd.Series | None:
+    """``text`` as numbers when every value is a 9-13 digit number (epoch seconds or
+    milliseconds; ``20210101`` has 8 digits and stays a date), else None."""
+    # The first rows answer for most columns (any date text there that is not epoch-like
+    # decides) without touching the whole column; the whole column decides otherwise.
+    head = text.iloc[: _SAMPLE_SIZE * 4].dropna().str.strip()
+    head = head[~_missing_text(head)].iloc[:_SAMPLE_SIZE]
+    if len(head) and not head.str.fullmatch(_EPOCH).all():
+        return None
+    present = text.dropna().str.strip()
+    present = present[~_missing_text(present)]
+    sample = present.iloc[:_SAMPLE_SIZE]
+    if not len(sample) or not sample.str.fullmatch(_EPOCH).all():
+        return None
+    if not present.str.fullmatch(_EPOCH).all():
+        return None
+    numbers = pd.to_numeric(text.str.strip().where(text.index.isin(present.index)), errors="coerce")
+    return numbers.astype("float64")
 
 
 def _parse_text(
     text: pd.Series, notes: list[str], column: str, date_format: str | None = None
 ) -> _Parsed:
     missing = text.isna().to_numpy(copy=True)
-    naive = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}]")
-    aware = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}, UTC]")
     present = np.flatnonzero(~missing)
     step = max(1, len(present) // _SAMPLE_SIZE)
     sample = _rows(text, present[::step][:_SAMPLE_SIZE]).str.strip()
@@ -340,7 +376,9 @@ def _parse_text(
         iso = _strict_iso(text, sample)
         if iso is not None:
             log.debug("%s parsed as ISO 8601", column)
-            return _Parsed(iso, aware, missing)
+            return _Parsed(iso, None, missing)
+    naive = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}]")
+    aware = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}, UTC]")
     explicit = date_format is not None and date_format not in DATE_ORDERS
     order, contradicting = (None, None) if explicit else _day_month_order(text, column, date_format)
     if contradicting is not None:  # the sample tells the format of the rows that agree
@@ -455,15 +493,7 @@ def _day_month_order(
 
 
 #: Naive ISO 8601 formats that Arrow's strict cast reads exactly as the format would.
-_ISO_NAIVE = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%dT%H:%M:%S.%f",
-    "%Y-%m-%d %H:%M:%S.%f",
-    "%Y-%m-%d",
-)
+_ISO_NAIVE = tuple(f for f in _FORMATS if f.startswith("%Y-%m-%d") and "%z" not in f)
 
 
 def _strict_iso(text: pd.Series, sample: pd.Series) -> pd.Series | None:
@@ -602,18 +632,40 @@ def _localise(parsed: _Parsed, timezone: str) -> pd.Series:
     localised = naive.dt.tz_localize(
         timezone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
     )
-    if parsed.aware.isna().all():
+    if parsed.aware is None or parsed.aware.isna().all():
         return localised.dt.as_unit(UNIT)
     converted = parsed.aware.dt.tz_convert(timezone)
     return localised.where(localised.notna(), converted).dt.as_unit(UNIT)
 
 
-def _not_a_date(raw: pd.Series, column: str, mask: np.ndarray) -> np.ndarray | str:
+def _not_a_date(
+    raw: pd.Series, column: str, mask: np.ndarray, date_format: str | None = None
+) -> np.ndarray | str:
     if not mask.any():
         return ""
+    why = " is not a date" if date_format is None else f" does not match the format {date_format!r}"
     detail = np.full(len(raw), "", dtype=object)
-    detail[mask] = (f"{column}=" + quoted(raw[mask]) + " is not a date").to_numpy()
+    detail[mask] = (f"{column}=" + quoted(raw[mask]) + why).to_numpy()
     return detail
+
+
+def check_date_format(date_format: str | None) -> str | None:
+    """Return ``date_format`` if it is one of :data:`DATE_ORDERS` or a ``strptime`` format
+    with at least one directive, else raise InputError."""
+    if date_format is None or date_format in DATE_ORDERS:
+        return date_format
+    allowed = (
+        "'day-first', 'month-first' or a strptime format such as '%d/%m/%Y %H:%M' "
+        "(%d day, %m month, %Y four-digit year, %y two-digit year, %H:%M hours and minutes)"
+    )
+    if not isinstance(date_format, str) or "%" not in date_format:
+        raise invalid("date_format", date_format, allowed)
+    try:
+        dt.datetime.strptime("", date_format)
+    except ValueError as exc:
+        if "directive" in str(exc) or "stray %" in str(exc):
+            raise invalid("date_format", date_format, allowed) from None
+    return date_format
 
 
 # --------------------------------------------------------------------------- time column
@@ -729,17 +781,25 @@ def _split_numbers(raw: pd.Series, *, months: bool) -> tuple[np.ndarray, np.ndar
 # --------------------------------------------------------------------------- resolution
 
 
-def _resolution(values: pd.Series, *, month_hint: bool) -> str:
+def wall_clock(values: pd.Series) -> np.ndarray:
+    """Tz-aware ``values`` as naive wall-clock ``datetime64[us]`` times (NaT stays NaT)."""
+    local = values.dt.tz_localize(None) if values.dt.tz is not None else values
+    return local.dt.as_unit(UNIT).to_numpy()
+
+
+def _resolution(wall: np.ndarray, *, month_hint: bool) -> str:
     """Return the finest unit the wall-clock times use ("minute", "hour", "day", "month")."""
-    present = values.dropna()
-    if present.empty:
+    present = wall[~np.isnat(wall)]
+    if present.size == 0:
         return "month" if month_hint else "day"
-    wall = present.dt.tz_localize(None).dt.as_unit("us").to_numpy().view(np.int64)
+    micros = present.view(np.int64)
     hour_us, day_us = 3_600_000_000, 86_400_000_000
-    if not bool((wall % hour_us == 0).all()):
+    head = micros[: _SAMPLE_SIZE * 20]  # usually answers at once; else every value decides
+    if np.any(head % hour_us) or np.any(micros % hour_us):
         return "minute"
-    if not bool((wall % day_us == 0).all()):
+    if np.any(head % day_us) or np.any(micros % day_us):
         return "hour"
-    if month_hint and bool((present.dt.day == 1).all()):
+    days = present.astype("datetime64[D]")
+    if month_hint and bool(np.all(days == days.astype("datetime64[M]").astype("datetime64[D]"))):
         return "month"
     return "day"

@@ -37,34 +37,43 @@ GRACE_DAYS = 31
 REASON = "before reporting window"
 
 
-def window_start(occurred_at: pd.Series) -> pd.Timestamp | None:
+def window_start(occurred_at: pd.Series, *, wall: np.ndarray | None = None) -> pd.Timestamp | None:
     """First day of the reporting window of ``occurred_at`` (tz-aware), or None when there is
-    too little data for a window (see the module docs)."""
-    times = occurred_at.dropna()
-    if len(times) < MIN_INCIDENTS:
+    too little data for a window (see the module docs). ``wall``: the same times as naive
+    wall-clock ``datetime64`` values, when already at hand."""
+    if wall is None:
+        local = occurred_at.dt.tz_localize(None) if occurred_at.dt.tz is not None else occurred_at
+        wall = local.to_numpy()
+    wall = wall[~np.isnat(wall)]
+    if len(wall) < MIN_INCIDENTS:
         return None
-    local = times.dt.tz_localize(None) if times.dt.tz is not None else times
-    # Calendar months of the wall-clock times, counted in one NumPy pass.
-    index = local.to_numpy().astype("datetime64[M]").view(np.int64)
-    first_month = int(index.min())
-    per_month = np.bincount(index - first_month)
-    months = np.flatnonzero(per_month) + first_month
-    per_month = per_month[per_month > 0]
+    # Incidents per calendar day (integer arithmetic), then per month of the few days seen.
+    days = wall.astype("datetime64[D]").view(np.int64)
+    first_day = int(days.min())
+    per_day = np.bincount(days - first_day)
+    seen = np.flatnonzero(per_day)
+    month_of = (seen + first_day).astype("datetime64[D]").astype("datetime64[M]").view(np.int64)
+    months, where = np.unique(month_of, return_inverse=True)
+    per_month = np.bincount(where, weights=per_day[seen]).astype(np.int64)
     if len(per_month) < MIN_MONTHS:
         return None
     threshold = WINDOW_SHARE * float(np.quantile(per_month, 0.9))
     start = pd.Timestamp(np.datetime64(int(months[np.flatnonzero(per_month >= threshold)[0]]), "M"))
-    return start.tz_localize(times.dt.tz) if times.dt.tz is not None else start
+    return start.tz_localize(occurred_at.dt.tz) if occurred_at.dt.tz is not None else start
 
 
 def reject_before_window(
-    occurred_at: pd.Series, ledger: RejectLedger, *, keep_early: bool
+    occurred_at: pd.Series,
+    ledger: RejectLedger,
+    *,
+    keep_early: bool,
+    wall: np.ndarray | None = None,
 ) -> tuple[int, str | None]:
     """Reject (or, with ``keep_early``, only count) still-accepted rows that occurred before
     the reporting window. ``occurred_at`` is aligned with the ledger's rows (NaT for rows
     without a date). Returns the number of such rows and a note for the load report."""
     accepted = ledger.accepted
-    start = window_start(occurred_at[accepted])
+    start = window_start(occurred_at[accepted], wall=None if wall is None else wall[accepted])
     if start is None:
         return 0, None
     cutoff = start - pd.Timedelta(days=GRACE_DAYS)

@@ -37,7 +37,7 @@ import shapely
 from numpy.typing import NDArray
 
 from hotspots.analysis import Analysis
-from hotspots.errors import EmptyDataError, InputError, describe, invalid
+from hotspots.errors import EmptyDataError, InputError, Option, describe, invalid
 from hotspots.outreach.validation import centre_points
 from hotspots.spatial.projection import choose_metric_crs, require_geodata, to_metric
 from hotspots.spatial.units import incident_areas, locate_in_polygons, names_at
@@ -285,9 +285,9 @@ def demand_from_forecast(
     params = result.params
     demand.attrs["parameters"] = {
         "demand": "forecast",
-        "forecast_method": params.get("method"),
+        "forecast:method": params.get("method"),
         "forecast_period": params.get("forecast_period"),
-        "forecast_cell_size_m": params.get("cell_size_m"),
+        "forecast:cell_size_m": params.get("cell_size_m"),
         "cells": len(demand),
         "share_of_expected": share,
     }
@@ -389,10 +389,11 @@ def _check_cell_size(cell_size_m: Any) -> float:
         or float(cell_size_m) <= 0
     ):
         raise invalid(
-            "cell_size_m",
+            "demand:cell_size_m",
             cell_size_m,
             "a positive number of metres",
-            f"For example cell_size_m={DEFAULT_DEMAND_CELL_SIZE_M:g}.",
+            "For example {1}.",
+            options=(Option("demand:cell_size_m", DEFAULT_DEMAND_CELL_SIZE_M),),
         )
     return float(cell_size_m)
 

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hotspots.errors import InputError
+from hotspots.errors import InputError, Option, given, literal
 from hotspots.outreach.coverage import ReducedProblem
 from hotspots.outreach.solvers import greedy, solve_max_min_share, solve_mclp, solve_min_sites
 
@@ -66,12 +67,13 @@ class FairnessInfeasibleError(InputError):
         self,
         message: str,
         *,
+        options: Sequence[Option] = (),
         diagnosis: pd.DataFrame,
         min_sites: int | None,
         min_sites_proven: bool,
         best_min_share: float | None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, options=options)
         self.diagnosis = diagnosis
         self.min_sites = min_sites
         self.min_sites_proven = min_sites_proven
@@ -193,7 +195,7 @@ def diagnose(
     diagnosis = diagnosis.sort_values(
         ["best_share_with_k", "reachable_share"], kind="stable"
     ).reset_index(drop=True)
-    message = _message(
+    message, options = _message(
         diagnosis,
         k=k,
         min_share=min_share,
@@ -203,14 +205,16 @@ def diagnose(
         best_min_share=best_min_share,
         best_min_proven=best_min.status == "optimal",
     )
-    log.info("Fairness requirement infeasible: %s", message)
-    return FairnessInfeasibleError(
+    error = FairnessInfeasibleError(
         message,
+        options=options,
         diagnosis=diagnosis,
         min_sites=min_sites,
         min_sites_proven=min_sites_proven,
         best_min_share=best_min_share,
     )
+    log.info("Fairness requirement infeasible: %s", error)
+    return error
 
 
 def _message(
@@ -223,15 +227,22 @@ def _message(
     min_sites_proven: bool,
     best_min_share: float | None,
     best_min_proven: bool,
-) -> str:
-    lines = [
-        f"min_share_per_area={min_share:g} cannot be met with k={k} sites and "
-        f"radius_m={radius_m:g} (straight-line distance)."
+) -> tuple[str, tuple[Option, ...]]:
+    """The message template (percent signs and area names made literal) and its options."""
+    # {0}, {1}, {2}: the values given; {3}, {4}, {5}: the options of the fixes.
+    options: list[Option] = [
+        given("min_share_per_area", min_share),
+        given("k", k),
+        given("radius_m", radius_m),
+        Option("min_share_per_area"),
+        Option("k"),
+        Option("radius_m"),
     ]
+    lines = ["{0} cannot be met with {1} and {2} (straight-line distance)."]
     for row in diagnosis.head(MAX_AREAS_IN_MESSAGE).itertuples(index=False):
         if row.reason == "out of reach":
             lines.append(
-                f"- Area {str(row.area)!r} (total weight {row.total_weight:,.4g}): only "
+                f"- Area {literal(repr(str(row.area)))} (total weight {row.total_weight:,.4g}): only "
                 f"{row.reachable_share:.1%} of its demand lies within {radius_m:,.0f} m of any "
                 f"candidate, even with every candidate open"
                 + (
@@ -242,7 +253,7 @@ def _message(
             )
         else:
             lines.append(
-                f"- Area {str(row.area)!r} (total weight {row.total_weight:,.4g}): the best "
+                f"- Area {literal(repr(str(row.area)))} (total weight {row.total_weight:,.4g}): the best "
                 f"{k} sites for this area alone cover {row.best_share_with_k:.1%} of it "
                 f"({row.reachable_share:.1%} is within reach of some candidate): k is too small."
             )
@@ -257,24 +268,25 @@ def _message(
     if best_min_share is not None:
         qualifier = "" if best_min_proven else " at least"
         lines.append(
-            f"With k={k} the best share that can be guaranteed in every area is"
+            f"With {k} sites the best share that can be guaranteed in every area is"
             f"{qualifier} {best_min_share:.1%}."
         )
         if best_min_share > 0:
-            fixes.append(
-                f"lower min_share_per_area to {math.floor(best_min_share * 1000) / 1000:g}"
-            )
+            lower = math.floor(best_min_share * 1000) / 1000
+            options[3] = Option("min_share_per_area", lower)
+            fixes.append("lower the share ({3})")
     if min_sites is not None:
         qualifier = "" if min_sites_proven else " at most"
         lines.append(
             f"Meeting {_percent(min_share)} everywhere needs{qualifier} {min_sites} sites."
         )
-        fixes.append(f"raise k to {min_sites}")
+        options[4] = Option("k", min_sites)
+        fixes.append("raise the number of sites ({4})")
     else:
         lines.append(f"No number of these candidates reaches {_percent(min_share)} in every area.")
-    fixes.append("raise radius_m, or add candidate sites in or near the areas named")
+    fixes.append("raise the radius ({5}), or add candidate sites in or near the areas named")
     lines.append("Fix: " + "; ".join(fixes) + ".")
-    return "\n".join(lines)
+    return "\n".join(lines), tuple(options)
 
 
 def _percent(share: float) -> str:

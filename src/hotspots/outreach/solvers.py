@@ -43,12 +43,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pulp
 import scipy.sparse as sp
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:  # PuLP is imported when a model is built, not with the package
+    import pulp
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +177,8 @@ def solve_mclp(
     warm_start : sequence of int, optional
         Sites of a known feasible answer (e.g. the greedy's) handed to CBC as a start.
     """
+    import pulp
+
     start = time.perf_counter()
     n, m = cover.shape
     w = np.asarray(weight, dtype=np.float64)
@@ -325,6 +329,8 @@ def solve_max_min_share(
     out); ``area_base`` the weight already covered by fixed sites. ``value`` is the
     best smallest share, in [0, 1].
     """
+    import pulp
+
     start = time.perf_counter()
     n, m = cover.shape
     w = np.asarray(weight, dtype=np.float64)
@@ -370,6 +376,8 @@ def solve_min_sites(
     ``value`` is the number of sites; ``bound`` CBC's lower bound when it stopped at
     the time limit. Status ``"infeasible"`` when even all sites cannot do it.
     """
+    import pulp
+
     start = time.perf_counter()
     w = np.asarray(weight, dtype=np.float64)
     required = _requirements(group_area, area_required)
@@ -415,6 +423,8 @@ def _new_variable(
     prob: pulp.LpProblem, name: str, low: float, up: float, cat: str
 ) -> pulp.LpVariable:
     """A variable owned by ``prob`` (PuLP >= 3.3 API, with a fallback for older PuLP)."""
+    import pulp
+
     if hasattr(prob, "add_variable"):
         return prob.add_variable(name, low, up, cat)
     return pulp.LpVariable(name, low, up, cat)  # pragma: no cover - PuLP < 3.3
@@ -424,6 +434,8 @@ def _covering_variables(
     prob: pulp.LpProblem, cover: sp.csr_matrix
 ) -> tuple[list[pulp.LpVariable], list[pulp.LpVariable]]:
     """Site binaries ``x``, coverage variables ``y`` and the links ``y_i <= sum x_j``."""
+    import pulp
+
     n, m = cover.shape
     x = [_new_variable(prob, f"x_{j}", 0, 1, pulp.LpBinary) for j in range(m)]
     y = [_new_variable(prob, f"y_{i}", 0, 1, pulp.LpContinuous) for i in range(n)]
@@ -455,6 +467,8 @@ def _add_area_constraints(
     group_area: NDArray[np.int64] | None,
     required: NDArray[np.float64] | None,
 ) -> None:
+    import pulp
+
     if required is None or group_area is None:
         return
     for a in np.flatnonzero(required > 0).tolist():
@@ -537,6 +551,8 @@ def cbc_solver(
     construction) but still ships its CBC binary; we run that binary through
     ``COIN_CMD``, which is the PuLP 4 way, and fall back to a ``cbc`` on the PATH.
     """
+    import pulp
+
     bundled = getattr(getattr(pulp, "PULP_CBC_CMD", None), "pulp_cbc_path", None)
     path = bundled if bundled and os.access(bundled, os.X_OK) else None
     return pulp.COIN_CMD(
@@ -555,6 +571,8 @@ def _run_cbc(
     prob: pulp.LpProblem, *, time_limit_s: float | None, warm: bool
 ) -> tuple[Status, float | None]:
     """Solve ``prob`` with CBC; return the status and, when stopped early, CBC's bound."""
+    import pulp
+
     with tempfile.TemporaryDirectory(prefix="hotspots-cbc-") as tmp:
         log_path = str(Path(tmp) / "cbc.log")
         solver = cbc_solver(time_limit_s=time_limit_s, log_path=log_path, warm=warm)

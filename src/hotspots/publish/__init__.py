@@ -42,7 +42,16 @@ import numpy as np
 import pandas as pd
 
 from hotspots.analysis import analyze
-from hotspots.errors import ColumnError, EmptyDataError, InputError, PrivacyError, invalid
+from hotspots.errors import (
+    ColumnError,
+    EmptyDataError,
+    InputError,
+    Option,
+    PrivacyError,
+    given,
+    invalid,
+    literal,
+)
 from hotspots.export import package_versions
 from hotspots.publish.audit import RULES, AuditReference, AuditReport, audit_files
 from hotspots.publish.content import Basemap, Suppression, build_content, suppression_text
@@ -336,8 +345,13 @@ def _check_floors(rules: PublicationRules) -> None:
         raise invalid("rules", type(rules).__name__, "a PublicationRules")
     if rules.k < MIN_K or rules.min_cell_size_m < MIN_CELL_SIZE_M:
         raise PrivacyError(
-            f"Rule 'hard floors' failed: k={rules.k} and min_cell_size_m={rules.min_cell_size_m:g}; published "
-            f"snapshots need k >= {MIN_K} and cells of at least {MIN_CELL_SIZE_M:g} m. Nothing was written."
+            "Rule 'hard floors' failed: {0} and {1}; published snapshots need "
+            + literal(f"numbers below {MIN_K} hidden and cells of at least {MIN_CELL_SIZE_M:g} m. ")
+            + "Nothing was written.",
+            options=(
+                given("publish:k", rules.k),
+                given("publish:min_cell_size_m", rules.min_cell_size_m),
+            ),
         )
 
 
@@ -362,8 +376,9 @@ def _offense_groups(offenses: Sequence[str] | None, allowed: Sequence[str]) -> l
     everything = sorted(allowed)
     if not everything:
         raise PrivacyError(
-            "Rule 'allow list' failed: the publisher's allow list is empty, so nothing may be published. "
-            "Add categories with --allow (or Publisher.allow). Nothing was written."
+            "Rule 'allow list' failed: the publisher's allow list is empty, so nothing may be "
+            "published. Add categories with {0}. Nothing was written.",
+            options=(Option("allow", "Assault"),),
         )
     if offenses is None:
         return everything
@@ -372,14 +387,20 @@ def _offense_groups(offenses: Sequence[str] | None, allowed: Sequence[str]) -> l
     spelling = {normalise_category(a): a for a in allowed}
     chosen = sorted({spelling.get(normalise_category(o), "") for o in offenses})
     if "" in chosen:
+        unknown = sorted(o for o in offenses if normalise_category(o) not in spelling)
         raise PrivacyError(
-            "Rule 'allow list' failed: offenses= names a category that is not on the publisher's allow list "
-            f"(allowed: {', '.join(everything)}). Add it with --allow if it may be published. Nothing was written."
+            "Rule 'allow list' failed: {0} names a category that is not on the publisher's allow "
+            + literal(f"list (allowed: {', '.join(everything)}). ")
+            + "Add it with {1} if it may be published. Nothing was written.",
+            options=(given("publish:offenses", unknown[0]), Option("allow", unknown[0])),
         )
     if len(chosen) not in (1, len(everything)):
         raise PrivacyError(
-            f"Rule 'fixed offense groups' failed: offenses={chosen} is neither one group nor all of them; other "
-            "combinations can be subtracted from each other. Publish one group or all. Nothing was written."
+            "Rule 'fixed offense groups' failed: "
+            + literal(", ".join(chosen))
+            + " is neither one group nor all of them; other combinations can be subtracted from "
+            "each other. Publish one group ({0}) or all. Nothing was written.",
+            options=(Option("publish:offenses", chosen[0]),),
         )
     return chosen
 
@@ -405,7 +426,13 @@ def _study_box(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _check_title(title: str) -> str:
     text = " ".join(str(title).split())
     if not text:
-        raise invalid("title", title, "a non-empty title", 'For example --title "Toronto 2021".')
+        raise invalid(
+            "title",
+            title,
+            "a non-empty title",
+            "For example {1}.",
+            options=(Option("title", "Toronto 2021"),),
+        )
     if len(text) > 200:
         raise invalid("title", title, "a title of at most 200 characters")
     return text
@@ -505,7 +532,10 @@ def _write(files: Mapping[str, bytes], out: Path) -> dict[str, Path]:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(
-            f"out_dir={str(out)!r} cannot be created ({exc.strerror}); choose a folder you can write to."
+            "{0} cannot be created "
+            + literal(f"({exc.strerror}); ")
+            + "choose a folder you can write to.",
+            options=(given("out_dir", str(out)),),
         ) from exc
     paths = {}
     for name, content in files.items():

@@ -25,7 +25,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hotspots.errors import InputError
+from hotspots.errors import InputError, given, literal
 from hotspots.publish.render import script_json
 
 if TYPE_CHECKING:
@@ -61,7 +61,10 @@ def add_to_archive(directory: str | Path, snapshot: Snapshot) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(
-            f"archive={str(root)!r} cannot be written ({exc.strerror}); choose a folder you can write to."
+            "{0} cannot be written "
+            + literal(f"({exc.strerror}); ")
+            + "choose a folder you can write to.",
+            options=(given("archive", str(root)),),
         ) from exc
     for file_name, content in snapshot.files.items():
         (folder / file_name).write_bytes(content)

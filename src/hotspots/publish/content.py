@@ -35,7 +35,7 @@ import pandas as pd
 import shapely
 
 from hotspots.analysis import Analysis
-from hotspots.errors import EmptyDataError, invalid
+from hotspots.errors import EmptyDataError, Option, invalid
 from hotspots.maps import palettes
 from hotspots.publish.geometry import display_polygons, geojson_geometry
 from hotspots.publish.perturbation import PerturbationTable, unit_counts, unit_keys
@@ -203,7 +203,8 @@ def build_content(
                 "units",
                 units,
                 "'grid' or 'both' when no boundaries are given",
-                "Pass boundaries= to map neighbourhoods.",
+                "Give {1} to map neighbourhoods.",
+                options=(Option("boundaries"),),
             )
         log.info("No boundaries given: the snapshot maps hot-spot grid cells only")
         units = "grid"

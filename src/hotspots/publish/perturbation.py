@@ -80,7 +80,9 @@ class PerturbationTable:
         if self.max_noise not in _NOISE_WEIGHTS:
             raise invalid("max_noise", self.max_noise, sorted(_NOISE_WEIGHTS))
         if self.k * self.k > KEY_RANGE:
-            raise invalid("k", self.k, f"at most {int(KEY_RANGE**0.5)} for {KEY_RANGE} keys")
+            raise invalid(
+                "publish:k", self.k, f"at most {int(KEY_RANGE**0.5)} for {KEY_RANGE} keys"
+            )
         # Rows 0 .. k + max_noise - 1 are special; larger counts use the full noise.
         rows = [self._row(c) for c in range(self.k + self.max_noise)]
         object.__setattr__(self, "_small", np.array(rows, dtype=np.int64))

@@ -40,7 +40,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from hotspots.errors import InputError, invalid
+from hotspots.errors import InputError, Option, given, invalid, literal
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +111,14 @@ class PublicationRules:
 
     def __post_init__(self) -> None:
         object.__setattr__(
-            self, "k", _whole("k", self.k, MIN_K, "The default is 5; no interface can go below 3.")
+            self,
+            "k",
+            _whole("publish:k", self.k, MIN_K, "The default is 5; no interface can go below 3."),
         )
         if self.max_noise not in (1, 2, 3) or isinstance(self.max_noise, bool):
             raise invalid("max_noise", self.max_noise, (1, 2, 3), "The default is 3.")
         if self.k * self.k > 256:
-            raise invalid("k", self.k, "at most 16 (the perturbation has 256 keys)")
+            raise invalid("publish:k", self.k, "at most 16 (the perturbation has 256 keys)")
         size = self.min_cell_size_m
         if not (isinstance(size, int | float) and np.isfinite(size) and size >= MIN_CELL_SIZE_M):
             raise invalid(
@@ -187,12 +189,17 @@ def check_cell_size(cell_size_m: float | None, rules: PublicationRules) -> float
         log.info("Published cell size set to %g m (the minimum allowed) automatically", floor)
         return floor
     if not (np.isfinite(cell_size_m) and cell_size_m > 0):
-        raise invalid("cell_size_m", cell_size_m, "a positive number of metres")
+        raise invalid("publish:cell_size_m", cell_size_m, "a positive number of metres")
     if cell_size_m < floor:
         raise PrivacyError(
-            f"Rule 'minimum cell size' failed: cell_size_m={cell_size_m:g} is below the minimum published "
-            f"cell size of {floor:g} m. Use cell_size_m >= {floor:g} (or omit it). Finer grids are for internal "
-            "use only (hotspots analyze --out writes them, labelled INTERNAL). Nothing was written."
+            "Rule 'minimum cell size' failed: {0} is below the minimum published "
+            + literal(f"cell size of {floor:g} m. ")
+            + "Use {1} or more (or leave it unset). Finer grids are for internal use only "
+            "(hotspots analyze writes them, labelled INTERNAL). Nothing was written.",
+            options=(
+                given("publish:cell_size_m", cell_size_m),
+                Option("publish:cell_size_m", floor),
+            ),
         )
     return float(cell_size_m)
 
@@ -226,16 +233,27 @@ def check_period(start: str, end: str, rules: PublicationRules, *, now: pd.Times
     first, last = pd.Timestamp(start), pd.Timestamp(end)
     if first.day != 1 or last != last + pd.offsets.MonthEnd(0):
         raise InputError(
-            f"period={start}..{end} does not cover whole months; published snapshots are monthly "
-            "(no finer dates are ever shown). Write it as a month, quarter or year, e.g. --period 2021-03, "
-            "--period 2021-Q1 or --period 2021."
+            "{0} does not cover whole months; published snapshots are monthly (no finer dates are "
+            "ever shown). Write it as a month, quarter or year, e.g. {1}, {2} or {3}.",
+            options=(
+                given("publish:period", f"{start}..{end}"),
+                Option("publish:period", "2021-03"),
+                Option("publish:period", "2021-Q1"),
+                Option("publish:period", "2021"),
+            ),
         )
     kind = period_kind(start, end)
     if kind == "custom" and rules.fixed_periods:
         raise PrivacyError(
-            f"Rule 'fixed periods' failed: {start[:7]}..{end[:7]} is not a calendar month, quarter or year. "
-            "Overlapping ranges of months can be subtracted from each other, so only fixed periods are "
-            "published: e.g. --period 2021-03, 2021-Q1 or 2021. Nothing was written."
+            literal(f"Rule 'fixed periods' failed: {start[:7]}..{end[:7]} ")
+            + "is not a calendar month, quarter or year. Overlapping ranges of months can be "
+            "subtracted from each other, so only fixed periods are published: e.g. {0}, {1} or "
+            "{2}. Nothing was written.",
+            options=(
+                Option("publish:period", "2021-03"),
+                Option("publish:period", "2021-Q1"),
+                Option("publish:period", "2021"),
+            ),
         )
     today = now.tz_localize(None).normalize() if now.tzinfo is not None else now.normalize()
     ready = (last + pd.Timedelta(days=1)) + pd.DateOffset(months=rules.min_lag_months)

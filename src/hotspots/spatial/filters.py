@@ -163,7 +163,7 @@ def within_radius(
     if not (np.isfinite(lon) and np.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90):
         raise invalid("lon, lat", (lon, lat), "a longitude and latitude in degrees")
     if not (np.isfinite(radius_m) and radius_m > 0):
-        raise invalid("radius_m", radius_m, "a positive number of metres")
+        raise invalid("selection:radius_m", radius_m, "a positive number of metres")
     crs = incidents.crs
     if crs is None or not crs.is_projected:
         raise invalid("incidents", crs, "incidents in a metric CRS (from load_incidents)")

@@ -369,7 +369,7 @@ def make_grid(
     kind: GridKind = "square",
     cell_size_m: float,
     min_inside_share: float = 0.0,
-    keep_xy: NDArray[np.floating] | None = None,
+    keep_xy: NDArray[np.floating] | tuple[NDArray[np.floating], NDArray[np.floating]] | None = None,
     quiet: bool = False,
 ) -> Grid:
     """Build a grid of ``kind`` and ``cell_size_m`` covering ``area`` (a polygon in the metric
@@ -378,11 +378,44 @@ def make_grid(
     Which cells are units (active): those with part of their area inside ``area`` (a cell
     that only touches it has none inside) and, with ``min_inside_share``, at least that
     share of their area inside — unless they hold one of the points ``keep_xy`` (an (n, 2)
-    array), which always keeps a cell. :func:`hotspots.analysis.analyze` uses 0.5 and all
+    array or an (x, y) pair of arrays), which always keeps a cell. :func:`hotspots.analysis.analyze` uses 0.5 and all
     incidents: empty cells mostly outside the study area (a lake, beyond the city limit)
     are dropped, because they always count zero and pull the mean down; no incident is
     left without a cell.
     """
+    if keep_xy is not None and not isinstance(keep_xy, tuple):
+        xy = np.asarray(keep_xy, dtype=np.float64).reshape(-1, 2)
+        keep_xy = (xy[:, 0], xy[:, 1])
+    grid, _ = _grid(area, crs, kind, cell_size_m, min_inside_share, keep_xy, quiet)
+    return grid
+
+
+def grid_and_cells(
+    area: shapely.Geometry,
+    x: NDArray[np.floating],
+    y: NDArray[np.floating],
+    *,
+    crs: CRS | str | int,
+    kind: GridKind = "square",
+    cell_size_m: float,
+    min_inside_share: float = 0.0,
+    quiet: bool = False,
+) -> tuple[Grid, NDArray[np.int64]]:
+    """:func:`make_grid` with the points (``x``, ``y``) as ``keep_xy``, and the cell of each
+    point in the grid (as :meth:`Grid.locate` gives): the points are located only once."""
+    grid, cells = _grid(area, crs, kind, cell_size_m, min_inside_share, (x, y), quiet)
+    return grid, cells  # type: ignore[return-value]  # points given: cells located
+
+
+def _grid(
+    area: shapely.Geometry,
+    crs: CRS | str | int,
+    kind: GridKind,
+    cell_size_m: float,
+    min_inside_share: float,
+    keep_xy: tuple[NDArray[np.floating], NDArray[np.floating]] | None,
+    quiet: bool,
+) -> tuple[Grid, NDArray[np.int64] | None]:
     if kind not in GRID_KINDS:
         raise invalid("grid", kind, GRID_KINDS)
     if area is None or shapely.is_empty(area):
@@ -417,13 +450,15 @@ def make_grid(
     # A cell that only touches the area has none of it inside: it is not a unit (it would
     # always count zero and drag the mean down).
     active = shapely.intersects(area, cells) & ~shapely.touches(area, cells)
+    held = None if keep_xy is None else grid.locate(*keep_xy)
     if min_inside_share > 0:
         active = _mostly_inside(area, cells, active, min_inside_share, grid.cell_area_m2)
-        if keep_xy is not None and len(keep_xy):
-            xy = np.asarray(keep_xy, dtype=np.float64).reshape(-1, 2)
-            held = grid.locate(xy[:, 0], xy[:, 1])
+        if held is not None:
             active[held[held >= 0]] = True
     grid = Grid(kind, size, x0, y0, n_rows, n_cols, grid.crs, active.reshape(n_rows, n_cols))
+    if held is not None and not grid._all_active:  # points in cells left out: outside
+        inside = held >= 0
+        held[inside] = np.where(active[held[inside]], held[inside], -1)
     log.log(
         level, "Grid: %s cells of %g m, %s covering the study area", f"{grid.n_cells:,}", size, kind
     )
@@ -433,7 +468,7 @@ def make_grid(
             f"{grid.n_cells:,}",
             f"{LARGE_GRID_CELLS:,}",
         )
-    return grid
+    return grid, held
 
 
 def _mostly_inside(

@@ -114,7 +114,7 @@ def point_clusters(
         scikit-learn is missing.
     """
     if method not in CLUSTER_METHODS:
-        raise invalid("method", method, CLUSTER_METHODS)
+        raise invalid("clusters:method", method, CLUSTER_METHODS)
     if selection not in ("leaf", "eom"):
         raise invalid("selection", selection, ("leaf", "eom"))
     size = _positive_int("min_cluster_size", min_cluster_size, minimum=2)
@@ -179,8 +179,7 @@ def _fit(
         cluster = importlib.import_module("sklearn.cluster")
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ImportError(
-            "Point clusters need scikit-learn: pip install 'hotspots[clusters]' "
-            "(or pip install scikit-learn)."
+            "Point clusters need scikit-learn, a dependency of hotspots: pip install scikit-learn."
         ) from exc
     if method == "hdbscan":
         model = cluster.HDBSCAN(

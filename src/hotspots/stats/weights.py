@@ -21,7 +21,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from hotspots.errors import InputError, invalid
+from hotspots.errors import InputError, Option, invalid
 from hotspots.spatial.grids import Grid
 
 if TYPE_CHECKING:  # scipy.sparse loads only when a sparse matrix is built
@@ -124,7 +124,11 @@ def distance_band(centres: NDArray[np.floating], *, radius_m: float) -> SparseNe
     """
     if not (np.isfinite(radius_m) and radius_m > 0):
         raise invalid(
-            "radius_m", radius_m, "a positive distance in metres", "For example radius_m=500."
+            "weights:radius_m",
+            radius_m,
+            "a positive distance in metres",
+            "For example {1}.",
+            options=(Option("weights:radius_m", 500),),
         )
     from scipy.spatial import cKDTree  # scipy.spatial loads only when pairs are needed
 
