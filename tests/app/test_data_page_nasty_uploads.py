@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from hotspots.dashboard.spacetime_layers import cluster_layer
 from hotspots.dashboard.uploads import Upload, layers_of
 from hotspots.stats.clusters import point_clusters
+from tests.app.test_data_page_messages import press_load, upload_and_load
 
 N = 60
 
@@ -52,8 +53,7 @@ def test_a_geopackage_of_several_layers_offers_the_layer(app: AppTest, tmp_path:
     layer = next(s for s in app.selectbox if s.label == "Layer")
     assert layer.value == "incidents" and list(layer.options) == ["incidents", "sample"]
     layer.set_value("sample").run()
-    app.file_uploader(key="data_incidents").set_value(("incidents.gpkg", data, ""))
-    next(b for b in app.button if b.label == "Load and analyze").click().run()
+    press_load(app, "incidents.gpkg", data)
     assert not app.exception and not app.error
     assert any("5 incidents loaded" in s.value for s in app.success)
 
@@ -99,9 +99,6 @@ def test_an_utf16_upload_without_byte_order_mark_loads(app: AppTest) -> None:
     text = io.StringIO()
     rows.drop(columns="geometry").to_csv(text, index=False)
     data = text.getvalue().encode("utf-16-le")
-    app.switch_page("views/data.py").run()
-    _load(app, "incidents.csv", data)
-    app.file_uploader(key="data_incidents").set_value(("incidents.csv", data, "text/csv"))
-    next(b for b in app.button if b.label == "Load and analyze").click().run()
+    upload_and_load(app, "incidents.csv", data)
     assert not app.exception and not app.error
     assert any(f"{N} incidents loaded" in s.value for s in app.success)
