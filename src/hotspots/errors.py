@@ -248,7 +248,9 @@ class HotspotsError(Exception):
             return self.template
         text = self.template.format(*(option.render(audience) for option in self.options))
         # The app's wording may open with a lowercase control or file ("the file x.csv …").
-        return text[:1].upper() + text[1:] if audience == "app" else text
+        if audience == "app" and self.template.startswith("{"):
+            return text[:1].upper() + text[1:]
+        return text
 
     def __str__(self) -> str:
         return self.render("library")

@@ -14,7 +14,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from hotspots.dashboard.spacetime_layers import cluster_layer
-from hotspots.dashboard.uploads import Upload, layers_of
+from hotspots.dashboard.uploads import (
+    Upload,
+    UploadOptions,
+    layers_of,
+    load_upload,
+    preview_incidents,
+)
+from hotspots.ingest import NoIncidentsError
 from hotspots.stats.clusters import point_clusters
 from tests.app.test_data_page_messages import press_load, upload_and_load
 
@@ -78,6 +85,7 @@ def test_broken_uploads_are_refused_in_the_apps_words(
     text = " ".join(e.value for e in app.error)
     assert expected in text and f"The file {name}" in text
     assert "--" not in text and "source=" not in text and "DRIVER" not in text
+    assert "/tmp" not in text  # the temporary copy's path is not shown
 
 
 def test_script_in_a_name_is_text_in_the_cluster_tooltips() -> None:
@@ -102,3 +110,13 @@ def test_an_utf16_upload_without_byte_order_mark_loads(app: AppTest) -> None:
     upload_and_load(app, "incidents.csv", data)
     assert not app.exception and not app.error
     assert any(f"{N} incidents loaded" in s.value for s in app.success)
+
+
+def test_absurd_coordinates_are_previewed_and_rejected_row_by_row() -> None:
+    rows = "".join(f"{i},1e308,1e308,2021-03-01 10:00\n" for i in range(30))
+    upload = Upload("huge.csv", ("id,lat,lon,date\n" + rows).encode())
+    preview = preview_incidents(upload)  # no overflow warning (an error under pytest)
+    with pytest.raises(NoIncidentsError) as caught:
+        load_upload(upload, UploadOptions.from_mapping(preview.detected))
+    assert set(caught.value.rejects["reason"]) == {"coordinate out of range"}
+    assert "lon=1e+308 is not a coordinate in any CRS" in caught.value.render("app")
