@@ -175,7 +175,7 @@ detected = preview.detected.as_dict()
 groups = {
     "Where": ("lat", "lon", "x", "y"),
     "When": ("date", "time", "year", "month", "day", "hour", "minute"),
-    "What": ("offense", "neighbourhood", "id", "premises"),
+    "What": ("offense", "neighbourhood", "id", "premises", "location"),
 }
 with st.form(f"data_mapping_{digest}"):
     st.markdown(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -12,6 +15,8 @@ from hotspots.dashboard.uploads import Upload, friendly_error
 from hotspots.errors import HotspotsError
 from hotspots.outreach.fairness import FairnessInfeasibleError
 from hotspots.outreach.from_analysis import default_title
+
+T = TypeVar("T")
 
 st.title("Plan outreach")
 selection, dataset = page_context()
@@ -36,6 +41,22 @@ SOURCE_LABELS = {
     "hotspots": "Hot spot cell centres",
     "upload": "Upload partner locations",
 }
+
+
+def optional_upload(
+    label: str, *, key: str, read: Callable[[Upload, str], T], what: str, help: str | None = None
+) -> tuple[T | None, str | None]:
+    """An optional file: what ``read`` makes of it and its digest, or an error in place."""
+    file = st.file_uploader(label, type=list(outreach.SITE_EXTENSIONS), key=key, help=help)
+    if file is None:
+        return None, None
+    upload = Upload(file.name, file.getvalue())
+    try:
+        return read(upload, upload.digest), upload.digest
+    except Exception as exc:
+        st.error(friendly_error(exc, what=what), icon=":material/error:")
+        return None, None
+
 
 choices = st.container(border=True)
 demand_col, sites_col, plan_col = choices.columns(3, gap="medium")
@@ -97,21 +118,24 @@ with sites_col:
             st.error(friendly_error(exc, what="sites file"), icon=":material/error:")
             st.stop()
         candidates_key = f"upload:{upload.digest}"
-    existing_sites = None
-    existing_key = None
     with st.expander("Existing sites that must stay", icon=":material/home_pin:"):
-        existing_file = st.file_uploader(
+        existing_sites, existing_key = optional_upload(
             "Existing sites (always kept)",
-            type=list(outreach.SITE_EXTENSIONS),
             key="po_existing_file",
+            read=outreach.site_file,
+            what="existing-sites file",
         )
-        if existing_file is not None:
-            existing_upload = Upload(existing_file.name, existing_file.getvalue())
-            try:
-                existing_sites = outreach.site_file(existing_upload, existing_upload.digest)
-                existing_key = existing_upload.digest
-            except Exception as exc:
-                st.error(friendly_error(exc, what="existing-sites file"), icon=":material/error:")
+    with st.expander("Street names for the sites (optional)", icon=":material/signpost:"):
+        streets, streets_key = optional_upload(
+            "Streets or places (lines or points with a name column)",
+            key="po_streets_file",
+            read=outreach.streets_file,
+            what="streets file",
+            help="E.g. your city's street centreline file: each chosen site then gets its "
+            "nearest street and the distance. Nothing leaves this computer.",
+        )
+        if streets is not None:
+            st.caption(f"{len(streets):,} named streets or places.")
     for label, frame in (("partner", uploaded_sites), ("existing", existing_sites)):
         rejects = None if frame is None else frame.attrs.get("rejects")
         if rejects is not None and len(rejects):
@@ -293,10 +317,12 @@ with side_col:
         st.caption("Set the coverage curve's k above 0 to see the diminishing returns.")
 
 st.subheader("Chosen sites", divider="gray")
+context = outreach.context(inputs, plan, streets, inputs_key, choice, streets_key)
 frame, config = outreach.sites_display(
-    plan, reach, weighted=inputs.demand_label.startswith("weighted")
+    plan, reach, context, weighted=inputs.demand_label.startswith("weighted")
 )
 st.dataframe(frame, column_config=config, hide_index=True, key="po_sites_table")
+st.caption(inputs.context_note(context))
 
 if len(plan.by_area):
     st.subheader("Coverage by neighbourhood", divider="gray")
@@ -308,7 +334,7 @@ if len(plan.by_area):
 
 st.markdown("**Download the plan**")
 title = st.text_input("Briefing title", value=default_title(plan), key="po_title")
-csv_bytes, geojson_bytes = outreach.downloads(plan, reach)
+csv_bytes, geojson_bytes = outreach.downloads(plan, reach, context)
 a, b, c, d = st.columns(4)
 a.download_button(
     "Sites (CSV)",
@@ -330,7 +356,7 @@ curve_key = None if curve is None else (curve_k, radius_m, tuple(fixed), quick)
 c.download_button(
     "One-page briefing (HTML)",
     data=lambda: outreach.briefing(
-        inputs, plan, curve, inputs_key, choice, curve_key, title
+        inputs, plan, curve, context, inputs_key, choice, curve_key, streets_key, title
     ).encode("utf-8"),
     file_name="briefing.html",
     mime="text/html",
@@ -340,7 +366,7 @@ c.download_button(
 )
 d.download_button(
     "Plan (plan.json)",
-    data=lambda: outreach.plan_download(inputs, plan, reach, curve),
+    data=lambda: outreach.plan_download(inputs, plan, reach, curve, context),
     file_name="plan.json",
     mime="application/json",
     icon=":material/data_object:",

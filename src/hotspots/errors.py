@@ -45,6 +45,7 @@ FIELD_LABELS: dict[str, str] = {
     "neighbourhood": "Neighbourhood / area label",
     "id": "Incident id",
     "premises": "Premises type",
+    "location": "Block / street / address text",
 }
 
 #: Option keys that name a library argument of another name (the same argument of another verb).

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 from streamlit.testing.v1 import AppTest
 
 PAGE = "views/plan_outreach.py"
@@ -106,3 +108,33 @@ def test_forecast_demand_plans_for_the_expected_incidents(page: AppTest) -> None
     texts = [m.value for m in page.markdown] + [c.value for c in page.caption]
     assert any("expected incidents" in t for t in texts)
     assert 0 < _share(page) <= 100
+
+
+def _streets_geojson() -> bytes:
+    """Two named streets across Toronto (a test layer, not real street geometry)."""
+    frame = gpd.GeoDataFrame(
+        {"LINEAR_NAME_FULL": ["Test Avenue", "Test Street"]},
+        geometry=[
+            shapely.LineString([(-79.65, 43.70), (-79.10, 43.70)]),
+            shapely.LineString([(-79.40, 43.58), (-79.40, 43.86)]),
+        ],
+        crs=4326,
+    )
+    return frame.to_json().encode()
+
+
+def test_sites_say_where_they_are_and_a_streets_file_adds_the_nearest_street(
+    page: AppTest,
+) -> None:
+    sites = _sites(page)
+    for column in ("In neighbourhood", "Premises nearby", "Offenses nearby", "Latitude"):
+        assert column in sites.columns, sites.columns
+    assert (sites["In neighbourhood"] != "").all()
+    assert "Nearest street" not in sites.columns
+    assert any("carry no block or street text" in c.value for c in page.caption)
+    page.file_uploader(key="po_streets_file").upload("centreline.geojson", _streets_geojson())
+    page.run()
+    _no_errors(page)
+    streets = _sites(page)["Nearest street"]
+    assert streets.str.fullmatch(r"Test (Avenue|Street) \([\d,]+ m\)").all(), streets.tolist()
+    assert any("nearest street or place of your streets file" in c.value for c in page.caption)

@@ -19,7 +19,7 @@ def _frame(*columns: str) -> pd.DataFrame:
 def test_fields_are_the_documented_ones() -> None:
     assert FIELDS == (
         "lat", "lon", "x", "y", "date", "time", "year", "month", "day", "hour", "minute",
-        "offense", "neighbourhood", "id", "premises",
+        "offense", "neighbourhood", "id", "premises", "location",
     )  # fmt: skip
 
 

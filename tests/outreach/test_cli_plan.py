@@ -8,7 +8,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-from planning_helpers import CRS, EXTENT, PLANTED, neighbourhoods
+import shapely
+from planning_helpers import CRS, EXTENT, PLANTED, X0, Y0, neighbourhoods
 
 from hotspots.cli import main
 from hotspots.ingest.synthetic import synthetic_csv
@@ -175,3 +176,32 @@ def test_toronto_to_ten_sites(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert f"{result['share']:.0%}" in page
     assert f"{result['covered_weight']:,.0f} of {result['total_weight']:,.0f}" in page
     assert f"{result['incidents_covered']:,} of {result['incidents_total']:,} incidents" in page
+
+
+def test_streets_file_names_each_sites_nearest_street(
+    town: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # East-west streets 100 m north of each row of neighbourhood centres (y = 1,000, 3,000
+    # and 5,000 m), every 500 m: each centre is 100 m from "Street 2", "Street 6" or "Street 10".
+    lines = [
+        shapely.LineString([(X0 - 500, Y0 + 100 + 500 * j), (X0 + 6_500, Y0 + 100 + 500 * j)])
+        for j in range(12)
+    ]
+    streets = tmp_path / "centreline.geojson"
+    gpd.GeoDataFrame(
+        {"LINEAR_NAME_FULL": [f"Street {j}" for j in range(12)]}, geometry=lines, crs=CRS
+    ).to_crs(4326).to_file(streets, driver="GeoJSON", engine="pyogrio")
+    out_dir = tmp_path / "out"
+    args = _args(town, out_dir, "--k", "3", "--radius-m", "800", "--curve-k-max", "0")
+    assert main([*args, "--candidates-from", "neighbourhoods", "--streets", str(streets)]) == 0
+    printed = capsys.readouterr().out
+    sites = pd.read_csv(out_dir / "sites.csv")
+    assert sites["street"].isin(["Street 2", "Street 6", "Street 10"]).all()
+    assert sites["street_distance_m"].tolist() == pytest.approx([100.0] * 3, abs=1.0)
+    assert sites["area"].tolist() == sites["name"].tolist()  # a centre lies in its own area
+    assert sites["block"].isna().all()  # synthetic incidents carry no block text
+    assert "Where the sites are:" in printed and "Street " in printed
+    briefing = (out_dir / "briefing.html").read_text()
+    assert all(f"{name} (100 m)" in briefing for name in sites["street"])
+    record = json.loads((out_dir / "plan.json").read_text())
+    assert "nearest street or place of your streets file" in record["sites_context"]

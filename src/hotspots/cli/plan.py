@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from hotspots.cli._common import (
@@ -29,6 +30,7 @@ from hotspots.cli._common import (
 from hotspots.errors import HotspotsError, InputError, invalid
 from hotspots.ingest import datasets
 from hotspots.ingest.sites import load_sites
+from hotspots.ingest.streets import load_streets
 from hotspots.outreach.candidates import CANDIDATE_SOURCES
 from hotspots.outreach.demand import DEFAULT_DEMAND_CELL_SIZE_M, DEMAND_KINDS
 from hotspots.outreach.export import write_plan
@@ -38,6 +40,8 @@ from hotspots.outreach.reach import PlanReach
 from hotspots.staging import check_output_folder, staged_folder
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from hotspots.analysis import Analysis
     from hotspots.forecast import Forecast
 
@@ -96,6 +100,15 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--existing", type=Path, metavar="FILE", help="sites that exist and must stay (a file)"
     )
     sites.add_argument("--existing-crs", help="CRS of projected X/Y in the existing-sites file")
+    sites.add_argument(
+        "--streets",
+        type=Path,
+        metavar="FILE",
+        help="streets or places (any line or point layer with names, e.g. a street centreline "
+        "file): each site gets its nearest street and the distance",
+    )
+    sites.add_argument("--streets-name", metavar="COLUMN", help="column with the street names")
+    sites.add_argument("--streets-crs", help="CRS of the streets file when it carries none")
     sites.add_argument(
         "--fixed",
         action="append",
@@ -189,6 +202,10 @@ def run(args: argparse.Namespace) -> int:
         if args.existing is not None:
             with step(progress, f"Reading existing sites {args.existing.name}"):
                 existing = load_sites(args.existing, crs=args.existing_crs)
+        streets = None
+        if args.streets is not None:
+            with step(progress, f"Reading streets {args.streets.name}"):
+                streets = load_streets(args.streets, name=args.streets_name, crs=args.streets_crs)
         forecast_result = None
         if args.demand == "forecast":
             with step(progress, "Forecasting demand (backtest of every method)"):
@@ -224,18 +241,24 @@ def run(args: argparse.Namespace) -> int:
                     method="greedy" if args.greedy else "both",
                     time_limit_s=args.time_limit_s,
                 )
+        with step(progress, "Describing where each site is"):
+            context = inputs.context(plan, streets=streets)
         with step(progress, "Drawing the briefing"):
-            briefing = inputs.briefing(plan, curve=curve, title=args.title, notes=args.notes)
+            briefing = inputs.briefing(
+                plan, curve=curve, title=args.title, notes=args.notes, context=context
+            )
         with (
             step(progress, f"Writing results to {args.out}"),
             staged_folder(args.out, replaces=PLAN_FILES) as stage,
         ):
-            paths = write_plan(inputs, plan, stage, curve=curve, briefing=briefing)
+            paths = write_plan(inputs, plan, stage, curve=curve, briefing=briefing, context=context)
     if not args.quiet:
         reach = inputs.reach(plan)
         console.print(plan.summary())
         console.print(reach.describe())
         console.print(sites_table(plan, reach, inputs))
+        console.print(where_lines(plan, context), highlight=False)
+        console.print(inputs.context_note(context))
         if curve is not None:
             console.print(curve_line(curve))
         console.print(files_written(args.out, paths))
@@ -292,6 +315,17 @@ def sites_table(plan: OutreachPlan, reach: PlanReach, inputs: OutreachInputs) ->
         cells += [f"{row.hotspot_cells:,}", f"{row.n_areas_reached:,}"]
         table.add_row(*cells)
     return table
+
+
+def where_lines(plan: OutreachPlan, context: pd.DataFrame) -> str:
+    """Where each site is, one line per site (rank, name, then the context's ``where``)."""
+    names = dict(zip(plan.sites["rank"].tolist(), plan.sites["name"].astype(str), strict=True))
+    lines = ["Where the sites are:"]
+    lines += [
+        f"{rank}. {names[rank]}: {where}"
+        for rank, where in zip(context["rank"].tolist(), context["where"].astype(str), strict=True)
+    ]
+    return escape("\n".join(lines))
 
 
 def curve_line(curve: object) -> str:

@@ -31,6 +31,7 @@ from hotspots.dashboard.selection import AnalysisKey
 from hotspots.dashboard.settings import MAP_DECIMALS
 from hotspots.dashboard.uploads import Upload
 from hotspots.ingest.sites import load_sites
+from hotspots.ingest.streets import load_streets
 from hotspots.maps import palettes, webassets
 from hotspots.outreach.candidates import CandidateSource
 from hotspots.outreach.demand import DemandKind
@@ -98,6 +99,25 @@ class PlanKey:
 def site_file(_upload: Upload, digest: str) -> gpd.GeoDataFrame:
     """Sites from an uploaded file (:func:`~hotspots.ingest.sites.load_sites`), by content."""
     return load_sites(_upload.stream(), filename=_upload.name)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Reading the streets…")
+def streets_file(_upload: Upload, digest: str) -> gpd.GeoDataFrame:
+    """An uploaded streets or places layer (:func:`~hotspots.ingest.streets.load_streets`)."""
+    return load_streets(_upload.stream(), filename=_upload.name)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def context(
+    _inputs: OutreachInputs,
+    _plan: OutreachPlan,
+    _streets: gpd.GeoDataFrame | None,
+    key: InputsKey,
+    choice: PlanKey,
+    streets_key: str | None,
+) -> pd.DataFrame:
+    """Where each chosen site is (:meth:`~hotspots.outreach.OutreachInputs.context`)."""
+    return _inputs.context(_plan, streets=_streets)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Building the demand…")
@@ -207,28 +227,37 @@ def briefing(
     _inputs: OutreachInputs,
     _plan: OutreachPlan,
     _curve: pd.DataFrame | None,
+    _context: pd.DataFrame,
     key: InputsKey,
     choice: PlanKey,
     curve_key: tuple[Any, ...] | None,
+    streets_key: str | None,
     title: str,
 ) -> str:
     """The printable one-page HTML briefing."""
-    return _inputs.briefing(_plan, curve=_curve, title=title or None)
+    return _inputs.briefing(_plan, curve=_curve, title=title or None, context=_context)
 
 
-def downloads(plan_: OutreachPlan, reach_: PlanReach) -> tuple[bytes, bytes]:
+def downloads(
+    plan_: OutreachPlan, reach_: PlanReach, context_: pd.DataFrame
+) -> tuple[bytes, bytes]:
     """The sites as CSV and as GeoJSON (EPSG:4326), the same bytes ``hotspots plan`` writes."""
     return (
-        sites_csv(plan_, reach_).encode("utf-8"),
-        sites_geojson(plan_, reach_).encode("utf-8"),
+        sites_csv(plan_, reach_, context_).encode("utf-8"),
+        sites_geojson(plan_, reach_, context_).encode("utf-8"),
     )
 
 
 def plan_download(
-    inputs_: OutreachInputs, plan_: OutreachPlan, reach_: PlanReach, curve_: pd.DataFrame | None
+    inputs_: OutreachInputs,
+    plan_: OutreachPlan,
+    reach_: PlanReach,
+    curve_: pd.DataFrame | None,
+    context_: pd.DataFrame,
 ) -> bytes:
     """``plan.json`` as ``hotspots plan`` writes it: the Evaluate page's starting point."""
-    return plan_json(plan_record(inputs_, plan_, reach=reach_, curve=curve_)).encode("utf-8")
+    record = plan_record(inputs_, plan_, reach=reach_, curve=curve_, context=context_)
+    return plan_json(record).encode("utf-8")
 
 
 # -- the map --------------------------------------------------------------------------------
@@ -389,11 +418,11 @@ def curve_chart(curve_: pd.DataFrame, *, k: int) -> alt.LayerChart | alt.FacetCh
 
 
 def sites_display(
-    plan_: OutreachPlan, reach_: PlanReach, *, weighted: bool
+    plan_: OutreachPlan, reach_: PlanReach, context_: pd.DataFrame, *, weighted: bool
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The chosen sites for ``st.dataframe``: what each covers, in rank order."""
-    sites = to_display(plan_.sites)
+    """The chosen sites for ``st.dataframe``: what each covers and where it is, by rank."""
     by_site = reach_.by_site
+    where = context_.set_index("rank").loc[by_site["rank"].to_numpy()]
     frame = pd.DataFrame(
         {
             "#": by_site["rank"].to_numpy(),
@@ -404,10 +433,26 @@ def sites_display(
             "Hot spot cells": by_site["hotspot_cells"].to_numpy(),
             "Neighbourhoods": by_site["n_areas_reached"].to_numpy(),
             "Neighbourhoods reached": by_site["areas_reached"].astype(str).to_numpy(),
-            "Longitude": sites.geometry.x.round(6).to_numpy(),
-            "Latitude": sites.geometry.y.round(6).to_numpy(),
+            "In neighbourhood": where["area"].astype(str).replace("<NA>", "").to_numpy(),
         }
     )
+    if where["street"].notna().any():
+        frame["Nearest street"] = [
+            "" if pd.isna(s) else f"{s} ({d:,.0f} m)"
+            for s, d in zip(where["street"], where["street_distance_m"], strict=True)
+        ]
+    if where["block"].notna().any():
+        frame["Nearest block (incidents within 150 m)"] = [
+            "" if pd.isna(b) else f"{b} ({n:,}; nearest {d:,.0f} m)"
+            for b, n, d in zip(
+                where["block"], where["block_incidents"], where["block_distance_m"], strict=True
+            )
+        ]
+    for column, label in (("premises_mix", "Premises nearby"), ("offense_mix", "Offenses nearby")):
+        if where[column].notna().any():
+            frame[label] = where[column].fillna("").astype(str).to_numpy()
+    frame["Longitude"] = where["lon"].to_numpy()
+    frame["Latitude"] = where["lat"].to_numpy()
     if weighted:
         frame.insert(5, "Weighted demand added", plan_.sites["added_weight"].to_numpy())
     config: dict[str, Any] = {
@@ -422,6 +467,12 @@ def sites_display(
         "Weighted demand added": st.column_config.NumberColumn(format="%.1f"),
         "Hot spot cells": st.column_config.NumberColumn(
             help="Significant hot spot cells (Gi*, FDR) whose centre is within the radius."
+        ),
+        "Premises nearby": st.column_config.TextColumn(
+            help="Premises types of the incidents within the service radius."
+        ),
+        "Offenses nearby": st.column_config.TextColumn(
+            help="Offenses of the incidents within the service radius."
         ),
         "Longitude": st.column_config.NumberColumn(format="%.5f"),
         "Latitude": st.column_config.NumberColumn(format="%.5f"),

@@ -29,6 +29,10 @@ number, so bad values still become rejects).
     ``NEIGHBOURHOOD``, Chicago ``district``); otherwise all ``<NA>``.
 ``premises`` (string, may be ``<NA>``)
     Premises/location type when the source has one (Chicago ``loc_cat``), else ``<NA>``.
+``location`` (string, may be ``<NA>``; only when the source has such a column)
+    Block, street or address text (Vancouver ``HUNDRED_BLOCK``, police.uk ``location``),
+    kept for the analyst's context (the outreach planner's nearest block). It is never
+    published: snapshots hold aggregates only, and their audit rejects any such value.
 ``geometry``
     Points in ``LoadResult.metric_crs``: the WGS 84 / UTM zone of the data's median point,
     always (also for projected sources, so every result is comparable); in metres.
@@ -513,6 +517,9 @@ def _incidents(
         "x_m": located.x_m[rows],
         "y_m": located.y_m[rows],
     }
+    if mapping.location is not None:
+        # Only when the source has block/street text: for the analyst's context, never published.
+        data["location"] = _text_column(frame, mapping.location, rows)
     # copy=False: the columns stay separate arrays (no 2-D block copy of x, y and rows).
     return IncidentTable(pd.DataFrame(data, copy=False), located.metric_crs)  # type: ignore[arg-type]
 

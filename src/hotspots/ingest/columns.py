@@ -24,6 +24,11 @@ Priorities worth knowing
 * **Neighbourhood**: names beat numbers: ``neighbourhood``/``neighborhood`` (also the
   Toronto ``neighbourhood_158`` and ``neighbourhood_140``), ``hood_name``, ``area_name``,
   ``ward``, ``district``, ``precinct``, ``area``, ``community_area``.
+* **Location text**: the block, street or address of the incident as text, kept for the
+  analyst's context (the outreach planner names a site's nearest block with it; nothing
+  published ever contains it): ``hundred_block`` (Vancouver), ``block`` (Chicago),
+  ``address``, ``street``, ``location`` (police.uk: "On or near ..."). ``location_type``,
+  ``location_description`` and ``loc_cat`` are premises, not location text.
 * **Id**: ``event_unique_id``, ``incident_id``, ``incident_no``, ``case_number``, ``case_no``, ``ccn``, ``uid``, ``id``... but
   never a table's row counter (``objectid``, ``fid``, ``index``).
 """
@@ -64,6 +69,8 @@ class ColumnMapping:
         A date split over columns, used when there is no ``date`` column.
     offense, neighbourhood, id, premises : str or None
         Offense type, the source's own area label, incident identifier, premises type.
+    location : str or None
+        Block, street or address text (``HUNDRED_BLOCK``, police.uk ``location``).
     """
 
     lat: str | None = None
@@ -81,6 +88,7 @@ class ColumnMapping:
     neighbourhood: str | None = None
     id: str | None = None
     premises: str | None = None
+    location: str | None = None
 
     def replace(self, **changes: str | None) -> ColumnMapping:
         """Return a copy with some fields changed (``mapping.replace(date="Occurred")``)."""
@@ -233,6 +241,18 @@ _CANDIDATES: dict[str, tuple[str, ...]] = {
         "prem_typ_desc",
         "premis_desc",
     ),
+    "location": (
+        "hundred_block",
+        "block",
+        "block_address",
+        "address",
+        "street_address",
+        "incident_address",
+        "location_address",
+        "street",
+        "street_name",
+        "location",
+    ),
 }
 
 # Fields are filled in this order; a column taken by an earlier field is not reused.
@@ -252,6 +272,7 @@ _DETECTION_ORDER: tuple[str, ...] = (
     "offense",
     "premises",
     "neighbourhood",
+    "location",
 )
 
 

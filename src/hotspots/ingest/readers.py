@@ -430,7 +430,7 @@ def _typed_columns(names: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     as category labels - offense, neighbourhood, premises - (read dictionary-encoded)."""
     mapping = detect_columns(pd.DataFrame(columns=names))
     numeric = (mapping.lat, mapping.lon, mapping.x, mapping.y)
-    labels = (mapping.offense, mapping.neighbourhood, mapping.premises)
+    labels = (mapping.offense, mapping.neighbourhood, mapping.premises, mapping.location)
     return tuple(c for c in numeric if c is not None), tuple(c for c in labels if c is not None)
 
 

@@ -27,7 +27,7 @@ from hotspots.errors import CRSError, InputError, describe
 #: Coordinate columns of :attr:`IncidentTable.frame`.
 XY_COLUMNS = ("x_m", "y_m")
 #: Label columns, categorical in :attr:`IncidentTable.frame` (strings in a GeoDataFrame).
-LABEL_COLUMNS = ("offense", "neighbourhood", "premises")
+LABEL_COLUMNS = ("offense", "neighbourhood", "premises", "location")
 
 
 @dataclass(frozen=True, eq=False)

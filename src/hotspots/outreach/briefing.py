@@ -54,6 +54,8 @@ def briefing_html(
     page: PageSize = "A4",
     max_site_rows: int = 15,
     max_area_rows: int = 8,
+    context: pd.DataFrame | None = None,
+    context_note: str | None = None,
 ) -> str:
     """Return a printable one-page HTML briefing of ``plan``.
 
@@ -79,6 +81,11 @@ def briefing_html(
         Paper size for printing.
     max_site_rows, max_area_rows : int
         Rows shown in the sites table and in the worst-covered areas table.
+    context : pandas.DataFrame, optional
+        Where each site is (:func:`~hotspots.outreach.context.site_context`, rank order):
+        its ``where`` line is printed under the site's name.
+    context_note : str, optional
+        What the context shows (printed under the sites table).
 
     Returns
     -------
@@ -157,7 +164,15 @@ def briefing_html(
     if len(plan.by_area):
         parts.append(_area_table(plan, max_rows=max_area_rows, min_share=min_share))
     parts.append("</div></section>" if has_side else "</section>")
-    parts.append(_site_table(plan, demand_label=demand_label, max_rows=max_site_rows))
+    parts.append(
+        _site_table(
+            plan,
+            demand_label=demand_label,
+            max_rows=max_site_rows,
+            context=context,
+            context_note=context_note,
+        )
+    )
     parts.append(
         "<footer><p>Coverage counts demand within "
         f"{plan.radius_m:,.0f} m of a chosen site as the crow flies ({e(plan.distance_note)}), "
@@ -175,9 +190,21 @@ def briefing_html(
 # -- tables ---------------------------------------------------------------------------------
 
 
-def _site_table(plan: OutreachPlan, *, demand_label: str, max_rows: int) -> str:
+def _site_table(
+    plan: OutreachPlan,
+    *,
+    demand_label: str,
+    max_rows: int,
+    context: pd.DataFrame | None,
+    context_note: str | None,
+) -> str:
     e = _escape
     sites = plan.sites
+    where = (
+        dict(zip(context["rank"].tolist(), context["where"].astype(str).tolist(), strict=True))
+        if context is not None
+        else {}
+    )
     with_areas = len(plan.by_area) > 0
     rows = [
         "<section><h2>Sites, in order of what each adds</h2><table class='sites'>",
@@ -192,8 +219,10 @@ def _site_table(plan: OutreachPlan, *, demand_label: str, max_rows: int) -> str:
         names = [a for a in areas.split("; ") if a]
         shown = "; ".join(names[:3]) + (f" +{len(names) - 3} more" if len(names) > 3 else "")
         existing = " <span class='tag'>existing</span>" if bool(site.fixed) else ""
+        place = where.get(int(site.rank))
+        place_html = f"<div class='where'>{e(place)}</div>" if place else ""
         rows.append(
-            f"<tr><td>{int(site.rank)}</td><td>{e(site.name)}{existing}</td>"
+            f"<tr><td>{int(site.rank)}</td><td>{e(site.name)}{existing}{place_html}</td>"
             f"<td class='num'>{e(_fmt(site.covered_weight))}</td>"
             f"<td class='num'>{e(_fmt(site.unique_weight))}</td>"
             f"<td class='num'>{e(_fmt(site.added_weight))}</td>"
@@ -208,8 +237,9 @@ def _site_table(plan: OutreachPlan, *, demand_label: str, max_rows: int) -> str:
         )
     rows.append(
         f"<p class='small'>Weights are {e(demand_label)}. &ldquo;Adds&rdquo; is what a site "
-        "covers that the sites above it do not; the column sums to the total covered.</p>"
-        "</section>"
+        "covers that the sites above it do not; the column sums to the total covered."
+        + (f" {e(context_note)}" if context_note else "")
+        + "</p></section>"
     )
     return "".join(rows)
 
@@ -505,6 +535,7 @@ th, td {{ border-bottom: 1px solid #ddd; padding: 0.6mm 1.2mm; text-align: left;
   vertical-align: top; }}
 th {{ background: #f2f2f2; }}
 .num {{ text-align: right; white-space: nowrap; }}
+.where {{ font-size: 7pt; color: #444; }}
 .tag {{ font-size: 6.5pt; border: 1px solid #08306b; border-radius: 2px; padding: 0 1mm; }}
 footer {{ margin-top: 2mm; border-top: 1px solid #ccc; font-size: 7pt; color: #555; }}
 section, figure, table, tr {{ break-inside: avoid; page-break-inside: avoid; }}

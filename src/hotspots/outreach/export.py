@@ -2,8 +2,9 @@
 
 Files written by :func:`write_plan` into ``out_dir``:
 
-- ``sites.csv`` — the chosen sites, ranked, with longitude/latitude (EPSG:4326) and what
-  each covers (:func:`sites_table`);
+- ``sites.csv`` — the chosen sites, ranked, with longitude/latitude (EPSG:4326), what
+  each covers and where it is (neighbourhood, nearest block or street, premises and
+  offenses nearby: :mod:`hotspots.outreach.context`) (:func:`sites_table`);
 - ``sites.geojson`` — the same sites as EPSG:4326 points (``radius_m`` on each);
 - ``coverage_curve.csv`` — covered demand for k = 1..K (when a curve was computed);
 - ``briefing.html`` — the printable one-page briefing (when given);
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots.export import package_versions
+from hotspots.outreach.context import CONTEXT_COLUMNS
 from hotspots.outreach.from_analysis import OutreachInputs
 from hotspots.outreach.plan import OutreachPlan
 from hotspots.outreach.reach import PlanReach
@@ -45,17 +47,23 @@ SITES_TABLE_COLUMNS = (
     "areas_reached",
     "candidate",
 )
+#: Context columns added to :func:`sites_table` (from :func:`~hotspots.outreach.context.site_context`).
+SITES_CONTEXT_COLUMNS = tuple(c for c in CONTEXT_COLUMNS if c not in ("rank", "lon", "lat"))
 VERSIONED_PACKAGES = ("hotspots", "numpy", "pandas", "geopandas", "shapely", "scipy", "pulp")
 #: Decimal places of longitude/latitude in the files (about 0.1 m).
 LONLAT_DECIMALS = 6
 
 
-def sites_table(plan: OutreachPlan, reach: PlanReach) -> pd.DataFrame:
+def sites_table(
+    plan: OutreachPlan, reach: PlanReach, context: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The chosen sites as a plain table (:data:`SITES_TABLE_COLUMNS`), ranked.
 
     ``covered_weight``/``unique_weight``/``added_weight`` are in demand-weight units
     (weighted incidents, see the plan's demand label); ``incidents``, ``incidents_added``
-    and ``hotspot_cells`` are plain counts within ``radius_m`` metres of the site.
+    and ``hotspot_cells`` are plain counts within ``radius_m`` metres of the site. With
+    ``context`` (:meth:`OutreachInputs.context <hotspots.outreach.OutreachInputs.context>`)
+    the :data:`SITES_CONTEXT_COLUMNS` follow.
     """
     table = plan.sites_table()
     table["lon"] = table["lon"].round(LONLAT_DECIMALS)
@@ -63,24 +71,28 @@ def sites_table(plan: OutreachPlan, reach: PlanReach) -> pd.DataFrame:
     table["radius_m"] = float(plan.radius_m)
     extra = reach.by_site.set_index("rank")[["incidents", "incidents_added", "hotspot_cells"]]
     table = table.join(extra, on="rank")
-    return table[list(SITES_TABLE_COLUMNS)].reset_index(drop=True)
+    columns = list(SITES_TABLE_COLUMNS)
+    if context is not None:
+        table = table.join(context.set_index("rank")[list(SITES_CONTEXT_COLUMNS)], on="rank")
+        columns += list(SITES_CONTEXT_COLUMNS)
+    return table[columns].reset_index(drop=True)
 
 
-def sites_csv(plan: OutreachPlan, reach: PlanReach) -> str:
+def sites_csv(plan: OutreachPlan, reach: PlanReach, context: pd.DataFrame | None = None) -> str:
     """:func:`sites_table` as CSV text (UTF-8, comma-separated, with a header)."""
-    return str(sites_table(plan, reach).to_csv(index=False, lineterminator="\n"))
+    return str(sites_table(plan, reach, context).to_csv(index=False, lineterminator="\n"))
 
 
-def sites_geojson(plan: OutreachPlan, reach: PlanReach) -> str:
+def sites_geojson(plan: OutreachPlan, reach: PlanReach, context: pd.DataFrame | None = None) -> str:
     """The chosen sites as a GeoJSON FeatureCollection of EPSG:4326 points."""
-    table = sites_table(plan, reach)
+    table = sites_table(plan, reach, context)
     sites = to_display(plan.sites)
     display = sites[["geometry"]].copy()
     display = display.assign(geometry=display.geometry.set_precision(10.0**-LONLAT_DECIMALS))
-    for column in SITES_TABLE_COLUMNS:
-        if column not in ("lon", "lat"):
-            display[column] = table[column].to_numpy()
-    display = display[[c for c in SITES_TABLE_COLUMNS if c not in ("lon", "lat")] + ["geometry"]]
+    columns = [c for c in table.columns if c not in ("lon", "lat")]
+    for column in columns:
+        display[column] = table[column].to_numpy()
+    display = display[[*columns, "geometry"]]
     return str(display.to_json(drop_id=True, to_wgs84=False, default=_json_default))
 
 
@@ -96,8 +108,10 @@ def plan_record(
     reach: PlanReach | None = None,
     curve: pd.DataFrame | None = None,
     files: list[str] | None = None,
+    context: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """Parameters, status, shares, reach and versions of one plan, ready for JSON."""
+    """Parameters, status, shares, reach, sites (with ``context``) and versions of one
+    plan, ready for JSON."""
     reach = reach if reach is not None else inputs.reach(plan)
     record: dict[str, Any] = {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -133,9 +147,11 @@ def plan_record(
         },
         "sites": [
             {key: _plain(value) for key, value in row.items()}
-            for row in sites_table(plan, reach).to_dict(orient="records")
+            for row in sites_table(plan, reach, context).to_dict(orient="records")
         ],
     }
+    if context is not None:
+        record["sites_context"] = inputs.context_note(context)
     if curve is not None:
         record["coverage_curve"] = [
             {key: _plain(value) for key, value in row.items()}
@@ -154,14 +170,20 @@ def write_plan(
     *,
     curve: pd.DataFrame | None = None,
     briefing: str | None = None,
+    context: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
-    """Write the files listed in the module docstring; return their paths by name."""
+    """Write the files listed in the module docstring; return their paths by name.
+
+    ``context`` is where each site is (default: :meth:`OutreachInputs.context` without a
+    streets layer).
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     reach = inputs.reach(plan)
+    context = context if context is not None else inputs.context(plan)
     texts: dict[str, tuple[str, str]] = {
-        "sites_csv": ("sites.csv", sites_csv(plan, reach)),
-        "sites_geojson": ("sites.geojson", sites_geojson(plan, reach)),
+        "sites_csv": ("sites.csv", sites_csv(plan, reach, context)),
+        "sites_geojson": ("sites.geojson", sites_geojson(plan, reach, context)),
     }
     if curve is not None:
         texts["coverage_curve"] = ("coverage_curve.csv", curve_csv(curve))
@@ -178,6 +200,7 @@ def write_plan(
         reach=reach,
         curve=curve,
         files=sorted([p.name for p in paths.values()]),
+        context=context,
     )
     paths["plan"].write_text(plan_json(record), encoding="utf-8")
     return paths

@@ -28,6 +28,7 @@ import pandas as pd
 
 from hotspots.analysis import Analysis
 from hotspots.errors import InputError, Option, invalid
+from hotspots.ingest.table import IncidentTable
 from hotspots.outreach.briefing import briefing_html
 from hotspots.outreach.candidates import (
     MAX_HOTSPOT_CANDIDATES,
@@ -36,6 +37,7 @@ from hotspots.outreach.candidates import (
     describe_candidates,
     own_sites,
 )
+from hotspots.outreach.context import describe_context, site_context
 from hotspots.outreach.demand import (
     DEFAULT_DEMAND_CELL_SIZE_M,
     DEMAND_KINDS,
@@ -85,6 +87,8 @@ class OutreachInputs:
         What the demand weight counts, in words, for tables and the briefing.
     parameters : dict
         How the inputs were built (JSON-ready), with the analysis parameters.
+    selected : IncidentTable or None
+        The analysis's selected incidents (arrays), for :meth:`context`.
     """
 
     demand: gpd.GeoDataFrame
@@ -95,6 +99,7 @@ class OutreachInputs:
     demand_kind: DemandKind
     demand_label: str
     parameters: dict[str, Any] = field(default_factory=dict)
+    selected: IncidentTable | None = None
 
     @property
     def has_areas(self) -> bool:
@@ -193,6 +198,40 @@ class OutreachInputs:
         (:func:`~hotspots.outreach.reach.plan_reach`)."""
         return plan_reach(plan, incidents=self.demand["incidents"], hot_cells=self.hot_cells)
 
+    @property
+    def has_location_text(self) -> bool:
+        """Whether the incidents carry block or street text (a ``location`` column)."""
+        return (
+            self.selected is not None
+            and "location" in self.selected.columns
+            and bool(self.selected["location"].notna().any())
+        )
+
+    def context(
+        self, plan: OutreachPlan, *, streets: gpd.GeoDataFrame | None = None
+    ) -> pd.DataFrame:
+        """Where each chosen site is: neighbourhood, coordinates, nearest block or street,
+        premises and offenses nearby (:func:`~hotspots.outreach.context.site_context`).
+
+        Parameters
+        ----------
+        plan : OutreachPlan
+        streets : geopandas.GeoDataFrame, optional
+            Named streets or places (:func:`hotspots.ingest.streets.load_streets`) for the
+            nearest street name and distance.
+        """
+        return site_context(
+            plan.sites,
+            incidents=self.selected,
+            areas=self.areas,
+            streets=streets,
+            radius_m=plan.radius_m,
+        )
+
+    def context_note(self, context: pd.DataFrame) -> str:
+        """What :meth:`context` shows for these inputs, in one sentence."""
+        return describe_context(context, has_location_text=self.has_location_text)
+
     def briefing(
         self,
         plan: OutreachPlan,
@@ -201,13 +240,16 @@ class OutreachInputs:
         title: str | None = None,
         notes: str | None = None,
         date: dt.date | str | None = None,
+        context: pd.DataFrame | None = None,
     ) -> str:
         """The printable one-page HTML briefing (:func:`briefing_html`) of ``plan``.
 
-        The reach (incidents, hot spot cells, neighbourhoods) is added to ``notes``.
+        The reach (incidents, hot spot cells, neighbourhoods) is added to ``notes``; each
+        site's whereabouts come from ``context`` (default: :meth:`context` without streets).
         """
         reach = self.reach(plan)
         text = reach.describe(areas=False) + (f" {notes}" if notes else "")
+        context = context if context is not None else self.context(plan)
         return briefing_html(
             plan,
             title=title or default_title(plan),
@@ -216,6 +258,8 @@ class OutreachInputs:
             areas=self.areas,
             notes=text,
             date=date,
+            context=context,
+            context_note=self.context_note(context),
         )
 
 
@@ -337,6 +381,7 @@ def outreach_inputs(
         demand_kind=demand,
         demand_label=label,
         parameters=parameters,
+        selected=analysis.selected,
     )
 
 
