@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, help="folder to keep the generated files in")
     args = parser.parse_args(argv)
     rows: list[str] = []
+    loads: list[float] = []
     with tempfile.TemporaryDirectory(prefix="hotspots-bench-") as tmp:
         data = args.data or Path(tmp)
         data.mkdir(parents=True, exist_ok=True)
@@ -116,11 +117,13 @@ def main(argv: list[str] | None = None) -> int:
                 for name, command in commands(files[kind], Path(tmp) / f"{n}{kind}").items():
                     if name == "standard stack" and n > args.standard_max:
                         continue
+                    before = os.getloadavg()[0]
                     best = min(run(command) for _ in range(args.repeat))
                     measured[name] = best
+                    loads.extend([before, os.getloadavg()[0]])
                     print(
                         f"{n:,} {kind} {name}: {best[0]:.2f} s wall, {best[2]:.2f} s CPU, "
-                        f"{best[1]:.0f} MiB",
+                        f"{best[1]:.0f} MiB (load average {before:.1f} before)",
                         flush=True,
                     )
                 rows.append(_row(n, kind, measured))
@@ -130,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         "| floor | vs floor (wall, CPU) |\n|---|---|---|---|---|---|---|"
     )
     print("\n".join(rows))
+    print(
+        f"\n1-minute load average during the run: {min(loads):.1f} to {max(loads):.1f} "
+        f"({os.cpu_count()} cores); on a shared machine compare the CPU columns."
+    )
     return 0
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from hotspots.dashboard import cached
+from hotspots.dashboard import cached, drawing
 from hotspots.dashboard import evaluate as ev_ui
 from hotspots.dashboard.ui import page_context
 from hotspots.dashboard.uploads import Upload, friendly_error
@@ -29,6 +29,21 @@ def _uploaded_area(label: str, key: str, what: str) -> tuple[Any, str]:
     raise AssertionError("unreachable: st.stop() ends the run")
 
 
+def _drawn_area(role: drawing.Role) -> tuple[Any, str]:
+    """The area handed over from the Map page as ``role``, and its key; stops the page without one."""
+    chosen = drawing.area_for_evaluation(role, dataset.key)
+    if chosen is None:
+        st.info(
+            f"Draw an area on the Map page and press **Use as {role}** under it.",
+            icon=":material/draw:",
+        )
+        st.page_link("views/map.py", label="Open the Map page", icon=":material/map:")
+        st.stop()
+        raise AssertionError("unreachable: st.stop() ends the run")
+    st.caption(chosen[2])
+    return chosen[0], chosen[1]
+
+
 st.title("Evaluate")
 selection, dataset = page_context()
 st.caption(f"{dataset.label} · offenses: {', '.join(selection.filters.offenses or ['all'])}")
@@ -42,7 +57,15 @@ st.markdown(
 TARGET_LABELS = {
     "hotspots": "Hot spot cells of the current selection",
     "upload": "Upload a plan.json or areas",
+    "drawn": "The area drawn on the Map page",
 }
+CONTROL_LABELS = {
+    "auto": "Matched automatically",
+    "upload": "Upload control areas",
+    "drawn": "The area drawn on the Map page",
+}
+for role in drawing.take_pending_choices():  # "Use as target/control" on the Map page
+    st.session_state[f"ev_{role}_source"] = "drawn"
 choices = st.container(border=True)
 target_col, periods_col, control_col = choices.columns(3, gap="medium")
 
@@ -62,6 +85,8 @@ with target_col:
             "plan.json or target areas", "ev_target_file", "a plan.json or a file of target areas"
         )
         target_key = f"areas:{digest}"
+    elif source == "drawn":
+        target, target_key = _drawn_area("target")
     else:
         target = cached.analysis(dataset, selection.analysis_key)
         target_key = f"hotspots:{selection.analysis_key}"
@@ -88,8 +113,8 @@ control: Any = "auto"
 with control_col:
     control_source = st.radio(
         "Control",
-        options=["auto", "upload"],
-        format_func={"auto": "Matched automatically", "upload": "Upload control areas"}.get,
+        options=list(CONTROL_LABELS),
+        format_func=CONTROL_LABELS.__getitem__,
         key="ev_control_source",
         help="Automatic: 500 m cells away from target and buffer with the target's level and "
         "trend before the intervention; the matching is shown below.",
@@ -98,6 +123,8 @@ with control_col:
     if control_source == "upload":
         control, digest = _uploaded_area("Control areas", "ev_control_file", "control areas")
         control_key = f"areas:{digest}"
+    elif control_source == "drawn":
+        control, control_key = _drawn_area("control")
 
 key = ev_ui.EvaluationKey(
     dataset_key=dataset.key,

@@ -6,6 +6,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from hotspots.dashboard import cached, downloads, map_builder, spacetime, tables
+from hotspots.dashboard.drawing import sync_group, take_drawing
+from hotspots.dashboard.drawn_panel import render_drawn_area
 from hotspots.dashboard.map_layers import MEASURES, SQUARE_CELL_MEASURES
 from hotspots.dashboard.selection import (
     UNIT_LABELS,
@@ -19,6 +21,7 @@ from hotspots.dashboard.ui import (
     incidents_text,
     mostly_text,
     page_context,
+    render_incident_list,
     render_notes,
     render_profile,
 )
@@ -153,6 +156,8 @@ with map_col:
             bounds=dataset.bounds,
             outlines=dataset.outlines,
             view_key=f"hotspots-view-{dataset.key}",
+            drawing=True,
+            view_in_url=True,
         ),
         key="hotspot_map",
         feature_group_to_add=map_builder.data_layers(
@@ -160,16 +165,23 @@ with map_col:
             points=points,
             units_name=f"{MEASURES[measure]} — {UNIT_LABELS[selection.unit].lower()}",
         )
-        + layers,
+        + layers
+        + [sync_group(dataset.key)],
         layer_control=map_builder.layer_control(),
         height=MAP_HEIGHT_PX,
         use_container_width=True,
-        returned_objects=["last_active_drawing"],  # panning and zooming do not rerun the app
+        # Panning and zooming do not rerun the app (the map writes its view into the URL).
+        returned_objects=["last_active_drawing", "all_drawings"],
     )
+    take_drawing(state, dataset.key)
     note = f"{units.features:,} {'cells' if kind == 'cell' else 'areas'} drawn."
     if points is not None and points.rows:
         note += f" Zoom in to see {points.description}."
-    st.caption(note + " Hover for details, click for a profile." + cluster_note)
+    st.caption(
+        note
+        + " Hover for details, click for a profile; draw an area with the tools on the left."
+        + cluster_note
+    )
 
 drawing = (state or {}).get("last_active_drawing") or {}
 properties = drawing.get("properties") or {} if isinstance(drawing, dict) else {}
@@ -194,21 +206,8 @@ with side_col:
                 title = f"{profile.name} · cell {profile.key}"
             render_profile(profile, title=title)
             with st.expander(f"The {incidents_text(profile.count)} behind it (analysts only)"):
-                st.caption(
-                    "Record level: for checking and follow-up inside the service. Never "
-                    "share or publish it; published snapshots are aggregated."
-                )
-                st.dataframe(
-                    cached.unit_incidents(dataset, key, kind, current[2]),
-                    hide_index=True,
-                    height=240,
-                    key="map_unit_incidents",
-                    column_config={
-                        "occurred_at": "When",
-                        "offense": "Offense",
-                        "premises": "Premises",
-                        "source_row": st.column_config.NumberColumn("Source row", format="%d"),
-                    },
+                render_incident_list(
+                    cached.unit_incidents(dataset, key, kind, current[2]), key="map_unit_incidents"
                 )
             st.button("Clear selection", on_click=set_clicked_unit, args=(None,), key="map_clear")
     else:
@@ -233,31 +232,7 @@ with side_col:
         else:
             st.info("No cell is a significant hot spot at this false discovery rate.")
 
-circle_box = st.expander(
-    "Select an area: a circle around a point",
-    icon=":material/radio_button_checked:",
-    key="map_circle_open",
-    on_change="rerun",  # drawn only while open: no profile and charts on every run
-)
-with circle_box:
-    (south, west), (north, east) = dataset.bounds
-    p1, p2, p3 = st.columns(3)
-    lat = p1.number_input(
-        "Latitude", value=round((south + north) / 2, 5), format="%.5f", key="map_circle_lat"
-    )
-    lon = p2.number_input(
-        "Longitude", value=round((west + east) / 2, 5), format="%.5f", key="map_circle_lon"
-    )
-    radius = p3.number_input(
-        "Radius (m)", min_value=50, max_value=20_000, value=500, step=50, key="map_circle_r"
-    )
-    st.caption(
-        "Type the centre's latitude and longitude (from any street map); distances are "
-        "straight lines. The sidebar's filters apply."
-    )
-    if circle_box.open:
-        circle = cached.circle_profile(dataset, key, float(lon), float(lat), float(radius))
-        render_profile(circle, title=str(circle.name))
+render_drawn_area(dataset, selection)
 
 st.subheader("Top hot spots", divider="gray")
 analysis = cached.analysis(dataset, key)

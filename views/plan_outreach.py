@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 from streamlit_folium import st_folium
 
 from hotspots.dashboard import cached, map_builder, outreach
@@ -44,10 +45,9 @@ SOURCE_LABELS = {
 
 
 def optional_upload(
-    label: str, *, key: str, read: Callable[[Upload, str], T], what: str, help: str | None = None
+    file: UploadedFile | None, *, read: Callable[[Upload, str], T], what: str
 ) -> tuple[T | None, str | None]:
-    """An optional file: what ``read`` makes of it and its digest, or an error in place."""
-    file = st.file_uploader(label, type=list(outreach.SITE_EXTENSIONS), key=key, help=help)
+    """An optional uploaded file: what ``read`` makes of it and its digest, or an error in place."""
     if file is None:
         return None, None
     upload = Upload(file.name, file.getvalue())
@@ -120,19 +120,25 @@ with sites_col:
         candidates_key = f"upload:{upload.digest}"
     with st.expander("Existing sites that must stay", icon=":material/home_pin:"):
         existing_sites, existing_key = optional_upload(
-            "Existing sites (always kept)",
-            key="po_existing_file",
+            st.file_uploader(
+                "Existing sites (always kept)",
+                type=list(outreach.SITE_EXTENSIONS),
+                key="po_existing_file",
+            ),
             read=outreach.site_file,
             what="existing-sites file",
         )
     with st.expander("Street names for the sites (optional)", icon=":material/signpost:"):
         streets, streets_key = optional_upload(
-            "Streets or places (lines or points with a name column)",
-            key="po_streets_file",
+            st.file_uploader(
+                "Streets or places (lines or points with a name column)",
+                type=list(outreach.SITE_EXTENSIONS),
+                key="po_streets_file",
+                help="E.g. your city's street centreline file: each chosen site then gets its "
+                "nearest street and the distance. Nothing leaves this computer.",
+            ),
             read=outreach.streets_file,
             what="streets file",
-            help="E.g. your city's street centreline file: each chosen site then gets its "
-            "nearest street and the distance. Nothing leaves this computer.",
         )
         if streets is not None:
             st.caption(f"{len(streets):,} named streets or places.")

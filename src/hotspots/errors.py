@@ -120,7 +120,7 @@ APP_CONTROLS: dict[str, str] = {
     "publish:k": '"Never show numbers below" on the Publish page',
     "publish:cell_size_m": '"Grid cell size (m, at least 500)" on the Publish page',
     "publish:min_cell_size_m": '"Grid cell size (m, at least 500)" on the Publish page',
-    "selection:radius_m": '"Radius (m)" on the Map page',
+    "selection:radius_m": '"Buffer radius for a clicked point (m)" on the Map page',
     "title": '"Title" on the Publish page',
     "publish:offenses": '"Offense groups" on the Publish page',
     "publish:period": '"Period (a calendar year, quarter or month)" on the Publish page',

@@ -94,6 +94,19 @@ def _widget_wrappers(tree: ast.Module) -> set[str]:
     return wrappers
 
 
+def _with_helpers(page: Path) -> list[Path]:
+    """``page`` and the ``hotspots.dashboard`` modules it imports (panels that draw widgets)."""
+    tree = ast.parse(page.read_text(encoding="utf-8"))
+    helpers = [
+        ROOT / "src" / Path(*node.module.split(".")).with_suffix(".py")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and node.module
+        and node.module.startswith("hotspots.dashboard.")
+    ]
+    return [page, *(path for path in helpers if path.is_file())]
+
+
 def _keys_used() -> set[str]:
     """Every option key the library's messages use (Option, given, invalid and friends)."""
     makers = {"Option", "given", "invalid", "positive_number", "whole_number", "_Given"}
@@ -122,7 +135,7 @@ def test_every_control_a_message_names_exists_on_its_page(key: str) -> None:
     else:
         assert place["page"] in pages, f"{key}: no page {place['page']!r} in app.py"
         source = pages[place["page"]]
-    found = _widget_labels(source)
+    found = set().union(*map(_widget_labels, _with_helpers(source)))
     missing = [label for label in labels if label not in found]
     assert not missing, f"{key}: {missing} are not widget labels of {source.name}"
 
@@ -130,7 +143,8 @@ def test_every_control_a_message_names_exists_on_its_page(key: str) -> None:
 @pytest.mark.parametrize("place", sorted(_PLACES))
 def test_controls_named_by_places_exist_on_some_page(place: str) -> None:
     labels = re.findall(r'"([^"]+)"', _PLACES[place]["app"])
-    everywhere = set().union(*map(_widget_labels, [*_pages().values(), SIDEBAR]))
+    pages = [path for page in _pages().values() for path in _with_helpers(page)]
+    everywhere = set().union(*map(_widget_labels, [*pages, SIDEBAR]))
     assert not [label for label in labels if label not in everywhere]
 
 

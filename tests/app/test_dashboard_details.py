@@ -110,17 +110,3 @@ def test_record_level_lists_never_reach_the_publication_code() -> None:
     publish = ROOT / "src" / "hotspots" / "publish"
     for path in publish.rglob("*.py"):
         assert "unit_incidents" not in path.read_text(), path
-
-
-def test_a_circle_around_a_point_gets_its_profile(app: AppTest) -> None:
-    assert not any("Within " in m.value for m in app.markdown)  # drawn only once opened
-    app.session_state["map_circle_open"] = True
-    app.number_input(key="map_circle_lat").set_value(43.6532).run()
-    app.number_input(key="map_circle_lon").set_value(-79.3832).run()
-    app.number_input(key="map_circle_r").set_value(300).run()
-    assert not app.exception
-    assert any("Within 300 m of 43.65320, -79.38320" in m.value for m in app.markdown)
-    small = [int(str(m.value).replace(",", "")) for m in app.metric if m.label == "Incidents"]
-    app.number_input(key="map_circle_r").set_value(1000).run()
-    large = [int(str(m.value).replace(",", "")) for m in app.metric if m.label == "Incidents"]
-    assert 0 < small[-1] < large[-1]

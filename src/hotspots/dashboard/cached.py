@@ -209,24 +209,6 @@ def unit_incidents(
     )
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def circle_profile(
-    _dataset: Dataset, key: AnalysisKey, lon: float, lat: float, radius_m: float
-) -> Profile:
-    """What happens within ``radius_m`` of a point, under the current filters."""
-    from hotspots.spatial.filters import within_radius
-    from hotspots.stats.profiles import profile_incidents
-
-    inside = within_radius(analysis(_dataset, key).incidents, lon=lon, lat=lat, radius_m=radius_m)
-    return profile_incidents(
-        inside,
-        with_time_of_day=_dataset.has_time_of_day,
-        kind="incidents",
-        key=f"{lat:.5f},{lon:.5f},{radius_m:g}",
-        name=f"Within {radius_m:,.0f} m of {lat:.5f}, {lon:.5f}",
-    )
-
-
 @st.cache_data(max_entries=16, show_spinner="Drawing the printable page…")
 def printable(_dataset: Dataset, key: AnalysisKey, title: str, subtitle: str) -> str:
     """The one-page map and table of an analysis (HTML) for a command meeting."""

@@ -513,6 +513,8 @@ def build_base_map(
     bounds: Bounds,
     outlines: OutlineLayer | None = None,
     view_key: str = "hotspots-view",
+    drawing: bool = False,
+    view_in_url: bool = False,
 ) -> folium.Map:
     """The part of the hotspot map that stays while the user filters (offline-ready).
 
@@ -532,6 +534,11 @@ def build_base_map(
     view_key : str
         Key under which the browser tab remembers the map's centre and zoom, so the view
         survives a reload of the map (use one per data set).
+    drawing : bool
+        Add the tools to draw an area (:class:`hotspots.dashboard.drawing.DrawTools`).
+    view_in_url : bool
+        Keep the zoom and centre in the page's URL and open at the URL's view
+        (:class:`hotspots.dashboard.map_view.UrlView`).
     """
     m = folium.Map(
         location=None,
@@ -557,6 +564,14 @@ def build_base_map(
         m.add_child(_Labels(outlines, name="Neighbourhood names (zoom in)"))
     m.fit_bounds([list(bounds[0]), list(bounds[1])])
     m.add_child(_Controls(bounds=bounds, tiles=tiles.enabled, view_key=view_key))
+    if drawing:
+        from hotspots.dashboard.drawing import DrawTools
+
+        m.add_child(DrawTools())
+    if view_in_url:
+        from hotspots.dashboard.map_view import UrlView
+
+        m.add_child(UrlView(bounds=bounds))
     return make_offline(m)
 
 

@@ -12,8 +12,8 @@ import datetime as dt
 
 import streamlit as st
 
+from hotspots.dashboard import map_view, url_state
 from hotspots.dashboard import selection as sel
-from hotspots.dashboard import url_state
 from hotspots.dashboard.datasets import TORONTO_KEY, Dataset
 from hotspots.dashboard.map_layers import MEASURES
 from hotspots.dashboard.settings import (
@@ -30,6 +30,8 @@ from hotspots.errors import HotspotsError
 from hotspots.spatial.filters import WEEKDAY_NAMES, Filters
 
 BASEMAPS = ("default", "osm", "none", "custom")
+#: Session key: the data set of the last run (the map's view in the URL belongs to it).
+VIEW_DATASET_KEY = "hs.view_dataset"
 
 
 def render_sidebar() -> sel.Selection | None:
@@ -131,6 +133,10 @@ def render_sidebar() -> sel.Selection | None:
         default_dataset=TORONTO_KEY,
         defaults=_filter_defaults(dataset),
     )
+    # The map's zoom and centre: the map writes them (map_view); kept while the data set stays.
+    if st.session_state.get(VIEW_DATASET_KEY, key) == key:
+        link.update(map_view.view_params(st.query_params))
+    st.session_state[VIEW_DATASET_KEY] = key
     st.query_params.from_dict(link.items())
     return selection
 

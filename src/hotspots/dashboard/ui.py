@@ -28,6 +28,8 @@ from hotspots.errors import HotspotsError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    import pandas as pd
+
     from hotspots.stats.profiles import Profile
 
 _MARKDOWN_SPECIAL = frozenset("\\`*_{}[]<>#|$~")
@@ -142,6 +144,29 @@ def mostly_text(offense: str | None, *, offenses: int) -> str:
 def hours_text(hours: tuple[int, ...]) -> str:
     """``(17, 18, 16)`` -> ``"17:00, 18:00, 16:00"``."""
     return ", ".join(f"{h:02d}:00" for h in hours) if hours else "–"
+
+
+def render_incident_list(incidents: pd.DataFrame, *, key: str) -> None:
+    """The record-level incident list (analysts only) with its warning: never share or publish it.
+
+    ``incidents`` as :func:`hotspots.stats.profiles.incident_records` gives them.
+    """
+    st.caption(
+        "Record level: for checking and follow-up inside the service. Never share or publish "
+        "it; published snapshots are aggregated."
+    )
+    st.dataframe(
+        incidents,
+        hide_index=True,
+        height=240,
+        key=key,
+        column_config={
+            "occurred_at": "When",
+            "offense": "Offense",
+            "premises": "Premises",
+            "source_row": st.column_config.NumberColumn("Source row", format="%d"),
+        },
+    )
 
 
 def render_profile(profile: Profile, *, title: str) -> None:

@@ -1,13 +1,13 @@
 """The view in the URL: a link reproduces the data set, filters, units, cell size, FDR and
-the map's measure.
+the map's measure (the map adds its zoom and centre: :mod:`.map_view`).
 
 The sidebar writes the current choices into the address bar (``st.query_params``) on every
 run, and reads them back once, when a session starts from a link. Only choices that
 differ from the defaults are written, so a plain visit keeps a plain URL. Values that do
 not fit the data (an offense it does not have, a day outside it) are ignored and logged:
 a stale link still opens, with defaults in their place. The page itself is the URL's path
-(``/trends``); the map's zoom and centre stay in the browser (they would rerun the app on
-every pan).
+(``/trends``). The map's zoom and centre are written by the map itself, in the browser
+(sending them to the server would rerun the app on every pan); the sidebar only keeps them.
 """
 
 from __future__ import annotations

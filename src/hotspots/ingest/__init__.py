@@ -508,14 +508,17 @@ def _incidents(
         notes.append(
             f"{int(offense.isna().sum()):,} incidents without an offense set to {default_offense!r}"
         )
+    every = len(rows) == len(ledger.codes)  # nothing rejected: whole arrays, no gathers
     data = {
         "source_row": (rows + 1).astype(np.int64),
-        "occurred_at": stamps.values.iloc[rows].reset_index(drop=True),
+        "occurred_at": (stamps.values if every else stamps.values.iloc[rows]).reset_index(
+            drop=True
+        ),
         "offense": _fill_label(offense, default_offense),
         "neighbourhood": _text_column(frame, mapping.neighbourhood, rows),
         "premises": _text_column(frame, mapping.premises, rows),
-        "x_m": located.x_m[rows],
-        "y_m": located.y_m[rows],
+        "x_m": located.x_m if every else located.x_m[rows],
+        "y_m": located.y_m if every else located.y_m[rows],
     }
     if mapping.location is not None:
         # Only when the source has block/street text: for the analyst's context, never published.

@@ -152,11 +152,9 @@ def locate(
         ledger.reject(raw.non_point, "not a point geometry", raw.non_point_detail)
 
     n = len(frame)
-    x_m = np.full(n, np.nan)
-    y_m = np.full(n, np.nan)
     valid = ledger.accepted
     if not valid.any():
-        return Located(x_m, y_m, source_crs, None, None, notes)
+        return Located(np.full(n, np.nan), np.full(n, np.nan), source_crs, None, None, notes)
 
     a, b = _take(raw.a, valid), _take(raw.b, valid)
     centre = _centre_lon_lat(a, b, source_crs)
@@ -166,6 +164,7 @@ def locate(
     if a is raw.a:  # every row is valid: the projected arrays are the result
         x_m, y_m = px, py
     else:
+        x_m, y_m = np.full(n, np.nan), np.full(n, np.nan)
         x_m[valid] = px
         y_m[valid] = py
     unprojectable = ~(np.isfinite(x_m) & np.isfinite(y_m))
@@ -174,8 +173,10 @@ def locate(
         "coordinate out of range",
         f"{raw.a_name}/{raw.b_name} cannot be projected from {source_crs.to_string()}",
     )
-    x_m[~ledger.accepted] = np.nan
-    y_m[~ledger.accepted] = np.nan
+    rejected = ~ledger.accepted
+    if rejected.any():
+        x_m[rejected] = np.nan
+        y_m[rejected] = np.nan
     notes.append(
         f"metric CRS {metric.name} (EPSG:{metric.to_epsg()}), the UTM zone of the data's "
         f"centre ({centre[0]:.4f}, {centre[1]:.4f})"

@@ -147,7 +147,7 @@ class Timestamps:
 @dataclass
 class _Parsed:
     naive: pd.Series  # wall-clock datetimes (NaT where not naive)
-    aware: pd.Series  # UTC datetimes (NaT where not aware)
+    aware: pd.Series | None  # UTC datetimes (NaT where not aware); None: no row is aware
     missing: np.ndarray
     month_hint: bool = False
     #: rows whose day/month order contradicts the column's (mask, reject detail)
@@ -295,7 +295,9 @@ def _from_date_column(
     ledger.reject(parsed.missing, "missing date", f"{column} is missing")
     if parsed.contradicting is not None:
         ledger.reject(parsed.contradicting[0], "unparseable date", parsed.contradicting[1])
-    failed = parsed.naive.isna().to_numpy() & parsed.aware.isna().to_numpy() & ~parsed.missing
+    failed = parsed.naive.isna().to_numpy() & ~parsed.missing
+    if parsed.aware is not None:
+        failed &= parsed.aware.isna().to_numpy()
     explicit = date_format is not None and date_format not in DATE_ORDERS
     ledger.reject(
         failed,
@@ -314,13 +316,12 @@ def _parse_any(
     series: pd.Series, notes: list[str], column: str, date_format: str | None = None
 ) -> _Parsed:
     empty_naive = pd.Series(pd.NaT, index=series.index, dtype=f"datetime64[{UNIT}]")
-    empty_aware = pd.Series(pd.NaT, index=series.index, dtype=f"datetime64[{UNIT}, UTC]")
     dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
         aware = series.dt.tz_convert("UTC").dt.as_unit(UNIT)
         return _Parsed(empty_naive, aware, series.isna().to_numpy())
     if pd.api.types.is_datetime64_dtype(dtype):
-        return _Parsed(series.dt.as_unit(UNIT), empty_aware, series.isna().to_numpy())
+        return _Parsed(series.dt.as_unit(UNIT), None, series.isna().to_numpy())
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         numbers = series.to_numpy(dtype=float, na_value=np.nan)
         missing = np.isnan(numbers)
@@ -346,6 +347,12 @@ _EPOCH = r"-?\d{9,13}(?:\.\d+)?"
 def _epoch_text(text: pd.Series) -> pd.Series | None:
     """``text`` as numbers when every value is a 9-13 digit number (epoch seconds or
     milliseconds; ``20210101`` has 8 digits and stays a date), else None."""
+    # The first rows answer for most columns (any date text there that is not epoch-like
+    # decides) without touching the whole column; the whole column decides otherwise.
+    head = text.iloc[: _SAMPLE_SIZE * 4].dropna().str.strip()
+    head = head[~_missing_text(head)].iloc[:_SAMPLE_SIZE]
+    if len(head) and not head.str.fullmatch(_EPOCH).all():
+        return None
     present = text.dropna().str.strip()
     present = present[~_missing_text(present)]
     sample = present.iloc[:_SAMPLE_SIZE]
@@ -361,8 +368,6 @@ def _parse_text(
     text: pd.Series, notes: list[str], column: str, date_format: str | None = None
 ) -> _Parsed:
     missing = text.isna().to_numpy(copy=True)
-    naive = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}]")
-    aware = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}, UTC]")
     present = np.flatnonzero(~missing)
     step = max(1, len(present) // _SAMPLE_SIZE)
     sample = _rows(text, present[::step][:_SAMPLE_SIZE]).str.strip()
@@ -371,7 +376,9 @@ def _parse_text(
         iso = _strict_iso(text, sample)
         if iso is not None:
             log.debug("%s parsed as ISO 8601", column)
-            return _Parsed(iso, aware, missing)
+            return _Parsed(iso, None, missing)
+    naive = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}]")
+    aware = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}, UTC]")
     explicit = date_format is not None and date_format not in DATE_ORDERS
     order, contradicting = (None, None) if explicit else _day_month_order(text, column, date_format)
     if contradicting is not None:  # the sample tells the format of the rows that agree
@@ -625,7 +632,7 @@ def _localise(parsed: _Parsed, timezone: str) -> pd.Series:
     localised = naive.dt.tz_localize(
         timezone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
     )
-    if parsed.aware.isna().all():
+    if parsed.aware is None or parsed.aware.isna().all():
         return localised.dt.as_unit(UNIT)
     converted = parsed.aware.dt.tz_convert(timezone)
     return localised.where(localised.notna(), converted).dt.as_unit(UNIT)
@@ -787,9 +794,10 @@ def _resolution(wall: np.ndarray, *, month_hint: bool) -> str:
         return "month" if month_hint else "day"
     micros = present.view(np.int64)
     hour_us, day_us = 3_600_000_000, 86_400_000_000
-    if np.any(micros % hour_us):
+    head = micros[: _SAMPLE_SIZE * 20]  # usually answers at once; else every value decides
+    if np.any(head % hour_us) or np.any(micros % hour_us):
         return "minute"
-    if np.any(micros % day_us):
+    if np.any(head % day_us) or np.any(micros % day_us):
         return "hour"
     days = present.astype("datetime64[D]")
     if month_hint and bool(np.all(days == days.astype("datetime64[M]").astype("datetime64[D]"))):

@@ -171,6 +171,8 @@ def knox_colour(ratio: float, p: float, *, alpha: float) -> str:
 OUTLINE = "#4a4a4a"
 #: Outline of the unit the user clicked.
 SELECTED = "#111111"
+#: Outline of an area the analyst draws on the map (purple: apart from hot reds and cold blues).
+DRAWN_AREA = "#542788"
 #: Accent colour for single-series charts.
 ACCENT = "#b2182b"
 #: Map background when no basemap is drawn.

@@ -1,9 +1,11 @@
-"""Browser assets (Leaflet, jQuery, MarkerCluster) served from installed packages — never a CDN.
+"""Browser assets (Leaflet, jQuery, MarkerCluster, Leaflet.draw) served from installed packages — never a CDN.
 
 Maps must render on a machine with no internet, so every script and stylesheet a map
 needs is read from a Python package installed with the project (``xstatic-leaflet``, a
-core dependency for published snapshots; ``xstatic-jquery`` and
-``xstatic-leaflet-markercluster`` with the ``app`` extra) and inlined, or handed to the browser as a ``data:`` URI.
+core dependency for published snapshots; ``xstatic-jquery``,
+``xstatic-leaflet-markercluster`` and ``django-leaflet`` — which ships Leaflet.draw 1.0.4
+among its static files; only those files are read, nothing of Django is imported — with
+the ``app`` extra) and inlined, or handed to the browser as a ``data:`` URI.
 
 Leaflet's stylesheet refers to a few images (layer-control icon, default marker); they are
 inlined as data URIs by :func:`inline_css` so no relative URL is ever requested. Two small
@@ -29,6 +31,12 @@ ASSETS: dict[str, tuple[str, str]] = {
     "markercluster.js": ("xstatic.pkg.leaflet_markercluster", "leaflet.markercluster.js"),
     "markercluster.css": ("xstatic.pkg.leaflet_markercluster", "MarkerCluster.css"),
     "markercluster-default.css": ("xstatic.pkg.leaflet_markercluster", "MarkerCluster.Default.css"),
+}
+#: Asset name -> (distribution, file inside it): packages whose files are read without importing
+#: them (django-leaflet's ``leaflet`` package imports Django settings).
+DIST_ASSETS: dict[str, tuple[str, str]] = {
+    "leaflet-draw.js": ("django-leaflet", "leaflet/static/leaflet/draw/leaflet.draw.js"),
+    "leaflet-draw.css": ("django-leaflet", "leaflet/static/leaflet/draw/leaflet.draw.css"),
 }
 
 _MIME = {".js": "text/javascript", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml"}
@@ -94,8 +102,12 @@ def asset_path(name: str) -> Path:
         When ``name`` is unknown or the package that ships it is not installed (the message
         names the package to install).
     """
+    if name in DIST_ASSETS:
+        return _dist_path(name)
     if name not in ASSETS:
-        raise HotspotsError(f"Unknown browser asset {name!r}; known: {', '.join(ASSETS)}.")
+        raise HotspotsError(
+            f"Unknown browser asset {name!r}; known: {', '.join([*ASSETS, *DIST_ASSETS])}."
+        )
     module_name, filename = ASSETS[name]
     try:
         module = __import__(module_name, fromlist=["BASE_DIR"])
@@ -152,6 +164,22 @@ def text_data_uri(text: str, *, mime: str) -> str:
     """``data:`` URI (base64) of ``text`` with media type ``mime`` (e.g. ``"text/css"``)."""
     encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
     return f"data:{mime};charset=utf-8;base64,{encoded}"
+
+
+def _dist_path(name: str) -> Path:
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    package, filename = DIST_ASSETS[name]
+    try:
+        path = Path(str(distribution(package).locate_file(filename)))
+    except PackageNotFoundError:
+        path = None
+    if path is None or not path.is_file():
+        raise HotspotsError(
+            f"The browser asset {name!r} comes from the package {package!r}, which is not "
+            "installed (or lacks the file). Install the app extra: pip install 'hotspots[app]'."
+        )
+    return path
 
 
 def _file_data_uri(path: Path) -> str:

@@ -258,6 +258,7 @@ def _all_units_distribution(
     # largest k down (row k needs rows k − c, c >= 0, still holding the previous values); the
     # terms are added in the same order as over the whole row, so the result is identical.
     largest = 0
+    rows, scratch = np.empty(width), np.empty(width)  # reused buffers: no temporaries
     for value, m in zip(values.tolist(), multiplicity.tolist(), strict=True):
         cs = np.arange(min(m, max_draws) + 1, dtype=np.float64)[None, :]
         log_total = _log_comb(float(so_far + m), ks)
@@ -267,17 +268,20 @@ def _all_units_distribution(
             )
         weights[~np.isfinite(log_total[:, 0])] = 0.0
         for k in range(max_draws, -1, -1):
-            row = np.zeros(min(width, k * max(largest, value) + 1))
+            size = min(width, k * max(largest, value) + 1)
+            row = rows[:size]
+            row[:] = 0.0
             for c in range(min(m, k) + 1):
                 h = weights[k, c]
                 if h == 0.0:
                     continue
                 shift = c * value
-                if shift >= row.size:
+                if shift >= size:
                     continue
-                part = min(row.size - shift, (k - c) * largest + 1)
-                row[shift : shift + part] += h * table[k - c, :part]
-            table[k, : row.size] = row
+                part = min(size - shift, (k - c) * largest + 1)
+                term = np.multiply(table[k - c, :part], h, out=scratch[:part])
+                np.add(row[shift : shift + part], term, out=row[shift : shift + part])
+            table[k, :size] = row
         largest = max(largest, value)
         so_far += m
     return table

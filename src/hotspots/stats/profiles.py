@@ -239,7 +239,7 @@ def cell_profile(analysis: Analysis, cell_id: int, *, with_time_of_day: bool = T
     return profile_incidents(
         subset,
         with_time_of_day=with_time_of_day,
-        months=_analysis_months(analysis),
+        months=analysis_months(analysis),
         kind="cell",
         key=int(cell_id),
         name=None if pd.isna(name) else str(name),
@@ -280,7 +280,7 @@ def area_profile(
     return profile_incidents(
         subset,
         with_time_of_day=with_time_of_day,
-        months=_analysis_months(analysis),
+        months=analysis_months(analysis),
         kind="area",
         key=str(name),
         name=str(name),
@@ -329,7 +329,15 @@ def unit_incidents(
         keep = incidents["cell_id"].to_numpy() == int(unit_id)
     else:
         raise invalid("kind", kind, ("cell", "area"))
-    subset = incidents.loc[keep].sort_values("occurred_at", ascending=False)
+    return incident_records(incidents.loc[keep])
+
+
+def incident_records(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Incidents as the analyst's list, newest first: :data:`UNIT_INCIDENT_COLUMNS`.
+
+    Record-level (see :func:`unit_incidents`): for the analyst's eyes only, never published.
+    """
+    subset = incidents.sort_values("occurred_at", ascending=False)
     local = subset["occurred_at"]
     local = local.dt.tz_localize(None) if local.dt.tz is not None else local
     return pd.DataFrame(
@@ -363,7 +371,8 @@ def cell_at(analysis: Analysis, lon: float, lat: float) -> int | None:
     return cell if bool(np.isin(cell, analysis.cells["cell_id"].to_numpy())) else None
 
 
-def _analysis_months(analysis: Analysis) -> pd.DatetimeIndex | None:
+def analysis_months(analysis: Analysis) -> pd.DatetimeIndex | None:
+    """Every month (first days) from the first to the last incident of ``analysis``, or None."""
     times = analysis.incidents["occurred_at"]
     if len(times) == 0:
         return None
