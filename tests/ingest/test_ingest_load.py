@@ -150,6 +150,27 @@ def test_duplicates_by_rows_and_keep(now: pd.Timestamp) -> None:
         load_incidents(_duplicates_frame(), duplicates="all", now=now)  # type: ignore[arg-type]
 
 
+def test_duplicates_by_rows_in_a_geometry_source_compare_coordinates(
+    now: pd.Timestamp, tmp_path: Path
+) -> None:
+    import shapely
+
+    here, near = (-79.38, 43.65), (-79.38, 43.6500001)
+    points = gpd.GeoDataFrame(
+        {"date": ["2019-01-01 10:00"] * 5, "offense": ["Assault"] * 4 + ["Robbery"]},
+        geometry=shapely.points([here, here, near, here, here]),
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "points.geojson"
+    points.to_file(path)
+    result = load_incidents(path, duplicates="rows", now=now)
+    rejects = result.rejects.set_index("source_row")
+    # Row 2 repeats row 1 exactly; row 3 is 1 cm away; row 5 has another offense.
+    assert rejects["reason"].to_dict() == {2: "duplicate", 4: "duplicate"}
+    assert rejects.loc[4, "detail"] == "identical to source row 1"
+    assert result.incidents["source_row"].tolist() == [1, 3, 5]
+
+
 def test_duplicates_by_id_without_an_id_column_is_a_noop(now: pd.Timestamp) -> None:
     result = load_incidents(_duplicates_frame().drop(columns="id"), now=now)
     assert "duplicate" not in result.rejects["reason"].tolist()

@@ -443,19 +443,29 @@ def _reject_duplicates(
 ) -> None:
     if duplicates == "keep":
         return
+    if duplicates == "id" and mapping.id is None:
+        notes.append("no id column: duplicate incidents were not checked")
+        return
     rows = np.flatnonzero(ledger.accepted)
     if duplicates == "id":
-        if mapping.id is None:
-            notes.append("no id column: duplicate incidents were not checked")
-            return
         keys = frame[mapping.id].iloc[rows].astype("str").str.strip()
         keys = keys.where(keys != "")
         repeated = keys.duplicated(keep="first").to_numpy() & keys.notna().to_numpy()
     else:
         subset = frame.iloc[rows]
         if isinstance(subset, gpd.GeoDataFrame):
-            subset = pd.DataFrame(subset).assign(
-                **{subset._geometry_column_name: shapely.to_wkb(subset.geometry.to_numpy())}
+            # The rows left are points: compare their coordinate arrays, not WKB per row.
+            name = subset._geometry_column_name
+            points = subset.geometry.to_numpy()
+            subset = pd.DataFrame(subset.drop(columns=name)).assign(
+                **{
+                    f"{name} {axis}": coordinate(points)
+                    for axis, coordinate in (
+                        ("x", shapely.get_x),
+                        ("y", shapely.get_y),
+                        ("z", shapely.get_z),
+                    )
+                }
             )
         repeated = subset.duplicated(keep="first").to_numpy()
         keys = pd.Series(pd.util.hash_pandas_object(subset, index=False).to_numpy())

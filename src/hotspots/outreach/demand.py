@@ -123,8 +123,7 @@ def demand_from_incidents(
     area_code, area_names = pd.factorize(labels[keep], sort=True)
     cells = np.floor(xy / size).astype(np.int64)
     key = np.column_stack([cells, np.asarray(area_code, dtype=np.int64)])
-    unique, group = np.unique(key, axis=0, return_inverse=True)
-    group = np.asarray(group, dtype=np.int64).ravel()
+    unique, group = _unique_rows(key)
     n_groups = unique.shape[0]
     total = np.bincount(group, weights=w, minlength=n_groups)
     # Weighted mean location, computed relative to each cell's corner for precision.
@@ -401,6 +400,26 @@ def _check_cell_size(cell_size_m: Any) -> float:
             options=(Option("demand:cell_size_m", DEFAULT_DEMAND_CELL_SIZE_M),),
         )
     return float(cell_size_m)
+
+
+def _unique_rows(key: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``np.unique(key, axis=0, return_inverse=True)`` (same rows, same order), fast.
+
+    Each row (cell x, cell y, area code) becomes one int64 whose order is the rows'
+    lexicographic order, so a 1-D unique replaces the slow row-wise one; when the ranges are
+    too wide for one int64 the row-wise unique runs.
+    """
+    low = key.min(axis=0) if len(key) else np.zeros(key.shape[1], dtype=np.int64)
+    shifted = key - low
+    spans = [int(v) + 1 for v in (shifted.max(axis=0) if len(key) else np.zeros(key.shape[1]))]
+    if int(np.prod([float(v) for v in spans])) >= 2**62:
+        unique, group = np.unique(key, axis=0, return_inverse=True)
+        return unique, np.asarray(group, dtype=np.int64).ravel()
+    combined = np.zeros(len(key), dtype=np.int64)
+    for column, span in enumerate(spans):
+        combined = combined * span + shifted[:, column]
+    _, first, group = np.unique(combined, return_index=True, return_inverse=True)
+    return key[first], np.asarray(group, dtype=np.int64).ravel()
 
 
 def _incident_areas(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame | None) -> pd.Series:
