@@ -37,7 +37,7 @@ import shapely
 from numpy.typing import NDArray
 
 from hotspots.analysis import Analysis
-from hotspots.errors import EmptyDataError, InputError, Option, describe, invalid
+from hotspots.errors import EmptyDataError, InputError, Option, describe, invalid, literal
 from hotspots.outreach.validation import centre_points
 from hotspots.spatial.projection import choose_metric_crs, require_geodata, to_metric
 from hotspots.spatial.units import incident_areas, locate_in_polygons, names_at
@@ -189,11 +189,15 @@ def demand_from_hotspots(
     """
     hot = significant_hot_cells(analysis)
     if hot.empty:
+        selection = analysis.params.get("filters_text", "all incidents")
         raise EmptyDataError(
-            f"The analysis found no significant hot spot cells (FDR alpha="
-            f"{analysis.params.get('alpha')}, {analysis.params.get('filters_text', 'all incidents')}), "
-            "so there is no hot spot demand. Use demand='incidents', or widen the period or "
-            "offenses, or change the cell size."
+            literal(
+                f"The analysis found no significant hot spot cells (false discovery rate "
+                f"{analysis.params.get('alpha')}, {selection}), so there is no hot spot demand. "
+            )
+            + "Cover all incidents ({0}), or widen the period or offenses, or change the "
+            "cell size.",
+            options=(Option("demand", "incidents"),),
         )
     counts = hot["count"].to_numpy(dtype=np.int64)
     if offense_weights is None:
@@ -258,8 +262,9 @@ def demand_from_forecast(
     cells = result.cells.loc[result.cells["expected"].to_numpy() > 0]
     if cells.empty:
         raise EmptyDataError(
-            "The forecast expects no incident anywhere, so there is no forecast demand; use "
-            "demand='incidents' or forecast from a longer history."
+            "The forecast expects no incident anywhere, so there is no forecast demand; cover "
+            "all incidents ({0}) or forecast from a longer history.",
+            options=(Option("demand", "incidents"),),
         )
     expected = cells["expected"].to_numpy(dtype=np.float64)
     reach = np.cumsum(expected) / expected.sum()
