@@ -24,6 +24,7 @@ def test_reject_reasons_are_the_documented_ones() -> None:
         "withheld location (0/0)",
         "coordinate out of range",
         "not a point geometry",
+        "far from the rest",
         "outside study boundary",
         "missing date",
         "unparseable date",
@@ -147,6 +148,27 @@ def test_duplicates_by_rows_and_keep(now: pd.Timestamp) -> None:
     assert len(kept.incidents) == 5
     with pytest.raises(InputError, match=r"duplicates='all'.*'id', 'rows', 'keep'"):
         load_incidents(_duplicates_frame(), duplicates="all", now=now)  # type: ignore[arg-type]
+
+
+def test_duplicates_by_rows_in_a_geometry_source_compare_coordinates(
+    now: pd.Timestamp, tmp_path: Path
+) -> None:
+    import shapely
+
+    here, near = (-79.38, 43.65), (-79.38, 43.6500001)
+    points = gpd.GeoDataFrame(
+        {"date": ["2019-01-01 10:00"] * 5, "offense": ["Assault"] * 4 + ["Robbery"]},
+        geometry=shapely.points([here, here, near, here, here]),
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "points.geojson"
+    points.to_file(path)
+    result = load_incidents(path, duplicates="rows", now=now)
+    rejects = result.rejects.set_index("source_row")
+    # Row 2 repeats row 1 exactly; row 3 is 1 cm away; row 5 has another offense.
+    assert rejects["reason"].to_dict() == {2: "duplicate", 4: "duplicate"}
+    assert rejects.loc[4, "detail"] == "identical to source row 1"
+    assert result.incidents["source_row"].tolist() == [1, 3, 5]
 
 
 def test_duplicates_by_id_without_an_id_column_is_a_noop(now: pd.Timestamp) -> None:

@@ -136,6 +136,7 @@ def locate(
         "withheld location (0/0)",
         f"{raw.a_name}=0 and {raw.b_name}=0 (location withheld)",
     )
+    _reject_beyond_any_crs(raw, ledger)
 
     if source_crs is None:
         source_crs = _infer_crs(raw, ledger, notes, swap_lat_lon=swap_lat_lon)
@@ -394,7 +395,19 @@ def _infer_crs(raw: _Raw, ledger: RejectLedger, notes: list[str], *, swap_lat_lo
 
 def _in_degrees(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Rows whose (a, b) are a longitude and a latitude."""
-    return (np.abs(a) <= 180) & (np.abs(b) <= 90)
+    return _within(a, 180) & _within(b, 90)
+
+
+_BLOCK = 1 << 20
+
+
+def _within(values: np.ndarray, limit: float) -> np.ndarray:
+    """``abs(values) <= limit`` (NaN: False), a block at a time (no full-size temporaries)."""
+    out = np.empty(values.size, dtype=bool)
+    for start in range(0, values.size, _BLOCK):
+        block = values[start : start + _BLOCK]
+        np.less_equal(np.abs(block), limit, out=out[start : start + _BLOCK])
+    return out
 
 
 def _mostly_swapped(a: np.ndarray, b: np.ndarray, in_degrees: np.ndarray) -> bool:
@@ -495,9 +508,26 @@ def _refuse_polar(centre: tuple[float, float], source_crs: CRS) -> None:
     )
 
 
+#: No CRS has coordinates this large (UTM northings reach 1e7 m, Web Mercator 2e7 m).
+_BEYOND_ANY_CRS = 1e9
+
+
+def _reject_beyond_any_crs(raw: _Raw, ledger: RejectLedger) -> None:
+    """Numbers such as 1e308 are no coordinate in any CRS: out of range, row by row (so they
+    cannot make the file look projected)."""
+    for values, name in ((raw.a, raw.a_name), (raw.b, raw.b_name)):
+        with np.errstate(invalid="ignore"):
+            huge = np.abs(values) >= _BEYOND_ANY_CRS
+        if huge.any():
+            detail = np.full(len(values), "", dtype=object)
+            shown = np.char.mod("%.10g", values[huge]).astype(object)
+            detail[huge] = f"{name}=" + shown + " is not a coordinate in any CRS"
+            ledger.reject(huge, "coordinate out of range", detail)
+
+
 def _reject_out_of_degrees(raw: _Raw, ledger: RejectLedger, points: np.ndarray) -> None:
-    lat_bad = ~(np.abs(raw.b) <= 90) & points
-    lon_bad = ~(np.abs(raw.a) <= 180) & points
+    lat_bad = ~_within(raw.b, 90) & points
+    lon_bad = ~_within(raw.a, 180) & points
     ledger.reject(lat_bad, "coordinate out of range", _range_detail(raw.b, raw.b_name, 90, lat_bad))
     ledger.reject(
         lon_bad, "coordinate out of range", _range_detail(raw.a, raw.a_name, 180, lon_bad)
