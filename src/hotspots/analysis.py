@@ -11,9 +11,11 @@ cells stay put when a filter changes. Every result carries the parameters that m
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -21,7 +23,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from hotspots.errors import ColumnError, EmptyDataError, invalid
+from hotspots.errors import ColumnError, EmptyDataError, InputError, invalid
 from hotspots.ingest.table import IncidentTable, as_table
 from hotspots.maps import palettes
 from hotspots.spatial.counting import count_by_unit, density_per_km2, rate_per_1000
@@ -53,6 +55,8 @@ from hotspots.stats.significance import check_alpha
 from hotspots.stats.weights import Neighbours, distance_band, grid_contiguity, polygon_contiguity
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 #: A grid cell is a unit when at least this share of it lies in the study area, or when it
 #: holds an incident (:func:`hotspots.spatial.grids.make_grid`).
@@ -113,6 +117,66 @@ class Analysis:
         return self.selected.to_geodataframe()
 
 
+class Layouts:
+    """What :func:`analyze` builds from a data set that no filter changes, kept for reuse.
+
+    The study area, the grid (its cells, polygons, names and the cell of every incident),
+    the cells' contiguity and the boundaries' contiguity depend on *all* the incidents, the
+    boundaries, the grid kind and the cell size — never on the filters (the automatic cell
+    size is chosen from the filtered incidents first, and the grid is then looked up by the
+    chosen size). Pass one ``Layouts`` per data set to every :func:`analyze` of it (the
+    dashboard keeps one per data set): a new filter then only counts and tests. Results
+    are identical to an analysis without it.
+
+    Parameters
+    ----------
+    incidents : IncidentTable
+        The data set's incidents, the very object later given to :func:`analyze`.
+    boundaries : GeoDataFrame, optional
+        Its boundaries, the very object later given to :func:`analyze`.
+    max_entries : int
+        Structures kept (grid kind × cell size × neighbourhood); the oldest go first.
+    """
+
+    def __init__(
+        self,
+        incidents: IncidentTable,
+        boundaries: gpd.GeoDataFrame | None = None,
+        *,
+        max_entries: int = 24,
+    ) -> None:
+        self.incidents = incidents
+        self.boundaries = boundaries
+        self.max_entries = max_entries
+        self._entries: dict[tuple[Any, ...], Any] = {}
+        self._lock = threading.Lock()
+
+    def serves(self, incidents: object, boundaries: object) -> bool:
+        """Whether these are the incidents and boundaries this ``Layouts`` was made for."""
+        return incidents is self.incidents and boundaries is self.boundaries
+
+    def get(self, key: tuple[Any, ...], build: Callable[[], _T]) -> _T:
+        """The structure stored under ``key``, built by ``build()`` on first use."""
+        with self._lock:
+            if key in self._entries:
+                found: _T = self._entries[key]
+                return found
+        value = build()
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.max_entries:
+                del self._entries[next(iter(self._entries))]
+        return value
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def _remember(layouts: Layouts | None, key: tuple[Any, ...], build: Callable[[], _T]) -> _T:
+    """``build()``, or its stored result when ``layouts`` is given (see :class:`Layouts`)."""
+    return build() if layouts is None else layouts.get(key, build)
+
+
 def analyze(
     incidents: gpd.GeoDataFrame | IncidentTable,
     *,
@@ -127,6 +191,7 @@ def analyze(
     seed: int = 0,
     inference: Inference = "exact",
     quiet: bool = False,
+    layouts: Layouts | None = None,
 ) -> Analysis:
     """Count incidents on a grid (and in boundaries) and find significant hotspots.
 
@@ -162,6 +227,10 @@ def analyze(
         counts).
     quiet : bool
         Log automatic choices at debug level instead of info.
+    layouts : Layouts, optional
+        The filter-independent structures of these incidents and boundaries, built on
+        first use and reused by later calls with the same ``layouts`` (same results,
+        faster: see :class:`Layouts`).
     """
     level = logging.DEBUG if quiet else logging.INFO
     filters = filters or Filters()
@@ -172,7 +241,12 @@ def analyze(
         raise invalid("inference", inference, INFERENCE_METHODS)
     incidents = as_table(incidents)
     crs = _check_incidents(incidents)
-    bounds_gdf = _prepare_boundaries(boundaries, crs)
+    if layouts is not None and not layouts.serves(incidents, boundaries):
+        raise InputError(
+            "layouts was made for other incidents or boundaries than the ones given; "
+            "make one Layouts(incidents, boundaries) per data set and pass those same objects."
+        )
+    bounds_gdf = _remember(layouts, ("boundaries",), lambda: _prepare_boundaries(boundaries, crs))
 
     keep = filter_mask(incidents.frame, filters)
     selected = incidents.select(keep)
@@ -183,22 +257,16 @@ def analyze(
         f"{len(incidents):,}",
         filters.describe(),
     )
-    area, size, choice = _study_area(incidents, selected, bounds_gdf, cell_size_m, kind=grid)
+    size, choice = _cell_size(
+        incidents, selected, bounds_gdf, cell_size_m, kind=grid, layouts=layouts
+    )
     if choice is not None:
         log.log(level, "%s", choice.reason)
-    # Cells mostly outside the area are units only when they hold an incident (any incident,
-    # so the grid stays put when the filters change): see make_grid.
-    the_grid, every_cell = grid_and_cells(
-        area,
-        incidents.x_m,
-        incidents.y_m,
-        crs=crs,
-        kind=grid,
-        cell_size_m=size,
-        min_inside_share=MIN_INSIDE_SHARE,
-        quiet=True,
+    layout = _remember(
+        layouts, ("grid", grid, size), lambda: _grid_layout(incidents, bounds_gdf, crs, grid, size)
     )
-    cell_index = every_cell if selected is incidents else every_cell[keep]
+    the_grid, every_cell = layout.grid, layout.every_cell
+    cell_index = every_cell.copy() if selected is incidents else every_cell[keep]
     selected = selected.assign(cell_id=cell_index)
     outside = int(np.count_nonzero(cell_index < 0))
     if outside:
@@ -209,15 +277,19 @@ def analyze(
     ids = the_grid.cell_ids
     counts = the_grid.count_located(cell_index)
 
-    neighbours, weights_label = _cell_neighbours(the_grid, distance_band_m)
+    neighbours, weights_label = _remember(
+        layouts,
+        ("cell neighbours", grid, size, distance_band_m),
+        lambda: _cell_neighbours(the_grid, distance_band_m),
+    )
     cells = gpd.GeoDataFrame(
         {
             "cell_id": ids,
-            "neighbourhood": _cell_names(the_grid, bounds_gdf, incidents),
+            "neighbourhood": layout.names.copy(),
             "count": counts,
             "density_km2": density_per_km2(counts, the_grid.cell_area_m2),
         },
-        geometry=the_grid.polygons(ids),
+        geometry=layout.polygons.copy(),
         crs=crs,
     )
     cells, notes = _add_statistics(
@@ -244,6 +316,7 @@ def analyze(
             permutations=permutations,
             seed=seed,
             inference=inference,
+            layouts=layouts,
         )
         notes += [f"Neighbourhoods: {note}" for note in area_notes]
 
@@ -440,32 +513,69 @@ def _prepare_boundaries(boundaries: gpd.GeoDataFrame | None, crs: Any) -> gpd.Ge
     return out.reset_index(drop=True)
 
 
-def _study_area(
+def _cell_size(
     incidents: IncidentTable,
     selected: IncidentTable,
     boundaries: gpd.GeoDataFrame | None,
     cell_size_m: float | None,
     *,
     kind: GridKind,
-) -> tuple[shapely.Geometry, float, CellSizeChoice | None]:
-    """The area to cover (:func:`~hotspots.spatial.grids.study_area`: the boundaries, or all
-    incidents' convex hull buffered by half a cell, so cells stay put when filters change)
-    and the cell size: given, or :func:`~hotspots.spatial.grids.auto_cell_size_m` from the
-    *selected* incidents' own pattern."""
-    points = (incidents.x_m, incidents.y_m)
-    choice = None
-    if cell_size_m is None:
-        hull = study_area(points, boundaries=boundaries)
-        chosen = selected if len(selected) else incidents
-        choice = auto_cell_size_m(
-            chosen.x_m, chosen.y_m, area_m2=float(shapely.area(hull)), kind=kind
-        )
-        size: Any = choice.cell_size_m
-    else:
-        size = cell_size_m
-    size = check_cell_size_m(size)
-    area = study_area(points, boundaries=boundaries, buffer_m=size / 2.0)
-    return area, size, choice
+    layouts: Layouts | None,
+) -> tuple[float, CellSizeChoice | None]:
+    """The cell size: given, or :func:`~hotspots.spatial.grids.auto_cell_size_m` from the
+    *selected* incidents' own pattern over the unbuffered study area."""
+    if cell_size_m is not None:
+        return check_cell_size_m(cell_size_m), None
+    hull = _remember(
+        layouts,
+        ("study area", 0.0 if boundaries is None else None),
+        lambda: study_area((incidents.x_m, incidents.y_m), boundaries=boundaries),
+    )
+    chosen = selected if len(selected) else incidents
+    choice = auto_cell_size_m(chosen.x_m, chosen.y_m, area_m2=float(shapely.area(hull)), kind=kind)
+    return check_cell_size_m(choice.cell_size_m), choice
+
+
+@dataclass(frozen=True, eq=False)
+class _GridLayout:
+    """The grid of one (data set, kind, cell size) and what follows from it alone."""
+
+    grid: Grid
+    every_cell: NDArray[np.int64]  # the cell of every incident (-1 = outside)
+    names: pd.Series  # the area name of each active cell
+    polygons: NDArray[np.object_]  # the polygon of each active cell
+
+
+def _grid_layout(
+    incidents: IncidentTable,
+    boundaries: gpd.GeoDataFrame | None,
+    crs: Any,
+    kind: GridKind,
+    size: float,
+) -> _GridLayout:
+    """The grid over the study area (:func:`~hotspots.spatial.grids.study_area`: the
+    boundaries, or all incidents' convex hull buffered by half a cell, so cells stay put when
+    filters change) with its cells' names and polygons and every incident's cell."""
+    area = study_area((incidents.x_m, incidents.y_m), boundaries=boundaries, buffer_m=size / 2.0)
+    # Cells mostly outside the area are units only when they hold an incident (any incident,
+    # so the grid stays put when the filters change): see make_grid.
+    the_grid, every_cell = grid_and_cells(
+        area,
+        incidents.x_m,
+        incidents.y_m,
+        crs=crs,
+        kind=kind,
+        cell_size_m=size,
+        min_inside_share=MIN_INSIDE_SHARE,
+        quiet=True,
+    )
+    every_cell.setflags(write=False)
+    return _GridLayout(
+        grid=the_grid,
+        every_cell=every_cell,
+        names=_cell_names(the_grid, boundaries, incidents),
+        polygons=the_grid.polygons(the_grid.cell_ids),
+    )
 
 
 def _cell_neighbours(grid: Grid, distance_band_m: float | None) -> tuple[Neighbours, str]:
@@ -569,12 +679,20 @@ def _area_table(
     permutations: int,
     seed: int,
     inference: Inference,
+    layouts: Layouts | None = None,
 ) -> tuple[gpd.GeoDataFrame, str, list[str]]:
     """Counts, density, rate and statistics per boundary polygon (+ the counting method, caveats)."""
     names = boundaries["name"]
     positions, method = incident_areas(incidents, boundaries)
     counts = count_by_unit(positions, len(boundaries))
-    area_m2 = boundaries.geometry.area.to_numpy()
+    area_m2, neighbours = _remember(
+        layouts,
+        ("area neighbours",),
+        lambda: (
+            boundaries.geometry.area.to_numpy(),
+            polygon_contiguity(boundaries.geometry.values),
+        ),
+    )
     areas = gpd.GeoDataFrame(
         {
             "name": names.to_numpy(),
@@ -589,7 +707,6 @@ def _area_table(
         geometry=boundaries.geometry.values,
         crs=boundaries.crs,
     )
-    neighbours = polygon_contiguity(boundaries.geometry.values)
     areas, notes = _add_statistics(
         areas,
         counts,

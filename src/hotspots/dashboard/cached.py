@@ -11,6 +11,8 @@ Caching choices (measured on the bundled 241,000 Toronto incidents):
   (0.17 s each time — a click, a widget), while the result is a frozen dataclass that no
   code mutates. Loading takes about 1 s, an analysis with exact Gi* and LISA p-values well under a second.
 - small derived results (map layers, tables, profiles) use ``st.cache_data``.
+- what no filter changes (grid, cell polygons, contiguity) is built once per data set, grid
+  and cell size (:func:`layouts`), so a new filter only counts and tests.
 
 The statistics (SciPy), export and profile modules are imported inside the wrappers that
 use them, so the entry script and the sidebar draw before they load (part of the first
@@ -38,7 +40,7 @@ from hotspots.stats.trends import (
 )
 
 if TYPE_CHECKING:
-    from hotspots.analysis import Analysis
+    from hotspots.analysis import Analysis, Layouts
     from hotspots.dashboard.selection import AnalysisKey
     from hotspots.stats.profiles import Profile
 
@@ -104,7 +106,19 @@ def analysis(_dataset: Dataset, key: AnalysisKey) -> Analysis:
 
     if _dataset.key == TORONTO_KEY and key == default_key(_dataset):
         return default_view()[1]
-    return analyze_key(_dataset, key)
+    table = _dataset.load.table
+    return analyze_key(_dataset, key, layouts=layouts(_dataset, _dataset.key, id(table)))
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def layouts(_dataset: Dataset, dataset_key: str, table_id: int) -> Layouts:
+    """What no filter changes in ``dataset``'s analyses (study area, grids, cell polygons,
+    contiguity: :class:`~hotspots.analysis.Layouts`), built on first use per grid and cell
+    size, so a new filter only counts and tests. Keyed by the incidents' ``id`` too: the
+    ``Layouts`` holds them, so the id cannot be reused while the entry lives."""
+    from hotspots.analysis import Layouts
+
+    return Layouts(_dataset.load.table, _dataset.boundaries)
 
 
 @st.cache_data(max_entries=24, show_spinner=False)

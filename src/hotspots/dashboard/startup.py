@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from hotspots.ingest import datasets as bundled
 
 if TYPE_CHECKING:
-    from hotspots.analysis import Analysis
+    from hotspots.analysis import Analysis, Layouts
     from hotspots.dashboard.datasets import Dataset
     from hotspots.dashboard.selection import AnalysisKey
 
@@ -79,8 +79,9 @@ def build_default_view() -> tuple[Dataset, Analysis]:
     return dataset, analyze_key(dataset, default_key(dataset))
 
 
-def analyze_key(dataset: Dataset, key: AnalysisKey) -> Analysis:
-    """:func:`~hotspots.analysis.analyze` of ``dataset`` with the selection ``key``, quietly."""
+def analyze_key(dataset: Dataset, key: AnalysisKey, *, layouts: Layouts | None = None) -> Analysis:
+    """:func:`~hotspots.analysis.analyze` of ``dataset`` with the selection ``key``, quietly
+    (reusing the data set's filter-independent ``layouts`` when given)."""
     from hotspots.analysis import analyze  # SciPy and the statistics: imported on first use
 
     return analyze(
@@ -91,6 +92,7 @@ def analyze_key(dataset: Dataset, key: AnalysisKey) -> Analysis:
         cell_size_m=key.cell_size_m,
         alpha=key.alpha,
         quiet=True,
+        layouts=layouts,
     )
 
 
