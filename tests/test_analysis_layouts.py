@@ -96,3 +96,26 @@ def test_layouts_of_other_incidents_are_refused(
     other = as_table(table.to_geodataframe())
     with pytest.raises(InputError, match="one Layouts"):
         analyze(other, boundaries=boundaries, cell_size_m=400.0, layouts=layouts)
+
+
+def test_automatic_sizes_from_stored_places_equal_fresh_ones_on_repeated_locations(
+    table: IncidentTable,
+) -> None:
+    """Many incidents at the same spot (addresses snapped to 100 m): the distinct places of a
+    selection looked up among the data set's are exactly the ones found afresh."""
+    points = table.to_geodataframe()
+    snapped = points.set_geometry(
+        gpd.points_from_xy(
+            (points.geometry.x / 100).round() * 100,
+            (points.geometry.y / 100).round() * 100,
+            crs=points.crs,
+        )
+    )
+    snapped_table = as_table(snapped)
+    layouts = Layouts(snapped_table)
+    for filters in FILTERS:
+        reused = analyze(snapped_table, filters=filters, layouts=layouts)
+        assert_same(reused, analyze(snapped_table, filters=filters))
+        assert reused.params["cell_size_automatic"]
+    xy = np.column_stack([snapped_table.x_m, snapped_table.y_m])
+    assert len(np.unique(xy, axis=0)) < 0.8 * len(xy)  # the places really repeat

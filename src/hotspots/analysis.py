@@ -258,7 +258,7 @@ def analyze(
         filters.describe(),
     )
     size, choice = _cell_size(
-        incidents, selected, bounds_gdf, cell_size_m, kind=grid, layouts=layouts
+        incidents, selected, keep, bounds_gdf, cell_size_m, kind=grid, layouts=layouts
     )
     if choice is not None:
         log.log(level, "%s", choice.reason)
@@ -516,6 +516,7 @@ def _prepare_boundaries(boundaries: gpd.GeoDataFrame | None, crs: Any) -> gpd.Ge
 def _cell_size(
     incidents: IncidentTable,
     selected: IncidentTable,
+    keep: NDArray[np.bool_],
     boundaries: gpd.GeoDataFrame | None,
     cell_size_m: float | None,
     *,
@@ -523,7 +524,8 @@ def _cell_size(
     layouts: Layouts | None,
 ) -> tuple[float, CellSizeChoice | None]:
     """The cell size: given, or :func:`~hotspots.spatial.grids.auto_cell_size_m` from the
-    *selected* incidents' own pattern over the unbuffered study area."""
+    *selected* incidents' own pattern over the unbuffered study area (their distinct
+    locations looked up among all incidents' when ``layouts`` holds those)."""
     if cell_size_m is not None:
         return check_cell_size_m(cell_size_m), None
     hull = _remember(
@@ -532,8 +534,29 @@ def _cell_size(
         lambda: study_area((incidents.x_m, incidents.y_m), boundaries=boundaries),
     )
     chosen = selected if len(selected) else incidents
-    choice = auto_cell_size_m(chosen.x_m, chosen.y_m, area_m2=float(shapely.area(hull)), kind=kind)
+    places = None
+    if layouts is not None:
+        place_of, place_xy = layouts.get(("places",), lambda: _places(incidents))
+        ids = place_of if chosen is incidents else place_of[keep]
+        places = place_xy[np.unique(ids[ids >= 0])]
+    choice = auto_cell_size_m(
+        chosen.x_m, chosen.y_m, area_m2=float(shapely.area(hull)), kind=kind, places_xy=places
+    )
     return check_cell_size_m(choice.cell_size_m), choice
+
+
+def _places(incidents: IncidentTable) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Each incident's distinct location (-1 without finite coordinates) and the distinct
+    locations in the lexicographic order ``np.unique(..., axis=0)`` gives, so that
+    ``xy[np.unique(place[subset])]`` is exactly the ``np.unique`` of the subset's points."""
+    xy = np.column_stack([incidents.x_m, incidents.y_m]).astype(np.float64)
+    ok = np.isfinite(xy).all(axis=1)
+    place_xy, inverse = np.unique(xy[ok], axis=0, return_inverse=True)
+    place_of = np.full(len(xy), -1, dtype=np.int64)
+    place_of[ok] = inverse.reshape(-1)
+    place_of.setflags(write=False)
+    place_xy.setflags(write=False)
+    return place_of, place_xy
 
 
 @dataclass(frozen=True, eq=False)

@@ -269,6 +269,7 @@ def auto_cell_size_m(
     *,
     area_m2: float,
     kind: GridKind = "square",
+    places_xy: NDArray[np.floating] | None = None,
 ) -> CellSizeChoice:
     """The one automatic cell size, from the incidents actually mapped (after filters).
 
@@ -291,6 +292,10 @@ def auto_cell_size_m(
     area_m2 : float
         Area of the study area in square metres.
     kind : {"square", "hex"}
+    places_xy : ndarray, optional
+        The distinct finite locations among (``x``, ``y``) as ``np.unique(xy, axis=0)``
+        gives them, when the caller already knows them (:class:`hotspots.analysis.Layouts`
+        looks them up among a data set's; the sort is the slow part).
 
     Returns
     -------
@@ -305,7 +310,7 @@ def auto_cell_size_m(
             f"An automatic cell size needs incidents spread over an area (got {xy.shape[0]} "
             f"point(s) over {area_m2:g} m²). Pass cell_size_m= explicitly."
         )
-    places = np.unique(xy, axis=0)
+    places = np.unique(xy, axis=0) if places_xy is None else np.asarray(places_xy)
     if places.shape[0] >= 2:
         from scipy.spatial import cKDTree  # scipy.spatial loads only for an automatic size
 
