@@ -143,7 +143,7 @@ class Layouts:
         incidents: IncidentTable,
         boundaries: gpd.GeoDataFrame | None = None,
         *,
-        max_entries: int = 24,
+        max_entries: int = 12,
     ) -> None:
         self.incidents = incidents
         self.boundaries = boundaries
