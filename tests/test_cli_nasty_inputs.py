@@ -3,6 +3,7 @@ with a message naming the problem and the fix (or loads correctly), never a trac
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -167,3 +168,36 @@ def test_a_date_format_that_is_no_format_exits_2(
     code, message = _run(capsys, source, "--out", tmp_path / "out", "--date-format", "dd/mm/yyyy")
     assert code == 2 and "--date-format dd/mm/yyyy is not allowed" in message
     assert "'day-first', 'month-first' or a strptime format such as '%d/%m/%Y %H:%M'" in message
+
+
+def test_one_bad_geocode_abroad_is_rejected_not_stretching_the_grid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = _lines()
+    clean = tmp_path / "clean.csv"
+    clean.write_text("id,lat,lon,date,offense\n" + "\n".join(lines) + "\n")
+    source = tmp_path / "london.csv"
+    lines[0] = (
+        "0,51.50740,-0.12780," + lines[0].split(",", 3)[3]
+    )  # a Toronto row geocoded in London
+    source.write_text("id,lat,lon,date,offense\n" + "\n".join(lines) + "\n")
+    assert _run(capsys, clean, "--out", tmp_path / "clean")[0] == 0
+    assert _run(capsys, source, "--out", tmp_path / "out")[0] == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    baseline = json.loads((tmp_path / "clean" / "summary.json").read_text())
+    assert summary["input"]["rejected_by_reason"] == {"far from the rest": 1}
+    assert summary["parameters"]["cell_size_m"] == baseline["parameters"]["cell_size_m"]
+    rejects = pd.read_csv(tmp_path / "out" / "rejects.csv")
+    assert rejects["detail"].iloc[0].startswith("5,7")  # ~5,700 km from the data's centre
+    assert _run(capsys, source, "--out", tmp_path / "kept", "--keep-far")[0] == 0
+    kept = json.loads((tmp_path / "kept" / "summary.json").read_text())
+    assert kept["input"]["rows_accepted"] == N
+
+
+def test_two_towns_far_apart_are_both_kept() -> None:
+    rng = np.random.default_rng(8)
+    lat = np.r_[43.65 + rng.normal(0, 0.02, N), 45.42 + rng.normal(0, 0.02, N)]  # Ottawa
+    lon = np.r_[-79.38 + rng.normal(0, 0.03, N), -75.70 + rng.normal(0, 0.03, N)]
+    frame = pd.DataFrame({"lat": lat, "lon": lon, "date": "2021-05-01 10:00"})
+    loaded = load_incidents(frame, now=pd.Timestamp("2024-01-01"))
+    assert len(loaded.table) == 2 * N

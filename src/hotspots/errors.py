@@ -100,6 +100,7 @@ APP_CONTROLS: dict[str, str] = {
     "candidates_from": '"Candidate sites" on the Plan outreach page',
     "existing": '"Existing sites (always kept)" on the Plan outreach page',
     "k": '"Number of sites (k)" on the Plan outreach page',
+    "demand": '"Demand to cover" on the Plan outreach page',
     "radius_m": '"Service radius (metres, straight line)" on the Plan outreach page',
     "min_share_per_area": '"Cover at least this share of every neighbourhood" on the Plan outreach page',
     "method": '"Quick greedy choice (not proven optimal)" on the Plan outreach page',
@@ -249,7 +250,9 @@ class HotspotsError(Exception):
             return self.template
         text = self.template.format(*(option.render(audience) for option in self.options))
         # The app's wording may open with a lowercase control or file ("the file x.csv …").
-        return text[:1].upper() + text[1:] if audience == "app" else text
+        if audience == "app" and self.template.startswith("{"):
+            return text[:1].upper() + text[1:]
+        return text
 
     def __str__(self) -> str:
         return self.render("library")

@@ -48,11 +48,17 @@ def _widget_labels(path: Path) -> set[str]:
         for target in node.targets
         if isinstance(target, ast.Name) and isinstance(node.value.value, str)
     }
+    wrappers = _widget_wrappers(tree)
     labels: set[str] = set()
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        if not isinstance(node, ast.Call):
             continue
-        if node.func.attr not in WIDGETS:
+        if isinstance(node.func, ast.Name) and node.func.id in wrappers:
+            first = node.args[0] if node.args else None
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                labels.add(first.value)
+            continue
+        if not (isinstance(node.func, ast.Attribute) and node.func.attr in WIDGETS):
             continue
         label = (
             node.args[0]
@@ -66,6 +72,26 @@ def _widget_labels(path: Path) -> set[str]:
         elif isinstance(label, ast.Subscript) and getattr(label.value, "id", "") == "FIELD_LABELS":
             labels.update(FIELD_LABELS.values())
     return labels
+
+
+def _widget_wrappers(tree: ast.Module) -> set[str]:
+    """Functions of the page that pass their first parameter on as a widget's label."""
+    wrappers = set()
+    for function in tree.body:
+        if not (isinstance(function, ast.FunctionDef) and function.args.args):
+            continue
+        first = function.args.args[0].arg
+        for node in ast.walk(function):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in WIDGETS
+                and node.args
+                and isinstance(node.args[0], ast.Name)
+                and node.args[0].id == first
+            ):
+                wrappers.add(function.name)
+    return wrappers
 
 
 def _with_helpers(page: Path) -> list[Path]:

@@ -20,14 +20,19 @@ def _polygons() -> bytes:
     return frame.to_json().encode()
 
 
-def _swapped_csv() -> bytes:
-    rng = np.random.default_rng(0)
-    rows = ["date,lat,lon,offense"] + [
-        f"2021-03-{1 + i % 28:02d} 10:00,{-79.38 + rng.normal(0, 0.01):.5f},"
-        f"{43.65 + rng.normal(0, 0.01):.5f},Assault"
-        for i in range(60)
-    ]
+def _csv(dates: list[str], *, swapped: bool = False, seed: int = 0) -> bytes:
+    """Incidents around Toronto with these dates (latitude and longitude swapped if asked)."""
+    rng = np.random.default_rng(seed)
+    rows = ["date,lat,lon,offense"]
+    for date in dates:
+        lat, lon = 43.65 + rng.normal(0, 0.01), -79.38 + rng.normal(0, 0.01)
+        first, second = (lon, lat) if swapped else (lat, lon)
+        rows.append(f"{date},{first:.5f},{second:.5f},Assault")
     return ("\n".join(rows) + "\n").encode()
+
+
+def _swapped_csv() -> bytes:
+    return _csv([f"2021-03-{1 + i % 28:02d} 10:00" for i in range(60)], swapped=True)
 
 
 def test_polygons_are_not_described_as_points() -> None:
@@ -50,12 +55,21 @@ def test_boundary_file_uploaded_as_incidents_is_offered_as_boundaries(app: AppTe
     assert any("now used as the boundaries" in i.value for i in app.info)
 
 
-def test_a_failed_load_is_shown_in_full_in_the_apps_words(app: AppTest) -> None:
+def upload_and_load(app: AppTest, name: str, data: bytes) -> None:
+    """Upload ``data`` as the incident file on the Data page and press "Load and analyze"."""
     app.switch_page("views/data.py").run()
-    data = _swapped_csv()
-    app.file_uploader(key="data_incidents").upload("swapped.csv", data).run()
-    app.file_uploader(key="data_incidents").set_value(("swapped.csv", data, "text/csv"))
+    app.file_uploader(key="data_incidents").upload(name, data).run()
+    press_load(app, name, data)
+
+
+def press_load(app: AppTest, name: str, data: bytes) -> None:
+    """Press "Load and analyze" (the uploader keeps ``data``: AppTest forgets it on a rerun)."""
+    app.file_uploader(key="data_incidents").set_value((name, data, "text/csv"))
     next(b for b in app.button if b.label == "Load and analyze").click().run()
+
+
+def test_a_failed_load_is_shown_in_full_in_the_apps_words(app: AppTest) -> None:
+    upload_and_load(app, "swapped.csv", _swapped_csv())
     assert not app.exception
     messages = [e.value for e in app.error]
     assert any(m.startswith("**The incident file could not be loaded.**") for m in messages)
@@ -67,21 +81,12 @@ def test_a_failed_load_is_shown_in_full_in_the_apps_words(app: AppTest) -> None:
 
 def _ambiguous_dates_csv() -> bytes:
     # Day-first dates whose day never exceeds 12: the order cannot be told from the data.
-    rng = np.random.default_rng(1)
-    rows = ["date,lat,lon,offense"] + [
-        f"{1 + i % 12:02d}/{1 + (i * 5) % 12:02d}/2021 10:00,{43.65 + rng.normal(0, 0.01):.5f},"
-        f"{-79.38 + rng.normal(0, 0.01):.5f},Assault"
-        for i in range(60)
-    ]
-    return ("\n".join(rows) + "\n").encode()
+    return _csv([f"{1 + i % 12:02d}/{1 + (i * 5) % 12:02d}/2021 10:00" for i in range(60)], seed=1)
 
 
 def test_ambiguous_dates_are_fixed_with_the_date_format_box(app: AppTest) -> None:
-    app.switch_page("views/data.py").run()
     data = _ambiguous_dates_csv()
-    app.file_uploader(key="data_incidents").upload("ambiguous.csv", data).run()
-    app.file_uploader(key="data_incidents").set_value(("ambiguous.csv", data, "text/csv"))
-    next(b for b in app.button if b.label == "Load and analyze").click().run()
+    upload_and_load(app, "ambiguous.csv", data)
     assert not app.exception
     text = " ".join(e.value for e in app.error)
     assert "can be read day-first or month-first" in text
@@ -89,7 +94,6 @@ def test_ambiguous_dates_are_fixed_with_the_date_format_box(app: AppTest) -> Non
     assert "--date-format" not in text and "date_format" not in text
     box = next(t for t in app.text_input if t.label == "Date format")
     box.set_value("day-first")
-    app.file_uploader(key="data_incidents").set_value(("ambiguous.csv", data, "text/csv"))
-    next(b for b in app.button if b.label == "Load and analyze").click().run()
+    press_load(app, "ambiguous.csv", data)
     assert not app.exception and not app.error
     assert any("60 incidents loaded" in s.value for s in app.success)

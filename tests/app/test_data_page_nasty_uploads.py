@@ -14,8 +14,16 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from hotspots.dashboard.spacetime_layers import cluster_layer
-from hotspots.dashboard.uploads import Upload, layers_of
+from hotspots.dashboard.uploads import (
+    Upload,
+    UploadOptions,
+    layers_of,
+    load_upload,
+    preview_incidents,
+)
+from hotspots.ingest import NoIncidentsError
 from hotspots.stats.clusters import point_clusters
+from tests.app.test_data_page_messages import press_load, upload_and_load
 
 N = 60
 
@@ -52,8 +60,7 @@ def test_a_geopackage_of_several_layers_offers_the_layer(app: AppTest, tmp_path:
     layer = next(s for s in app.selectbox if s.label == "Layer")
     assert layer.value == "incidents" and list(layer.options) == ["incidents", "sample"]
     layer.set_value("sample").run()
-    app.file_uploader(key="data_incidents").set_value(("incidents.gpkg", data, ""))
-    next(b for b in app.button if b.label == "Load and analyze").click().run()
+    press_load(app, "incidents.gpkg", data)
     assert not app.exception and not app.error
     assert any("5 incidents loaded" in s.value for s in app.success)
 
@@ -78,6 +85,7 @@ def test_broken_uploads_are_refused_in_the_apps_words(
     text = " ".join(e.value for e in app.error)
     assert expected in text and f"The file {name}" in text
     assert "--" not in text and "source=" not in text and "DRIVER" not in text
+    assert "/tmp" not in text  # the temporary copy's path is not shown
 
 
 def test_script_in_a_name_is_text_in_the_cluster_tooltips() -> None:
@@ -99,9 +107,16 @@ def test_an_utf16_upload_without_byte_order_mark_loads(app: AppTest) -> None:
     text = io.StringIO()
     rows.drop(columns="geometry").to_csv(text, index=False)
     data = text.getvalue().encode("utf-16-le")
-    app.switch_page("views/data.py").run()
-    _load(app, "incidents.csv", data)
-    app.file_uploader(key="data_incidents").set_value(("incidents.csv", data, "text/csv"))
-    next(b for b in app.button if b.label == "Load and analyze").click().run()
+    upload_and_load(app, "incidents.csv", data)
     assert not app.exception and not app.error
     assert any(f"{N} incidents loaded" in s.value for s in app.success)
+
+
+def test_absurd_coordinates_are_previewed_and_rejected_row_by_row() -> None:
+    rows = "".join(f"{i},1e308,1e308,2021-03-01 10:00\n" for i in range(30))
+    upload = Upload("huge.csv", ("id,lat,lon,date\n" + rows).encode())
+    preview = preview_incidents(upload)  # no overflow warning (an error under pytest)
+    with pytest.raises(NoIncidentsError) as caught:
+        load_upload(upload, UploadOptions.from_mapping(preview.detected))
+    assert set(caught.value.rejects["reason"]) == {"coordinate out of range"}
+    assert "lon=1e+308 is not a coordinate in any CRS" in caught.value.render("app")

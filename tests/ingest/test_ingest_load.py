@@ -24,6 +24,7 @@ def test_reject_reasons_are_the_documented_ones() -> None:
         "withheld location (0/0)",
         "coordinate out of range",
         "not a point geometry",
+        "far from the rest",
         "outside study boundary",
         "missing date",
         "unparseable date",

@@ -7,13 +7,17 @@ import pytest
 
 from hotspots.errors import ColumnError, InputError
 from hotspots.ingest import ColumnMapping, load_incidents
-from hotspots.ingest.rejects import RejectLedger
+from hotspots.ingest.rejects import REJECT_REASONS, RejectLedger
 from hotspots.ingest.timestamps import (
     Timestamps,
     check_timezone,
     infer_timezone,
     parse_timestamps,
 )
+
+MISSING = REJECT_REASONS.index("missing date")
+UNPARSEABLE = REJECT_REASONS.index("unparseable date")
+FUTURE = REJECT_REASONS.index("future date")
 
 TZ = "America/Toronto"
 
@@ -104,8 +108,8 @@ def test_missing_and_unparseable_dates_are_rejected_with_details() -> None:
     _, ledger = _parse(["2019-01-02", None, "  ", "nan", "yesterday", "2019-02-30", "1"])
     codes = ledger.codes.tolist()
     assert codes[0] == -1
-    assert codes[1:4] == [6, 6, 6]  # missing date
-    assert codes[4:] == [7, 7, 7]  # unparseable date
+    assert codes[1:4] == [MISSING] * 3
+    assert codes[4:] == [UNPARSEABLE] * 3
     assert ledger.details[4] == "date='yesterday' is not a date"
     assert ledger.details[5] == "date='2019-02-30' is not a date"
     assert ledger.details[1] == "date is missing"
@@ -114,11 +118,11 @@ def test_missing_and_unparseable_dates_are_rejected_with_details() -> None:
 def test_future_dates_are_rejected() -> None:
     now = pd.Timestamp("2020-01-01 12:00", tz="UTC")
     _, ledger = _parse(["2019-12-31", "2020-01-01 06:00", "2020-01-02"], now=now)
-    assert ledger.codes.tolist() == [-1, -1, 8]
+    assert ledger.codes.tolist() == [-1, -1, FUTURE]
     assert ledger.details[2].startswith("date=2020-01-02 00:00 is after 2020-01-01 07:00")
     naive_now = pd.Timestamp("2020-01-01 07:30")  # wall-clock time in the data's zone
     _, ledger = _parse(["2020-01-01 07:00", "2020-01-01 08:00"], now=naive_now)
-    assert ledger.codes.tolist() == [-1, 8]
+    assert ledger.codes.tolist() == [-1, FUTURE]
 
 
 def test_bad_now_is_an_input_error() -> None:
@@ -144,7 +148,7 @@ def test_date_and_time_columns() -> None:
         _local("2019-01-02 13:45"),
         _local("2019-01-03 09:05"),
     ]
-    assert ledger.codes.tolist()[3:] == [6, 7]
+    assert ledger.codes.tolist()[3:] == [MISSING, UNPARSEABLE]
     assert stamps.resolution == "minute"
 
 
@@ -167,7 +171,7 @@ def test_split_columns_with_month_names() -> None:
         _local("2020-06-19 03:40"),
         _local("2020-01-03 06:43"),
     ]
-    assert ledger.codes.tolist()[2:] == [7, 7, 6]
+    assert ledger.codes.tolist()[2:] == [UNPARSEABLE, UNPARSEABLE, MISSING]
     assert ledger.details[2] == "year=2020, month=13, day=1, hour=0, minute=0 is not a valid date"
     assert stamps.resolution == "minute"
 

@@ -17,7 +17,12 @@ from scipy.spatial.distance import cdist
 
 from hotspots.errors import CRSError, EmptyDataError, InputError
 from hotspots.outreach.candidates import candidates_from_analysis, describe_candidates
-from hotspots.outreach.demand import DEMAND_COLUMNS, demand_from_hotspots, demand_from_incidents
+from hotspots.outreach.demand import (
+    DEMAND_COLUMNS,
+    _unique_rows,
+    demand_from_hotspots,
+    demand_from_incidents,
+)
 from hotspots.outreach.export import (
     SITES_TABLE_COLUMNS,
     plan_record,
@@ -366,3 +371,21 @@ def test_exports_are_consistent(tmp_path: pytest.TempPathFactory) -> None:
         "coverage_curve.csv",
         "plan.json",
     }
+
+
+def test_unique_rows_matches_numpys_row_unique() -> None:
+    rng = np.random.default_rng(8)
+    key = np.column_stack(
+        [
+            rng.integers(-40, 40, 5_000),
+            rng.integers(7_000, 7_090, 5_000),
+            rng.integers(-1, 5, 5_000),
+        ]
+    ).astype(np.int64)
+    wide = key.copy()
+    wide[:, 0] *= 2**40  # too wide for one int64: the row-wise unique runs
+    for rows in (key, wide, key[:0]):
+        expected, inverse = np.unique(rows, axis=0, return_inverse=True)
+        unique, group = _unique_rows(rows)
+        np.testing.assert_array_equal(unique, expected)
+        np.testing.assert_array_equal(group, np.asarray(inverse).ravel())

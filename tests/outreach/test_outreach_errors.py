@@ -102,7 +102,11 @@ def test_candidates_nowhere_near_the_demand(data: Instance) -> None:
     ) as e:
         _plan(data, candidates=far)
     assert "nearest candidate is" in str(e.value)
-    assert "raise radius_m" in str(e.value)
+    assert "raise the radius (radius_m=" in str(e.value)
+    cli = e.value.render("cli")
+    assert (
+        "within --radius-m 800 of any demand point" in cli and "raise the radius (--radius-m" in cli
+    )
 
 
 def test_missing_crs(data: Instance) -> None:

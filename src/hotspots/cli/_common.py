@@ -130,6 +130,12 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         help="keep incidents that occurred long before the data's reporting window "
         "(rejected and reported by default)",
     )
+    parser.add_argument(
+        "--keep-far",
+        action="store_true",
+        help="keep the few points far from all the others, e.g. a bad geocode abroad "
+        "(rejected and reported by default)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only errors")
 
 
@@ -231,6 +237,7 @@ def read_inputs(
             boundaries=boundaries,
             swap_lat_lon=getattr(args, "swap_lat_lon", False),
             keep_early=getattr(args, "keep_early", False),
+            keep_far=getattr(args, "keep_far", False),
             layer=getattr(args, "layer", None),
             encoding=getattr(args, "encoding", None),
             date_format=getattr(args, "date_format", None),

@@ -312,7 +312,8 @@ def _looks_projected(x: pd.Series, y: pd.Series) -> bool:
     ok = np.isfinite(xs) & np.isfinite(ys) & ~((xs == 0) & (ys == 0))
     if not ok.any():
         return False
-    return bool(np.median(np.abs(xs[ok])) > 180 or np.median(np.abs(ys[ok])) > 90)
+    with np.errstate(over="ignore"):  # 1e308 is no coordinate; the load says so
+        return bool(np.median(np.abs(xs[ok])) > 180 or np.median(np.abs(ys[ok])) > 90)
 
 
 def _default_label(name: str) -> str:

@@ -79,7 +79,7 @@ from hotspots.ingest.coordinates import (
     reject_outside,
 )
 from hotspots.ingest.database import DatabaseRows, is_database_url, read_incidents_table
-from hotspots.ingest.landing import CRSOrigin, check_landing, place_clues
+from hotspots.ingest.landing import CRSOrigin, check_landing, place_clues, reject_far_points
 from hotspots.ingest.readers import SUPPORTED_FORMATS, Source, read_table, read_with_notes
 from hotspots.ingest.rejects import (
     REJECT_REASONS,
@@ -183,6 +183,7 @@ def load_incidents(
     default_offense: str = "All incidents",
     duplicates: Literal["id", "rows", "keep"] = "id",
     keep_early: bool = False,
+    keep_far: bool = False,
     now: pd.Timestamp | None = None,
     layer: str | None = None,
     filename: str | None = None,
@@ -220,6 +221,11 @@ def load_incidents(
         Keep incidents that occurred long before the data's reporting window (see
         :mod:`hotspots.ingest.window`); by default they are rejected as ``before reporting
         window`` and the notes say how many.
+    keep_far : bool, default False
+        Keep the few points far from all the others (see
+        :func:`~hotspots.ingest.landing.reject_far_points`); by default they are rejected as
+        ``far from the rest`` (one bad geocode abroad would stretch the grid across the
+        ocean) and the notes say how many.
     now : pandas.Timestamp, optional
         Rows after this moment are rejected as ``future date`` (default: now).
     layer, filename, encoding : str, optional
@@ -292,6 +298,9 @@ def load_incidents(
     notes.extend(located.notes)
     if located.metric_crs is None or located.centre_lon_lat is None:
         _raise_nothing_left(ledger, frame, rows_read)
+    far_note = reject_far_points(located, ledger, keep=bool(keep_far))
+    if far_note:
+        notes.append(far_note)
     if boundaries is not None:
         outside = reject_outside(located, boundaries, ledger)
         notes.append(f"{outside:,} points outside the study boundaries")

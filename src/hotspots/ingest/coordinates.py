@@ -136,6 +136,7 @@ def locate(
         "withheld location (0/0)",
         f"{raw.a_name}=0 and {raw.b_name}=0 (location withheld)",
     )
+    _reject_beyond_any_crs(raw, ledger)
 
     if source_crs is None:
         source_crs = _infer_crs(raw, ledger, notes, swap_lat_lon=swap_lat_lon)
@@ -505,6 +506,23 @@ def _refuse_polar(centre: tuple[float, float], source_crs: CRS) -> None:
         "polar data cannot be analyzed with this tool.",
         options=(Option("columns", {"lat": "…", "lon": "…"}), Option("crs")),
     )
+
+
+#: No CRS has coordinates this large (UTM northings reach 1e7 m, Web Mercator 2e7 m).
+_BEYOND_ANY_CRS = 1e9
+
+
+def _reject_beyond_any_crs(raw: _Raw, ledger: RejectLedger) -> None:
+    """Numbers such as 1e308 are no coordinate in any CRS: out of range, row by row (so they
+    cannot make the file look projected)."""
+    for values, name in ((raw.a, raw.a_name), (raw.b, raw.b_name)):
+        with np.errstate(invalid="ignore"):
+            huge = np.abs(values) >= _BEYOND_ANY_CRS
+        if huge.any():
+            detail = np.full(len(values), "", dtype=object)
+            shown = np.char.mod("%.10g", values[huge]).astype(object)
+            detail[huge] = f"{name}=" + shown + " is not a coordinate in any CRS"
+            ledger.reject(huge, "coordinate out of range", detail)
 
 
 def _reject_out_of_degrees(raw: _Raw, ledger: RejectLedger, points: np.ndarray) -> None:

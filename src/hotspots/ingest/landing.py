@@ -41,6 +41,7 @@ from pyproj.exceptions import ProjError
 from hotspots.errors import CRSError, Option, literal
 from hotspots.ingest.columns import ColumnMapping
 from hotspots.ingest.coordinates import WGS84, Located
+from hotspots.ingest.rejects import RejectLedger
 from hotspots.ingest.timestamps import timezone_finder
 from hotspots.spatial.projection import utm_crs_for
 
@@ -246,6 +247,59 @@ def _check_boundaries(located: Located, boundaries: gpd.GeoDataFrame, crs: CRSOr
         " If the boundaries are of another place, give the right file with {1}.",
         Option("boundaries"),
     )
+
+
+# --------------------------------------------------------------------------- far points
+
+#: A few points this far (metres) from the data's centre, and :data:`FAR_FACTOR` times
+#: farther than the distance within which 95% of the points lie, are "far from the rest":
+#: one bad geocode in another country would otherwise stretch the grid across the ocean and
+#: coarsen the automatic cell size for everyone.
+FAR_MIN_M = 100_000.0
+FAR_FACTOR = 10.0
+#: Only a few points can be "far from the rest" (more is a spread-out data set): at most
+#: this share of them, or two.
+FAR_MAX_SHARE = 0.01
+_FAR_FEW = 2
+_FAR_MIN_POINTS = 20
+
+
+def reject_far_points(located: Located, ledger: RejectLedger, *, keep: bool) -> str | None:
+    """Reject the few points far from all the others (``far from the rest``); return a note.
+
+    With ``keep`` they stay and the note says so.
+    """
+    rows = np.flatnonzero(ledger.accepted & np.isfinite(located.x_m))
+    if len(rows) < _FAR_MIN_POINTS:
+        return None
+    x, y = located.x_m[rows], located.y_m[rows]
+    distance = np.hypot(x - np.median(x), y - np.median(y))
+    core_m = float(np.percentile(distance, 95))
+    limit = max(FAR_MIN_M, FAR_FACTOR * core_m)
+    far = distance > limit
+    count = int(far.sum())
+    if count == 0 or count > max(_FAR_FEW, FAR_MAX_SHARE * len(rows)):
+        return None
+    what = (
+        f"{count:,} point(s) lie more than {limit / 1000:,.0f} km from the data's centre, "
+        f"while 95% lie within {core_m / 1000:,.1f} km"
+    )
+    if keep:
+        return what + " (kept as asked)"
+    mask = np.zeros(len(ledger.codes), dtype=bool)
+    mask[rows[far]] = True
+    # Far from the UTM zone's meridian its metres stretch: say the great-circle distance.
+    to_lon_lat = Transformer.from_crs(located.metric_crs, WGS84, always_xy=True)
+    lons, lats = to_lon_lat.transform(x[far], y[far])
+    c_lon, c_lat = located.centre_lon_lat  # type: ignore[misc]  # set with metric_crs
+    detail = np.full(len(ledger.codes), "", dtype=object)
+    detail[rows[far]] = [
+        f"{_great_circle_km(float(a), float(b), c_lon, c_lat):,.0f} km from the data's "
+        f"centre; 95% of the points lie within {core_m / 1000:,.1f} km"
+        for a, b in zip(lons, lats, strict=True)
+    ]
+    ledger.reject(mask, "far from the rest", detail)
+    return what + ": rejected as far from the rest (listed in the reject report)"
 
 
 # --------------------------------------------------------------------------- refusing

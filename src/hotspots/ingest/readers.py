@@ -660,7 +660,7 @@ def _read_gdal(
         raise _file_error(
             InputError,
             name,
-            f" could not be opened as {extension} ({_gdal_reason(error)}); check the "
+            f" could not be opened as {extension} ({_gdal_reason(error, path, name)}); check the "
             "file is complete and of the format its extension says.",
         ) from None
     kwargs: dict[str, Any] = {"engine": "pyogrio"}
@@ -694,7 +694,7 @@ def _read_gdal(
         raise _file_error(
             InputError,
             name,
-            f" could not be read ({_gdal_reason(error)}); check the file is complete "
+            f" could not be read ({_gdal_reason(error, path, name)}); check the file is complete "
             "and of the format its extension says.",
         ) from None
     if len(frames) == 1:
@@ -733,9 +733,11 @@ def _single_csv_in_zip(path: Path) -> str | None:
     )
 
 
-def _gdal_reason(error: BaseException) -> str:
-    """GDAL's reason without its advice to prefix a driver name (not an option here)."""
-    return str(error).split("; It might help to specify the correct driver", 1)[0].rstrip(".")
+def _gdal_reason(error: BaseException, path: Path, name: str) -> str:
+    """GDAL's reason without its advice to prefix a driver name (not an option here) and
+    with the file's own name for a temporary copy's path."""
+    text = str(error).split("; It might help to specify the correct driver", 1)[0].rstrip(".")
+    return text.replace(str(path), name)
 
 
 #: How a web page or a JSON document starts (saved or renamed as .csv by mistake).

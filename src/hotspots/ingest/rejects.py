@@ -31,6 +31,7 @@ REJECT_REASONS: tuple[str, ...] = (
     "withheld location (0/0)",
     "coordinate out of range",
     "not a point geometry",
+    "far from the rest",
     "outside study boundary",
     "missing date",
     "unparseable date",

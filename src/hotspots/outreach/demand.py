@@ -37,7 +37,7 @@ import shapely
 from numpy.typing import NDArray
 
 from hotspots.analysis import Analysis
-from hotspots.errors import EmptyDataError, InputError, Option, describe, invalid
+from hotspots.errors import EmptyDataError, InputError, Option, describe, invalid, literal
 from hotspots.outreach.validation import centre_points
 from hotspots.spatial.projection import choose_metric_crs, require_geodata, to_metric
 from hotspots.spatial.units import incident_areas, locate_in_polygons, names_at
@@ -123,8 +123,7 @@ def demand_from_incidents(
     area_code, area_names = pd.factorize(labels[keep], sort=True)
     cells = np.floor(xy / size).astype(np.int64)
     key = np.column_stack([cells, np.asarray(area_code, dtype=np.int64)])
-    unique, group = np.unique(key, axis=0, return_inverse=True)
-    group = np.asarray(group, dtype=np.int64).ravel()
+    unique, group = _unique_rows(key)
     n_groups = unique.shape[0]
     total = np.bincount(group, weights=w, minlength=n_groups)
     # Weighted mean location, computed relative to each cell's corner for precision.
@@ -190,11 +189,15 @@ def demand_from_hotspots(
     """
     hot = significant_hot_cells(analysis)
     if hot.empty:
+        selection = analysis.params.get("filters_text", "all incidents")
         raise EmptyDataError(
-            f"The analysis found no significant hot spot cells (FDR alpha="
-            f"{analysis.params.get('alpha')}, {analysis.params.get('filters_text', 'all incidents')}), "
-            "so there is no hot spot demand. Use demand='incidents', or widen the period or "
-            "offenses, or change the cell size."
+            literal(
+                f"The analysis found no significant hot spot cells (false discovery rate "
+                f"{analysis.params.get('alpha')}, {selection}), so there is no hot spot demand. "
+            )
+            + "Cover all incidents ({0}), or widen the period or offenses, or change the "
+            "cell size.",
+            options=(Option("demand", "incidents"),),
         )
     counts = hot["count"].to_numpy(dtype=np.int64)
     if offense_weights is None:
@@ -259,8 +262,9 @@ def demand_from_forecast(
     cells = result.cells.loc[result.cells["expected"].to_numpy() > 0]
     if cells.empty:
         raise EmptyDataError(
-            "The forecast expects no incident anywhere, so there is no forecast demand; use "
-            "demand='incidents' or forecast from a longer history."
+            "The forecast expects no incident anywhere, so there is no forecast demand; cover "
+            "all incidents ({0}) or forecast from a longer history.",
+            options=(Option("demand", "incidents"),),
         )
     expected = cells["expected"].to_numpy(dtype=np.float64)
     reach = np.cumsum(expected) / expected.sum()
@@ -396,6 +400,26 @@ def _check_cell_size(cell_size_m: Any) -> float:
             options=(Option("demand:cell_size_m", DEFAULT_DEMAND_CELL_SIZE_M),),
         )
     return float(cell_size_m)
+
+
+def _unique_rows(key: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """``np.unique(key, axis=0, return_inverse=True)`` (same rows, same order), fast.
+
+    Each row (cell x, cell y, area code) becomes one int64 whose order is the rows'
+    lexicographic order, so a 1-D unique replaces the slow row-wise one; when the ranges are
+    too wide for one int64 the row-wise unique runs.
+    """
+    low = key.min(axis=0) if len(key) else np.zeros(key.shape[1], dtype=np.int64)
+    shifted = key - low
+    spans = [int(v) + 1 for v in (shifted.max(axis=0) if len(key) else np.zeros(key.shape[1]))]
+    if int(np.prod([float(v) for v in spans])) >= 2**62:
+        unique, group = np.unique(key, axis=0, return_inverse=True)
+        return unique, np.asarray(group, dtype=np.int64).ravel()
+    combined = np.zeros(len(key), dtype=np.int64)
+    for column, span in enumerate(spans):
+        combined = combined * span + shifted[:, column]
+    _, first, group = np.unique(combined, return_index=True, return_inverse=True)
+    return key[first], np.asarray(group, dtype=np.int64).ravel()
 
 
 def _incident_areas(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame | None) -> pd.Series:

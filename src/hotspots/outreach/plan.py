@@ -31,7 +31,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
-from hotspots.errors import InputError, invalid
+from hotspots.errors import InputError, Option, given, invalid
 from hotspots.outreach.coverage import ReducedProblem, Reduction, reduce_problem
 from hotspots.outreach.fairness import area_requirements, diagnose, reachable_by_area
 from hotspots.outreach.solvers import (
@@ -609,9 +609,14 @@ def _solve_fair(
         raise failure()
     if solution.status == "no_solution":
         raise InputError(
-            f"No plan meeting min_share_per_area={min_share:g} was found within "
-            f"time_limit_s={time_limit_s}, and none was proven impossible. Raise time_limit_s "
-            "(or use None for no limit), or lower min_share_per_area."
+            "No plan meeting {0} was found within {1}, and none was proven impossible. "
+            "Raise the time limit ({2}), or lower the share ({3}).",
+            options=(
+                given("min_share_per_area", min_share),
+                given("time_limit_s", time_limit_s),
+                Option("time_limit_s", 600),
+                Option("min_share_per_area"),
+            ),
         )
     return solution
 

@@ -8,6 +8,7 @@ allowed and the fix.
 from __future__ import annotations
 
 import logging
+import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,16 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
-from hotspots.errors import ColumnError, EmptyDataError, InputError, describe, invalid
+from hotspots.errors import (
+    ColumnError,
+    EmptyDataError,
+    InputError,
+    Option,
+    describe,
+    given,
+    invalid,
+    literal,
+)
 from hotspots.outreach.coverage import coverage_matrix, nearest_distance_m
 from hotspots.spatial.projection import choose_metric_crs, require_geodata, to_metric
 
@@ -122,10 +132,15 @@ def prepare(
     if cover.nnz == 0:
         gap_m = nearest_distance_m(demand_xy, candidate_xy)
         raise InputError(
-            f"None of the {len(candidates):,} candidates lies within radius_m={radius_m:g} of "
-            f"any demand point: the nearest candidate is {gap_m:,.0f} m from the nearest demand "
-            "point. Check that candidates and demand cover the same place (and that their CRSs "
-            "are right), or raise radius_m."
+            literal(f"None of the {len(candidates):,} candidates lies within ")
+            + "{0}"
+            + literal(
+                f" of any demand point: the nearest candidate is {gap_m:,.0f} m from the "
+                "nearest demand point. "
+            )
+            + "Check that candidates and demand cover the same place (and that their CRSs "
+            "are right), or raise the radius ({1}).",
+            options=(given("radius_m", radius_m), Option("radius_m", math.ceil(gap_m / 100) * 100)),
         )
     total = float(weights.sum())
     log.info(
