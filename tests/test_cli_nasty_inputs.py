@@ -227,3 +227,19 @@ def test_hemisphere_letters_give_the_sign(tmp_path: Path) -> None:
     )
     loaded = load_incidents(source, now=pd.Timestamp("2024-01-01"))
     assert len(loaded.table) == N and loaded.metric_crs.to_epsg() == 32617
+
+
+def test_publishing_a_small_area_is_not_refused_by_its_own_audit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A derived total the page cannot show reads "too few to show", which
+    # the audit took for a count that is not a number and refused.
+    source = tmp_path / "incidents.csv"
+    source.write_text(_good_text())
+    code = main(
+        ["publish", str(source), "--title", "Small town", "--period", "2021", "--out",
+         str(tmp_path / "out"), "--publisher-dir", str(tmp_path / "publisher"), "--quiet"]
+    )  # fmt: skip
+    message = " ".join(capsys.readouterr().err.split())
+    assert code == 0, message
+    assert (tmp_path / "out" / "snapshot.html").exists()
