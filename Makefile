@@ -19,7 +19,7 @@ demo: $(STAMP)
 # kept on disk keyed by the data's and the code's hash, so the first visitor waits for none of it.
 app: $(STAMP)
 	$(BIN)/python -m hotspots.dashboard.startup
-	$(BIN)/streamlit run app.py --browser.gatherUsageStats false
+	$(BIN)/streamlit run serve.py --browser.gatherUsageStats false
 
 test: $(STAMP) system-deps lint test-core
 	$(BIN)/python -m pytest

@@ -2,8 +2,9 @@
 
     PYTHONPATH=src .venv/bin/python bench/app_load.py [--browsers 1 3 10] [--rounds 2]
 
-Starts ``streamlit run app.py`` (after ``python -m hotspots.dashboard.startup``, as
-``make app`` does, so the default view is on disk), then launches N separate Debian Chromium
+Starts ``streamlit run serve.py`` (``--entry app.py`` for the plain script) after
+``python -m hotspots.dashboard.startup``, as ``make app`` does, so the default view is on
+disk, then launches N separate Debian Chromium
 processes through Playwright (one process each: N real browsers, not N tabs), lets them all
 navigate at once (a barrier) and times each from navigation to hot spot cells drawn on the
 map. Round 1 hits a server that has served nobody yet (cold: every cache of the process is
@@ -83,6 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--browsers", type=int, nargs="+", default=[10])
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--entry", default="serve.py", choices=["serve.py", "app.py"])
     options = parser.parse_args()
     env = {
         **os.environ,
@@ -91,7 +93,7 @@ def main() -> None:
     }
     fill_default_view(env)
     for browsers in options.browsers:
-        with _server(env) as (url, health_s, pid):
+        with _server(env, options.entry) as (url, health_s, pid):
             print(f"server healthy after {health_s:.2f} s; {browsers} browsers per round")
             for number in range(1, options.rounds + 1):
                 before = cpu_seconds(pid)

@@ -3,7 +3,8 @@
     PYTHONPATH=src .venv/bin/python bench/app_speed.py [--cold 3]
 
 Fills the default view's cache first (``python -m hotspots.dashboard.startup``, as ``make
-app`` does), starts ``streamlit run app.py`` on 127.0.0.1 (no basemap, no telemetry),
+app`` does), starts ``streamlit run serve.py`` (as ``make app``) on 127.0.0.1 (no basemap,
+no telemetry),
 drives Debian's Chromium through Playwright and prints the figures of issues 3 and 15, each
 against its target, with the server's CPU seconds (user + system) per page load and the
 machine's load average (``uptime``: the machine is shared, wall times move with it):
@@ -11,21 +12,17 @@ machine's load average (``uptime``: the machine is shared, wall times move with 
 1. page load -> map visible (hot spot cells drawn; issue 15: cold <= 3 s, warm <= 1.5 s):
 
    - **cold**: a fresh ``streamlit run`` process, the browser navigating as soon as the
-     server answers its health check — the first visit after a server start (modules are
-     imported and the saved default view read during that visit); median of ``--cold`` starts;
+     server answers its health check — the first visit after a server start; median of
+     ``--cold`` starts. ``serve.py`` imports the modules, reads the saved default view and
+     draws its layers before it answers; plain ``streamlit run app.py`` does that work
+     during the first visit (measured too, with a bytecode cache as after an install, and
+     without one when this environment runs with ``PYTHONDONTWRITEBYTECODE``);
    - **warm, new browser**: later first visits (new browser context each time: no browser
      cache, so Streamlit's own 2 MB of scripts are fetched and compiled every time) to a
      server that has already done that work;
    - **warm, reload**: the same browser loading the page again (its cache holds
      Streamlit's scripts, as for an analyst coming back).
 
-   Cold starts are measured twice. Once with Python as this environment runs it: with
-   ``PYTHONDONTWRITEBYTECODE=1`` and a virtualenv installed without compiled bytecode
-   (``uv pip install`` without ``--compile-bytecode``), every start compiles every module
-   of the science stack again (about 2.5 s here). And once with a bytecode cache, as after
-   any earlier start of a normally installed server (pip compiles at install time): the
-   cache lives in a temporary folder (``PYTHONPYCACHEPREFIX``), filled by one start that is
-   not measured.
 2. a filter change -> the updated map drawn (issue 15: <= 0.7 s), median of several changes
    to offense combinations never analyzed before ("new": the analysis runs) and the same
    combinations again in a new session ("seen": cached);
@@ -105,11 +102,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def fill_default_view(env: Mapping[str, str]) -> None:
+def fill_default_view(env: Mapping[str, str], root: Path = ROOT) -> None:
     """Save the default view to disk, as ``make app`` does before ``streamlit run``."""
     subprocess.run(
         [sys.executable, "-m", "hotspots.dashboard.startup"],
-        cwd=ROOT, env=dict(env), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=root, env=dict(env), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
 
 
@@ -120,16 +117,18 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server(env: Mapping[str, str]) -> Iterator[tuple[str, float, int]]:
-    """``streamlit run app.py`` on a free port; yields its URL, the seconds to healthy and
-    the server's process id."""
+def _server(
+    env: Mapping[str, str], entry: str = "serve.py", root: Path = ROOT
+) -> Iterator[tuple[str, float, int]]:
+    """``streamlit run ENTRY`` on a free port (``serve.py``, as ``make app``, or ``app.py``);
+    yields its URL, the seconds to healthy and the server's process id."""
     port = _free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", str(root / entry), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=dict(env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=root, env=dict(env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
@@ -216,12 +215,14 @@ def _filter_changes(browser: Any, url: str) -> list[float]:
     return times
 
 
-def _starts(browser: Any, env: Mapping[str, str], count: int, *, warm: int) -> list[Start]:
+def _starts(
+    browser: Any, env: Mapping[str, str], count: int, *, warm: int, entry: str = "serve.py"
+) -> list[Start]:
     """``count`` fresh servers: the first page load of each, then ``warm`` more in new
     browser contexts and ``warm`` reloads in one more context."""
     out = []
     for _ in range(count):
-        with _server(env) as (url, health_s, pid):
+        with _server(env, entry) as (url, health_s, pid):
             before = cpu_seconds(pid)
             cold_s, _, _ = _load(browser, url)
             cold_cpu = cpu_seconds(pid) - before
@@ -287,15 +288,22 @@ def main() -> None:
         bytecode_env.pop("PYTHONDONTWRITEBYTECODE", None)
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         print("page load -> map visible:")
-        plain = _starts(browser, base_env, options.cold, warm=3)
         _starts(browser, bytecode_env, 1, warm=0)  # fills the bytecode cache, not measured
-        compiled = _starts(browser, bytecode_env, options.cold, warm=0)
-        for label, starts in ((as_is, plain), ("with a bytecode cache", compiled)):
+        plain = _starts(browser, bytecode_env, options.cold, warm=3)
+        variants = [
+            ("`streamlit run serve.py` (make app: ready before it answers)", plain),
+            ("`streamlit run app.py`", _starts(browser, bytecode_env, options.cold, warm=0, entry="app.py")),
+        ]  # fmt: skip
+        if as_is == "no bytecode cache":
+            variants.append(
+                ("`streamlit run app.py`, no bytecode cache", _starts(browser, base_env, options.cold, warm=0, entry="app.py"))
+            )  # fmt: skip
+        for label, starts in variants:
             cold = _median(s.cold_s for s in starts)
             boot = _median(s.health_s + s.cold_s for s in starts)
             cpu = _median(s.cold_cpu_s for s in starts)
             print(
-                f"  cold, {label}: {_vs(cold, TARGET_COLD_S)}; {boot:.2f} s from `streamlit run`; "
+                f"  cold, {label}: {_vs(cold, TARGET_COLD_S)}; {boot:.2f} s from the command; "
                 f"server CPU {cpu:.2f} s (median of {len(starts)} starts; load {load_average()})"
             )
         warm = [t for start in plain for t in start.warm_s]

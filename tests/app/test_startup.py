@@ -48,3 +48,33 @@ def test_the_key_follows_the_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     first = startup.view_key()
     (package / "a.py").write_text("x = 2\n")
     assert startup.view_key() != first != key
+
+
+def test_the_first_page_figures_are_saved_and_match_the_points(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sidebar's figures come from the arrays and travel with the saved view; they are
+    what the incidents as points give."""
+    from hotspots.dashboard.map_layers import display_bounds
+    from hotspots.spatial.counting import period_start
+
+    monkeypatch.setenv(startup.CACHE_DIR_ENV, str(tmp_path))
+    startup.default_view()
+    dataset, _ = startup.default_view()  # read back
+    saved = vars(dataset)
+    for name in ("offenses", "first_day", "last_day", "default_first_day", "bounds"):
+        assert name in saved, f"{name} is not saved with the view"
+    points = dataset.incidents
+    local = points["occurred_at"].dt.tz_localize(None)
+    assert dataset.first_day == local.min().date()
+    assert dataset.last_day == local.max().date()
+    counts = points["offense"].astype("string").value_counts()
+    assert dataset.offenses == tuple(counts.index)
+    months = period_start(points["occurred_at"], "month").value_counts()
+    assert (
+        dataset.default_first_day.day == 1
+        and months.index.min().date() <= dataset.default_first_day
+    )
+    (south, west), (north, east) = dataset.bounds
+    (s2, w2), (n2, e2) = display_bounds(points)
+    assert south <= s2 and west <= w2 and north >= n2 and east >= e2

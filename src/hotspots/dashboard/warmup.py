@@ -1,0 +1,51 @@
+"""Everything the first page needs, done while the server starts (``streamlit run serve.py``).
+
+A fresh ``streamlit run app.py`` does nothing until the first visitor arrives; that
+visitor then waits for the science stack and the map libraries to import, the saved
+default view (:mod:`.startup`) to load and the default map's layers to be drawn — about
+two seconds of CPU, against a tenth of a second for every later visit. ``serve.py`` runs
+the same app through Streamlit's ASGI app (``st.App``) and calls :func:`warm_up` in its
+lifespan, before the server answers: the first visitor gets what any later visitor gets.
+
+The results land in the same ``st.cache_resource``/``st.cache_data`` entries the pages
+read (the Streamlit runtime is running when the lifespan starts), keyed exactly as the
+Map page keys them for the default selection.
+"""
+
+from __future__ import annotations
+
+import time
+
+
+def warm_up() -> float:
+    """Import the Map page's modules, load the default view and compute its map layers.
+
+    Returns
+    -------
+    float
+        Seconds it took.
+    """
+    started = time.perf_counter()
+    # folium and its plugins compile a hundred templates on import. Not streamlit_folium
+    # itself: it registers its component on import only inside a script run, so the page
+    # imports it (quickly, once folium is loaded).
+    import folium.plugins  # noqa: F401
+
+    from hotspots.dashboard import (  # noqa: F401  # what app.py and the Map page import
+        cached,
+        downloads,
+        map_builder,
+        sidebar,
+        spacetime,
+        tables,
+        ui,
+    )
+    from hotspots.dashboard.startup import default_key
+
+    dataset, _ = cached.default_view()
+    key = default_key(dataset)
+    cached.selected_count(dataset, dataset.key, key.filters)
+    cached.headline(dataset, key)
+    cached.unit_layer(dataset, key, "cell", "gi")
+    cached.point_layer(dataset, key)
+    return time.perf_counter() - started
