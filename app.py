@@ -48,6 +48,6 @@ for section, path, title, icon in PAGES:
 navigation = st.navigation(sections)
 # No exception reaches a user as a traceback: a message in place, the trace in the log.
 with page_guard("the sidebar"):
-    render_sidebar()
+    render_sidebar(page=navigation.url_path)
 with page_guard(f"the {navigation.title} page"):
     navigation.run()

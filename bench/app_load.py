@@ -55,7 +55,7 @@ def _visit(url: str, barrier: Barrier, results: multiprocessing.Queue[Result]) -
             barrier.wait(timeout=300)
             start = time.perf_counter()
             page.goto(url, wait_until="commit")
-            _wait_map(page, lambda s: s["hot"] > 0, timeout_s=300)
+            _wait_map(page, lambda s: s["hot"] > 0, timeout_s=300, poll_s=0.1)
             seconds = time.perf_counter() - start
             browser.close()
         used = resource.getrusage(resource.RUSAGE_CHILDREN)  # the driver and its Chromium

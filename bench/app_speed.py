@@ -147,9 +147,13 @@ def _server(
 
 
 def _wait_map(
-    page: Any, check: Callable[[dict[str, Any]], bool], timeout_s: float = 120.0
+    page: Any,
+    check: Callable[[dict[str, Any]], bool],
+    timeout_s: float = 120.0,
+    poll_s: float = 0.02,
 ) -> dict[str, Any]:
-    """Poll the map's iframe until its state passes ``check``."""
+    """Poll the map's iframe every ``poll_s`` until its state passes ``check`` (each poll
+    costs the browser and its driver some CPU: the load test polls less often)."""
     from playwright.sync_api import Error
 
     deadline = time.monotonic() + timeout_s
@@ -163,7 +167,7 @@ def _wait_map(
                 state = None
             if state and check(state):
                 return dict(state)
-        time.sleep(0.02)
+        time.sleep(poll_s)
     raise SystemExit("the map did not appear")
 
 

@@ -10,6 +10,7 @@ on that URL must show the same view.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -111,8 +112,50 @@ def test_draw_a_polygon_with_the_mouse_and_get_its_profile(server: str, browser:
         assert shown == expected
         page.screenshot(path=str(ARTIFACTS / "map_drawn_polygon.png"), full_page=True)
 
-        # A new tab on the same URL opens at the same view.
+        # Back from another page the map is new: the session's area is put back on it.
+        nav = page.locator("[data-testid='stSidebarNav']")
+        nav.get_by_role("link", name="Trends").click()
+        page.get_by_role("heading", name="When crime happens").first.wait_for(
+            timeout=MAP_TIMEOUT_MS
+        )
+        nav.get_by_role("link", name="Map").click()
+        frame = _map_frame(page)
+        frame.wait_for_function(
+            "() => window.drawnItems && window.drawnItems.getLayers().length === 1",
+            timeout=MAP_TIMEOUT_MS,
+        )
+        page.get_by_role("heading", name="Drawn area").wait_for(timeout=MAP_TIMEOUT_MS)
+        _wait_idle(page)
+
+        # A circle drawn with the mouse (press, drag, release) is a buffer of its radius.
+        frame.locator(".leaflet-draw-draw-circle").click()
+        box = _iframe_box(page)
+        x, y = points[0][0] + 120, points[0][1] - 60
+        page.mouse.move(box["x"] + x, box["y"] + y)
+        page.mouse.down()
+        page.mouse.move(box["x"] + x + 50, box["y"] + y, steps=8)
+        page.mouse.up()
+        page.get_by_role("heading", name=re.compile(r"^\d[\d,]* m around ")).wait_for(
+            timeout=MAP_TIMEOUT_MS
+        )
+        _wait_idle(page)
+        _assert_no_exception(page)
+        circle = frame.evaluate("() => window.drawnItems.toGeoJSON()")["features"]
+        assert len(circle) == 1 and circle[0]["properties"]["radius"] > 100
+        buffer = drawn_area(circle[0], crs=dataset.incidents.crs)
+        assert _panel_incidents(page) == len(incidents_in_area(analysis.incidents, buffer)) > 0
+
+        # "Clear the area" clears the map too.
+        page.get_by_role("button", name="Clear the area").click()
+        frame.wait_for_function(
+            "() => window.drawnItems.getLayers().length === 0", timeout=MAP_TIMEOUT_MS
+        )
+        page.get_by_text("Use the tools at the top left of the map").wait_for(
+            timeout=MAP_TIMEOUT_MS
+        )
         url = page.url
+
+        # A new tab on the same URL opens at the same view.
         other = context.new_page()
         other.goto(url, wait_until="domcontentloaded")
         other_frame = _map_frame(other)

@@ -224,3 +224,25 @@ def test_the_drawn_areas_incident_list_never_reaches_the_publication_code() -> N
     for path in (ROOT / "src" / "hotspots" / "publish").rglob("*.py"):
         text = path.read_text()
         assert "incident_records" not in text and "area_summary" not in text, path
+
+
+def test_a_drawn_area_shows_no_gi_statistic(app: AppTest) -> None:
+    _draw(app, _polygon(DOWNTOWN))
+    app.run()
+    assert _incidents(app) and not any(m.label == "Gi* z" for m in app.metric)
+
+
+def test_radius_and_open_panel_survive_a_visit_to_another_page(app: AppTest) -> None:
+    point = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {"type": "Point", "coordinates": [-79.3832, 43.6532]},
+    }
+    _draw(app, point)
+    app.number_input(key=drawing.RADIUS_KEY).set_value(650).run()
+    assert any("650 m around" in m.value for m in app.markdown)
+    app.switch_page("views/trends.py").run()
+    app.switch_page("views/map.py").run()
+    assert not app.exception
+    assert app.number_input(key=drawing.RADIUS_KEY).value == 650
+    assert any("650 m around" in m.value for m in app.markdown)  # open, same buffer

@@ -138,6 +138,14 @@ def test_change_vs_previous_flags_a_previous_period_the_data_does_not_cover() ->
     whole = change_vs_previous(times, units, start="2021-03-01", end="2021-12-31")
     assert not whole.previous_covered
     assert "starts on 2021-03-01" in whole.why_not_comparable()
+    # A later start date cannot help (it would lie after the period's end): a shorter period.
+    assert "Choose a shorter period" in whole.why_not_comparable()
+    assert (
+        "later start date (from 2021-11-01)"
+        in change_vs_previous(
+            times, units, start="2021-05-01", end="2021-12-31"
+        ).why_not_comparable()
+    )
     later = change_vs_previous(times, units, start="2021-08-01", end="2021-12-31")
     assert later.previous_covered and later.why_not_comparable() == ""
     declared = change_vs_previous(

@@ -18,6 +18,8 @@ from hotspots.dashboard.ui import incidents_text, render_incident_list, render_p
 from hotspots.errors import HotspotsError
 from hotspots.spatial.drawn import MAX_RADIUS_M, DrawnArea
 
+#: Session-key prefix under which widget values survive visits to other pages.
+_MEMORY = "hs.keep."
 _HOW = (
     "Use the tools at the top left of the map: draw a **polygon** or a **rectangle**, a "
     "**circle**, or click a **point** for a buffer of the radius below. One area at a time; "
@@ -30,15 +32,16 @@ def render_drawn_area(dataset: Dataset, selection: Selection) -> None:
     st.subheader("Selected area", divider="gray")
     feature = drawing.current_feature(dataset.key)
     controls, typed = st.columns([1, 2], gap="medium")
+    _restore(drawing.RADIUS_KEY, drawing.DEFAULT_RADIUS_M)
     radius = controls.number_input(
         "Buffer radius for a clicked point (m)",
         min_value=10,
         max_value=int(MAX_RADIUS_M),
-        value=drawing.DEFAULT_RADIUS_M,
         step=50,
         key=drawing.RADIUS_KEY,
         help="Distances are straight lines in metres, measured in the data's map projection.",
     )
+    _remember(drawing.RADIUS_KEY)
     with typed.expander("Or type the point's latitude and longitude"):
         (south, west), (north, east) = dataset.bounds
         a, b, c = st.columns([2, 2, 1], vertical_alignment="bottom")
@@ -70,17 +73,30 @@ def render_drawn_area(dataset: Dataset, selection: Selection) -> None:
         _clear_button()
         return
     assert area is not None  # a feature is stored
+    _restore(drawing.OPEN_KEY, True)
     box = st.expander(
         "Profile, trend and change of the area",  # one label: a new one would close it
         icon=":material/draw:",
         key=drawing.OPEN_KEY,
         on_change="rerun",  # drawn only while open: no charts on every run once closed
     )
+    _remember(drawing.OPEN_KEY)
     with box:
         if box.open:
             _summary(dataset, selection, area)
     if not box.open:
         _clear_button()
+
+
+def _restore(key: str, default: object) -> None:
+    """Give widget ``key`` its value from before a visit to another page (Streamlit drops
+    the state of widgets a page does not draw)."""
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(_MEMORY + key, default)
+
+
+def _remember(key: str) -> None:
+    st.session_state[_MEMORY + key] = st.session_state.get(key)
 
 
 def _summary(dataset: Dataset, selection: Selection, area: DrawnArea) -> None:

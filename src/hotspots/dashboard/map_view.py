@@ -6,7 +6,8 @@ map itself does it: on ``moveend`` the script of :class:`UrlView` rewrites the p
 query string with ``history.replaceState`` — no new history entry, no message to the
 server, no rebuilt iframe — and on load it opens at the view of the URL (when it lies
 within the data). The server only keeps the three parameters when it rewrites the query
-string for the filters (:func:`view_params`, called by the sidebar).
+string for the filters, and across changes of page, which drop them from the URL
+(:func:`kept_view`, called by the sidebar).
 
 Centre coordinates are rounded to the map's pixel size at that zoom (:func:`decimals_for_zoom`:
 4 decimals at zoom 12, 5 at zoom 14), so small jitters do not change the URL. Back at the
@@ -16,7 +17,7 @@ whole-area view the parameters are removed, so a plain visit keeps a plain URL.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from branca.element import MacroElement
@@ -52,6 +53,32 @@ def view_params(params: Mapping[str, Any]) -> dict[str, str]:
     z = round(z * 2) / 2
     digits = decimals_for_zoom(z)
     return {"z": f"{z:g}", "lat": f"{lat:.{digits}f}", "lon": f"{lon:.{digits}f}"}
+
+
+#: Session key: (data set key, page, view parameters) of the last run.
+LAST_VIEW_KEY = "hs.url_view"
+
+
+def kept_view(
+    state: MutableMapping[str, Any], params: Mapping[str, Any], *, dataset_key: str, page: str
+) -> dict[str, str]:
+    """The view parameters the server writes back into the URL on this run.
+
+    The map writes its view into the URL in the browser; the server rewrites the query
+    string on every run (the filters), so it keeps them: those of the URL, or — when a
+    change of page dropped them from the URL — those of the last run. A change of data set
+    forgets them (the view belongs to the data). Remembers this run's in ``state``.
+    """
+    view = view_params(params)
+    last = state.get(LAST_VIEW_KEY)
+    if isinstance(last, tuple) and len(last) == 3:
+        last_dataset, last_page, last_view = last
+        if last_dataset != dataset_key:
+            view = {}
+        elif not view and last_page != page and isinstance(last_view, dict):
+            view = dict(last_view)
+    state[LAST_VIEW_KEY] = (dataset_key, page, view)
+    return view
 
 
 class UrlView(MacroElement):

@@ -9,6 +9,8 @@ keeps its own filters.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import MutableMapping
+from typing import Any, cast
 
 import streamlit as st
 
@@ -30,12 +32,14 @@ from hotspots.errors import HotspotsError
 from hotspots.spatial.filters import WEEKDAY_NAMES, Filters
 
 BASEMAPS = ("default", "osm", "none", "custom")
-#: Session key: the data set of the last run (the map's view in the URL belongs to it).
-VIEW_DATASET_KEY = "hs.view_dataset"
 
 
-def render_sidebar() -> sel.Selection | None:
-    """Draw the sidebar and store the selection; None when no data set can be loaded."""
+def render_sidebar(*, page: str = "") -> sel.Selection | None:
+    """Draw the sidebar and store the selection; None when no data set can be loaded.
+
+    ``page`` is the URL path of the page about to run (the map's view in the URL survives
+    a change of page: see :func:`hotspots.dashboard.map_view.kept_view`).
+    """
     # A link restores its view once, when the session starts (see url_state).
     from_link = not st.session_state.get(url_state.READ_KEY)
     params = {k: st.query_params[k] for k in st.query_params} if from_link else {}
@@ -134,9 +138,8 @@ def render_sidebar() -> sel.Selection | None:
         defaults=_filter_defaults(dataset),
     )
     # The map's zoom and centre: the map writes them (map_view); kept while the data set stays.
-    if st.session_state.get(VIEW_DATASET_KEY, key) == key:
-        link.update(map_view.view_params(st.query_params))
-    st.session_state[VIEW_DATASET_KEY] = key
+    state = cast("MutableMapping[str, Any]", st.session_state)
+    link.update(map_view.kept_view(state, st.query_params, dataset_key=key, page=page))
     st.query_params.from_dict(link.items())
     return selection
 

@@ -180,11 +180,12 @@ def render_profile(profile: Profile, *, title: str) -> None:
     a, b = st.columns(2)
     a.metric("Incidents", f"{profile.count:,}")
     z = stats.get("gi_z")
-    b.metric(
-        "Gi* z",
-        "–" if z is None else f"{z:.2f}",
-        help="Above about 1.96: more incidents in and around it than chance would give.",
-    )
+    if profile.kind != "incidents":  # a drawn area is no unit of the analysis: no Gi*
+        b.metric(
+            "Gi* z",
+            "–" if z is None else f"{z:.2f}",
+            help="Above about 1.96: more incidents in and around it than chance would give.",
+        )
     label = stats.get("gi_label")
     if label:
         p = stats.get("gi_p_fdr")

@@ -34,6 +34,8 @@ def warm_up() -> float:
     from hotspots.dashboard import (  # noqa: F401  # what app.py and the Map page import
         cached,
         downloads,
+        drawing,
+        drawn_panel,
         map_builder,
         sidebar,
         spacetime,

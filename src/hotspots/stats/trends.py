@@ -74,10 +74,15 @@ class PeriodChange:
         """Why there is no change to show ("" when :attr:`previous_covered`)."""
         if self.previous_covered:
             return ""
+        later = _day_after(self.covered_from, self.days)
+        fix = (
+            f"Choose a later start date (from {later}) to compare."
+            if later <= self.current[1]
+            else "Choose a shorter period (at most half of the days the data covers) to compare."
+        )
         return (
             f"No change is shown: the period before ({self.previous[0]} to {self.previous[1]}) "
-            f"is not fully covered by the data, which starts on {self.covered_from}. Choose a "
-            f"later start date (from {_day_after(self.covered_from, self.days)}) to compare."
+            f"is not fully covered by the data, which starts on {self.covered_from}. {fix}"
         )
 
     @property
