@@ -69,6 +69,7 @@ def test_draw_a_polygon_with_the_mouse_and_get_its_profile(server: str, browser:
 
         # Zoom to downtown: the view goes to the URL, with no rerun and no history entry.
         history = page.evaluate("() => window.history.length")
+        frame.evaluate("() => { window.hsTestSameMap = true; }")
         before = len(sent)
         frame.evaluate("(c) => window.hotspotsMap.setView(c, 14, {animate: false})", list(CENTRE))
         page.wait_for_function(
@@ -77,6 +78,7 @@ def test_draw_a_polygon_with_the_mouse_and_get_its_profile(server: str, browser:
         page.wait_for_timeout(1500)  # streamlit-folium reports moves after 250 ms
         assert [n for n in sent[before:] if n > 200] == [], "moving the map reran the app"
         assert page.evaluate("() => window.history.length") == history
+        assert frame.evaluate("() => window.hsTestSameMap === true"), "the map was rebuilt"
         query = parse_qs(urlparse(page.url).query)
         assert query["lat"] == ["43.65300"] and query["lon"] == ["-79.38550"], query
 
@@ -110,6 +112,7 @@ def test_draw_a_polygon_with_the_mouse_and_get_its_profile(server: str, browser:
         expected = len(incidents_in_area(analysis.incidents, area))
         assert expected > 100
         assert shown == expected
+        assert frame.evaluate("() => window.hsTestSameMap === true"), "drawing rebuilt the map"
         page.screenshot(path=str(ARTIFACTS / "map_drawn_polygon.png"), full_page=True)
 
         # Back from another page the map is new: the session's area is put back on it.
