@@ -332,7 +332,25 @@ def _to_number(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             positions = np.flatnonzero(failed)[comma]
             values[positions] = fixed.to_numpy(dtype=float, na_value=np.nan)
             failed = np.isnan(values) & ~missing
+    if failed.any():
+        # Hemisphere letters ("79.38W", "N 43.65", "43.65° N"): S and W are negative.
+        retry = stripped[failed]
+        parts = retry.str.extract(_HEMISPHERE)
+        number = parts["before"].fillna(parts["after"])
+        letter = parts["lead"].fillna(parts["trail"]).str.upper()
+        found = (number.notna() & letter.notna()).to_numpy(dtype=bool)
+        if found.any():
+            sign = np.where(letter[found].isin(["S", "W"]).to_numpy(dtype=bool), -1.0, 1.0)
+            positions = np.flatnonzero(failed)[found]
+            values[positions] = sign * pd.to_numeric(number[found]).to_numpy(dtype=float)
+            failed = np.isnan(values) & ~missing
     return values, missing, failed
+
+
+_HEMISPHERE = (
+    r"^(?:(?P<lead>[NSEWnsew])\s*(?P<after>\d+(?:\.\d+)?)\s*°?"
+    r"|(?P<before>\d+(?:\.\d+)?)\s*°?\s*(?P<trail>[NSEWnsew]))$"
+)
 
 
 def _not_a_number(raw: pd.Series, name: str, mask: np.ndarray) -> np.ndarray | str:
