@@ -201,3 +201,45 @@ def test_two_towns_far_apart_are_both_kept() -> None:
     frame = pd.DataFrame({"lat": lat, "lon": lon, "date": "2021-05-01 10:00"})
     loaded = load_incidents(frame, now=pd.Timestamp("2024-01-01"))
     assert len(loaded.table) == 2 * N
+
+
+def test_excel_serial_dates_are_read_as_dates(tmp_path: Path) -> None:
+    rows = [line.split(",") for line in _lines()]
+    source = tmp_path / "excel.csv"
+    # 44197 is 2021-01-01 in Excel's 1900 date system; .75 is 18:00.
+    source.write_text(
+        "lat,lon,date\n" + "".join(f"{r[1]},{r[2]},{44197 + i}.75\n" for i, r in enumerate(rows))
+    )
+    loaded = load_incidents(source, now=pd.Timestamp("2024-01-01"))
+    assert len(loaded.table) == N
+    first = loaded.table.frame["occurred_at"].iloc[0]
+    assert (first.year, first.month, first.day, first.hour) == (2021, 1, 1, 18)
+    assert any("Excel serial dates" in note for note in loaded.notes)
+
+
+def test_hemisphere_letters_give_the_sign(tmp_path: Path) -> None:
+    rows = [line.split(",") for line in _lines()]
+    source = tmp_path / "letters.csv"
+    source.write_text(
+        "lat,lon,date\n"
+        + "".join(f"{r[1]}N,{r[2].lstrip('-')} W,{r[3]}\n" for r in rows[:40])
+        + "".join(f"N{r[1]},W{r[2].lstrip('-')},{r[3]}\n" for r in rows[40:])
+    )
+    loaded = load_incidents(source, now=pd.Timestamp("2024-01-01"))
+    assert len(loaded.table) == N and loaded.metric_crs.to_epsg() == 32617
+
+
+def test_publishing_a_small_area_is_not_refused_by_its_own_audit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A derived total the page cannot show reads "too few to show", which
+    # the audit took for a count that is not a number and refused.
+    source = tmp_path / "incidents.csv"
+    source.write_text(_good_text())
+    code = main(
+        ["publish", str(source), "--title", "Small town", "--period", "2021", "--out",
+         str(tmp_path / "out"), "--publisher-dir", str(tmp_path / "publisher"), "--quiet"]
+    )  # fmt: skip
+    message = " ".join(capsys.readouterr().err.split())
+    assert code == 0, message
+    assert (tmp_path / "out" / "snapshot.html").exists()

@@ -20,6 +20,7 @@ from hotspots.ingest import load_boundaries, load_incidents
 from hotspots.ingest.synthetic import synthetic_incidents
 from hotspots.outreach import FairnessInfeasibleError, plan_outreach
 from hotspots.publish.rules import PublicationRules, check_cell_size
+from hotspots.spatial.grids import auto_cell_size_m
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "hotspots"
 #: Modules whose messages must spell options through ``Option``/``given`` only.
@@ -33,6 +34,8 @@ CLEAN = [
     "publish/rules.py",
     "publish/archive.py",
     "publish/content.py",
+    "spatial/grids.py",
+    "stats/significance.py",
 ]
 _ERRORS = {"InputError", "ColumnError", "CRSError", "EmptyDataError", "PrivacyError", "invalid"}
 _ERRORS |= {"HotspotsError", "positive_number", "whole_number", "_file_error"}
@@ -190,3 +193,17 @@ def test_rows_that_miss_an_explicit_date_format_say_so() -> None:
     assert loaded.rejects["detail"].tolist() == [
         "date='01/02/2021' does not match the format '%Y-%m-%d'"
     ]
+
+
+def test_alpha_and_an_impossible_automatic_cell_size_speak_flags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "one.csv"
+    source.write_text("lat,lon,date\n43.65,-79.38,2021-03-01 10:00\n")
+    code = main(["analyze", str(source), "--out", str(tmp_path / "out"), "--alpha", "2"])
+    message = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and "For example --alpha 0.05 (5%)." in message
+    with pytest.raises(InputError) as caught:
+        auto_cell_size_m([1.0], [2.0], area_m2=0.0)
+    assert caught.value.render("cli").endswith("Give the cell size, e.g. --cell-size-m 250.")
+    assert caught.value.render("app").endswith('e.g. "Cell size" in the sidebar (e.g. 250).')

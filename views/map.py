@@ -207,7 +207,9 @@ with side_col:
             render_profile(profile, title=title)
             with st.expander(f"The {incidents_text(profile.count)} behind it (analysts only)"):
                 render_incident_list(
-                    cached.unit_incidents(dataset, key, kind, current[2]), key="map_unit_incidents"
+                    cached.unit_incidents(dataset, key, kind, current[2]),
+                    total=profile.count,
+                    key="map_unit_incidents",
                 )
             st.button("Clear selection", on_click=set_clicked_unit, args=(None,), key="map_clear")
     else:

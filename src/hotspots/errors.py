@@ -105,6 +105,7 @@ APP_CONTROLS: dict[str, str] = {
     "min_share_per_area": '"Cover at least this share of every neighbourhood" on the Plan outreach page',
     "method": '"Quick greedy choice (not proven optimal)" on the Plan outreach page',
     "cell_size_m": '"Cell size" in the sidebar',
+    "alpha": '"False discovery rate" in the sidebar',
     "offenses": '"Offenses" in the sidebar',
     "site_crs": "a sites file that says its CRS (GeoJSON, GeoPackage)",
     "boundaries_crs": "a boundary file that says its CRS (GeoJSON, GeoPackage, a zipped "

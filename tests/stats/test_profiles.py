@@ -10,7 +10,13 @@ import shapely
 
 from hotspots.analysis import analyze
 from hotspots.errors import InputError
-from hotspots.stats.profiles import area_profile, cell_at, cell_profile, profile_incidents
+from hotspots.stats.profiles import (
+    area_profile,
+    cell_at,
+    cell_profile,
+    incident_records,
+    profile_incidents,
+)
 from hotspots.stats.trends import area_names
 
 CRS = "EPSG:32617"  # UTM 17N: Toronto
@@ -113,3 +119,12 @@ def test_area_profile(incidents: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame)
             "South",
             area_of_incident=areas,
         )
+
+
+def test_incident_records_with_a_limit_keep_the_newest(incidents: gpd.GeoDataFrame) -> None:
+    every = incident_records(incidents)
+    newest = incident_records(incidents, limit=25)
+    assert len(every) == len(incidents) and len(newest) == 25
+    assert newest.equals(every.iloc[:25].reset_index(drop=True))
+    cutoff = incidents["occurred_at"].sort_values(ascending=False).iloc[24]
+    assert newest["occurred_at"].min() == cutoff.tz_localize(None).strftime("%Y-%m-%d %H:%M")

@@ -216,10 +216,15 @@ def unit_incidents(
     _dataset: Dataset, key: AnalysisKey, kind: str, unit_id: int | str
 ) -> pd.DataFrame:
     """The incidents behind one clicked cell or area (analyst view only; never published)."""
+    from hotspots.stats.profiles import INCIDENT_LIST_LIMIT
     from hotspots.stats.profiles import unit_incidents as incidents_of
 
     return incidents_of(
-        analysis(_dataset, key), kind, unit_id, area_of_incident=_dataset.area_of_incident
+        analysis(_dataset, key),
+        kind,
+        unit_id,
+        area_of_incident=_dataset.area_of_incident,
+        limit=INCIDENT_LIST_LIMIT,
     )
 
 

@@ -263,7 +263,7 @@ def current_area(dataset: Dataset, *, radius_m: float) -> DrawnArea | None:
     )
 
 
-# A frozen result no code mutates, with the area's whole incident list: kept as it is
+# A frozen result no code mutates, with the area's incident list: kept as it is
 # (st.cache_data would unpickle a copy on every rerun).
 @st.cache_resource(max_entries=8, show_spinner="Profiling the drawn area…")
 def summary(_dataset: Dataset, _area: DrawnArea, key: AnalysisKey, area_key: str) -> AreaSummary:

@@ -115,7 +115,7 @@ def _summary(dataset: Dataset, selection: Selection, area: DrawnArea) -> None:
             st.caption("Too few months (or no incident) for a trend test.")
         _change(result.change)
         with st.expander(f"The {incidents_text(result.count)} inside (analysts only)"):
-            render_incident_list(result.incidents, key="map_drawn_incidents")
+            render_incident_list(result.incidents, total=result.count, key="map_drawn_incidents")
         st.download_button(
             "The area (GeoJSON)",
             data=area.geojson(),

@@ -146,14 +146,21 @@ def hours_text(hours: tuple[int, ...]) -> str:
     return ", ".join(f"{h:02d}:00" for h in hours) if hours else "–"
 
 
-def render_incident_list(incidents: pd.DataFrame, *, key: str) -> None:
+def render_incident_list(incidents: pd.DataFrame, *, total: int, key: str) -> None:
     """The record-level incident list (analysts only) with its warning: never share or publish it.
 
-    ``incidents`` as :func:`hotspots.stats.profiles.incident_records` gives them.
+    ``incidents`` as :func:`hotspots.stats.profiles.incident_records` gives them (perhaps
+    only the newest); ``total`` is how many incidents there are in all.
     """
+    shown = (
+        f"The {len(incidents):,} newest of {total:,} are listed; narrow the filters or the "
+        "area to reach older ones. "
+        if len(incidents) < total
+        else ""
+    )
     st.caption(
-        "Record level: for checking and follow-up inside the service. Never share or publish "
-        "it; published snapshots are aggregated."
+        f"{shown}Record level: for checking and follow-up inside the service. Never share or "
+        "publish it; published snapshots are aggregated."
     )
     st.dataframe(
         incidents,

@@ -332,7 +332,25 @@ def _to_number(series: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             positions = np.flatnonzero(failed)[comma]
             values[positions] = fixed.to_numpy(dtype=float, na_value=np.nan)
             failed = np.isnan(values) & ~missing
+    if failed.any():
+        # Hemisphere letters ("79.38W", "N 43.65", "43.65° N"): S and W are negative.
+        retry = stripped[failed]
+        parts = retry.str.extract(_HEMISPHERE)
+        number = parts["before"].fillna(parts["after"])
+        letter = parts["lead"].fillna(parts["trail"]).str.upper()
+        found = (number.notna() & letter.notna()).to_numpy(dtype=bool)
+        if found.any():
+            sign = np.where(letter[found].isin(["S", "W"]).to_numpy(dtype=bool), -1.0, 1.0)
+            positions = np.flatnonzero(failed)[found]
+            values[positions] = sign * pd.to_numeric(number[found]).to_numpy(dtype=float)
+            failed = np.isnan(values) & ~missing
     return values, missing, failed
+
+
+_HEMISPHERE = (
+    r"^(?:(?P<lead>[NSEWnsew])\s*(?P<after>\d+(?:\.\d+)?)\s*°?"
+    r"|(?P<before>\d+(?:\.\d+)?)\s*°?\s*(?P<trail>[NSEWnsew]))$"
+)
 
 
 def _not_a_number(raw: pd.Series, name: str, mask: np.ndarray) -> np.ndarray | str:
@@ -403,10 +421,16 @@ _BLOCK = 1 << 20
 
 def _within(values: np.ndarray, limit: float) -> np.ndarray:
     """``abs(values) <= limit`` (NaN: False), a block at a time (no full-size temporaries)."""
+    return _abs_compared(values, limit, np.less_equal)
+
+
+def _abs_compared(values: np.ndarray, limit: float, compare: np.ufunc) -> np.ndarray:
+    """``compare(abs(values), limit)`` computed a block at a time."""
     out = np.empty(values.size, dtype=bool)
-    for start in range(0, values.size, _BLOCK):
-        block = values[start : start + _BLOCK]
-        np.less_equal(np.abs(block), limit, out=out[start : start + _BLOCK])
+    with np.errstate(invalid="ignore"):
+        for start in range(0, values.size, _BLOCK):
+            block = values[start : start + _BLOCK]
+            compare(np.abs(block), limit, out=out[start : start + _BLOCK])
     return out
 
 
@@ -516,8 +540,7 @@ def _reject_beyond_any_crs(raw: _Raw, ledger: RejectLedger) -> None:
     """Numbers such as 1e308 are no coordinate in any CRS: out of range, row by row (so they
     cannot make the file look projected)."""
     for values, name in ((raw.a, raw.a_name), (raw.b, raw.b_name)):
-        with np.errstate(invalid="ignore"):
-            huge = np.abs(values) >= _BEYOND_ANY_CRS
+        huge = _abs_compared(values, _BEYOND_ANY_CRS, np.greater_equal)
         if huge.any():
             detail = np.full(len(values), "", dtype=object)
             shown = np.char.mod("%.10g", values[huge]).astype(object)

@@ -40,7 +40,7 @@ from pyproj.exceptions import ProjError
 
 from hotspots.errors import CRSError, Option, literal
 from hotspots.ingest.columns import ColumnMapping
-from hotspots.ingest.coordinates import WGS84, Located
+from hotspots.ingest.coordinates import WGS84, Located, exact_median
 from hotspots.ingest.rejects import RejectLedger
 from hotspots.ingest.timestamps import timezone_finder
 from hotspots.spatial.projection import utm_crs_for
@@ -269,11 +269,20 @@ def reject_far_points(located: Located, ledger: RejectLedger, *, keep: bool) -> 
 
     With ``keep`` they stay and the note says so.
     """
-    rows = np.flatnonzero(ledger.accepted & np.isfinite(located.x_m))
+    usable = ledger.accepted & np.isfinite(located.x_m)
+    every = bool(usable.all())  # then the whole arrays, without copies
+    rows = np.arange(len(usable)) if every else np.flatnonzero(usable)
     if len(rows) < _FAR_MIN_POINTS:
         return None
-    x, y = located.x_m[rows], located.y_m[rows]
-    distance = np.hypot(x - np.median(x), y - np.median(y))
+    x, y = (located.x_m, located.y_m) if every else (located.x_m[rows], located.y_m[rows])
+    centre_x, centre_y = exact_median(x), exact_median(y)
+    # Every point within FAR_MIN_M of the centre (the corners of the bounding box say so in
+    # two passes): none can be far, whatever the 95th percentile.
+    reach_x = max(float(x.max()) - centre_x, centre_x - float(x.min()))
+    reach_y = max(float(y.max()) - centre_y, centre_y - float(y.min()))
+    if math.hypot(reach_x, reach_y) <= FAR_MIN_M * (1 - 1e-9):  # a margin for rounding
+        return None
+    distance = np.hypot(x - centre_x, y - centre_y)
     core_m = float(np.percentile(distance, 95))
     limit = max(FAR_MIN_M, FAR_FACTOR * core_m)
     far = distance > limit

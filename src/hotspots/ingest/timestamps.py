@@ -325,6 +325,10 @@ def _parse_any(
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         numbers = series.to_numpy(dtype=float, na_value=np.nan)
         missing = np.isnan(numbers)
+        if _excel_serials(numbers[~missing]):
+            naive = _EXCEL_EPOCH + pd.to_timedelta(pd.Series(numbers, index=series.index), unit="D")
+            notes.append(f"{column}: numbers read as Excel serial dates (days since 1899-12-30)")
+            return _Parsed(naive.dt.round("s").dt.as_unit(UNIT), None, missing)
         unit = "ms" if not missing.all() and np.nanmedian(np.abs(numbers)) > 1e11 else "s"
         aware = pd.to_datetime(
             pd.Series(np.where((np.abs(numbers) > 1e8) & ~missing, numbers, np.nan)),
@@ -336,17 +340,27 @@ def _parse_any(
         return _Parsed(empty_naive, aware, missing)
     text = series.astype("str")
     epoch = None if date_format is not None else _epoch_text(text)
-    if epoch is not None:  # seconds since 1970 kept as text (a CSV read untyped)
+    if epoch is not None:  # epoch seconds or Excel serials kept as text (a CSV read untyped)
         return _parse_any(epoch, notes, column)
     return _parse_text(text, notes, column, date_format)
 
 
-_EPOCH = r"-?\d{9,13}(?:\.\d+)?"
+#: Seconds or milliseconds since 1970 (9-13 digits), or an Excel serial date (5 digits, an
+#: optional fraction of a day); ``20210101`` has 8 digits and stays a date.
+_EPOCH = r"-?\d{9,13}(?:\.\d+)?|\d{5}(?:\.\d+)?"
+#: Day 0 of Excel's serial dates (1900 system, with its 1900 leap-year bug built in).
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+#: Serial dates from 1970 to 2099: a column of such numbers is Excel's.
+_EXCEL_RANGE = (25_569.0, 73_051.0)
+
+
+def _excel_serials(numbers: np.ndarray) -> bool:
+    low, high = _EXCEL_RANGE
+    return bool(len(numbers)) and bool(((numbers >= low) & (numbers < high)).all())
 
 
 def _epoch_text(text: pd.Series) -> pd.Series | None:
-    """``text`` as numbers when every value is a 9-13 digit number (epoch seconds or
-    milliseconds; ``20210101`` has 8 digits and stays a date), else None."""
+    """``text`` as numbers when every value is one (see :data:`_EPOCH`), else None."""
     # The first rows answer for most columns (any date text there that is not epoch-like
     # decides) without touching the whole column; the whole column decides otherwise.
     head = text.iloc[: _SAMPLE_SIZE * 4].dropna().str.strip()

@@ -64,6 +64,7 @@ import shapely
 
 from hotspots.errors import PrivacyError
 from hotspots.publish.geometry import OUTPUT_DECIMALS, coordinate_decimals, exposure_keys
+from hotspots.publish.render import TOO_FEW
 from hotspots.publish.rules import PublicationRules, normalise_category
 from hotspots.spatial.projection import to_display
 
@@ -634,7 +635,7 @@ def _html_counts(name: str, text: str, rules: PublicationRules) -> list[Finding]
         ("data-incidents", m.group(1)) for m in _COUNT_ATTR.finditer(text)
     ]:
         value = _TAG.sub("", raw).strip()
-        if value in (rules.suppressed_text(), HIDDEN_TEXT, ""):
+        if value in (rules.suppressed_text(), HIDDEN_TEXT, TOO_FEW, ""):
             continue
         number = value.replace(",", "")
         if not re.fullmatch(r"\d+", number):

@@ -27,7 +27,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
-from hotspots.errors import InputError, Option, invalid
+from hotspots.errors import InputError, Option, invalid, literal
 from hotspots.spatial.hull import convex_hull_xy
 
 log = logging.getLogger(__name__)
@@ -307,8 +307,12 @@ def auto_cell_size_m(
     xy = np.column_stack([xs[ok], ys[ok]])
     if not (np.isfinite(area_m2) and area_m2 > 0) or xy.shape[0] == 0:
         raise InputError(
-            f"An automatic cell size needs incidents spread over an area (got {xy.shape[0]} "
-            f"point(s) over {area_m2:g} m²). Pass cell_size_m= explicitly."
+            literal(
+                f"An automatic cell size needs incidents spread over an area (got "
+                f"{xy.shape[0]} point(s) over {area_m2:g} m²). "
+            )
+            + "Give the cell size, e.g. {0}.",
+            options=(Option("cell_size_m", 250),),
         )
     places = np.unique(xy, axis=0) if places_xy is None else np.asarray(places_xy)
     if places.shape[0] >= 2:

@@ -17,7 +17,12 @@ import numpy as np
 import pandas as pd
 
 from hotspots.spatial.drawn import DrawnArea, area_mask, incidents_in_area
-from hotspots.stats.profiles import Profile, incident_records, profile_incidents
+from hotspots.stats.profiles import (
+    INCIDENT_LIST_LIMIT,
+    Profile,
+    incident_records,
+    profile_incidents,
+)
 from hotspots.stats.trend_tests import MIN_STEPS, mann_kendall
 from hotspots.stats.trends import PeriodChange, change_vs_previous
 
@@ -64,7 +69,8 @@ class AreaSummary:
         ``unit`` = :data:`AREA_UNIT`); None without any incident to compare. Show it only
         when ``change.previous_covered``.
     incidents : DataFrame
-        The record-level list, newest first
+        The record-level list, newest first, at most
+        :data:`~hotspots.stats.profiles.INCIDENT_LIST_LIMIT` rows
         (:data:`~hotspots.stats.profiles.UNIT_INCIDENT_COLUMNS`): analysts only.
     """
 
@@ -142,5 +148,5 @@ def summarise_area(
         profile=profile,
         trend=trend,
         change=change,
-        incidents=incident_records(inside),
+        incidents=incident_records(inside, limit=INCIDENT_LIST_LIMIT),
     )

@@ -291,6 +291,11 @@ def area_profile(
 #: Columns of :func:`unit_incidents`.
 UNIT_INCIDENT_COLUMNS = ("occurred_at", "offense", "premises", "source_row")
 
+#: The incident lists the dashboard shows hold at most this many records, the newest: a
+#: list of a whole city (240,000 rows) would take seconds to format and send, and no one
+#: reads it; narrower filters or a smaller area reach older records.
+INCIDENT_LIST_LIMIT = 5_000
+
 
 def unit_incidents(
     analysis: Analysis,
@@ -298,6 +303,7 @@ def unit_incidents(
     unit_id: int | str,
     *,
     area_of_incident: pd.Series | None = None,
+    limit: int | None = None,
 ) -> pd.DataFrame:
     """The incidents behind one cell or area, newest first — for the analyst's eyes only.
 
@@ -313,6 +319,8 @@ def unit_incidents(
         A cell id, or an area name (then ``area_of_incident`` is needed).
     area_of_incident : Series, optional
         Area name of each incident (as for :func:`area_profile`).
+    limit : int, optional
+        Keep only the ``limit`` newest incidents (see :func:`incident_records`).
 
     Returns
     -------
@@ -329,15 +337,18 @@ def unit_incidents(
         keep = incidents["cell_id"].to_numpy() == int(unit_id)
     else:
         raise invalid("kind", kind, ("cell", "area"))
-    return incident_records(incidents.loc[keep])
+    return incident_records(incidents.loc[keep], limit=limit)
 
 
-def incident_records(incidents: pd.DataFrame) -> pd.DataFrame:
+def incident_records(incidents: pd.DataFrame, *, limit: int | None = None) -> pd.DataFrame:
     """Incidents as the analyst's list, newest first: :data:`UNIT_INCIDENT_COLUMNS`.
 
     Record-level (see :func:`unit_incidents`): for the analyst's eyes only, never published.
+    With ``limit``, only the ``limit`` newest (the rest are not formatted at all).
     """
-    subset = incidents.sort_values("occurred_at", ascending=False)
+    subset = incidents.sort_values("occurred_at", ascending=False, kind="stable")
+    if limit is not None:
+        subset = subset.iloc[:limit]
     local = subset["occurred_at"]
     local = local.dt.tz_localize(None) if local.dt.tz is not None else local
     return pd.DataFrame(

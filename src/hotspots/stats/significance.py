@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr
 
-from hotspots.errors import InputError, describe, invalid
+from hotspots.errors import InputError, Option, describe, invalid
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,11 @@ def check_alpha(alpha: Any) -> float:
         value = float("nan")
     if isinstance(alpha, bool) or not (np.isfinite(value) and 0.0 < value < 1.0):
         raise invalid(
-            "alpha", alpha, "a number strictly between 0 and 1", "For example alpha=0.05 (5%)."
+            "alpha",
+            alpha,
+            "a number strictly between 0 and 1",
+            "For example {1} (5%).",
+            options=(Option("alpha", 0.05),),
         )
     return value
 
