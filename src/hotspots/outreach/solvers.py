@@ -586,8 +586,13 @@ def _run_cbc(
         seconds = time.perf_counter() - started
         text = Path(log_path).read_text(errors="replace") if Path(log_path).exists() else ""
     bound: float | None = None
-    if prob.status == pulp.LpStatusInfeasible:
-        status: Status = "infeasible"
+    timed_out = time_limit_s is not None and seconds >= 0.9 * time_limit_s
+    if prob.status == pulp.LpStatusInfeasible and timed_out:
+        # CBC stopped by its time limit before it found any answer can report "infeasible"
+        # (seen on a loaded machine): only a finished search proves there is none.
+        status: Status = "no_solution"
+    elif prob.status == pulp.LpStatusInfeasible:
+        status = "infeasible"
     elif prob.sol_status == pulp.LpSolutionOptimal:
         status = "optimal"
     elif prob.sol_status == pulp.LpSolutionIntegerFeasible:
