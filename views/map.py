@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from hotspots.dashboard import cached, downloads, map_builder, spacetime, tables
 from hotspots.dashboard.drawing import sync_group, take_drawing
 from hotspots.dashboard.drawn_panel import render_drawn_area
 from hotspots.dashboard.map_layers import MEASURES, SQUARE_CELL_MEASURES
+from hotspots.dashboard.page_map import show_map
 from hotspots.dashboard.selection import (
     UNIT_LABELS,
     clicked_unit,
     set_clicked_unit,
     unit_of_click,
 )
-from hotspots.dashboard.settings import MAP_HEIGHT_PX
 from hotspots.dashboard.ui import (
     empty_state,
     incidents_text,
@@ -150,28 +149,21 @@ map_col, side_col = st.columns([7, 3], gap="medium")
 with map_col:
     # The base map depends only on the data set and the basemap; the data layers travel
     # separately, so a filter change swaps them inside the map instead of reloading it.
-    state = st_folium(
-        map_builder.build_base_map(
-            tiles=selection.tiles,
-            bounds=dataset.bounds,
-            outlines=dataset.outlines,
-            view_key=f"hotspots-view-{dataset.key}",
-            drawing=True,
-            view_in_url=True,
-        ),
+    state = show_map(
+        selection,
+        dataset,
         key="hotspot_map",
-        feature_group_to_add=map_builder.data_layers(
+        layers=map_builder.data_layers(
             units,
             points=points,
             units_name=f"{MEASURES[measure]} — {UNIT_LABELS[selection.unit].lower()}",
         )
         + layers
         + [sync_group(dataset.key)],
-        layer_control=map_builder.layer_control(),
-        height=MAP_HEIGHT_PX,
-        use_container_width=True,
         # Panning and zooming do not rerun the app (the map writes its view into the URL).
         returned_objects=["last_active_drawing", "all_drawings"],
+        drawing=True,
+        view_in_url=True,
     )
     take_drawing(state, dataset.key)
     note = f"{units.features:,} {'cells' if kind == 'cell' else 'areas'} drawn."

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from hotspots.dashboard import cached, charts, map_builder, spacetime
-from hotspots.dashboard.settings import MAP_HEIGHT_PX
+from hotspots.dashboard.page_map import show_map
 from hotspots.dashboard.ui import empty_state, page_context, render_notes
 from hotspots.errors import HotspotsError
 from hotspots.stats.emerging import CITY_TREND_TEXT, CITY_TRENDS
@@ -74,18 +73,11 @@ for column, (name, n) in zip(st.columns(4), top, strict=False):
 
 map_col, side_col = st.columns([7, 3], gap="medium")
 with map_col:
-    state = st_folium(
-        map_builder.build_base_map(
-            tiles=selection.tiles,
-            bounds=dataset.bounds,
-            outlines=dataset.outlines,
-            view_key=f"hotspots-view-{dataset.key}",
-        ),
+    state = show_map(
+        selection,
+        dataset,
         key="pattern_map",
-        feature_group_to_add=map_builder.pattern_layers(layer),
-        layer_control=map_builder.layer_control(),
-        height=MAP_HEIGHT_PX,
-        use_container_width=True,
+        layers=map_builder.pattern_layers(layer),
         returned_objects=["last_active_drawing"],
     )
     st.caption(f"{layer.features:,} cells with a pattern drawn. Click one for its history.")

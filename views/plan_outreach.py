@@ -7,10 +7,9 @@ from typing import TypeVar
 
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
-from streamlit_folium import st_folium
 
-from hotspots.dashboard import cached, map_builder, outreach
-from hotspots.dashboard.settings import MAP_HEIGHT_PX
+from hotspots.dashboard import cached, outreach
+from hotspots.dashboard.page_map import show_map
 from hotspots.dashboard.ui import empty_state, page_context
 from hotspots.dashboard.uploads import Upload, friendly_error
 from hotspots.errors import HotspotsError
@@ -295,19 +294,13 @@ map_col, side_col = st.columns([7, 3], gap="medium")
 with map_col:
     units = cached.unit_layer(dataset, selection.analysis_key, "cell", "gi")
     # The base map stays for the data set; a new plan swaps its layers in place.
-    st_folium(
-        map_builder.build_base_map(
-            tiles=selection.tiles,
-            bounds=dataset.bounds,
-            outlines=dataset.outlines,
-            view_key=f"outreach-view-{dataset.key}",
-        ),
+    show_map(
+        selection,
+        dataset,
         key="outreach_map",
-        feature_group_to_add=outreach.plan_layers(plan, reach, units=units),
-        layer_control=map_builder.layer_control(),
-        height=MAP_HEIGHT_PX,
-        use_container_width=True,
+        layers=outreach.plan_layers(plan, reach, units=units),
         returned_objects=[],
+        view_key=f"outreach-view-{dataset.key}",
     )
     st.caption(
         "Numbered markers: chosen sites by rank (squares: existing or fixed); circles: their "
