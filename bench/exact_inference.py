@@ -21,12 +21,10 @@ The counts are all 240,992 bundled incidents (2014–2021) on a square grid of
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
-import time
+import sys
 import warnings
-from collections.abc import Callable
-from typing import Any
+from pathlib import Path
 
 import numpy as np
 
@@ -36,15 +34,8 @@ from hotspots.stats.gistar import gi_star
 from hotspots.stats.lisa import local_moran
 from hotspots.stats.weights import grid_contiguity
 
-
-def best_of(repeat: int, func: Callable[[], Any]) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        result = func()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import best_of
 
 
 def main() -> None:

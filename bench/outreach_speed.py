@@ -30,14 +30,15 @@ relaxation proof existed (every model handed to CBC), side by side in the same r
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import os
 import platform
+import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -50,6 +51,9 @@ from hotspots.ingest import datasets, load_boundaries, load_incidents
 from hotspots.outreach import coverage_curve, plan_outreach, solvers
 from hotspots.outreach.candidates import candidates_from_analysis
 from hotspots.outreach.demand import demand_from_incidents
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import best_of
 
 CRS = 32617
 EXTENT_M = 30_000.0
@@ -132,16 +136,6 @@ def toronto(demand_cell_size_m: float) -> list[Scenario]:
             )
         )
     return out
-
-
-def best_of(repeat: int, func: Callable[[], Any]) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        result = func()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 @contextmanager

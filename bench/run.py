@@ -23,7 +23,6 @@ import gc
 import logging
 import sys
 import tempfile
-import time
 import tracemalloc
 import warnings
 from collections.abc import Callable
@@ -41,22 +40,14 @@ from hotspots.spatial.grids import make_grid
 from hotspots.spatial.units import locate_in_polygons
 from hotspots.stats.weights import grid_contiguity
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import best_of
+
 # A Toronto-sized extent in UTM 17N (30 km x 30 km) and 250 m cells: 14,400 cells.
 EXTENT = (620_000.0, 4_830_000.0, 650_000.0, 4_860_000.0)
 CELL_SIZE_M = 250.0
 CRS = 32617
 ROWS: list[tuple[str, str, str, str]] = []
-
-
-def best_of(repeat: int, func: Callable[[], Any]) -> tuple[float, Any]:
-    """Best wall time of ``repeat`` runs (seconds) and the last result."""
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        result = func()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def peak_mib(func: Callable[[], Any]) -> float:
