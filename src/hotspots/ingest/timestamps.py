@@ -43,6 +43,7 @@ from timezonefinder import TimezoneFinder
 
 from hotspots.errors import ColumnError, InputError, Option, invalid, literal
 from hotspots.ingest.columns import ColumnMapping, normalise_name
+from hotspots.ingest.localtime import aware_series, to_utc, to_wall, utc_values
 from hotspots.ingest.rejects import RejectLedger, quoted
 
 log = logging.getLogger(__name__)
@@ -642,14 +643,20 @@ def _fill(target: pd.Series, values: pd.Series) -> pd.Series:
 
 
 def _localise(parsed: _Parsed, timezone: str) -> pd.Series:
-    naive = parsed.naive
-    localised = naive.dt.tz_localize(
-        timezone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
-    )
-    if parsed.aware is None or parsed.aware.isna().all():
-        return localised.dt.as_unit(UNIT)
-    converted = parsed.aware.dt.tz_convert(timezone)
-    return localised.where(localised.notna(), converted).dt.as_unit(UNIT)
+    utc = to_utc(parsed.naive.dt.as_unit(UNIT).to_numpy(), timezone)
+    if parsed.aware is not None:
+        fill = np.isnat(utc)
+        if fill.any():
+            utc[fill] = utc_values(parsed.aware)[fill]
+    return aware_series(utc, timezone, parsed.naive.index)
+
+
+def localise(naive: pd.Series, timezone: str) -> pd.Series:
+    """Wall-clock ``naive`` times in ``timezone`` as tz-aware ``datetime64[us, timezone]``:
+    a repeated wall time (clocks go back) is the earlier instant (daylight time), one that
+    does not exist (clocks skip) moves forward past the gap (see
+    :func:`hotspots.ingest.localtime.to_utc`)."""
+    return aware_series(to_utc(naive.dt.as_unit(UNIT).to_numpy(), timezone), timezone, naive.index)
 
 
 def _not_a_date(
@@ -708,10 +715,8 @@ def _add_time_of_day(
     ledger.reject(missing, "missing date", f"{column} (time of day) is missing")
     bad = offsets.isna().to_numpy() & ~missing
     ledger.reject(bad, "unparseable date", _not_a_date(raw, column, bad))
-    wall = dates.dt.tz_localize(None).dt.normalize() + offsets
-    return wall.dt.tz_localize(
-        timezone, ambiguous=np.ones(len(wall), dtype=bool), nonexistent="shift_forward"
-    ).dt.as_unit(UNIT)
+    wall = pd.Series(wall_clock(dates), index=dates.index).dt.normalize() + offsets
+    return localise(wall, timezone)
 
 
 # --------------------------------------------------------------------------- split columns
@@ -764,9 +769,7 @@ def _from_split_columns(
         detail = np.full(len(frame), "", dtype=object)
         detail[bad] = (shown[bad] + " is not a valid date").to_numpy()
         ledger.reject(bad, "unparseable date", detail)
-    values = combined.dt.tz_localize(
-        timezone, ambiguous=np.ones(len(combined), dtype=bool), nonexistent="shift_forward"
-    )
+    values = localise(combined, timezone)
     resolution = (
         "minute"
         if "minute" in parts
@@ -797,8 +800,9 @@ def _split_numbers(raw: pd.Series, *, months: bool) -> tuple[np.ndarray, np.ndar
 
 def wall_clock(values: pd.Series) -> np.ndarray:
     """Tz-aware ``values`` as naive wall-clock ``datetime64[us]`` times (NaT stays NaT)."""
-    local = values.dt.tz_localize(None) if values.dt.tz is not None else values
-    return local.dt.as_unit(UNIT).to_numpy()
+    if values.dt.tz is None:
+        return values.dt.as_unit(UNIT).to_numpy()
+    return to_wall(utc_values(values), values.dt.tz)
 
 
 def _resolution(wall: np.ndarray, *, month_hint: bool) -> str:
