@@ -194,13 +194,16 @@ def project(
     """``x``, ``y`` (float64 arrays in ``source``) transformed to ``target``: one pyproj call
     per slice of the arrays, in parallel threads (each with its own Transformer), written in
     place into the two result arrays."""
-    out_x = np.array(x, dtype=np.float64)
-    out_y = np.array(y, dtype=np.float64)
+    x, y = np.asarray(x), np.asarray(y)
+    out_x = np.empty(x.shape, dtype=np.float64)
+    out_y = np.empty(y.shape, dtype=np.float64)
     workers = max(1, min(os.cpu_count() or 1, 4, len(out_x) // _PROJECT_CHUNK))
     edges = np.linspace(0, len(out_x), workers + 1).astype(np.int64)
 
     def work(part: int) -> None:
         span = slice(int(edges[part]), int(edges[part + 1]))
+        out_x[span] = x[span]  # each thread copies its own part
+        out_y[span] = y[span]
         transformer = Transformer.from_crs(source, target, always_xy=True)
         transformer.transform(out_x[span], out_y[span], inplace=True)
 
