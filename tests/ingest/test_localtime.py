@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hotspots.blocks import BLOCK
 from hotspots.ingest import localtime
-from hotspots.ingest.localtime import HOUR_US, to_utc, to_wall
+from hotspots.ingest.localtime import HOUR_US, to_utc, to_utc_and_wall, to_wall
 from hotspots.ingest.timestamps import localise, wall_clock
 
 #: Zones with odd offsets and odd history: 30-minute DST (Lord Howe), +5:45 (Kathmandu, +5:30
@@ -79,6 +80,23 @@ def test_to_utc_and_to_wall_are_pandas_exactly(tz: str) -> None:
     utc = to_utc(wall, tz)
     np.testing.assert_array_equal(utc, _pandas_to_utc(wall, tz))
     np.testing.assert_array_equal(to_wall(utc, tz), _pandas_to_wall(utc, tz))
+    same, after = to_utc_and_wall(wall, tz)
+    np.testing.assert_array_equal(same, utc)
+    np.testing.assert_array_equal(after, _pandas_to_wall(utc, tz))
+
+
+def test_many_blocks_with_missing_values_and_dst_hours_in_several() -> None:
+    rng = np.random.default_rng(4)
+    n = 3 * BLOCK + 11
+    start = np.datetime64("2019-01-01", "us").astype(np.int64)
+    wall = rng.integers(start, start + 3 * 365 * 24 * HOUR_US, n).view("datetime64[us]")
+    wall[rng.choice(n, 5_000, replace=False)] = np.datetime64("2020-11-01T01:30", "us")
+    wall[rng.choice(n, 5_000, replace=False)] = np.datetime64("2021-03-14T02:30", "us")
+    wall[: BLOCK + 5] = np.datetime64("NaT")  # a whole block and more of NaT
+    utc, after = to_utc_and_wall(wall, "America/Toronto")
+    np.testing.assert_array_equal(utc, _pandas_to_utc(wall, "America/Toronto"))
+    np.testing.assert_array_equal(after, _pandas_to_wall(utc, "America/Toronto"))
+    np.testing.assert_array_equal(to_wall(utc, "America/Toronto"), after)
 
 
 def test_gap_and_fold_rows_in_toronto() -> None:

@@ -24,6 +24,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from hotspots.blocks import in_blocks
+
 #: One hour in microseconds (the unit of every timestamp in ingest).
 HOUR_US = 3_600_000_000
 #: ``datetime64`` NaT as int64.
@@ -56,7 +58,11 @@ def to_utc(wall: np.ndarray, timezone: TimeZone) -> np.ndarray:
     ndarray of datetime64[us]
         Naive UTC times.
     """
-    values = np.asarray(wall, dtype=_UNIT).view(np.int64)
+    return _to_utc(np.asarray(wall, dtype=_UNIT).view(np.int64), timezone)[0].view(_UNIT)
+
+
+def _to_utc(values: np.ndarray, timezone: TimeZone) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`to_utc` on int64 microseconds; also the rows pandas answered one by one."""
 
     def exact(rows: np.ndarray) -> np.ndarray:
         local = pd.DatetimeIndex(rows.view(_UNIT)).tz_localize(
@@ -71,7 +77,19 @@ def to_utc(wall: np.ndarray, timezone: TimeZone) -> np.ndarray:
         clean = (first != NAT) & (last != NAT) & (offset == starts + (HOUR_US - 1) - last)
         return np.where(clean, offset, NAT)
 
-    return _by_hour(values, offsets, exact, sign=-1).view(_UNIT)
+    return _by_hour(values, offsets, exact, sign=-1)
+
+
+def to_utc_and_wall(wall: np.ndarray, timezone: TimeZone) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`to_utc` of ``wall`` and the wall-clock times of its results: ``wall`` itself
+    but where a wall time that does not exist was moved forward (without converting back
+    every row)."""
+    values = np.asarray(wall, dtype=_UNIT)
+    utc, asked = _to_utc(values.view(np.int64), timezone)
+    after = values.copy()
+    if asked.size:
+        after[asked] = to_wall(utc[asked].view(_UNIT), timezone)
+    return utc.view(_UNIT), after
 
 
 def to_wall(utc: np.ndarray, timezone: TimeZone) -> np.ndarray:
@@ -89,7 +107,7 @@ def to_wall(utc: np.ndarray, timezone: TimeZone) -> np.ndarray:
         last = _wall_of(ends, timezone) - ends
         return np.where(first == last, first, NAT)
 
-    return _by_hour(values, offsets, exact, sign=1).view(_UNIT)
+    return _by_hour(values, offsets, exact, sign=1)[0].view(_UNIT)
 
 
 def aware_series(utc: np.ndarray, timezone: TimeZone, index: pd.Index | None = None) -> pd.Series:
@@ -111,43 +129,70 @@ def _by_hour(
     exact: Callable[[np.ndarray], np.ndarray],
     *,
     sign: int,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """``values + sign * offset`` with one offset per distinct hour of ``values`` (int64
     microseconds, NaT allowed), from ``offsets`` (hour starts -> offset, or NAT where the
-    hour is not one offset); ``exact`` answers the rows of the other hours."""
-    out = np.full(values.size, NAT, dtype=np.int64)
-    present = values != NAT
-    every = bool(present.all())
-    if values.size == 0 or not (every or present.any()):
-        return out
-    hours = np.floor_divide(values, HOUR_US)
-    if not every:
-        hours[~present] = hours.max()  # NaT is the smallest int64: any real hour will do
-    low = int(hours.min())
-    span = int(hours.max()) - low + 1
-    if span > MAX_SPAN_HOURS:
-        out[present] = exact(values[present])
-        return out
-    hours -= low
-    seen = np.zeros(span, dtype=bool)
-    seen[hours] = True
+    hour is not one offset); ``exact`` answers the rows of the other hours. Returns the
+    results and the rows ``exact`` answered. A block at a time (no full-size temporaries)."""
+    out = np.empty(values.size, dtype=np.int64)
+    ranges = [r for r in in_blocks(values.size, lambda span: _hour_range(values[span])) if r]
+    if not ranges:  # no rows, or every one NaT
+        out.fill(NAT)
+        return out, np.empty(0, dtype=np.int64)
+    low = min(r[0] for r in ranges)
+    span_hours = max(r[1] for r in ranges) - low + 1
+    if span_hours > MAX_SPAN_HOURS:
+        out.fill(NAT)
+        rows = np.flatnonzero(values != NAT)
+        out[rows] = exact(values[rows])
+        return out, rows
+
+    def hours(block: np.ndarray, nat: np.ndarray | None) -> np.ndarray:
+        """Hours since ``low`` (NaT rows: 0)."""
+        hour = np.floor_divide(block, HOUR_US)
+        hour -= low
+        if nat is not None:
+            hour[nat] = 0
+        return hour
+
+    def missing(block: np.ndarray) -> np.ndarray | None:
+        nat = block == NAT
+        return nat if nat.any() else None
+
+    seen = np.zeros(span_hours, dtype=bool)
+
+    def mark(span: slice) -> None:
+        block = values[span]
+        seen[hours(block, missing(block))] = True  # NaT rows mark hour 0, a real hour
+
+    in_blocks(values.size, mark)
     distinct = np.flatnonzero(seen)
-    table = np.full(span, NAT, dtype=np.int64)
+    table = np.full(span_hours, NAT, dtype=np.int64)
     table[distinct] = offsets((distinct + low) * HOUR_US)
-    row_offset = table[hours]
-    del hours
-    clean = row_offset != NAT
-    if not every:
-        clean &= present
-    if sign < 0:
-        np.subtract(values, row_offset, out=out, where=clean)
-    else:
-        np.add(values, row_offset, out=out, where=clean)
-    rest = present if every else present.copy()
-    rest &= ~clean
-    if rest.any():
+
+    def apply(span: slice) -> np.ndarray:
+        block, result = values[span], out[span]
+        nat = missing(block)
+        offset = table[hours(block, nat)]
+        (np.subtract if sign < 0 else np.add)(block, offset, out=result)
+        unclean = offset == NAT
+        if nat is not None:
+            result[nat] = NAT
+            unclean &= ~nat
+        return np.flatnonzero(unclean) + span.start
+
+    rest = np.concatenate(in_blocks(values.size, apply))
+    if rest.size:
         out[rest] = exact(values[rest])
-    return out
+    return out, rest
+
+
+def _hour_range(block: np.ndarray) -> tuple[int, int] | None:
+    """The first and last hour of a block's values (NaT aside), or None if all are NaT."""
+    present = block[block != NAT] if (block == NAT).any() else block
+    if present.size == 0:
+        return None
+    return int(present.min()) // HOUR_US, int(present.max()) // HOUR_US
 
 
 def _localised(wall: np.ndarray, timezone: TimeZone) -> np.ndarray:

@@ -43,7 +43,13 @@ from timezonefinder import TimezoneFinder
 
 from hotspots.errors import ColumnError, InputError, Option, invalid, literal
 from hotspots.ingest.columns import ColumnMapping, normalise_name
-from hotspots.ingest.localtime import aware_series, to_utc, to_wall, utc_values
+from hotspots.ingest.localtime import (
+    aware_series,
+    to_utc,
+    to_utc_and_wall,
+    to_wall,
+    utc_values,
+)
 from hotspots.ingest.rejects import RejectLedger, quoted
 
 log = logging.getLogger(__name__)
@@ -217,10 +223,9 @@ def parse_timestamps(
     require_date_columns(frame, mapping)
     notes: list[str] = []
     if mapping.date is not None:
-        values, label, month_hint = _from_date_column(
+        values, label, month_hint, wall = _from_date_column(
             frame, mapping, ledger, timezone, notes, date_format
         )
-        wall = wall_clock(values)
         resolution = _resolution(wall[ledger.accepted], month_hint=month_hint)
         if mapping.time is not None and resolution == "month":
             resolution = "day"
@@ -289,7 +294,7 @@ def _from_date_column(
     timezone: str,
     notes: list[str],
     date_format: str | None = None,
-) -> tuple[pd.Series, str, bool]:
+) -> tuple[pd.Series, str, bool, np.ndarray]:
     column = str(mapping.date)
     parsed = _parse_any(frame[column].reset_index(drop=True), notes, column, date_format)
     parsed.month_hint = parsed.month_hint or normalise_name(column) == "month"
@@ -305,12 +310,13 @@ def _from_date_column(
         "unparseable date",
         _not_a_date(frame[column], column, failed, date_format if explicit else None),
     )
-    values = _localise(parsed, timezone)
+    values, wall = _localise(parsed, timezone)
     label = column
     if mapping.time is not None:
         values = _add_time_of_day(values, frame, mapping.time, ledger, timezone)
         label = f"{column}+{mapping.time}"
-    return values, label, parsed.month_hint
+        return values, label, parsed.month_hint, wall_clock(values)
+    return values, label, parsed.month_hint, wall
 
 
 def _parse_any(
@@ -642,13 +648,15 @@ def _fill(target: pd.Series, values: pd.Series) -> pd.Series:
     return target.where(target.notna(), values.reindex(target.index).astype(target.dtype))
 
 
-def _localise(parsed: _Parsed, timezone: str) -> pd.Series:
-    utc = to_utc(parsed.naive.dt.as_unit(UNIT).to_numpy(), timezone)
+def _localise(parsed: _Parsed, timezone: str) -> tuple[pd.Series, np.ndarray]:
+    """The parsed dates in ``timezone`` and their wall-clock times (see :class:`Timestamps`)."""
+    utc, wall = to_utc_and_wall(parsed.naive.dt.as_unit(UNIT).to_numpy(), timezone)
     if parsed.aware is not None:
         fill = np.isnat(utc)
         if fill.any():
-            utc[fill] = utc_values(parsed.aware)[fill]
-    return aware_series(utc, timezone, parsed.naive.index)
+            utc[fill] = utc_values(parsed.aware[fill])
+            wall[fill] = to_wall(utc[fill], timezone)
+    return aware_series(utc, timezone, parsed.naive.index), wall
 
 
 def localise(naive: pd.Series, timezone: str) -> pd.Series:
