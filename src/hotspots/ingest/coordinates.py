@@ -41,6 +41,7 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as PyprojCRSError
 
+from hotspots.blocks import in_blocks
 from hotspots.errors import ColumnError, CRSError, InputError, Option, describe, literal
 from hotspots.ingest.columns import ColumnMapping
 from hotspots.ingest.rejects import RejectLedger, quoted
@@ -419,8 +420,6 @@ def _in_degrees(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return _within(a, 180) & _within(b, 90)
 
 
-_BLOCK = 1 << 20
-
 
 def _within(values: np.ndarray, limit: float) -> np.ndarray:
     """``abs(values) <= limit`` (NaN: False), a block at a time (no full-size temporaries)."""
@@ -430,10 +429,12 @@ def _within(values: np.ndarray, limit: float) -> np.ndarray:
 def _abs_compared(values: np.ndarray, limit: float, compare: np.ufunc) -> np.ndarray:
     """``compare(abs(values), limit)`` computed a block at a time."""
     out = np.empty(values.size, dtype=bool)
-    with np.errstate(invalid="ignore"):
-        for start in range(0, values.size, _BLOCK):
-            block = values[start : start + _BLOCK]
-            compare(np.abs(block), limit, out=out[start : start + _BLOCK])
+
+    def block(span: slice) -> None:
+        with np.errstate(invalid="ignore"):
+            compare(np.abs(values[span]), limit, out=out[span])
+
+    in_blocks(values.size, block)
     return out
 
 
@@ -582,8 +583,14 @@ def exact_median(values: np.ndarray) -> float:
     at = (middle[0] + 0.5) / n * sample.size
     low = sample[max(0, int(at) - margin)]
     high = sample[min(sample.size - 1, int(at) + margin)]
-    below = int(np.count_nonzero(values < low))
-    band = values[(values >= low) & (values <= high)]
+
+    def count_and_band(span: slice) -> tuple[int, np.ndarray]:
+        block = values[span]
+        return int(np.count_nonzero(block < low)), block[(block >= low) & (block <= high)]
+
+    parts = in_blocks(n, count_and_band)
+    below = sum(count for count, _ in parts)
+    band = np.concatenate([part for _, part in parts])
     first, last = middle[0] - below, middle[1] - below
     if first < 0 or last >= band.size:  # the sample missed the middle: the plain way
         return float(np.median(values))

@@ -112,7 +112,9 @@ def to_wall(utc: np.ndarray, timezone: TimeZone) -> np.ndarray:
 
 def aware_series(utc: np.ndarray, timezone: TimeZone, index: pd.Index | None = None) -> pd.Series:
     """UTC instants (naive ``datetime64[us]``) as a ``datetime64[us, timezone]`` Series."""
-    times = pd.DatetimeIndex(np.asarray(utc, dtype=_UNIT)).tz_localize("UTC").tz_convert(timezone)
+    # Integers are instants since 1970 UTC: the zone is set without a copy or a conversion.
+    values = np.asarray(utc, dtype=_UNIT).view(np.int64)
+    times = pd.DatetimeIndex(values, dtype=pd.DatetimeTZDtype("us", timezone), copy=False)
     return pd.Series(times, index=index, copy=False)
 
 
