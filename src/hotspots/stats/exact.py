@@ -35,17 +35,26 @@ With Benjamini–Hochberg over m units a Monte-Carlo test with R permutations ca
 any unit significant unless ``R >= 2 m / alpha − 1`` (75,719 for 1,893 cells); exact tails
 have no such floor. The cost is about ``d · K · L`` operations for d distinct counts,
 K = the largest neighbourhood and L = the largest possible neighbourhood sum.
+
+Speed without changing a bit: row k of every table is computed only up to the largest sum
+of k units (beyond it every entry is an exact zero); the table of all units is kept for the
+next call with the same counts (Gi* and Local Moran of one map share it); ln Γ is computed
+step for step as SciPy's Cephes ``gammaln`` does, so SciPy is not imported. Each of these
+keeps every floating-point operation that reaches a p-value, in the same order: the tests
+compare the p-values with the original code's to the last bit.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import gammaln
 
 from hotspots.errors import InputError, describe
 
@@ -145,27 +154,31 @@ def neighbourhood_sum_tails(
     if max_draws == 0:
         return SumTails(upper, lower)
     values, inverse, multiplicity = np.unique(x, return_inverse=True, return_counts=True)
-    largest = int(np.sort(x)[::-1][:max_draws].sum())
-    width = largest + 1
+    # reach[k]: the largest sum of k units (the k largest counts); no sum of k draws exceeds
+    # it, so row k of every table is zero beyond it and is computed only up to it.
+    reach = _top_sums(x, max_draws)
+    width = int(reach[-1]) + 1
     if (max_draws + 1) * width > MAX_TABLE_ENTRIES:
         raise ExactTooLargeError(
             f"The exact p-values need a table of {max_draws + 1} × {width:,} entries (over "
             f"{MAX_TABLE_ENTRIES:,}): neighbourhoods of up to {max_draws} units over counts up to "
             f"{int(values[-1]):,}. Use a smaller neighbourhood or the normal approximation."
         )
-    everyone = _all_units_distribution(values, multiplicity, n, max_draws, width)
+    ends = np.minimum(reach + 1, width)
+    everyone = _remembered_distribution(values, multiplicity, n, max_draws, width)
     if not hold_own:
-        _fill_tails(everyone, kk, tt, np.arange(n), upper, lower)
+        _fill_tails(everyone, ends, kk, tt, np.arange(n), upper, lower)
         upper[flip], lower[flip] = lower[flip].copy(), upper[flip].copy()
         return SumTails(upper, lower)
+    without = np.zeros((max_draws + 1, width))  # rows stay zero beyond ``ends`` (see _deflate)
+    scratch = np.empty(width)
     for position, value in enumerate(values.tolist()):
         units = np.flatnonzero(inverse == position)
-        sizes = kk[units]
-        top = int(sizes.max())
+        top = int(kk[units].max())
         if top == 0:
             continue
-        without = _deflate(everyone[: top + 1], int(value), n)
-        _fill_tails(without, kk, tt, units, upper, lower)
+        _deflate(everyone, ends, int(value), n, top, without, scratch)
+        _fill_tails(without, ends, kk, tt, units, upper, lower)
     upper[flip], lower[flip] = lower[flip].copy(), upper[flip].copy()
     return SumTails(upper, lower)
 
@@ -175,21 +188,32 @@ def neighbourhood_sum_tails(
 
 def _fill_tails(
     table: NDArray[np.float64],
+    ends: NDArray[np.int64],
     sizes: NDArray[np.int64],
     sums: NDArray[np.int64],
     units: NDArray[np.int64],
     upper: NDArray[np.float64],
     lower: NDArray[np.float64],
 ) -> None:
-    """Write the tails of ``table[size]`` at each unit's observed sum (sizes of 0: p = 1)."""
+    """Write the tails of ``table[size]`` at each unit's observed sum (sizes of 0: p = 1).
+
+    Row ``size`` is zero from ``ends[size]`` on. ``P(T <= t)`` sums the pmf from 0 up to t
+    and ``P(T >= t)`` from the end down to t, one term at a time (cumulative sums), so only
+    the stretch between the smallest and largest observed sum and the row's ends is summed:
+    the same additions, in the same order, as over the whole row.
+    """
     unit_sizes = sizes[units]
     for size in np.unique(unit_sizes[unit_sizes > 0]).tolist():
         pick = units[unit_sizes == size]
-        pmf = table[size]
-        at_most = np.clip(np.cumsum(pmf), 0.0, 1.0)
-        at_least = np.clip(np.cumsum(pmf[::-1])[::-1], 0.0, 1.0)
-        lower[pick] = at_most[sums[pick]]
-        upper[pick] = at_least[sums[pick]]
+        pmf = table[size, : ends[size]]
+        at = sums[pick]
+        inside = np.clip(at, 0, pmf.size - 1)
+        at_most = np.cumsum(pmf[: int(inside.max()) + 1])[inside]
+        first = int(inside.min())
+        at_least = np.cumsum(pmf[first:][::-1])[::-1][inside - first]
+        # Sums no draw can reach (only from inconsistent input): the tails are exact 0 or 1.
+        lower[pick] = np.where(at < 0, 0.0, np.where(at >= pmf.size, 1.0, np.clip(at_most, 0, 1)))
+        upper[pick] = np.where(at < 0, 1.0, np.where(at >= pmf.size, 0.0, np.clip(at_least, 0, 1)))
 
 
 def _prepare(
@@ -225,15 +249,127 @@ def _prepare(
     return x, k, t
 
 
-def _log_comb(a: float | NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
-    """log C(a, b), −inf where b < 0 or b > a."""
-    aa, bb = np.broadcast_arrays(np.asarray(a, dtype=np.float64), b)
-    valid = (bb >= 0) & (bb <= aa)
+def _top_sums(x: NDArray[np.int64], max_draws: int) -> NDArray[np.int64]:
+    """``S[k]``, k = 0..max_draws: the sum of the k largest of ``x``."""
+    largest = np.sort(x)[::-1][:max_draws]
+    return np.concatenate([[0], np.cumsum(largest)]).astype(np.int64)
+
+
+# -- ln Γ of whole numbers -----------------------------------------------------------------------
+
+#: Cephes ``lgam`` coefficients (Stirling's series for 13 <= x < 1000).
+_STIRLING = (
+    8.11614167470508450300e-4,
+    -5.95061904284301438324e-4,
+    7.93650340457716943945e-4,
+    -2.77777777730099687205e-3,
+    8.33333333333331927722e-2,
+)
+_LOG_SQRT_2PI = 0.91893853320467274178
+
+
+def _lgamma_whole(v: int) -> float:
+    """ln Γ(v) of a whole number v >= 1, computed as Cephes ``lgam`` does.
+
+    Step for step the algorithm of ``scipy.special.gammaln`` (Cephes ``lgam``, in SciPy's
+    ``xsf``) for these arguments, with the same C library logarithm (``math.log``), so the
+    values are the same to the last bit (the tests compare them) and SciPy, which takes a
+    tenth of a second to import, is not needed for exact p-values.
+    """
+    x = float(v)
+    if x < 13.0:
+        # Γ(v) = (v − 1)!, a product that is exact in floating point this far.
+        z = 1.0
+        u = x
+        while u >= 3.0:
+            u -= 1.0
+            z *= u
+        return math.log(z)
+    q = (x - 0.5) * math.log(x) - x + _LOG_SQRT_2PI
+    if x > 1.0e8:
+        return q
+    p = 1.0 / (x * x)
+    if x >= 1000.0:
+        return (
+            q
+            + (
+                (7.9365079365079365079365e-4 * p - 2.7777777777777777777778e-3) * p
+                + 0.0833333333333333333333
+            )
+            / x
+        )
+    series = _STIRLING[0]
+    for coefficient in _STIRLING[1:]:
+        series = series * p + coefficient
+    return q + series / x
+
+
+def _log_comb_rows(a: NDArray[np.int64], max_j: int) -> NDArray[np.float64]:
+    """``L[i, j] = log C(a[i], j)`` for j = 0..max_j (−inf where j > a[i]), as
+    ``ln Γ(a + 1) − ln Γ(j + 1) − ln Γ(a − j + 1)``."""
+    j = np.arange(max_j + 1, dtype=np.int64)[None, :]
+    aa = np.broadcast_to(a[:, None], (a.size, max_j + 1))
+    valid = j <= aa
+    jj = np.broadcast_to(j, aa.shape)
+    arguments = np.concatenate([aa[valid] + 1, jj[valid] + 1, aa[valid] - jj[valid] + 1])
+    wanted, where = np.unique(arguments, return_inverse=True)
+    lg = np.array([_lgamma_whole(v) for v in wanted.tolist()])[where.reshape(-1)]
+    m = int(valid.sum())
     out = np.full(aa.shape, -np.inf)
-    out[valid] = (
-        gammaln(aa[valid] + 1) - gammaln(bb[valid] + 1) - gammaln(aa[valid] - bb[valid] + 1)
-    )
+    out[valid] = lg[:m] - lg[m : 2 * m] - lg[2 * m :]
     return out
+
+
+def _hypergeometric_weights(multiplicity: NDArray[np.int64], max_draws: int) -> NDArray[np.float64]:
+    """``h[i, k, c] = C(m, c) C(N, k − c) / C(N + m, k)``: the chance that c of k draws from
+    the units of the first i + 1 distinct values (N of earlier values, m of value i) are of
+    value i (0 where k exceeds N + m or c exceeds m)."""
+    after = np.cumsum(multiplicity)
+    before = after - multiplicity
+    steps = multiplicity.size
+    columns = int(min(int(multiplicity.max()), max_draws)) + 1
+    logs = _log_comb_rows(np.concatenate([after, multiplicity, before]), max_draws)
+    log_total, log_new, log_old = logs[:steps], logs[steps : 2 * steps], logs[2 * steps :]
+    ks = np.arange(max_draws + 1)[:, None]
+    cs = np.arange(columns)[None, :]
+    old_draws = ks - cs  # (k, c): draws left for the earlier values
+    log_rest = np.where(old_draws >= 0, log_old[:, np.maximum(old_draws, 0)], -np.inf)  # (i, k, c)
+    with np.errstate(invalid="ignore"):  # −inf − −inf where k exceeds the units so far
+        weights = np.exp(log_new[:, None, :columns] + log_rest - log_total[:, :, None])
+    weights[~np.isfinite(np.broadcast_to(log_total[:, :, None], weights.shape))] = 0.0
+    return weights
+
+
+# -- the distribution of k draws from all units ----------------------------------------------------
+
+#: Distributions kept for reuse (Gi* and Local Moran of one map draw from the same counts).
+_KEPT = 4
+_kept: OrderedDict[tuple[int, bytes, bytes], NDArray[np.float64]] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _remembered_distribution(
+    values: NDArray[np.int64],
+    multiplicity: NDArray[np.int64],
+    n: int,
+    max_draws: int,
+    width: int,
+) -> NDArray[np.float64]:
+    """:func:`_all_units_distribution`, reusing a table of the same counts with as many or
+    more draws (its first rows and columns are the same numbers; read-only)."""
+    key = (n, values.tobytes(), multiplicity.tobytes())
+    with _kept_lock:
+        table = _kept.get(key)
+        if table is not None and table.shape[0] > max_draws:
+            _kept.move_to_end(key)
+            return table[: max_draws + 1, :width]
+    table = _all_units_distribution(values, multiplicity, n, max_draws, width)
+    table.setflags(write=False)
+    with _kept_lock:
+        _kept[key] = table
+        while len(_kept) > _KEPT:
+            _kept.popitem(last=False)
+    return table
 
 
 def _all_units_distribution(
@@ -251,52 +387,68 @@ def _all_units_distribution(
     """
     table = np.zeros((max_draws + 1, width))
     table[0, 0] = 1.0
+    weights = _hypergeometric_weights(multiplicity, max_draws)
+    # Values come in ascending order, so after a value the k largest units so far are the
+    # last k of the sorted counts: row k is zero beyond their sum (``reach``). Rows are
+    # updated in place from the largest k down (row k needs rows k − c, c >= 0, still
+    # holding the previous values); every term is added in the same order as over the
+    # whole row, and the terms left out are exact zeros, so the result is the same.
+    ascending = np.concatenate([[0], np.cumsum(np.repeat(values, multiplicity))])
+    ks = np.arange(max_draws + 1)
     so_far = 0
-    ks = np.arange(max_draws + 1, dtype=np.float64)[:, None]
-    # Values come in ascending order, so k draws so far sum to at most k × the largest value
-    # so far: only that prefix of row k can be non-zero. Rows are updated in place from the
-    # largest k down (row k needs rows k − c, c >= 0, still holding the previous values); the
-    # terms are added in the same order as over the whole row, so the result is identical.
-    largest = 0
-    rows, scratch = np.empty(width), np.empty(width)  # reused buffers: no temporaries
-    for value, m in zip(values.tolist(), multiplicity.tolist(), strict=True):
-        cs = np.arange(min(m, max_draws) + 1, dtype=np.float64)[None, :]
-        log_total = _log_comb(float(so_far + m), ks)
-        with np.errstate(invalid="ignore"):  # −inf − −inf where k exceeds the units so far
-            weights = np.exp(
-                _log_comb(float(m), cs) + _log_comb(float(so_far), ks - cs) - log_total
-            )
-        weights[~np.isfinite(log_total[:, 0])] = 0.0
+    reach_before = np.zeros(max_draws + 1, dtype=np.int64)
+    scratch = np.empty(width)
+    for step, (value, m) in enumerate(zip(values.tolist(), multiplicity.tolist(), strict=True)):
+        so_far += m
+        reach_after = ascending[so_far] - ascending[np.maximum(so_far - ks, 0)]
+        h = weights[step]
         for k in range(max_draws, -1, -1):
-            size = min(width, k * max(largest, value) + 1)
-            row = rows[:size]
-            row[:] = 0.0
-            for c in range(min(m, k) + 1):
-                h = weights[k, c]
-                if h == 0.0:
+            size = min(width, int(reach_after[k]) + 1)
+            row = table[k]
+            # c = 0: the row's own previous values, scaled.
+            part = min(size, int(reach_before[k]) + 1)
+            if h[k, 0] != 0.0:
+                np.multiply(row[:part], h[k, 0], out=row[:part])
+            else:
+                row[:part] = 0.0
+            for c in range(1, min(m, k) + 1):
+                weight = h[k, c]
+                if weight == 0.0:
                     continue
                 shift = c * value
                 if shift >= size:
                     continue
-                part = min(size - shift, (k - c) * largest + 1)
-                term = np.multiply(table[k - c, :part], h, out=scratch[:part])
+                part = min(size - shift, int(reach_before[k - c]) + 1)
+                term = np.multiply(table[k - c, :part], weight, out=scratch[:part])
                 np.add(row[shift : shift + part], term, out=row[shift : shift + part])
-            table[k, :size] = row
-        largest = max(largest, value)
-        so_far += m
+        reach_before = reach_after
     return table
 
 
-def _deflate(everyone: NDArray[np.float64], value: int, n: int) -> NDArray[np.float64]:
-    """Q[k] = distribution of k draws from the n − 1 units left when one unit of ``value`` is
-    removed: ``Q_k = (n F_k − k · shift(Q_{k−1}, value)) / (n − k)``."""
-    top = everyone.shape[0] - 1
-    width = everyone.shape[1]
-    out = np.zeros_like(everyone)
+def _deflate(
+    everyone: NDArray[np.float64],
+    ends: NDArray[np.int64],
+    value: int,
+    n: int,
+    top: int,
+    out: NDArray[np.float64],
+    scratch: NDArray[np.float64],
+) -> None:
+    """Rows 0..top of ``out`` := Q[k], the distribution of k draws from the n − 1 units left
+    when one unit of ``value`` is removed: ``Q_k = (n F_k − k · shift(Q_{k−1}, value)) / (n − k)``.
+
+    Row k is computed up to ``ends[k]`` (the largest sum of k of all units): beyond it F_k
+    is zero and so, by induction, is Q_k (a non-positive difference clipped at 0), so the
+    rest of ``out`` keeps its zeros.
+    """
     out[0, 0] = 1.0
     for k in range(1, top + 1):
-        row = n * everyone[k]
-        if value < width:
-            row[value:] -= k * out[k - 1, : width - value]
-        out[k] = np.maximum(row / (n - k), 0.0)
-    return out
+        end = int(ends[k])
+        row = out[k, :end]
+        np.multiply(everyone[k, :end], n, out=row)
+        if value < end:
+            reach = end - value
+            term = np.multiply(out[k - 1, :reach], k, out=scratch[:reach])
+            np.subtract(row[value:], term, out=row[value:])
+        np.divide(row, n - k, out=row)
+        np.maximum(row, 0.0, out=row)

@@ -62,7 +62,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import ndtr
 
 from hotspots.stats._unit_arrays import (
     check_inference,
@@ -72,7 +71,7 @@ from hotspots.stats._unit_arrays import (
     require_counts,
 )
 from hotspots.stats.exact import ExactTooLargeError, neighbourhood_sum_tails
-from hotspots.stats.significance import check_alpha, confidence_bins, fdr_adjust
+from hotspots.stats.significance import check_alpha, confidence_bins, fdr_adjust, normal_tails
 from hotspots.stats.weights import GridNeighbours, Neighbours
 
 log = logging.getLogger(__name__)
@@ -299,9 +298,9 @@ def _one_sided_p(
         except ExactTooLargeError as error:
             note = f"{error} Normal p-values were used instead."
             log.warning("Gi*: %s", note)
-            return ndtr(-z), ndtr(z), "normal", [note]
+            return (*normal_tails(z), "normal", [note])
         return tails.upper, tails.lower, method, []
-    return ndtr(-z), ndtr(z), method, []
+    return (*normal_tails(z), method, [])
 
 
 def _z_scores(

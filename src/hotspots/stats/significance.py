@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import ndtr
 
 from hotspots.errors import InputError, Option, describe, invalid
 
@@ -80,7 +79,13 @@ def two_sided_p(z: ArrayLike) -> NDArray[np.float64]:
             f"z contains {int(np.isnan(values).sum())} NaN value(s); z-scores must be numbers. "
             "Check the statistic that produced them."
         )
-    return np.minimum(2.0 * ndtr(-np.abs(values)), 1.0)
+    return np.minimum(2.0 * _ndtr(-np.abs(values)), 1.0)
+
+
+def normal_tails(z: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """One-sided p-values of z-scores from the standard normal: ``(P(Z >= z), P(Z <= z))``,
+    each accurate far into its tail."""
+    return _ndtr(-z), _ndtr(z)
 
 
 def fdr_adjust(p: ArrayLike) -> NDArray[np.float64]:
@@ -176,6 +181,16 @@ def confidence_bins(z: ArrayLike, p_adjusted: ArrayLike) -> NDArray[np.int8]:
     for threshold, magnitude in CONFIDENCE_LEVELS[::-1]:
         level[ps <= threshold] = magnitude
     return (level * np.sign(zs).astype(np.int8)).astype(np.int8)
+
+
+def _ndtr(z: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The standard normal CDF. SciPy takes about a tenth of a second to import, so it is
+    loaded when a normal p-value is first needed, not by every analysis (exact p-values
+    do without it)."""
+    from scipy.special import ndtr
+
+    result: NDArray[np.float64] = ndtr(z)
+    return result
 
 
 def _check_p(p: ArrayLike, *, argument: str = "p") -> NDArray[np.float64]:
