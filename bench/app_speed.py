@@ -62,9 +62,17 @@ ARGS = [
     "--no-first-run",
 ]
 IFRAME = "iframe[title='streamlit_folium.st_folium']"
+#: Incidents on the map's units and hot spot units drawn. Both ways the map has drawn its
+#: units: one canvas layer listed by ``hsUnitLayers`` (now), one Leaflet polygon per unit
+#: (before; ``bench/app_side_by_side.py`` runs earlier revisions).
 STATE_JS = """
 () => { const map = window.hotspotsMap; if (!map) { return null; }
   let total = 0, hot = 0;
+  if (window.hsUnitLayers) {
+    hsUnitLayers(map).forEach((l) => l.hsEach((p, visible) => {
+      if (p.c !== undefined) { total += p.c; if (p.b > 0 && visible) { hot += 1; } } }));
+    return {total, hot};
+  }
   map.eachLayer((l) => { const p = l.feature && l.feature.properties;
     if (p && p.c !== undefined) { total += p.c; if (p.b > 0 && l._parts && l._parts.length) { hot += 1; } } });
   return {total, hot}; }

@@ -127,32 +127,39 @@ def browser() -> Iterator[Any]:
 MAP_STATE_JS = """
 () => {
   const map = window.hotspotsMap;
-  if (!map) { return null; }
+  if (!map || !window.hsUnitLayers) { return null; }
   let drawn = 0, hot = 0, total = 0;
-  map.eachLayer((layer) => {
-    if (layer.feature && layer.feature.properties && layer.feature.properties.c !== undefined) {
+  hsUnitLayers(map).forEach((layer) => layer.hsEach((p, visible) => {
+    if (p.c !== undefined) {
       drawn += 1;
-      total += layer.feature.properties.c;
-      if (layer.feature.properties.b > 0 && layer._parts && layer._parts.length) { hot += 1; }
+      total += p.c;
+      if (p.b > 0 && visible) { hot += 1; }
     }
-  });
+  }));
   return {drawn, hot, total, leaflet: !!document.querySelector('.leaflet-container')};
 }
 """
 
-HOT_POINT_JS = """
-() => {
+#: The unit of the map's units layers that passes ``test(properties, visible)`` with the
+#: highest ``z``: zooms the map onto it (at most to ``maxZoom``) and returns where it is on
+#: the screen (``x``, ``y``, relative to the map's frame) and its id, or null.
+BEST_UNIT_JS = """
+([test, maxZoom]) => {
   const map = window.hotspotsMap;
+  const ok = new Function("p", "visible", "return " + test + ";");
   let best = null;
-  map.eachLayer((layer) => {
-    const p = layer.feature && layer.feature.properties;
-    if (p && p.b === 3 && (!best || p.z > best.p.z)) { best = {layer, p}; }
-  });
-  map.fitBounds(best.layer.getBounds(), {maxZoom: 13, animate: false});  // below the points' zoom
-  const point = map.latLngToContainerPoint(best.layer.getBounds().getCenter());
+  hsUnitLayers(map).forEach((layer) => layer.hsEach((p, visible, i) => {
+    if (ok(p, visible) && (!best || p.z > best.p.z)) { best = {layer, p, i}; }
+  }));
+  if (!best) { return null; }
+  const bounds = best.layer.hsBounds(best.i);
+  map.fitBounds(bounds, {maxZoom: maxZoom, animate: false});
+  const point = map.latLngToContainerPoint(bounds.getCenter());
   return {x: point.x, y: point.y, id: best.p.id};
 }
 """
+#: The strongest hot spot cell, below the points' zoom.
+HOT_POINT_ARG = ["p.b === 3", 13]
 
 
 def _offline_page(browser: Any) -> tuple[Any, Any, list[str], list[str]]:
@@ -269,7 +276,7 @@ def test_map_filters_and_profile_in_a_real_browser(server: str, browser: Any) ->
         assert [n for n in sent[before:] if n > 200] == [], "panning the map reran the app"
 
         # Click the strongest hot spot: its profile appears beside the map.
-        target = frame.evaluate(HOT_POINT_JS)
+        target = frame.evaluate(BEST_UNIT_JS, HOT_POINT_ARG)
         box = page.query_selector("iframe[title='streamlit_folium.st_folium']").bounding_box()
         page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
         page.get_by_role("button", name="Clear selection").wait_for(timeout=MAP_TIMEOUT_MS)
@@ -328,34 +335,16 @@ def test_map_arguments_that_arrive_while_the_map_loads_are_replayed(browser: Any
         page.close()
 
 
-UNIT_POINT_JS = """
-(kind) => {
-  const map = window.hotspotsMap;
-  let best = null;
-  map.eachLayer((layer) => {
-    const p = layer.feature && layer.feature.properties;
-    if (p && p.u === kind && p.c > 0 && layer._parts && layer._parts.length
-        && (!best || p.z > best.p.z)) { best = {layer, p}; }
-  });
-  if (!best) { return null; }
-  map.fitBounds(best.layer.getBounds(), {maxZoom: 13, animate: false});
-  const point = map.latLngToContainerPoint(best.layer.getBounds().getCenter());
-  return {x: point.x, y: point.y, id: best.p.id};
-}
-"""
-
-
 def _click_unit(page: Any, kind: str) -> dict[str, Any]:
     """Click the strongest drawn unit of ``kind`` ("cell" or "area") on the map."""
     frame, _ = _wait_for_map(page, lambda s: s["drawn"] > 0)
     frame.wait_for_function(
-        "(kind) => { let n = 0; window.hotspotsMap.eachLayer((l) => {"
-        " if (l.feature && l.feature.properties && l.feature.properties.u === kind) { n += 1; } });"
-        " return n > 0; }",
+        "(kind) => { let n = 0; hsUnitLayers(window.hotspotsMap).forEach((l) =>"
+        " l.hsEach((p) => { if (p.u === kind) { n += 1; } })); return n > 0; }",
         arg=kind,
         timeout=MAP_TIMEOUT_MS,
     )
-    target = frame.evaluate(UNIT_POINT_JS, kind)
+    target = frame.evaluate(BEST_UNIT_JS, [f"p.u === {kind!r} && p.c > 0 && visible", 13])
     assert target is not None, f"no {kind} drawn"
     page.wait_for_timeout(300)
     box = page.query_selector("iframe[title='streamlit_folium.st_folium']").bounding_box()

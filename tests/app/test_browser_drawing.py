@@ -71,7 +71,9 @@ def test_draw_a_polygon_with_the_mouse_and_get_its_profile(server: str, browser:
         history = page.evaluate("() => window.history.length")
         frame.evaluate("() => { window.hsTestSameMap = true; }")
         before = len(sent)
-        frame.evaluate("(c) => window.hotspotsMap.setView(c, 14, {animate: false})", list(CENTRE))
+        frame.evaluate(
+            "(c) => { window.hotspotsMap.setView(c, 14, {animate: false}); }", list(CENTRE)
+        )
         page.wait_for_function(
             "() => new URLSearchParams(location.search).get('z') === '14'", timeout=10_000
         )

@@ -203,7 +203,7 @@ def test_data_layers_carry_legend_tooltips_and_free_replaced_layers(analysis) ->
     )
     html = _html(m)
     assert "Local Moran" in html  # the legend travels with the units
-    assert "bindTooltip(tip" in html and "Click for the profile" in html
+    assert "tooltip: tip" in html and "Click for the profile" in html
     assert "window.feature_group = [];" in html  # replaced layers are not kept alive
     assert "L.markerClusterGroup" in html and "L.control.layers" in html
     assert "hotspots_legend" in html

@@ -132,7 +132,7 @@ def test_packed_cells_match_the_analysis(toronto_analysis: Any) -> None:
 def test_page_draws_packed_cells_with_tooltip_and_click(
     toronto_analysis: Any, tmp_path: Path
 ) -> None:
-    """Chromium draws one polygon per packed cell; hover shows its numbers, a click returns its id."""
+    """Chromium draws every packed cell; hover shows its numbers, a click returns its feature."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not found; install Debian's chromium (make system-deps)")
     from playwright.sync_api import sync_playwright
@@ -154,16 +154,18 @@ def test_page_draws_packed_cells_with_tooltip_and_click(
             page.wait_for_function("() => window.hotspotsMap !== undefined")
             state = page.evaluate(
                 """() => { let n = 0, total = 0, best = null;
-                  window.hotspotsMap.eachLayer((l) => { const p = l.feature && l.feature.properties;
-                    if (p && p.c !== undefined) { n += 1; total += p.c;
-                      if (p.b === 3 && (!best || p.c > best.p.c)) { best = {l, p}; } } });
-                  const map = window.hotspotsMap;
-                  map.fitBounds(best.l.getBounds(), {maxZoom: 15, animate: false});
-                  const pt = map.latLngToContainerPoint(best.l.getBounds().getCenter());
+                  const map = window.hotspotsMap, layers = hsUnitLayers(map);
+                  layers.forEach((l) => l.hsEach((p, visible, i) => { n += 1; total += p.c;
+                      if (p.b === 3 && (!best || p.c > best.p.c)) { best = {l, p, i}; } }));
+                  const bounds = best.l.hsBounds(best.i);
+                  map.fitBounds(bounds, {maxZoom: 15, animate: false});
+                  const pt = map.latLngToContainerPoint(bounds.getCenter());
                   window.hsClicked = null;
-                  best.l.on("click", (e) => { window.hsClicked = e.target.toGeoJSON(); });
-                  return {n, total, x: pt.x, y: pt.y, id: best.p.id, c: best.p.c}; }"""
+                  best.l.on("click", (e) => { window.hsClicked = e.layer.toGeoJSON(); });
+                  return {n, total, x: pt.x, y: pt.y, id: best.p.id, c: best.p.c,
+                          layers: layers.length}; }"""
             )
+            assert state["layers"] == 1
             assert state["n"] == layer.features
             assert state["total"] == int(result.cells["count"].sum())
             page.mouse.move(state["x"], state["y"])

@@ -105,9 +105,21 @@ window.hsNumber = function (v, digits) {
   if (v === null || v === undefined) { return "–"; }
   return Number(v).toLocaleString("en-US", {maximumFractionDigits: digits});
 };
-// The units of hotspots.dashboard.map_layers.pack_units as a feature group of polygons, each
-// with its GeoJSON feature (properties) as L.geoJson would give it.
-window.hsUnits = function (d, style) {
+// The units of hotspots.dashboard.map_layers.pack_units on one canvas of their own: one path
+// per style rather than one Leaflet layer per unit (10,000 cells are drawn in milliseconds,
+// where 10,000 L.polygon layers took 0.3-0.6 s to build and draw). The layer reads the
+// pointer from the map's own events (its canvas lets them through), so layers above it keep
+// theirs; it shows one tooltip (tip(unit), unit.feature.properties as L.geoJson gives them),
+// outlines the unit under the pointer and the clicked one, and fires "click" with `layer`: an
+// L.polygon of the clicked unit with its feature (what streamlit-folium reports).
+// hsUnitLayers(map) lists such layers: layer.hsEach(fn(properties, drawn, i)) visits the
+// units (drawn: inside the canvas at the last draw), layer.hsBounds(i) is a unit's extent.
+window.hsUnitLayers = function (map) {
+  var out = [];
+  map.eachLayer(function (l) { if (l.hsEach) { out.push(l); } });
+  return out;
+};
+window.hsUnits = function (d, style, options) {
   var q = d.q, xy = d.xy, cols = d.c, same = d.s, names = Object.keys(cols), ids = cols.id;
   if (d.di) { var sum = 0; ids = ids.map(function (v) { sum += v; return sum; }); }
   function counter(c) {
@@ -115,36 +127,336 @@ window.hsUnits = function (d, style) {
     return typeof c === "number" ? function () { return c; } : function () { return c[k++]; };
   }
   var ringSize = counter(d.r), polygonRings = counter(d.pr), unitPolygons = counter(d.m ? d.pp : 1);
-  var x = 0, y = 0, at = 0;
-  function ring() {
-    var size = ringSize(), out = new Array(size);
-    for (var j = 0; j < size; j++) { x += xy[at++]; y += xy[at++]; out[j] = L.latLng(y / q, x / q); }
-    return out;
-  }
-  function polygon() {
-    var rings = polygonRings(), out = new Array(rings);
-    for (var j = 0; j < rings; j++) { out[j] = ring(); }
-    return out;
-  }
-  var group = L.featureGroup();
-  for (var i = 0; i < d.n; i++) {
+  var n = d.n, points = xy.length / 2;
+  var lat = new Float64Array(points), lng = new Float64Array(points);
+  var unitPoly = new Int32Array(n + 1), polyRing = [0], ringStart = [0], features = new Array(n);
+  var x = 0, y = 0, at = 0, pt = 0;
+  for (var i = 0; i < n; i++) {
     var p = {};
     for (var k = 0; k < names.length; k++) { p[names[k]] = cols[names[k]][i]; }
     for (var s in same) { p[s] = same[s]; }
     p.id = ids[i];
-    var latlngs;
-    if (d.m) {
-      latlngs = new Array(unitPolygons());
-      for (var j = 0; j < latlngs.length; j++) { latlngs[j] = polygon(); }
-    } else {
-      latlngs = polygon();
+    features[i] = {type: "Feature", properties: p};
+    var polygons = d.m ? unitPolygons() : 1;
+    for (var j = 0; j < polygons; j++) {
+      var rings = polygonRings();
+      for (var r = 0; r < rings; r++) {
+        var size = ringSize();
+        for (var v = 0; v < size; v++) { x += xy[at++]; y += xy[at++]; lng[pt] = x / q; lat[pt] = y / q; pt++; }
+        ringStart.push(pt);
+      }
+      polyRing.push(ringStart.length - 1);
     }
-    var feature = {type: "Feature", properties: p};
-    var unit = L.polygon(latlngs, style(feature));
-    unit.feature = feature;
-    group.addLayer(unit);
+    unitPoly[i + 1] = polyRing.length - 1;
   }
-  return group;
+  var geometry = {multi: !!d.m, lat: lat, lng: lng, unitPoly: unitPoly,
+                  polyRing: Int32Array.from(polyRing), ringStart: Int32Array.from(ringStart)};
+  return new (window.hsUnitsLayerClass())(features, geometry, style, options || {});
+};
+window.hsUnitsLayerClass = function () {
+  if (window.hsUnitsLayer) { return window.hsUnitsLayer; }
+  function styleKey(s, what) {
+    return what === "fill" ? [s.fillColor || s.color, s.fillOpacity].join("|")
+                           : [s.color, s.weight, s.opacity].join("|");
+  }
+  window.hsUnitsLayer = L.Renderer.extend({
+    initialize: function (features, geometry, style, options) {
+      L.Renderer.prototype.initialize.call(this, {padding: 0.1, pane: options.pane || "overlayPane"});
+      this._features = features;
+      this._g = geometry;
+      this._style = style;
+      this._tipContent = options.tooltip || null;
+      this._tipOptions = L.extend({sticky: true, direction: "top"}, options.tooltipOptions || {});
+      this._hoverStyle = options.hoverStyle || {weight: 2, color: "#222", opacity: 1};
+      this._selectedStyle = options.selectedStyle || {weight: 3.5, color: "#000", opacity: 1};
+      this._hover = -1;
+      this._selected = -1;
+      this._otherTooltips = 0;
+      this._drawn = new Uint8Array(features.length);
+      // units grouped by fill and by outline style, in unit order
+      var fills = {}, strokes = {}, i, st;
+      this._fills = []; this._strokes = []; this._styles = new Array(features.length);
+      for (i = 0; i < features.length; i++) {
+        st = this._styles[i] = L.extend({stroke: true, fill: true, color: "#3388ff", weight: 3, opacity: 1,
+                                          fillOpacity: 0.2}, style(features[i]));
+        if (st.fill && st.fillOpacity > 0) {
+          var fk = styleKey(st, "fill");
+          if (!(fk in fills)) { fills[fk] = this._fills.length; this._fills.push({style: st, units: []}); }
+          this._fills[fills[fk]].units.push(i);
+        }
+        if (st.stroke && st.weight > 0 && st.opacity > 0) {
+          var sk = styleKey(st, "stroke");
+          if (!(sk in strokes)) { strokes[sk] = this._strokes.length; this._strokes.push({style: st, units: []}); }
+          this._strokes[strokes[sk]].units.push(i);
+        }
+      }
+    },
+    // -- Leaflet's renderer life cycle (as L.Canvas, with our own drawing) -------------------
+    _initContainer: function () {
+      var container = this._container = document.createElement("canvas");
+      container.style.pointerEvents = "none";  // the map's events tell what is under the pointer
+      this._ctx = container.getContext("2d");
+    },
+    _destroyContainer: function () {
+      L.Util.cancelAnimFrame(this._redrawRequest);
+      delete this._ctx;
+      L.DomUtil.remove(this._container);
+      delete this._container;
+    },
+    onAdd: function (map) {
+      this._project(map);
+      L.Renderer.prototype.onAdd.call(this);
+      map.on("mousemove", this._onMove, this);
+      map.on("mouseout", this._onOut, this);
+      map.on("click", this._onUnitClick, this);
+      map.on("tooltipopen", this._onTooltipOpen, this);
+      map.on("tooltipclose", this._onTooltipClose, this);
+      this._redraw();
+    },
+    onRemove: function (map) {
+      map.off("mousemove", this._onMove, this);
+      map.off("mouseout", this._onOut, this);
+      map.off("click", this._onUnitClick, this);
+      map.off("tooltipopen", this._onTooltipOpen, this);
+      map.off("tooltipclose", this._onTooltipClose, this);
+      this._onOut();
+      L.Renderer.prototype.onRemove.call(this);
+    },
+    _update: function () {
+      if (this._map._animatingZoom && this._bounds) { return; }
+      L.Renderer.prototype._update.call(this);
+      var b = this._bounds, container = this._container, size = b.getSize(), m = L.Browser.retina ? 2 : 1;
+      L.DomUtil.setPosition(container, b.min);
+      container.width = m * size.x;
+      container.height = m * size.y;
+      container.style.width = size.x + "px";
+      container.style.height = size.y + "px";
+      if (L.Browser.retina) { this._ctx.scale(2, 2); }
+      this._ctx.translate(-b.min.x, -b.min.y);
+      this.fire("update");
+    },
+    _updatePaths: function () { this._redraw(); },
+    _onZoomEnd: function () {},
+    _reset: function () {
+      this._update();
+      this._updateTransform(this._center, this._zoom);
+    },
+    getBounds: function () {
+      var g = this._g, s = Infinity, w = Infinity, nth = -Infinity, e = -Infinity;
+      for (var k = 0; k < g.lat.length; k++) {
+        s = Math.min(s, g.lat[k]); nth = Math.max(nth, g.lat[k]); w = Math.min(w, g.lng[k]); e = Math.max(e, g.lng[k]);
+      }
+      return L.latLngBounds([s, w], [nth, e]);
+    },
+    // -- projected coordinates, boxes and a grid index for finding the unit under the pointer --
+    _project: function (map) {
+      if (this._px) { return; }
+      var g = this._g, proj = map.options.crs.projection, count = g.lat.length;
+      var px = this._px = new Float64Array(count), py = this._py = new Float64Array(count);
+      for (var k = 0; k < count; k++) {
+        var point = proj.project(L.latLng(g.lat[k], g.lng[k]));
+        px[k] = point.x; py[k] = point.y;
+      }
+      var n = this._features.length, box = this._box = new Float64Array(4 * n);
+      var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+      for (var i = 0; i < n; i++) {
+        var a = g.ringStart[g.polyRing[g.unitPoly[i]]], z = g.ringStart[g.polyRing[g.unitPoly[i + 1]]];
+        var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+        for (var v = a; v < z; v++) {
+          if (px[v] < x0) { x0 = px[v]; } if (px[v] > x1) { x1 = px[v]; }
+          if (py[v] < y0) { y0 = py[v]; } if (py[v] > y1) { y1 = py[v]; }
+        }
+        box[4 * i] = x0; box[4 * i + 1] = y0; box[4 * i + 2] = x1; box[4 * i + 3] = y1;
+        minX = Math.min(minX, x0); minY = Math.min(minY, y0); maxX = Math.max(maxX, x1); maxY = Math.max(maxY, y1);
+      }
+      var side = Math.max(1, Math.ceil(Math.sqrt(n / 2)));
+      var grid = this._grid = {x0: minX, y0: minY, side: side, w: (maxX - minX) / side || 1,
+                               h: (maxY - minY) / side || 1, cells: new Array(side * side)};
+      for (i = 0; i < n; i++) {
+        var c0 = this._gridCol(box[4 * i]), c1 = this._gridCol(box[4 * i + 2]);
+        var r0 = this._gridRow(box[4 * i + 1]), r1 = this._gridRow(box[4 * i + 3]);
+        for (var r = r0; r <= r1; r++) {
+          for (var c = c0; c <= c1; c++) { (grid.cells[r * side + c] = grid.cells[r * side + c] || []).push(i); }
+        }
+      }
+    },
+    _gridCol: function (x) {
+      var g = this._grid; return Math.max(0, Math.min(g.side - 1, Math.floor((x - g.x0) / g.w)));
+    },
+    _gridRow: function (y) {
+      var g = this._grid; return Math.max(0, Math.min(g.side - 1, Math.floor((y - g.y0) / g.h)));
+    },
+    _unitAt: function (latlng) {
+      if (!this._grid) { return -1; }
+      var p = this._map.options.crs.projection.project(latlng), g = this._grid;
+      if (p.x < g.x0 || p.y < g.y0 || p.x > g.x0 + g.w * g.side || p.y > g.y0 + g.h * g.side) { return -1; }
+      var candidates = g.cells[this._gridRow(p.y) * g.side + this._gridCol(p.x)] || [], box = this._box;
+      for (var k = candidates.length - 1; k >= 0; k--) {  // the last drawn is on top
+        var i = candidates[k];
+        if (p.x < box[4 * i] || p.x > box[4 * i + 2] || p.y < box[4 * i + 1] || p.y > box[4 * i + 3]) { continue; }
+        if (this._contains(i, p.x, p.y)) { return i; }
+      }
+      return -1;
+    },
+    _contains: function (i, x, y) {  // even-odd rule over every ring of the unit (holes too)
+      var g = this._g, px = this._px, py = this._py, inside = false;
+      for (var r = g.polyRing[g.unitPoly[i]]; r < g.polyRing[g.unitPoly[i + 1]]; r++) {
+        var a = g.ringStart[r], z = g.ringStart[r + 1];
+        for (var v = a, w = z - 1; v < z; w = v++) {
+          if ((py[v] > y) !== (py[w] > y) && x < (px[w] - px[v]) * (y - py[v]) / (py[w] - py[v]) + px[v]) {
+            inside = !inside;
+          }
+        }
+      }
+      return inside;
+    },
+    // -- drawing ------------------------------------------------------------------------------
+    _requestRedraw: function () {
+      if (this._map && !this._redrawRequest) { this._redrawRequest = L.Util.requestAnimFrame(this._redraw, this); }
+    },
+    _redraw: function () {
+      this._redrawRequest = null;
+      var ctx = this._ctx, map = this._map;
+      if (!ctx || !map || !this._bounds) { return; }
+      var canvas = this._container, b = this._bounds;
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      ctx.restore();
+      var crs = map.options.crs, scale = crs.scale(this._zoom === undefined ? map.getZoom() : this._zoom);
+      var t = crs.transformation, origin = map.getPixelOrigin();
+      this._ax = scale * t._a; this._bx = scale * t._b - origin.x;
+      this._cy = scale * t._c; this._dy = scale * t._d - origin.y;
+      var box = this._box, n = this._features.length;
+      for (var i = 0; i < n; i++) {
+        var xa = this._ax * box[4 * i] + this._bx, xb = this._ax * box[4 * i + 2] + this._bx;
+        var ya = this._cy * box[4 * i + 1] + this._dy, yb = this._cy * box[4 * i + 3] + this._dy;
+        this._drawn[i] = Math.max(xa, xb) >= b.min.x && Math.min(xa, xb) <= b.max.x &&
+                         Math.max(ya, yb) >= b.min.y && Math.min(ya, yb) <= b.max.y ? 1 : 0;
+      }
+      ctx.lineCap = "round";
+      ctx.lineJoin = "round";
+      var k, group;
+      for (k = 0; k < this._fills.length; k++) {
+        group = this._fills[k];
+        this._path(group.units);
+        this._fill(group.style);
+      }
+      for (k = 0; k < this._strokes.length; k++) {
+        group = this._strokes[k];
+        this._path(group.units);
+        this._stroke(group.style);
+      }
+      if (this._hover >= 0 && this._hover !== this._selected) {
+        this._path([this._hover], true);
+        this._stroke(L.extend({}, this._styles[this._hover], this._hoverStyle));
+      }
+      if (this._selected >= 0) {
+        var selected = L.extend({}, this._styles[this._selected], this._selectedStyle);
+        this._path([this._selected], true);
+        if (selected.fill && selected.fillOpacity > 0) { this._fill(selected); }
+        this._stroke(selected);
+      }
+      ctx.globalAlpha = 1;
+    },
+    _path: function (units, always) {
+      var ctx = this._ctx, g = this._g, px = this._px, py = this._py;
+      var ax = this._ax, bx = this._bx, cy = this._cy, dy = this._dy;
+      ctx.beginPath();
+      for (var u = 0; u < units.length; u++) {
+        var i = units[u];
+        if (!always && !this._drawn[i]) { continue; }
+        for (var r = g.polyRing[g.unitPoly[i]]; r < g.polyRing[g.unitPoly[i + 1]]; r++) {
+          var a = g.ringStart[r], z = g.ringStart[r + 1];
+          ctx.moveTo(ax * px[a] + bx, cy * py[a] + dy);
+          for (var v = a + 1; v < z; v++) { ctx.lineTo(ax * px[v] + bx, cy * py[v] + dy); }
+          // back to the start rather than closePath(), which costs in proportion to the path
+          // so far in Chrome (10,000 rings: 0.3 s instead of 1 ms); round joins hide the seam
+          ctx.lineTo(ax * px[a] + bx, cy * py[a] + dy);
+        }
+      }
+    },
+    _fill: function (s) {
+      this._ctx.globalAlpha = s.fillOpacity;
+      this._ctx.fillStyle = s.fillColor || s.color;
+      this._ctx.fill(s.fillRule || "evenodd");
+    },
+    _stroke: function (s) {
+      if (!s.stroke || !s.weight) { return; }
+      this._ctx.globalAlpha = s.opacity;
+      this._ctx.lineWidth = s.weight;
+      this._ctx.strokeStyle = s.color;
+      this._ctx.stroke();
+    },
+    // -- the pointer ----------------------------------------------------------------------------
+    _unit: function (i) {
+      var g = this._g, polygons = [];
+      for (var j = g.unitPoly[i]; j < g.unitPoly[i + 1]; j++) {
+        var rings = [];
+        for (var r = g.polyRing[j]; r < g.polyRing[j + 1]; r++) {
+          var ring = [];
+          for (var v = g.ringStart[r]; v < g.ringStart[r + 1]; v++) { ring.push(L.latLng(g.lat[v], g.lng[v])); }
+          rings.push(ring);
+        }
+        polygons.push(rings);
+      }
+      var unit = L.polygon(g.multi ? polygons : polygons[0], this._styles[i]);
+      unit.feature = this._features[i];
+      return unit;
+    },
+    _onMove: function (e) {
+      var map = this._map;
+      if (!map || (map.dragging && map.dragging.moving()) || map._animatingZoom) { return; }
+      var i = this._unitAt(e.latlng);
+      if (i !== this._hover) {
+        this._hover = i;
+        map.getContainer().style.cursor = i >= 0 ? "pointer" : "";
+        this._requestRedraw();
+        if (this._tip) { this._tip.close(); }
+      }
+      if (i < 0 || !this._tipContent || this._otherTooltips > 0) { return; }
+      if (!this._tip) { this._tip = L.tooltip(this._tipOptions); }
+      if (this._tip._hsFor !== i || !map.hasLayer(this._tip)) {
+        this._tip._hsFor = i;
+        this._tip.setContent(this._tipContent({feature: this._features[i]}));
+        this._tip.setLatLng(e.latlng).openOn(map);
+      } else {
+        this._tip.setLatLng(e.latlng);
+      }
+    },
+    _onOut: function () {
+      if (this._tip) { this._tip.close(); }
+      if (this._map) { this._map.getContainer().style.cursor = ""; }
+      if (this._hover >= 0) { this._hover = -1; this._requestRedraw(); }
+    },
+    _onTooltipOpen: function (e) {
+      if (e.tooltip === this._tip) { return; }
+      this._otherTooltips += 1;
+      if (this._tip) { this._tip.close(); }
+    },
+    _onTooltipClose: function (e) {
+      if (e.tooltip !== this._tip) { this._otherTooltips = Math.max(0, this._otherTooltips - 1); }
+    },
+    _onUnitClick: function (e) {
+      var i = this._unitAt(e.latlng);
+      if (i < 0) { return; }
+      this._selected = i;
+      this._requestRedraw();
+      this.fire("click", {latlng: e.latlng, layerPoint: e.layerPoint, containerPoint: e.containerPoint,
+                          originalEvent: e.originalEvent, layer: this._unit(i)}, true);
+    },
+    // -- for tests and tools --------------------------------------------------------------------
+    hsEach: function (fn) {
+      for (var i = 0; i < this._features.length; i++) { fn(this._features[i].properties, !!this._drawn[i], i); }
+    },
+    hsBounds: function (i) {
+      var g = this._g, a = g.ringStart[g.polyRing[g.unitPoly[i]]], z = g.ringStart[g.polyRing[g.unitPoly[i + 1]]];
+      var bounds = L.latLngBounds([]);
+      for (var v = a; v < z; v++) { bounds.extend([g.lat[v], g.lng[v]]); }
+      return bounds;
+    }
+  });
+  return window.hsUnitsLayer;
 };
 """
 
@@ -226,20 +538,12 @@ var {{ this.get_name() }} = (function () {
     lines.push("<span style='color:#666'>Click for the profile</span>");
     return "<div class='hs-tip'>" + lines.join("<br>") + "</div>";
   }
-  var selected = null;
-  var layer = hsUnits({{ this.data }}, style);
-  function reset(l) { l.setStyle(style(l.feature)); }
-  // one tooltip for the layer, filled for the unit under the pointer (not one per unit)
-  layer.bindTooltip(tip, {sticky: true, direction: "top", opacity: 0.95});
-  layer.on("mouseover", function (e) { if (e.layer !== selected) { e.layer.setStyle({weight: 2, color: "#222", opacity: 1}); } });
-  layer.on("mouseout", function (e) { if (e.layer !== selected) { reset(e.layer); } });
-  layer.on("click", function (e) {
-    if (selected) { reset(selected); }
-    selected = e.layer;
-    e.layer.setStyle({weight: 3.5, color: {{ this.selected_colour|tojson }}, opacity: 1});
-    if (e.layer.bringToFront) { e.layer.bringToFront(); }
+  // one tooltip for the layer, filled for the unit under the pointer; a click outlines the unit
+  return hsUnits({{ this.data }}, style, {
+    tooltip: tip, tooltipOptions: {sticky: true, direction: "top", opacity: 0.95},
+    hoverStyle: {weight: 2, color: "#222", opacity: 1},
+    selectedStyle: {weight: 3.5, color: {{ this.selected_colour|tojson }}, opacity: 1}
   });
-  return layer;
 })();
 {% endmacro %}
 """

@@ -1,0 +1,241 @@
+"""Where a page load of the dashboard goes, in a real browser: a timeline of one warm visit.
+
+    PYTHONPATH=src .venv/bin/python bench/app_timeline.py [--entry serve.py] [--visits 3] [--blank]
+
+Starts the server as ``bench/app_speed.py`` does (default view on disk, ``streamlit run
+serve.py``), visits it once to warm it, then opens ``--visits`` new browser contexts (no
+cache: what a new visitor's browser does) and prints, for each, milliseconds from
+navigation to: the HTML, each of Streamlit's scripts and stylesheets (start–end, bytes on
+the wire, whether compressed), the websocket opening, each message from the server (its
+size), the map component's iframe element, its HTML and scripts, the map's Leaflet object,
+the hot spot cells drawn; then the browser's main-thread totals (Chrome's
+``Performance.getMetrics``: script, layout, style, task seconds) and the longest tasks.
+
+``--blank`` does the same against a blank Streamlit app (one ``st.write``) in the same
+run: the floor of Streamlit itself in a new browser.
+
+It measures; it asserts nothing. The machine is shared: read the load printed with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from app_speed import ARGS, CHROMIUM, IFRAME, _server, _wait_map, fill_default_view, load_average
+
+#: Recorded in every frame (main page and the map's iframe) before any of its scripts run.
+PROBE_JS = """
+(() => {
+  const t0 = performance.timeOrigin;
+  const marks = [];
+  const at = () => t0 + performance.now();
+  window.__hsMarks = marks;
+  const frame = window === window.top ? "page" : "iframe";
+  marks.push([frame + " origin", t0]);
+  document.addEventListener("DOMContentLoaded", () => marks.push([frame + " DOMContentLoaded", at()]));
+  window.addEventListener("load", () => marks.push([frame + " load", at()]));
+  if (frame === "page") {
+    const Native = window.WebSocket;
+    window.WebSocket = function (...args) {
+      const ws = new Native(...args);
+      marks.push(["websocket created", at()]);
+      ws.addEventListener("open", () => marks.push(["websocket open", at()]));
+      let n = 0;
+      ws.addEventListener("message", (e) => {
+        n += 1;
+        const size = e.data && (e.data.byteLength || e.data.size || e.data.length) || 0;
+        if (n <= 40) marks.push([`ws message ${n} (${size} B)`, at()]);
+      });
+      const send = ws.send.bind(ws);
+      ws.send = (data) => { marks.push([`ws send (${data.byteLength || data.size || data.length} B)`, at()]); send(data); };
+      return ws;
+    };
+    window.WebSocket.prototype = Native.prototype;
+    Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+    new MutationObserver(() => {
+      for (const f of document.querySelectorAll("iframe")) {
+        if (!f.__hsSeen) { f.__hsSeen = true; marks.push([`iframe element ${f.title || f.src.slice(0, 60)}`, at()]); }
+      }
+      if (!window.__hsApp && document.querySelector("[data-testid='stAppViewContainer']")) {
+        window.__hsApp = 1; marks.push(["app container in DOM", at()]);
+      }
+      if (!window.__hsMetric && document.querySelector("[data-testid='stMetric']")) {
+        window.__hsMetric = 1; marks.push(["first metric in DOM", at()]);
+      }
+      if (!window.__hsSide && document.querySelector("[data-testid='stSidebar'] [data-testid='stMultiSelect']")) {
+        window.__hsSide = 1; marks.push(["sidebar multiselect in DOM", at()]);
+      }
+    }).observe(document, {childList: true, subtree: true});
+  } else {
+    let map;
+    Object.defineProperty(window, "hotspotsMap", {configurable: true,
+      get() { return map; }, set(v) { map = v; marks.push(["iframe: hotspotsMap set", at()]); }});
+    let lm;
+    Object.defineProperty(window, "map", {configurable: true,
+      get() { return lm; }, set(v) { lm = v; marks.push(["iframe: window.map set (render)", at()]); }});
+    const poll = () => {
+      if (window.L && !window.__hsL) { window.__hsL = 1; marks.push(["iframe: Leaflet loaded", at()]); }
+      if (window.Streamlit && !window.__hsS) {
+        window.__hsS = 1; marks.push(["iframe: Streamlit lib present", at()]);
+        window.Streamlit.events.addEventListener(window.Streamlit.RENDER_EVENT, () => marks.push(["iframe: render event", at()]));
+      }
+      let hot = 0;
+      if (map && window.hsUnitLayers) hsUnitLayers(map).forEach((l) => l.hsEach((p, visible) => { if (p.b > 0 && visible) hot += 1; }));
+      else if (map) map.eachLayer((l) => { const p = l.feature && l.feature.properties; if (p && p.b > 0 && l._parts && l._parts.length) hot += 1; });
+      if (hot > 0) { marks.push([`iframe: hot cells drawn (${hot})`, at()]); return; }
+      setTimeout(poll, 5);
+    };
+    poll();
+  }
+  try {
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) marks.push([`${frame} long task ${e.duration.toFixed(0)} ms`, t0 + e.startTime]); })
+      .observe({type: "longtask", buffered: true});
+  } catch (err) {}
+})();
+"""
+
+RESOURCES_JS = """
+() => performance.getEntriesByType("resource").concat(performance.getEntriesByType("navigation")).map((e) => [
+  e.name.slice(0, 90), performance.timeOrigin + e.startTime, performance.timeOrigin + e.responseEnd,
+  e.transferSize, e.encodedBodySize, e.decodedBodySize])
+"""
+
+
+def _visit(
+    browser: Any, url: str, *, blank: bool = False, profile: bool = False
+) -> tuple[float, dict[str, float]]:
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    context.add_init_script(PROBE_JS)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    if profile:
+        cdp.send("Profiler.enable")
+        cdp.send("Profiler.setSamplingInterval", {"interval": 200})
+        cdp.send("Profiler.start")
+    start_wall = time.time() * 1000
+    start = time.perf_counter()
+    page.goto(url, wait_until="commit")
+    if blank:
+        page.wait_for_selector("text=blank app", timeout=60_000)
+    else:
+        _wait_map(page, lambda s: s["hot"] > 0)
+    seconds = time.perf_counter() - start
+    time.sleep(0.2)
+    if profile:
+        _print_profile(cdp.send("Profiler.stop")["profile"])
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    marks: list[tuple[str, float]] = list(page.evaluate("() => window.__hsMarks"))
+    res = page.evaluate(RESOURCES_JS)
+    handle = page.query_selector(IFRAME)
+    frame = handle.content_frame() if handle else None
+    if frame is not None:
+        marks += frame.evaluate("() => window.__hsMarks || []")
+        res += frame.evaluate(RESOURCES_JS)
+    origin = next(t for name, t in marks if name == "page origin")
+    print(
+        f"visit: {seconds:.2f} s navigation -> {'text' if blank else 'hot cells'} (load {load_average()})"
+    )
+    print(f"  (navigation started {origin - start_wall:+.0f} ms after goto was called)")
+    rows = [(t - origin, name) for name, t in marks]
+    for name, begin, end, transfer, encoded, decoded in res:
+        if "data:" in name[:5]:
+            continue
+        zipped = "gz/br" if encoded and decoded and encoded < decoded * 0.9 else "plain"
+        rows.append(
+            (
+                begin - origin,
+                f"fetch {name} .. {end - origin:.0f} ms, {transfer / 1e3:.0f} kB wire, {decoded / 1e3:.0f} kB, {zipped}",
+            )
+        )
+    for ms, name in sorted(rows):
+        print(f"  {ms:7.0f} ms  {name}")
+    wanted = (
+        "ScriptDuration",
+        "TaskDuration",
+        "LayoutDuration",
+        "RecalcStyleDuration",
+        "JSHeapUsedSize",
+    )
+    print("  main thread: " + ", ".join(f"{k} {metrics[k]:.2f}" for k in wanted if k in metrics))
+    context.close()
+    return seconds, metrics
+
+
+def _print_profile(profile: dict[str, Any], top: int = 25) -> None:
+    """Self time per script (URL) and the functions with the most self time."""
+    nodes = {n["id"]: n for n in profile["nodes"]}
+    deltas = profile["timeDeltas"]
+    self_ms: dict[int, float] = {}
+    for sample, delta in zip(profile["samples"], deltas, strict=True):
+        self_ms[sample] = self_ms.get(sample, 0.0) + delta / 1000
+    by_url: dict[str, float] = {}
+    by_fn: dict[tuple[str, str, int], float] = {}
+    for node_id, ms in self_ms.items():
+        frame = nodes[node_id]["callFrame"]
+        where = frame["url"].split("/")[-1][:40] or "(" + frame["functionName"] + ")"
+        if frame["url"].startswith("data:"):
+            where = "data: " + frame["url"][5:40]
+        by_url[where] = by_url.get(where, 0.0) + ms
+        fn = (where, frame["functionName"] or "(anonymous)", frame["lineNumber"])
+        by_fn[fn] = by_fn.get(fn, 0.0) + ms
+    print("  CPU profile, self ms by script:")
+    for where, ms in sorted(by_url.items(), key=lambda kv: -kv[1])[:15]:
+        print(f"    {ms:7.0f}  {where}")
+    print("  CPU profile, self ms by function:")
+    for (script, name, line), ms in sorted(by_fn.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"    {ms:7.0f}  {name} ({script}:{line})")
+
+
+BLANK_APP = 'import streamlit as st\nst.write("blank app")\n'
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entry", default="serve.py")
+    parser.add_argument("--visits", type=int, default=2)
+    parser.add_argument("--blank", action="store_true", help="also time a blank Streamlit app")
+    parser.add_argument("--profile", action="store_true", help="print a CPU profile of each visit")
+    options = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    env = {
+        **os.environ,
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        "HOTSPOTS_TILES_URL": "none",
+    }
+    fill_default_view(env)
+    print(f"load average at the start: {load_average()}")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        summary: dict[str, list[float]] = {}
+        with _server(env, options.entry) as (url, _, _):
+            _visit(browser, url)  # warms the server
+            summary["app"] = [
+                _visit(browser, url, profile=options.profile)[0] for _ in range(options.visits)
+            ]
+        if options.blank:
+            with tempfile.TemporaryDirectory() as tmp:
+                (Path(tmp) / "blank.py").write_text(BLANK_APP)
+                with _server(env, "blank.py", Path(tmp)) as (url, _, _):
+                    _visit(browser, url, blank=True)
+                    summary["blank"] = [
+                        _visit(browser, url, blank=True)[0] for _ in range(options.visits)
+                    ]
+        browser.close()
+    for name, values in summary.items():
+        print(
+            f"{name}: median {statistics.median(values):.2f} s of {values} (load {load_average()})"
+        )
+
+
+if __name__ == "__main__":
+    main()
