@@ -420,7 +420,6 @@ def _in_degrees(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return _within(a, 180) & _within(b, 90)
 
 
-
 def _within(values: np.ndarray, limit: float) -> np.ndarray:
     """``abs(values) <= limit`` (NaN: False), a block at a time (no full-size temporaries)."""
     return _abs_compared(values, limit, np.less_equal)
