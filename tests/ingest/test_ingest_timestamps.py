@@ -266,3 +266,22 @@ def test_gap_and_fold_rows_in_odd_zones_are_pandas_localised(tz: str, values: li
         tz, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
     )
     pd.testing.assert_series_equal(stamps.values, expected, check_names=False)
+
+
+@pytest.mark.parametrize("bad", [None, "2021-02-30 10:00", "2021-03-01T10:00:00+02:00"])
+def test_iso_cast_in_blocks_gives_the_one_pass_answer(
+    bad: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ISO text is cast by Arrow a block at a time in threads; a value the cast refuses in
+    any block sends the whole column down the careful path, as one cast would."""
+    from hotspots.ingest import timestamps
+
+    values = [f"2021-0{1 + i % 9}-{10 + i % 17} 0{i % 10}:15" for i in range(40)]
+    if bad is not None:
+        values[37] = bad
+    whole, whole_ledger = _parse(values)
+    monkeypatch.setattr(timestamps, "_CAST_BLOCK", 6)
+    blocks, blocks_ledger = _parse(values)
+    pd.testing.assert_series_equal(blocks.values, whole.values)
+    assert blocks_ledger.codes.tolist() == whole_ledger.codes.tolist()
+    assert whole_ledger.accepted.sum() == (40 if bad is None or "+" in bad else 39)

@@ -41,6 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from timezonefinder import TimezoneFinder
 
+from hotspots.blocks import in_blocks
 from hotspots.errors import ColumnError, InputError, Option, invalid, literal
 from hotspots.ingest.columns import ColumnMapping, normalise_name
 from hotspots.ingest.localtime import (
@@ -523,13 +524,22 @@ def _strict_iso(text: pd.Series, sample: pd.Series) -> pd.Series | None:
     02-30, offsets, padding and missing-value words, and then the careful path decides)."""
     if _choose_format(sample) not in _ISO_NAIVE:
         return None
+    strings = _arrow_strings(text)
+    out = np.empty(len(strings), dtype=f"datetime64[{UNIT}]")
+
+    def cast(span: slice) -> None:  # Arrow casts in parallel threads
+        parsed = pc.cast(strings[span], pa.timestamp(UNIT))
+        out[span] = parsed.to_numpy(zero_copy_only=False)
+
     try:
-        parsed = pc.cast(_arrow_strings(text), pa.timestamp(UNIT))
+        in_blocks(len(strings), cast, block=_CAST_BLOCK)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
-    return pd.Series(parsed.to_numpy(zero_copy_only=False), index=text.index).astype(
-        f"datetime64[{UNIT}]"
-    )
+    return pd.Series(out, index=text.index, copy=False)
+
+
+#: Text dates cast to timestamps per thread at a time.
+_CAST_BLOCK = 1 << 20
 
 
 def _arrow_strings(text: pd.Series) -> pa.Array:
