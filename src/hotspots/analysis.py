@@ -266,7 +266,8 @@ def analyze(
         layouts, ("grid", grid, size), lambda: _grid_layout(incidents, bounds_gdf, crs, grid, size)
     )
     the_grid, every_cell = layout.grid, layout.every_cell
-    cell_index = every_cell.copy() if selected is incidents else every_cell[keep]
+    # assign copies the array: the layout's read-only cells stay untouched.
+    cell_index = every_cell if selected is incidents else every_cell[keep]
     selected = selected.assign(cell_id=cell_index)
     outside = int(np.count_nonzero(cell_index < 0))
     if outside:

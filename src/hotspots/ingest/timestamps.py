@@ -665,6 +665,7 @@ def _localise(parsed: _Parsed, timezone: str) -> tuple[pd.Series, np.ndarray]:
         fill = np.isnat(utc)
         if fill.any():
             utc[fill] = utc_values(parsed.aware[fill])
+            wall = wall if wall.flags.writeable else wall.copy()
             wall[fill] = to_wall(utc[fill], timezone)
     return aware_series(utc, timezone, parsed.naive.index), wall
 
