@@ -66,6 +66,22 @@ def test_core_modules_do_not_load_the_app_stack(
     assert not loaded & forbidden, f"{modules} loaded {sorted(loaded & forbidden)}"
 
 
+def test_an_analysis_of_a_csv_loads_neither_scipy_nor_gdal(tmp_path: Path) -> None:
+    """SciPy (a tenth of a second to import) is needed only for normal p-values or an
+    automatic cell size, GDAL (pyogrio) only for GIS formats: a whole ``hotspots analyze``
+    of a CSV with exact Gi* and Local Moran loads neither."""
+    csv, out = tmp_path / "incidents.csv", tmp_path / "out"
+    loaded = _loaded(
+        "from hotspots.ingest.synthetic import synthetic_csv\n"
+        f"synthetic_csv({str(csv)!r}, 3_000, hotspots=3, rng=1)\n"
+        "from hotspots.cli import main\n"
+        f"main(['analyze', {str(csv)!r}, '--out', {str(out)!r}, '--cell-size-m', '250', "
+        "'--timezone', 'America/Toronto', '--quiet'])"
+    )
+    assert (out / "cells.parquet").exists() and "geopandas" in loaded
+    assert not loaded & {"scipy", "pyogrio", *APP_STACK, *HEAVY}
+
+
 def test_no_extra_repeats_a_core_dependency() -> None:
     project = tomllib.loads((SRC.parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
     core = {_package(d) for d in project["project"]["dependencies"]}

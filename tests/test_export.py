@@ -38,3 +38,42 @@ def test_geojson_holds_the_map_cells_and_parquet_all(tmp_path: Path) -> None:
     assert decimals and max(decimals) <= 6
     bounds = np.array(shown.total_bounds)
     assert np.all(np.isfinite(bounds))
+
+
+def test_geojson_text_holds_every_value_exactly(tmp_path: Path) -> None:
+    """Coordinates are the lon/lat of the shapes rounded to 6 decimals; numbers are exact
+    (shortest round-trip text); missing values, odd names and a 3-D shape survive."""
+    import json
+
+    import pandas as pd
+    import shapely
+
+    from hotspots.export import GEOJSON_DECIMALS, write_geojson
+    from hotspots.spatial.projection import to_display
+
+    frame = gpd.GeoDataFrame(
+        {
+            "n%s": pd.array([1, None, 3], dtype="Int64"),
+            "x": [0.1, np.nan, 1 / 3],
+            "label": ["Café", None, 'a "quoted" name'],
+            "flag": [True, False, True],
+        },
+        geometry=[shapely.box(623_000, 4_833_000, 623_250, 4_833_250), None, shapely.Point(0, 0)],
+        crs=32617,
+    )
+    for shapes in (frame, frame.set_geometry(shapely.force_3d(frame.geometry.to_numpy()))):
+        path = tmp_path / "layer.geojson"
+        write_geojson(shapes, path, name="layer")
+        features = json.loads(path.read_text(encoding="utf-8"))["features"]
+        assert [f["properties"] for f in features] == [
+            {"n%s": 1, "x": 0.1, "label": "Café", "flag": True},
+            {"n%s": None, "x": None, "label": None, "flag": False},
+            {"n%s": 3, "x": 1 / 3, "label": 'a "quoted" name', "flag": True},
+        ]
+        assert features[1]["geometry"] is None
+        written = shapely.from_geojson([json.dumps(features[i]["geometry"]) for i in (0, 2)])
+        expected = to_display(frame).geometry.to_numpy()[[0, 2]]
+        assert np.array_equal(
+            shapely.get_coordinates(written),
+            np.round(shapely.get_coordinates(expected), GEOJSON_DECIMALS),
+        )

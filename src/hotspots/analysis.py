@@ -419,12 +419,11 @@ def _top_offense(
     lookup[wanted] = np.arange(wanted.size)
     slot = lookup[cell_id]  # cell id -1 reads the last entry, which is -1
     rows = np.flatnonzero(slot >= 0)
-    labels_of = offense.iloc[rows] if len(rows) < len(offense) else offense
-    if isinstance(labels_of.dtype, pd.CategoricalDtype):
-        codes = labels_of.cat.codes.to_numpy().astype(np.int64)
-        labels = labels_of.cat.categories
+    if isinstance(offense.dtype, pd.CategoricalDtype):  # the codes of those rows, no frame copy
+        codes = offense.cat.codes.to_numpy()[rows].astype(np.int64)
+        labels = offense.cat.categories
     else:
-        codes, labels = pd.factorize(labels_of)
+        codes, labels = pd.factorize(offense.iloc[rows] if len(rows) < len(offense) else offense)
     known = codes >= 0  # missing offenses are not counted
     width = max(len(labels), 1)
     pair = slot[rows[known]] * width + codes[known]

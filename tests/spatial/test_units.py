@@ -89,3 +89,24 @@ def test_incident_areas_prefers_matching_source_labels(polygons: gpd.GeoDataFram
     positions, method = incident_areas(labelled, polygons)
     assert method == "source labels"
     assert names_at(polygons, positions).tolist() == ["Area 3", "Area 3", "Area 7"]
+
+
+def test_incident_areas_from_categorical_labels_equal_those_from_text(
+    polygons: gpd.GeoDataFrame,
+) -> None:
+    """Labels as a categorical (how incident tables hold them) are looked up once per
+    distinct label: same positions as from plain text, missing labels at -1."""
+    from hotspots.spatial.units import incident_areas
+
+    text = ["Area 3", None, "Area 7", "Area 3", "Area 1", "Area 2", "Area 7", "Area 4"] * 3
+    points = shapely.points(np.zeros((len(text), 2)))
+    as_text = gpd.GeoDataFrame(
+        {"neighbourhood": pd.array(text, dtype="string")}, geometry=points, crs=32617
+    )
+    as_codes = as_text.assign(neighbourhood=as_text["neighbourhood"].astype("category"))
+    expected, method = incident_areas(as_text, polygons)
+    positions, same_method = incident_areas(as_codes, polygons)
+    assert method == same_method == "source labels"
+    assert positions.dtype == np.int64
+    assert positions.tolist() == expected.tolist()
+    assert positions[1] == -1 and (positions[[0, 2, 3]] >= 0).all()

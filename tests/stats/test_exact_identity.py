@@ -153,3 +153,16 @@ def test_toronto_analysis_is_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
     assert fast_cells["gi_bin"].abs().sum() > 100  # a real map, with many significant cells
     pd.testing.assert_frame_equal(fast_cells, slow_cells, check_exact=True)
     pd.testing.assert_frame_equal(fast_areas, slow_areas, check_exact=True)
+
+
+@pytest.mark.parametrize("own", [False, True])
+def test_sums_no_draw_can_reach_get_exact_tails(own: bool) -> None:
+    """Observed sums outside what the neighbourhood can hold (only from inconsistent input)
+    get the exact tails 0 and 1, not a value read from elsewhere in the table."""
+    x = np.array([0, 1, 5, 2, 3])
+    tails = neighbourhood_sum_tails(
+        x, sizes=[1, 1, 3, 2, 1], observed=[0, 6, 100, 4, 3], hold_own=own
+    )
+    assert tails.lower[1] == 1.0 and tails.upper[1] == 0.0  # above any single count
+    assert tails.lower[2] == 1.0 and tails.upper[2] == 0.0  # via the undrawn units' sum
+    assert 0.0 < tails.upper[3] < 1.0 and 0.0 < tails.lower[4] < 1.0  # ordinary sums

@@ -36,8 +36,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-import pyogrio
-import pyogrio.errors
 
 from hotspots.errors import (
     EmptyDataError,
@@ -652,6 +650,9 @@ def _read_gdal(
                 data = _gunzip(data, inner_csv)
             notes.append(f"{name}: read {inner_csv} from the zip")
             return _read_csv_bytes(data, inner_csv, encoding, notes)
+
+    import pyogrio  # GDAL loads only for the formats that need it (not CSV or Parquet)
+    import pyogrio.errors
 
     target = str(path)
     try:

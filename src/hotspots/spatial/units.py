@@ -155,6 +155,13 @@ def incident_areas(
     if labels_match_boundaries(labels, boundaries):
         first = pd.Series(np.arange(len(boundaries)), index=boundaries["name"].to_numpy())
         first = first[~first.index.duplicated()]
+        if isinstance(labels.dtype, pd.CategoricalDtype):  # look up each distinct label once
+            categories = labels.cat.categories.to_numpy(dtype=object)
+            at = first.reindex(categories).fillna(-1).to_numpy(dtype=np.int64)
+            codes = labels.cat.codes.to_numpy()
+            return np.where(codes >= 0, at[np.maximum(codes, 0)], -1).astype(np.int64), (
+                "source labels"
+            )
         positions = first.reindex(labels.to_numpy(dtype=object)).fillna(-1).to_numpy(dtype=np.int64)
         return positions, "source labels"
     metric = to_metric(boundaries.reset_index(drop=True), incidents.crs)

@@ -203,17 +203,21 @@ def _fill_tails(
     the same additions, in the same order, as over the whole row.
     """
     unit_sizes = sizes[units]
-    for size in np.unique(unit_sizes[unit_sizes > 0]).tolist():
-        pick = units[unit_sizes == size]
+    for size in sorted(set(unit_sizes.tolist()) - {0}):
+        pick = units if unit_sizes.size == 1 else units[unit_sizes == size]
         pmf = table[size, : ends[size]]
         at = sums[pick]
-        inside = np.clip(at, 0, pmf.size - 1)
-        at_most = np.cumsum(pmf[: int(inside.max()) + 1])[inside]
-        first = int(inside.min())
-        at_least = np.cumsum(pmf[first:][::-1])[::-1][inside - first]
-        # Sums no draw can reach (only from inconsistent input): the tails are exact 0 or 1.
-        lower[pick] = np.where(at < 0, 0.0, np.where(at >= pmf.size, 1.0, np.clip(at_most, 0, 1)))
-        upper[pick] = np.where(at < 0, 1.0, np.where(at >= pmf.size, 0.0, np.clip(at_least, 0, 1)))
+        low, high = int(at.min()), int(at.max())
+        if low < 0 or high >= pmf.size:  # only from inconsistent input: exact 0 or 1 there
+            lower[pick] = np.where(at < 0, 0.0, 1.0)
+            upper[pick] = np.where(at < 0, 1.0, 0.0)
+            fine = (at >= 0) & (at < pmf.size)
+            pick, at = pick[fine], at[fine]
+            if not pick.size:
+                continue
+            low, high = int(at.min()), int(at.max())
+        lower[pick] = np.clip(np.cumsum(pmf[: high + 1])[at], 0.0, 1.0)
+        upper[pick] = np.clip(np.cumsum(pmf[low:][::-1])[::-1][at - low], 0.0, 1.0)
 
 
 def _prepare(
@@ -402,6 +406,11 @@ def _all_units_distribution(
         so_far += m
         reach_after = ascending[so_far] - ascending[np.maximum(so_far - ks, 0)]
         h = weights[step]
+        span = min(width, int(reach_after[-1]) + 1)
+        if span * (max_draws + 1) <= _ALL_ROWS_AT_ONCE:
+            _add_value_all_rows(table, h, value, m, span)
+            reach_before = reach_after
+            continue
         for k in range(max_draws, -1, -1):
             size = min(width, int(reach_after[k]) + 1)
             row = table[k]
@@ -423,6 +432,27 @@ def _all_units_distribution(
                 np.add(row[shift : shift + part], term, out=row[shift : shift + part])
         reach_before = reach_after
     return table
+
+
+#: Below this many table entries a value is added to all rows in one pass per draw count c
+#: (fewer, larger array operations); above it row by row, each only as far as it reaches.
+_ALL_ROWS_AT_ONCE = 30_000
+
+
+def _add_value_all_rows(
+    table: NDArray[np.float64], h: NDArray[np.float64], value: int, m: int, span: int
+) -> None:
+    """One step of :func:`_all_units_distribution` for every row at once, over the first
+    ``span`` columns: ``F'_k = Σ_c h[k, c] · shift(F_{k−c}, c · value)``, the terms added in
+    the order c = 0, 1, ... (the terms the row-by-row step leaves out are exact zeros)."""
+    rows = table.shape[0]
+    new = np.zeros((rows, span))
+    for c in range(min(m, rows - 1) + 1):
+        shift = c * value
+        if shift >= span:
+            break
+        new[c:, shift:] += table[: rows - c, : span - shift] * h[c:, c, None]
+    table[:, :span] = new
 
 
 def _deflate(
