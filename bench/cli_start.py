@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from timing import compile_like_an_install
+
 
 def commands() -> dict[str, list[str]]:
     """Label -> argv. The console script next to this interpreter when installed."""
@@ -51,6 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
+    compile_like_an_install()  # as installing the package does (see bench/timing.py)
     runs = commands()
     times: dict[str, list[float]] = {label: [] for label in runs}
     for _ in range(args.repeat):

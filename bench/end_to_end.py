@@ -4,7 +4,8 @@
 
 For each size a seeded synthetic city (``hotspots.ingest.synthetic``, 20 planted hot spots) is
 written as CSV and Parquet; then, in one run, moments apart, each command is timed as a whole
-process (interpreter start and imports included) with its CPU time (user + system) and peak
+process (interpreter start and imports included; the package's bytecode compiled first, as
+an install does) with its CPU time (user + system) and peak
 resident memory (``ru_utime``, ``ru_stime``, ``ru_maxrss`` of that child, from ``os.wait4``;
 on a shared machine CPU time moves less than wall time):
 
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from timing import compile_like_an_install
 
 from hotspots.ingest.synthetic import synthetic_csv
 
@@ -98,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--data", type=Path, help="folder to keep the generated files in")
     args = parser.parse_args(argv)
+    print(f"bytecode of {compile_like_an_install()} compiled, as an install does", flush=True)
     rows: list[str] = []
     loads: list[float] = []
     with tempfile.TemporaryDirectory(prefix="hotspots-bench-") as tmp:
