@@ -127,7 +127,12 @@ def utc_values(times: pd.Series) -> np.ndarray:
     """A tz-aware Series' instants as naive UTC ``datetime64[us]`` (naive times as they are)."""
     if times.dt.tz is not None:
         times = times.dt.tz_convert("UTC").dt.tz_localize(None)
-    return times.dt.as_unit("us").to_numpy()
+    return in_us(times).to_numpy()
+
+
+def in_us(times: pd.Series) -> pd.Series:
+    """``times.dt.as_unit("us")``, without its copy when the unit is microseconds already."""
+    return times if times.dt.unit == "us" else times.dt.as_unit("us")
 
 
 def _by_hour(
