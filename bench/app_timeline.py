@@ -52,7 +52,7 @@ PROBE_JS = """
       ws.addEventListener("message", (e) => {
         n += 1;
         const size = e.data && (e.data.byteLength || e.data.size || e.data.length) || 0;
-        if (n <= 40) marks.push([`ws message ${n} (${size} B)`, at()]);
+        if (n <= 40 || size > 2000) marks.push([`ws message ${n} (${size} B)`, at()]);
       });
       const send = ws.send.bind(ws);
       ws.send = (data) => { marks.push([`ws send (${data.byteLength || data.size || data.length} B)`, at()]); send(data); };
@@ -90,7 +90,10 @@ PROBE_JS = """
       let hot = 0;
       if (map && window.hsUnitLayers) hsUnitLayers(map).forEach((l) => l.hsEach((p, visible) => { if (p.b > 0 && visible) hot += 1; }));
       else if (map) map.eachLayer((l) => { const p = l.feature && l.feature.properties; if (p && p.b > 0 && l._parts && l._parts.length) hot += 1; });
-      if (hot > 0) { marks.push([`iframe: hot cells drawn (${hot})`, at()]); return; }
+      if (hot > 0 && !window.__hsDrawn) { window.__hsDrawn = 1; marks.push([`iframe: hot cells drawn (${hot})`, at()]); }
+      const layer = map && window.hsUnitLayers && hsUnitLayers(map)[0];
+      if (layer && window.__hsLayer && layer !== window.__hsLayer) { marks.push(["iframe: new units layer drawn", at()]); }
+      if (layer) { window.__hsLayer = layer; }
       setTimeout(poll, 5);
     };
     poll();
@@ -110,7 +113,7 @@ RESOURCES_JS = """
 
 
 def _visit(
-    browser: Any, url: str, *, blank: bool = False, profile: bool = False
+    browser: Any, url: str, *, blank: bool = False, profile: bool = False, change: str = ""
 ) -> tuple[float, dict[str, float]]:
     context = browser.new_context(viewport={"width": 1500, "height": 1000})
     context.add_init_script(PROBE_JS)
@@ -129,6 +132,19 @@ def _visit(
     else:
         _wait_map(page, lambda s: s["hot"] > 0)
     seconds = time.perf_counter() - start
+    if change:
+        time.sleep(1.0)
+        page.evaluate(
+            "() => window.__hsMarks.push(['-- filter change: Enter pressed next', performance.timeOrigin + performance.now()])"
+        )
+        before = _wait_map(page, lambda s: True)["total"]
+        box = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first
+        box.click()
+        page.keyboard.type(change)
+        started = time.perf_counter()
+        page.keyboard.press("Enter")
+        _wait_map(page, lambda s: bool(s["total"] != before))
+        print(f"filter change ({change}): {time.perf_counter() - started:.2f} s to the new map")
     time.sleep(0.2)
     if profile:
         _print_profile(cdp.send("Profiler.stop")["profile"])
@@ -204,6 +220,12 @@ def main() -> None:
     parser.add_argument("--visits", type=int, default=2)
     parser.add_argument("--blank", action="store_true", help="also time a blank Streamlit app")
     parser.add_argument("--profile", action="store_true", help="print a CPU profile of each visit")
+    parser.add_argument(
+        "--change",
+        nargs="*",
+        default=[],
+        help="offenses to filter on after the load, one per visit",
+    )
     options = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -220,7 +242,8 @@ def main() -> None:
         with _server(env, options.entry) as (url, _, _):
             _visit(browser, url)  # warms the server
             summary["app"] = [
-                _visit(browser, url, profile=options.profile)[0] for _ in range(options.visits)
+                _visit(browser, url, profile=options.profile, change=change)[0]
+                for change in (options.change or [""] * options.visits)
             ]
         if options.blank:
             with tempfile.TemporaryDirectory() as tmp:

@@ -595,7 +595,7 @@ def _grid_layout(
     return _GridLayout(
         grid=the_grid,
         every_cell=every_cell,
-        names=_cell_names(the_grid, boundaries, incidents),
+        names=_cell_names(the_grid, boundaries, incidents, every_cell),
         polygons=the_grid.polygons(the_grid.cell_ids),
     )
 
@@ -614,10 +614,14 @@ def _cell_neighbours(grid: Grid, distance_band_m: float | None) -> tuple[Neighbo
 
 
 def _cell_names(
-    grid: Grid, boundaries: gpd.GeoDataFrame | None, incidents: IncidentTable
+    grid: Grid,
+    boundaries: gpd.GeoDataFrame | None,
+    incidents: IncidentTable,
+    every_cell: NDArray[np.int64],
 ) -> pd.Series:
     """Name of each cell's area: the boundary containing its centre, else the most common
-    source label among the incidents in it, else missing."""
+    source label among the incidents in it (``every_cell``: each incident's cell), else
+    missing."""
     ids = grid.cell_ids
     if boundaries is not None:
         centres = shapely.points(grid.centres(ids))
@@ -627,8 +631,7 @@ def _cell_names(
     labels = incidents["neighbourhood"] if "neighbourhood" in incidents.columns else None
     if labels is None or labels.isna().all():
         return pd.Series([None] * ids.size, dtype="string")
-    cell = grid.locate(incidents.x_m, incidents.y_m)
-    frame = pd.DataFrame({"cell_id": cell, "label": labels.to_numpy()}).dropna()
+    frame = pd.DataFrame({"cell_id": every_cell, "label": labels.to_numpy()}).dropna()
     top = frame.loc[frame["cell_id"] >= 0].value_counts().reset_index(name="n")
     top = top.sort_values(["cell_id", "n"], ascending=[True, False]).drop_duplicates("cell_id")
     return pd.Series(top.set_index("cell_id")["label"].reindex(ids).to_numpy(), dtype="string")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 
@@ -179,8 +180,13 @@ def test_base_map_stays_the_same_while_the_data_layers_change(analysis) -> None:
     # The base map carries every asset the data layers need (loaded once, with the iframe),
     # the data layers none; neither points anywhere but data: URIs.
     m = base()
-    names = {name for el in map_builder._walk(m) for name, _ in getattr(el, "default_js", [])}
-    assert {"leaflet", "leaflet_markercluster", "hotspots_shared"} <= names
+    links = [link for el in map_builder._walk(m) for link in getattr(el, "default_js", [])]
+    assert [name for name, _ in links] == ["hotspots_scripts"]  # one script: one load to wait for
+    bundle = base64.b64decode(links[0][1].partition(",")[2]).decode("utf-8")
+    leaflet, cluster, units = (
+        bundle.find(text) for text in ("Leaflet 1.9", "markerClusterGroup", "window.hsUnits")
+    )
+    assert 0 <= leaflet < cluster and 0 <= leaflet < units  # Leaflet first, then what uses it
     for group in groups:
         assert map_builder.external_urls(group) == []
         assert not any(getattr(el, "default_js", None) for el in map_builder._walk(group))
@@ -212,7 +218,6 @@ def test_data_layers_carry_legend_tooltips_and_free_replaced_layers(analysis) ->
 
 def test_points_and_clusters_use_the_palette_and_select_their_cell(analysis) -> None:  # type: ignore[no-untyped-def]
     """Issue 14: no MarkerCluster green/yellow/orange; a point click names a cell ("u")."""
-    import base64
     import urllib.parse
 
     result, boundaries = analysis

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -244,3 +245,43 @@ def test_iso_columns_take_the_strict_fast_path_with_the_same_answers() -> None:
     stamps, ledger = _parse([*iso * 300, "2021-02-30T10:00:00"])
     assert ledger.accepted[:-1].all() and not ledger.accepted[-1]
     assert ledger.details[-1] == "date='2021-02-30T10:00:00' is not a date"
+
+
+@pytest.mark.parametrize(
+    ("tz", "values"),
+    [
+        # 30-minute DST: 02:00 -> 02:30 in October, 02:00 -> 01:30 in April.
+        ("Australia/Lord_Howe", ["2021-10-03 02:15", "2021-04-04 01:45", "2021-04-04 02:00"]),
+        # +12:45 / +13:45: 02:45 -> 03:45 in September, 03:45 -> 02:45 in April.
+        ("Pacific/Chatham", ["2021-09-26 03:00", "2021-04-04 03:00", "2021-04-04 03:45"]),
+        # Kathmandu's one change, +05:30 -> +05:45 on 1986-01-01 at midnight.
+        ("Asia/Kathmandu", ["1986-01-01 00:10", "1985-12-31 23:59", "1986-01-01 00:15"]),
+    ],
+)
+def test_gap_and_fold_rows_in_odd_zones_are_pandas_localised(tz: str, values: list[str]) -> None:
+    stamps, ledger = _parse([*values, "2021-07-01 12:00"], tz=tz)
+    assert ledger.accepted.all()
+    naive = pd.Series(pd.to_datetime([*values, "2021-07-01 12:00"])).dt.as_unit("us")
+    expected = naive.dt.tz_localize(
+        tz, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
+    )
+    pd.testing.assert_series_equal(stamps.values, expected, check_names=False)
+
+
+@pytest.mark.parametrize("bad", [None, "2021-02-30 10:00", "2021-03-01T10:00:00+02:00"])
+def test_iso_cast_in_blocks_gives_the_one_pass_answer(
+    bad: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ISO text is cast by Arrow a block at a time in threads; a value the cast refuses in
+    any block sends the whole column down the careful path, as one cast would."""
+    from hotspots.ingest import timestamps
+
+    values = [f"2021-0{1 + i % 9}-{10 + i % 17} 0{i % 10}:15" for i in range(40)]
+    if bad is not None:
+        values[37] = bad
+    whole, whole_ledger = _parse(values)
+    monkeypatch.setattr(timestamps, "_CAST_BLOCK", 6)
+    blocks, blocks_ledger = _parse(values)
+    pd.testing.assert_series_equal(blocks.values, whole.values)
+    assert blocks_ledger.codes.tolist() == whole_ledger.codes.tolist()
+    assert whole_ledger.accepted.sum() == (40 if bad is None or "+" in bad else 39)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from hotspots.ingest import load_incidents
-from hotspots.ingest.window import window_start
+from hotspots.ingest.window import _days, window_start
 
 NOW = pd.Timestamp("2026-01-01", tz="UTC")
 
@@ -70,3 +70,11 @@ def test_duplicates_are_found_on_common_id_columns(column: str) -> None:
     assert result.mapping.id == column
     duplicates = result.rejects.loc[result.rejects["reason"] == "duplicate"]
     assert duplicates["source_row"].tolist() == [601, 602]
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns", "m"])
+def test_days_are_numpys_calendar_days_before_and_after_1970(unit: str) -> None:
+    rng = np.random.default_rng(2)
+    span = int(np.timedelta64(200 * 365, "D") / np.timedelta64(1, unit))
+    wall = rng.integers(-span, span, 10_000).view(f"datetime64[{unit}]")
+    np.testing.assert_array_equal(_days(wall), wall.astype("datetime64[D]").view(np.int64))

@@ -9,6 +9,7 @@ import shapely
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
+from hotspots.blocks import BLOCK
 from hotspots.errors import InputError
 from hotspots.spatial.grids import (
     Grid,
@@ -192,3 +193,21 @@ def test_grid_and_cells_locates_once_what_locate_gives(kind: str, share: float) 
     np.testing.assert_array_equal(grid.active, same.active)
     np.testing.assert_array_equal(cells, grid.locate(x, y))
     assert (cells == -1).any() and (cells >= 0).any()
+
+
+@pytest.mark.parametrize("kind", ["square", "hex"])
+def test_locate_over_many_blocks_is_locate_of_each_part(kind: str) -> None:
+    """Points are located a block at a time in threads; the answer is the same as one call
+    per small part (inactive cells, NaN and far points included)."""
+    area = shapely.Polygon([(600_000, 4_830_000), (606_000, 4_830_500), (603_000, 4_836_000)])
+    grid = make_grid(area, crs=UTM17, kind=kind, cell_size_m=300)  # type: ignore[arg-type]
+    assert not grid.active.all()
+    rng = np.random.default_rng(9)
+    n = 2 * BLOCK + 1_001
+    x, y = rng.uniform(599_000, 607_000, n), rng.uniform(4_829_000, 4_837_000, n)
+    x[::1_000], y[1::777] = np.nan, 1e300
+    parts = [grid.locate(x[i : i + 50_000], y[i : i + 50_000]) for i in range(0, n, 50_000)]
+    located = grid.locate(x, y)
+    np.testing.assert_array_equal(located, np.concatenate(parts))
+    assert {-1} < set(np.unique(located).tolist())
+    assert grid.locate(x.reshape(-1, 1)[:6], y[:6].reshape(-1, 1)).shape == (6, 1)

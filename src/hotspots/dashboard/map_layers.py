@@ -27,17 +27,19 @@ import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 
 from hotspots.dashboard.settings import MAP_DECIMALS, MAX_MAP_POINTS, OUTLINE_TOLERANCE_M
 from hotspots.errors import InputError, Option
 from hotspots.maps import palettes
-from hotspots.spatial.projection import to_display, to_metric
+from hotspots.spatial.projection import DISPLAY_CRS, to_display, to_metric
 from hotspots.stats.classify import NEAR_HOT
 
 if TYPE_CHECKING:
@@ -155,17 +157,17 @@ def unit_layer(analysis: Analysis, *, kind: UnitKind, measure: Measure) -> UnitL
     if kind == "area" and "rate_per_1000" in frame.columns:
         rate = frame["rate_per_1000"].to_numpy(dtype=np.float64)
         props["r"] = [None if not np.isfinite(v) else round(float(v), 2) for v in rate]
-    display = to_display(gpd.GeoDataFrame(geometry=frame.geometry.values, crs=frame.crs))
-    geometry = _rounded(display.geometry.values)
+    multi, coords, offsets = _ragged_polygons(frame.geometry.values)
+    lonlat = _lonlat(coords, frame.crs)  # the rings' points, as to_display gives them
     return UnitLayer(
-        packed=pack_units(geometry, props),
+        packed=_pack(multi, np.round(lonlat, MAP_DECIMALS), offsets, props),
         kind=kind,
         measure=measure,
         names=names,
         colours=colours,
         legend=legend,
         features=len(props),
-        bounds=_bounds(display),
+        bounds=_coords_bounds(lonlat),
     )
 
 
@@ -204,14 +206,15 @@ def point_layer(analysis: Analysis, *, limit: int = MAX_MAP_POINTS) -> PointLaye
     if total == 0:
         return PointLayer(rows=(), offenses=(), total=0, description="no incidents in hot spots")
     recent = inside.sort_values("occurred_at", ascending=False, kind="stable").head(limit)
-    points = shapely.points(recent["x_m"].to_numpy(), recent["y_m"].to_numpy())
-    display = to_display(gpd.GeoDataFrame(geometry=points, crs=analysis.selected.crs))
+    lon, lat = _display_transformer(analysis.selected.crs).transform(
+        recent["x_m"].to_numpy(dtype=np.float64), recent["y_m"].to_numpy(dtype=np.float64)
+    )
     offenses, offense_index = _lookup(recent["offense"].astype("string"))
     local = recent["occurred_at"]
     local = local.dt.tz_localize(None) if local.dt.tz is not None else local
     when = local.dt.strftime("%Y-%m-%d %H:%M").to_numpy(dtype=object)
-    lat = np.round(display.geometry.y.to_numpy(), MAP_DECIMALS)
-    lon = np.round(display.geometry.x.to_numpy(), MAP_DECIMALS)
+    lat = np.round(np.asarray(lat, dtype=np.float64), MAP_DECIMALS)
+    lon = np.round(np.asarray(lon, dtype=np.float64), MAP_DECIMALS)
     cells = recent["cell_id"].to_numpy(dtype=np.int64)
     rows = tuple(
         (float(a), float(b), int(k), str(t), int(c))
@@ -335,6 +338,31 @@ def _sig(value: float) -> float | None:
     return float(f"{value:.2g}")
 
 
+@lru_cache(maxsize=8)
+def _display_transformer(crs: Any) -> Transformer:
+    """Longitude/latitude from ``crs``: the transformer ``GeoDataFrame.to_crs`` uses, made
+    once per CRS (``to_crs`` and its checks took 10-100 ms per layer and filter change)."""
+    return Transformer.from_crs(crs, DISPLAY_CRS, always_xy=True)
+
+
+def _lonlat(coords: np.ndarray, crs: Any) -> np.ndarray:
+    """Points (``n × 2``, in ``crs``) in longitude/latitude, as :func:`to_display` gives them."""
+    lon, lat = _display_transformer(crs).transform(coords[:, 0], coords[:, 1])
+    return np.column_stack([lon, lat]).astype(np.float64, copy=False).reshape(-1, 2)
+
+
+def _coords_bounds(lonlat: np.ndarray) -> Bounds:
+    """:func:`_bounds` of points in longitude/latitude."""
+    if len(lonlat) == 0:
+        return ((-85.0, -180.0), (85.0, 180.0))
+    west, south = lonlat.min(axis=0)
+    east, north = lonlat.max(axis=0)
+    return (
+        (round(float(south), 5), round(float(west), 5)),
+        (round(float(north), 5), round(float(east), 5)),
+    )
+
+
 def _rounded(geometry: np.ndarray) -> np.ndarray:
     return shapely.transform(
         np.asarray(geometry, dtype=object), lambda c: np.round(c, MAP_DECIMALS)
@@ -370,12 +398,26 @@ def pack_units(geometry: np.ndarray, props: pd.DataFrame) -> str:
     ``c`` one list per property, in unit order; ``s`` the properties every unit shares
     (one value each); ``di`` true when ``c["id"]`` holds the differences of whole-number ids.
     """
+    multi, coords, offsets = _ragged_polygons(geometry)
+    return _pack(multi, coords, offsets, props)
+
+
+def _ragged_polygons(geometry: np.ndarray) -> tuple[bool, np.ndarray, tuple[np.ndarray, ...]]:
+    """Whether the polygons are packed as MultiPolygons, their points and offsets
+    (``shapely.to_ragged_array``)."""
     geometry = np.asarray(geometry, dtype=object)
     kinds = set(shapely.get_type_id(geometry).tolist())
     multi = bool(kinds - {3})  # 3: Polygon; any MultiPolygon makes them all MultiPolygons
     if kinds - {3, 6}:
         raise ValueError(f"pack_units needs polygons, got geometry type ids {sorted(kinds)}")
     _, coords, offsets = shapely.to_ragged_array(geometry)
+    return multi, coords, offsets
+
+
+def _pack(
+    multi: bool, coords: np.ndarray, offsets: tuple[np.ndarray, ...], props: pd.DataFrame
+) -> str:
+    """:func:`pack_units` of polygons given as ragged arrays (points in degrees)."""
     ring_offsets = offsets[0]
     points = np.rint(coords * PACK_SCALE).astype(np.int64)
     # leave out each ring's closing point (Leaflet closes polygons itself)
@@ -487,9 +529,6 @@ def display_bounds(frame: gpd.GeoDataFrame) -> Bounds:
 
 def _bounds(display: gpd.GeoDataFrame) -> Bounds:
     if len(display) == 0:
-        return ((-85.0, -180.0), (85.0, 180.0))
+        return _coords_bounds(np.empty((0, 2)))
     west, south, east, north = display.total_bounds
-    return (
-        (round(float(south), 5), round(float(west), 5)),
-        (round(float(north), 5), round(float(east), 5)),
-    )
+    return _coords_bounds(np.array([[west, south], [east, north]]))

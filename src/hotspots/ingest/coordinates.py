@@ -41,6 +41,7 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as PyprojCRSError
 
+from hotspots.blocks import in_blocks
 from hotspots.errors import ColumnError, CRSError, InputError, Option, describe, literal
 from hotspots.ingest.columns import ColumnMapping
 from hotspots.ingest.rejects import RejectLedger, quoted
@@ -194,13 +195,16 @@ def project(
     """``x``, ``y`` (float64 arrays in ``source``) transformed to ``target``: one pyproj call
     per slice of the arrays, in parallel threads (each with its own Transformer), written in
     place into the two result arrays."""
-    out_x = np.array(x, dtype=np.float64)
-    out_y = np.array(y, dtype=np.float64)
+    x, y = np.asarray(x), np.asarray(y)
+    out_x = np.empty(x.shape, dtype=np.float64)
+    out_y = np.empty(y.shape, dtype=np.float64)
     workers = max(1, min(os.cpu_count() or 1, 4, len(out_x) // _PROJECT_CHUNK))
     edges = np.linspace(0, len(out_x), workers + 1).astype(np.int64)
 
     def work(part: int) -> None:
         span = slice(int(edges[part]), int(edges[part + 1]))
+        out_x[span] = x[span]  # each thread copies its own part
+        out_y[span] = y[span]
         transformer = Transformer.from_crs(source, target, always_xy=True)
         transformer.transform(out_x[span], out_y[span], inplace=True)
 
@@ -416,9 +420,6 @@ def _in_degrees(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return _within(a, 180) & _within(b, 90)
 
 
-_BLOCK = 1 << 20
-
-
 def _within(values: np.ndarray, limit: float) -> np.ndarray:
     """``abs(values) <= limit`` (NaN: False), a block at a time (no full-size temporaries)."""
     return _abs_compared(values, limit, np.less_equal)
@@ -427,10 +428,12 @@ def _within(values: np.ndarray, limit: float) -> np.ndarray:
 def _abs_compared(values: np.ndarray, limit: float, compare: np.ufunc) -> np.ndarray:
     """``compare(abs(values), limit)`` computed a block at a time."""
     out = np.empty(values.size, dtype=bool)
-    with np.errstate(invalid="ignore"):
-        for start in range(0, values.size, _BLOCK):
-            block = values[start : start + _BLOCK]
-            compare(np.abs(block), limit, out=out[start : start + _BLOCK])
+
+    def block(span: slice) -> None:
+        with np.errstate(invalid="ignore"):
+            compare(np.abs(values[span]), limit, out=out[span])
+
+    in_blocks(values.size, block)
     return out
 
 
@@ -579,8 +582,14 @@ def exact_median(values: np.ndarray) -> float:
     at = (middle[0] + 0.5) / n * sample.size
     low = sample[max(0, int(at) - margin)]
     high = sample[min(sample.size - 1, int(at) + margin)]
-    below = int(np.count_nonzero(values < low))
-    band = values[(values >= low) & (values <= high)]
+
+    def count_and_band(span: slice) -> tuple[int, np.ndarray]:
+        block = values[span]
+        return int(np.count_nonzero(block < low)), block[(block >= low) & (block <= high)]
+
+    parts = in_blocks(n, count_and_band)
+    below = sum(count for count, _ in parts)
+    band = np.concatenate([part for _, part in parts])
     first, last = middle[0] - below, middle[1] - below
     if first < 0 or last >= band.size:  # the sample missed the middle: the plain way
         return float(np.median(values))

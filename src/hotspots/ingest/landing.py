@@ -271,10 +271,10 @@ def reject_far_points(located: Located, ledger: RejectLedger, *, keep: bool) -> 
     """
     usable = ledger.accepted & np.isfinite(located.x_m)
     every = bool(usable.all())  # then the whole arrays, without copies
-    rows = np.arange(len(usable)) if every else np.flatnonzero(usable)
-    if len(rows) < _FAR_MIN_POINTS:
+    rows = None if every else np.flatnonzero(usable)
+    if (len(usable) if rows is None else len(rows)) < _FAR_MIN_POINTS:
         return None
-    x, y = (located.x_m, located.y_m) if every else (located.x_m[rows], located.y_m[rows])
+    x, y = (located.x_m, located.y_m) if rows is None else (located.x_m[rows], located.y_m[rows])
     centre_x, centre_y = exact_median(x), exact_median(y)
     # Every point within FAR_MIN_M of the centre (the corners of the bounding box say so in
     # two passes): none can be far, whatever the 95th percentile.
@@ -287,8 +287,9 @@ def reject_far_points(located: Located, ledger: RejectLedger, *, keep: bool) -> 
     limit = max(FAR_MIN_M, FAR_FACTOR * core_m)
     far = distance > limit
     count = int(far.sum())
-    if count == 0 or count > max(_FAR_FEW, FAR_MAX_SHARE * len(rows)):
+    if count == 0 or count > max(_FAR_FEW, FAR_MAX_SHARE * len(x)):
         return None
+    far_rows = np.flatnonzero(far) if rows is None else rows[far]
     what = (
         f"{count:,} point(s) lie more than {limit / 1000:,.0f} km from the data's centre, "
         f"while 95% lie within {core_m / 1000:,.1f} km"
@@ -296,13 +297,13 @@ def reject_far_points(located: Located, ledger: RejectLedger, *, keep: bool) -> 
     if keep:
         return what + " (kept as asked)"
     mask = np.zeros(len(ledger.codes), dtype=bool)
-    mask[rows[far]] = True
+    mask[far_rows] = True
     # Far from the UTM zone's meridian its metres stretch: say the great-circle distance.
     to_lon_lat = Transformer.from_crs(located.metric_crs, WGS84, always_xy=True)
     lons, lats = to_lon_lat.transform(x[far], y[far])
     c_lon, c_lat = located.centre_lon_lat  # type: ignore[misc]  # set with metric_crs
     detail = np.full(len(ledger.codes), "", dtype=object)
-    detail[rows[far]] = [
+    detail[far_rows] = [
         f"{_great_circle_km(float(a), float(b), c_lon, c_lat):,.0f} km from the data's "
         f"centre; 95% of the points lie within {core_m / 1000:,.1f} km"
         for a, b in zip(lons, lats, strict=True)

@@ -606,7 +606,10 @@ def _read_parquet(source: Source | Path, name: str, *, typed: bool = False) -> p
                 options["read_dictionary"] = text
         if b"geo" in metadata:
             return gpd.read_parquet(handle, **options)
-        return pd.read_parquet(handle, **options)
+        # As the CSV path: no consolidation copy into 2-D blocks, Arrow buffers released
+        # as they convert.
+        table = pq.read_table(handle, **options)
+        return table.to_pandas(split_blocks=True, self_destruct=True)
     except (pa.ArrowException, OSError, ValueError) as error:
         raise _file_error(
             InputError,

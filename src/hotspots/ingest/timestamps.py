@@ -41,8 +41,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from timezonefinder import TimezoneFinder
 
+from hotspots.blocks import in_blocks
 from hotspots.errors import ColumnError, InputError, Option, invalid, literal
 from hotspots.ingest.columns import ColumnMapping, normalise_name
+from hotspots.ingest.localtime import (
+    aware_series,
+    to_utc,
+    to_utc_and_wall,
+    to_wall,
+    utc_values,
+)
 from hotspots.ingest.rejects import RejectLedger, quoted
 
 log = logging.getLogger(__name__)
@@ -216,10 +224,9 @@ def parse_timestamps(
     require_date_columns(frame, mapping)
     notes: list[str] = []
     if mapping.date is not None:
-        values, label, month_hint = _from_date_column(
+        values, label, month_hint, wall = _from_date_column(
             frame, mapping, ledger, timezone, notes, date_format
         )
-        wall = wall_clock(values)
         resolution = _resolution(wall[ledger.accepted], month_hint=month_hint)
         if mapping.time is not None and resolution == "month":
             resolution = "day"
@@ -288,7 +295,7 @@ def _from_date_column(
     timezone: str,
     notes: list[str],
     date_format: str | None = None,
-) -> tuple[pd.Series, str, bool]:
+) -> tuple[pd.Series, str, bool, np.ndarray]:
     column = str(mapping.date)
     parsed = _parse_any(frame[column].reset_index(drop=True), notes, column, date_format)
     parsed.month_hint = parsed.month_hint or normalise_name(column) == "month"
@@ -304,12 +311,13 @@ def _from_date_column(
         "unparseable date",
         _not_a_date(frame[column], column, failed, date_format if explicit else None),
     )
-    values = _localise(parsed, timezone)
+    values, wall = _localise(parsed, timezone)
     label = column
     if mapping.time is not None:
         values = _add_time_of_day(values, frame, mapping.time, ledger, timezone)
         label = f"{column}+{mapping.time}"
-    return values, label, parsed.month_hint
+        return values, label, parsed.month_hint, wall_clock(values)
+    return values, label, parsed.month_hint, wall
 
 
 def _parse_any(
@@ -516,13 +524,22 @@ def _strict_iso(text: pd.Series, sample: pd.Series) -> pd.Series | None:
     02-30, offsets, padding and missing-value words, and then the careful path decides)."""
     if _choose_format(sample) not in _ISO_NAIVE:
         return None
+    strings = _arrow_strings(text)
+    out = np.empty(len(strings), dtype=f"datetime64[{UNIT}]")
+
+    def cast(span: slice) -> None:  # Arrow casts in parallel threads
+        parsed = pc.cast(strings[span], pa.timestamp(UNIT))
+        out[span] = parsed.to_numpy(zero_copy_only=False)
+
     try:
-        parsed = pc.cast(_arrow_strings(text), pa.timestamp(UNIT))
+        in_blocks(len(strings), cast, block=_CAST_BLOCK)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
-    return pd.Series(parsed.to_numpy(zero_copy_only=False), index=text.index).astype(
-        f"datetime64[{UNIT}]"
-    )
+    return pd.Series(out, index=text.index, copy=False)
+
+
+#: Text dates cast to timestamps per thread at a time.
+_CAST_BLOCK = 1 << 20
 
 
 def _arrow_strings(text: pd.Series) -> pa.Array:
@@ -641,15 +658,23 @@ def _fill(target: pd.Series, values: pd.Series) -> pd.Series:
     return target.where(target.notna(), values.reindex(target.index).astype(target.dtype))
 
 
-def _localise(parsed: _Parsed, timezone: str) -> pd.Series:
-    naive = parsed.naive
-    localised = naive.dt.tz_localize(
-        timezone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent="shift_forward"
-    )
-    if parsed.aware is None or parsed.aware.isna().all():
-        return localised.dt.as_unit(UNIT)
-    converted = parsed.aware.dt.tz_convert(timezone)
-    return localised.where(localised.notna(), converted).dt.as_unit(UNIT)
+def _localise(parsed: _Parsed, timezone: str) -> tuple[pd.Series, np.ndarray]:
+    """The parsed dates in ``timezone`` and their wall-clock times (see :class:`Timestamps`)."""
+    utc, wall = to_utc_and_wall(parsed.naive.dt.as_unit(UNIT).to_numpy(), timezone)
+    if parsed.aware is not None:
+        fill = np.isnat(utc)
+        if fill.any():
+            utc[fill] = utc_values(parsed.aware[fill])
+            wall[fill] = to_wall(utc[fill], timezone)
+    return aware_series(utc, timezone, parsed.naive.index), wall
+
+
+def localise(naive: pd.Series, timezone: str) -> pd.Series:
+    """Wall-clock ``naive`` times in ``timezone`` as tz-aware ``datetime64[us, timezone]``:
+    a repeated wall time (clocks go back) is the earlier instant (daylight time), one that
+    does not exist (clocks skip) moves forward past the gap (see
+    :func:`hotspots.ingest.localtime.to_utc`)."""
+    return aware_series(to_utc(naive.dt.as_unit(UNIT).to_numpy(), timezone), timezone, naive.index)
 
 
 def _not_a_date(
@@ -708,10 +733,8 @@ def _add_time_of_day(
     ledger.reject(missing, "missing date", f"{column} (time of day) is missing")
     bad = offsets.isna().to_numpy() & ~missing
     ledger.reject(bad, "unparseable date", _not_a_date(raw, column, bad))
-    wall = dates.dt.tz_localize(None).dt.normalize() + offsets
-    return wall.dt.tz_localize(
-        timezone, ambiguous=np.ones(len(wall), dtype=bool), nonexistent="shift_forward"
-    ).dt.as_unit(UNIT)
+    wall = pd.Series(wall_clock(dates), index=dates.index).dt.normalize() + offsets
+    return localise(wall, timezone)
 
 
 # --------------------------------------------------------------------------- split columns
@@ -764,9 +787,7 @@ def _from_split_columns(
         detail = np.full(len(frame), "", dtype=object)
         detail[bad] = (shown[bad] + " is not a valid date").to_numpy()
         ledger.reject(bad, "unparseable date", detail)
-    values = combined.dt.tz_localize(
-        timezone, ambiguous=np.ones(len(combined), dtype=bool), nonexistent="shift_forward"
-    )
+    values = localise(combined, timezone)
     resolution = (
         "minute"
         if "minute" in parts
@@ -797,8 +818,9 @@ def _split_numbers(raw: pd.Series, *, months: bool) -> tuple[np.ndarray, np.ndar
 
 def wall_clock(values: pd.Series) -> np.ndarray:
     """Tz-aware ``values`` as naive wall-clock ``datetime64[us]`` times (NaT stays NaT)."""
-    local = values.dt.tz_localize(None) if values.dt.tz is not None else values
-    return local.dt.as_unit(UNIT).to_numpy()
+    if values.dt.tz is None:
+        return values.dt.as_unit(UNIT).to_numpy()
+    return to_wall(utc_values(values), values.dt.tz)
 
 
 def _resolution(wall: np.ndarray, *, month_hint: bool) -> str:

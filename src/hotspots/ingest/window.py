@@ -44,11 +44,13 @@ def window_start(occurred_at: pd.Series, *, wall: np.ndarray | None = None) -> p
     if wall is None:
         local = occurred_at.dt.tz_localize(None) if occurred_at.dt.tz is not None else occurred_at
         wall = local.to_numpy()
-    wall = wall[~np.isnat(wall)]
+    present = ~np.isnat(wall)
+    if not present.all():
+        wall = wall[present]
     if len(wall) < MIN_INCIDENTS:
         return None
     # Incidents per calendar day (integer arithmetic), then per month of the few days seen.
-    days = wall.astype("datetime64[D]").view(np.int64)
+    days = _days(wall)
     first_day = int(days.min())
     per_day = np.bincount(days - first_day)
     seen = np.flatnonzero(per_day)
@@ -62,6 +64,17 @@ def window_start(occurred_at: pd.Series, *, wall: np.ndarray | None = None) -> p
     return start.tz_localize(occurred_at.dt.tz) if occurred_at.dt.tz is not None else start
 
 
+def _days(wall: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 (int64) of datetime64 values without NaT: ``astype("datetime64[D]")``
+    by integer floor division (several times faster)."""
+    unit, count = np.datetime_data(wall.dtype)
+    per_second = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}.get(unit)
+    if per_second is None or 86_400 * per_second % count:
+        return wall.astype("datetime64[D]").view(np.int64)
+    per_day = 86_400 * per_second // count
+    return np.floor_divide(wall.view(np.int64), per_day)
+
+
 def reject_before_window(
     occurred_at: pd.Series,
     ledger: RejectLedger,
@@ -73,7 +86,10 @@ def reject_before_window(
     the reporting window. ``occurred_at`` is aligned with the ledger's rows (NaT for rows
     without a date). Returns the number of such rows and a note for the load report."""
     accepted = ledger.accepted
-    start = window_start(occurred_at[accepted], wall=None if wall is None else wall[accepted])
+    if accepted.all():
+        start = window_start(occurred_at, wall=wall)
+    else:
+        start = window_start(occurred_at[accepted], wall=None if wall is None else wall[accepted])
     if start is None:
         return 0, None
     cutoff = start - pd.Timedelta(days=GRACE_DAYS)

@@ -27,6 +27,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
+from hotspots.blocks import in_blocks
 from hotspots.errors import InputError, Option, invalid, literal
 from hotspots.spatial.hull import convex_hull_xy
 
@@ -124,6 +125,16 @@ class Grid:
         """
         xs: NDArray[np.float64] = np.asarray(x, dtype=np.float64)
         ys: NDArray[np.float64] = np.asarray(y, dtype=np.float64)
+        shape = np.broadcast_shapes(xs.shape, ys.shape)
+        xs, ys = np.broadcast_to(xs, shape).ravel(), np.broadcast_to(ys, shape).ravel()
+        ids = np.empty(xs.size, dtype=np.int64)
+        in_blocks(xs.size, lambda span: self._locate_block(xs[span], ys[span], ids[span]))
+        return ids.reshape(shape)
+
+    def _locate_block(
+        self, xs: NDArray[np.float64], ys: NDArray[np.float64], ids: NDArray[np.int64]
+    ) -> None:
+        """:meth:`locate` of one block of points, written into ``ids``."""
         if self.kind == "square":
             half = self.cell_size_m / 2.0
             fcol = (xs - (self.x0 - half)) / self.cell_size_m
@@ -141,13 +152,16 @@ class Grid:
         # Zero the outside values before the integer cast (NaN or huge values cannot be cast).
         np.copyto(fcol, 0.0, where=outside)
         np.copyto(frow, 0.0, where=outside)
-        ids = frow.astype(np.int64)
+        ids[:] = frow.astype(np.int64)
         ids *= self.n_cols
         ids += fcol.astype(np.int64)
         ids[outside] = -1
         if not self._all_active:
-            ids[inside] = np.where(self.active.ravel()[ids[inside]], ids[inside], -1)
-        return ids
+            ids[:] = self._active_lookup[ids]
+
+    def only_active(self, ids: NDArray[np.int64]) -> NDArray[np.int64]:
+        """``ids`` (flat ids of any cells, -1 = none) with the inactive cells' ids set to -1."""
+        return np.asarray(ids, dtype=np.int64) if self._all_active else self._active_lookup[ids]
 
     def count(
         self,
@@ -170,13 +184,18 @@ class Grid:
 
     def count_located(self, located: NDArray[np.integer]) -> NDArray[np.int64]:
         """Like :meth:`count`, for points already located with :meth:`locate` (-1: outside)."""
-        ids = np.asarray(located, dtype=np.int64)
-        per_cell = np.bincount(ids[ids >= 0], minlength=self.n_rows * self.n_cols)
+        per_cell = np.bincount(_located(located), minlength=self.n_rows * self.n_cols)
         return per_cell[self.cell_ids].astype(np.int64)
 
     @cached_property
     def _all_active(self) -> bool:
         return bool(self.active.all())
+
+    @cached_property
+    def _active_lookup(self) -> NDArray[np.int64]:
+        """Flat id -> the id if the cell is active, else -1; one more entry (index -1) is -1."""
+        flat = self.active.ravel()
+        return np.append(np.where(flat, np.arange(flat.size, dtype=np.int64), -1), -1)
 
     # -- values on the grid -------------------------------------------------------------------
     def to_array(
@@ -462,12 +481,11 @@ def _grid(
     held = None if keep_xy is None else grid.locate(*keep_xy)
     if min_inside_share > 0:
         active = _mostly_inside(area, cells, active, min_inside_share, grid.cell_area_m2)
-        if held is not None:
-            active[held[held >= 0]] = True
+        if held is not None:  # a cell holding a point is kept: every point keeps its cell
+            active[_located(held)] = True
     grid = Grid(kind, size, x0, y0, n_rows, n_cols, grid.crs, active.reshape(n_rows, n_cols))
-    if held is not None and not grid._all_active:  # points in cells left out: outside
-        inside = held >= 0
-        held[inside] = np.where(active[held[inside]], held[inside], -1)
+    if held is not None and min_inside_share <= 0:  # points in cells left out: outside
+        held = grid.only_active(held)
     log.log(
         level, "Grid: %s cells of %g m, %s covering the study area", f"{grid.n_cells:,}", size, kind
     )
@@ -478,6 +496,12 @@ def _grid(
             f"{LARGE_GRID_CELLS:,}",
         )
     return grid, held
+
+
+def _located(ids: NDArray[np.integer]) -> NDArray[np.int64]:
+    """The cell ids of the points in a cell (``ids`` without its -1s; no copy when none)."""
+    flat: NDArray[np.int64] = np.asarray(ids, dtype=np.int64)
+    return flat if flat.size == 0 or int(flat.min()) >= 0 else flat[flat >= 0]
 
 
 def _mostly_inside(

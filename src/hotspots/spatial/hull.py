@@ -11,6 +11,8 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from hotspots.blocks import in_blocks
+
 
 def convex_hull_xy(x: NDArray[np.floating], y: NDArray[np.floating]) -> shapely.Geometry:
     """Convex hull of the points (``x``, ``y``); NaN coordinates are ignored.
@@ -25,17 +27,39 @@ def convex_hull_xy(x: NDArray[np.floating], y: NDArray[np.floating]) -> shapely.
         xs, ys = xs[finite], ys[finite]
     if xs.size == 0:
         return shapely.GeometryCollection()
-    keep = ~_strictly_inside_octagon(xs, ys)
-    candidates = np.unique(np.column_stack([xs[keep], ys[keep]]), axis=0)
+    candidates = np.unique(_outside_octagon(xs, ys), axis=0)
     return shapely.convex_hull(shapely.multipoints(candidates))
 
 
-def _strictly_inside_octagon(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.bool_]:
-    s, d = x + y, x - y
-    picks = [
-        int(np.argmin(x)), int(np.argmin(d)), int(np.argmin(y)), int(np.argmax(s)),
-        int(np.argmax(x)), int(np.argmax(d)), int(np.argmax(y)), int(np.argmin(s)),
-    ]  # fmt: skip
+def _outside_octagon(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The points (rows of x, y) not strictly inside the octagon of the extreme points."""
+    corners = _octagon(x, y)
+    if corners is None:
+        return np.column_stack([x, y])
+    edges = list(zip(corners, np.roll(corners, -1, axis=0), strict=True))
+    box = _box_inside(corners, edges)  # a box inside the octagon: four comparisons for most
+
+    def outside(span: slice) -> NDArray[np.float64]:
+        xb, yb = x[span], y[span]
+        if box is None:
+            inside = np.zeros(xb.size, dtype=bool)
+        else:
+            x0, y0, x1, y1 = box
+            inside = (xb > x0) & (xb < x1) & (yb > y0) & (yb < y1)
+        rest = np.flatnonzero(~inside)
+        xr, yr = xb[rest], yb[rest]
+        keep = np.ones(rest.size, dtype=bool)
+        for (ax, ay), (bx, by) in edges:
+            keep &= (bx - ax) * (yr - ay) - (by - ay) * (xr - ax) > 0
+        return np.column_stack([xr[~keep], yr[~keep]])
+
+    return np.concatenate(in_blocks(x.size, outside))
+
+
+def _octagon(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64] | None:
+    """The distinct extreme points (min/max of x, y, x + y and x - y; the first of equals)
+    in counter-clockwise order, or None when they are fewer than three."""
+    picks = _extremes(x, y)
     corners = np.column_stack([x[picks], y[picks]])
     # Extreme points in angular order around their centre: a convex polygon (counter-clockwise).
     centre = corners.mean(axis=0)
@@ -46,22 +70,45 @@ def _strictly_inside_octagon(x: NDArray[np.float64], y: NDArray[np.float64]) -> 
     corners = corners[distinct]
     if len(corners) > 1 and np.all(corners[-1] == corners[0]):
         corners = corners[:-1]
-    if len(corners) < 3:
-        return np.zeros(x.size, dtype=bool)
-    edges = list(zip(corners, np.roll(corners, -1, axis=0), strict=True))
-    # A box inside the octagon answers for most points with four comparisons.
-    inside = np.zeros(x.size, dtype=bool)
-    box = _box_inside(corners, edges)
-    if box is not None:
-        x0, y0, x1, y1 = box
-        inside = (x > x0) & (x < x1) & (y > y0) & (y < y1)
-    rest = np.flatnonzero(~inside)
-    xr, yr = x[rest], y[rest]
-    keep = np.ones(rest.size, dtype=bool)
-    for (ax, ay), (bx, by) in edges:
-        keep &= (bx - ax) * (yr - ay) - (by - ay) * (xr - ax) > 0
-    inside[rest[keep]] = True
-    return inside
+    return corners if len(corners) >= 3 else None
+
+
+#: The extremes in the octagon's order: (which of x, x - y, y, x + y; largest?).
+_EXTREMES = (
+    (0, False),
+    (1, False),
+    (2, False),
+    (3, True),
+    (0, True),
+    (1, True),
+    (2, True),
+    (3, False),
+)
+
+
+def _extremes(x: NDArray[np.float64], y: NDArray[np.float64]) -> list[int]:
+    """Positions of the extremes of :data:`_EXTREMES`, as ``np.argmin``/``np.argmax`` give
+    them (the first of equal values), found a block at a time."""
+
+    def block(span: slice) -> list[tuple[float, int]]:
+        xb, yb = x[span], y[span]
+        values = (xb, xb - yb, yb, xb + yb)
+        found = []
+        for which, largest in _EXTREMES:
+            at = int(np.argmax(values[which]) if largest else np.argmin(values[which]))
+            found.append((float(values[which][at]), span.start + at))
+        return found
+
+    per_block = in_blocks(x.size, block)
+    picks = []
+    for k, (_, largest) in enumerate(_EXTREMES):
+        best_value, best_at = per_block[0][k]
+        for found in per_block[1:]:
+            value, at = found[k]
+            if (value > best_value) if largest else (value < best_value):  # ties: the first
+                best_value, best_at = value, at
+        picks.append(best_at)
+    return picks
 
 
 def _box_inside(

@@ -1,0 +1,26 @@
+"""Tests for block-wise work in threads (hotspots.blocks)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hotspots.blocks import in_blocks, spans
+
+
+def test_spans_cover_the_range_once_in_order() -> None:
+    assert spans(0) == []
+    assert spans(5, block=2) == [slice(0, 2), slice(2, 4), slice(4, 5)]
+    covered = np.concatenate([np.arange(10_007)[s] for s in spans(10_007, block=1_000)])
+    np.testing.assert_array_equal(covered, np.arange(10_007))
+
+
+def test_results_come_back_in_block_order_and_outputs_are_written() -> None:
+    values = np.arange(100_003, dtype=np.float64)
+    out = np.empty_like(values)
+
+    def work(span: slice) -> int:
+        np.multiply(values[span], 2.0, out=out[span])
+        return span.start
+
+    assert in_blocks(values.size, work, block=1_000) == list(range(0, 100_003, 1_000))
+    np.testing.assert_array_equal(out, values * 2.0)
