@@ -172,8 +172,10 @@ def neighbourhood_sum_tails(
         return SumTails(upper, lower)
     without = np.zeros((max_draws + 1, width))  # rows stay zero beyond ``ends`` (see _deflate)
     scratch = np.empty(width)
+    by_value = np.argsort(inverse.reshape(-1), kind="stable")  # units grouped by own value
+    starts = np.concatenate([[0], np.cumsum(multiplicity)]).tolist()
     for position, value in enumerate(values.tolist()):
-        units = np.flatnonzero(inverse == position)
+        units = by_value[starts[position] : starts[position + 1]]
         top = int(kk[units].max())
         if top == 0:
             continue
