@@ -253,3 +253,21 @@ def test_projection_in_threads_equals_one_call() -> None:
     np.testing.assert_array_equal(x, x1)
     np.testing.assert_array_equal(y, y1)
     assert lon[3] != lon[3] and lat[9] == 95.0  # inputs untouched
+
+
+def test_longitudes_from_0_to_360_are_shifted_with_a_note(now: pd.Timestamp) -> None:
+    lat, lon = _good(30)
+    east = [f"{360 + float(x):.4f}" for x in lon]  # -79.38 written as 280.62
+    result = load_incidents(_frame(lat, east), now=now)
+    assert len(result.incidents) == 30
+    assert any("longitudes from 0 to 360: 30 values above 180" in n for n in result.notes)
+    same = load_incidents(_frame(lat, lon), now=now)
+    np.testing.assert_allclose(result.table.x_m, same.table.x_m, atol=1e-6)
+    # A longitude beyond 360 or a latitude beyond 90: not 0-360 longitudes, so most rows
+    # are beyond 180 and the numbers look projected.
+    for a, b in ((lat, [*east[:-1], "361"]), ([*lat[:-1], "91"], east)):
+        with pytest.raises(CRSError, match="look projected"):
+            load_incidents(_frame(a, b), now=now)
+    # None above 180: nothing to shift.
+    notes = load_incidents(_frame(lat, [f"{float(x) + 100:.4f}" for x in lon]), now=now).notes
+    assert not any("0 to 360" in n for n in notes)

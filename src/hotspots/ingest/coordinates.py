@@ -501,9 +501,11 @@ def _normalise_0_360(raw: _Raw, ledger: RejectLedger, notes: list[str]) -> None:
     """Longitudes given as 0-360 (some GPS exports) -> -180-180, with a note."""
     candidates = _candidates(raw, ledger)
     a, b = _take(raw.a, candidates), _take(raw.b, candidates)
-    if not len(a) or not ((a >= 0) & (a <= 360)).all() or not (a > 180).any():
+    # All in [0, 360], some above 180, latitudes within +/-90: minima and maxima say so
+    # (the candidates are finite) without full-size temporaries.
+    if not len(a) or a.min() < 0 or a.max() > 360 or a.max() <= 180:
         return
-    if not (np.abs(b) <= 90).all():
+    if b.min() < -90 or b.max() > 90:
         return
     shifted = raw.a > 180
     raw.a = np.where(shifted, raw.a - 360, raw.a)
