@@ -266,7 +266,8 @@ def analyze(
         layouts, ("grid", grid, size), lambda: _grid_layout(incidents, bounds_gdf, crs, grid, size)
     )
     the_grid, every_cell = layout.grid, layout.every_cell
-    cell_index = every_cell.copy() if selected is incidents else every_cell[keep]
+    # assign copies the array: the layout's read-only cells stay untouched.
+    cell_index = every_cell if selected is incidents else every_cell[keep]
     selected = selected.assign(cell_id=cell_index)
     outside = int(np.count_nonzero(cell_index < 0))
     if outside:
@@ -689,10 +690,20 @@ def _add_statistics(
 
 def _gi_labels(label: NDArray[np.str_], bins: NDArray[np.int8], index: pd.Index) -> pd.Series:
     """ "Hot spot, 99% confidence", "Near a hot spot, 95% confidence", ... per unit."""
-    text = pd.Series(bins, index=index).map(palettes.GI_LEGEND).astype(object)
-    near = label == NEAR_HOT
-    text[near] = text[near].str.replace(HOT, NEAR_HOT, regex=False)
-    return text.astype("string")
+    # Each bin's two labels (as is, and near a hot spot) built once, then looked up per unit.
+    lowest, highest = min(palettes.GI_LEGEND), max(palettes.GI_LEGEND)
+    table = np.array(
+        [
+            (text, text.replace(HOT, NEAR_HOT))
+            if (text := palettes.GI_LEGEND.get(b))
+            else (None,) * 2
+            for b in range(lowest, highest + 1)
+        ],
+        dtype=object,
+    )
+    near = (label == NEAR_HOT).astype(np.int64)
+    text = table[np.asarray(bins, dtype=np.int64) - lowest, near]
+    return pd.Series(text, index=index, dtype="string")
 
 
 def _area_table(

@@ -182,3 +182,18 @@ def test_no_zone_has_two_transitions_within_an_hour() -> None:
         if len(trans := pure.ZoneInfo.no_cache(name)._trans_utc) > 1
     )
     assert closest > 2 * 3600  # seconds
+
+
+def test_wall_clock_times_are_the_input_unless_a_time_moved() -> None:
+    fold = np.array(["2021-11-07T01:30", "2021-07-01T12:00", "NaT"], dtype="datetime64[us]")
+    utc, after = to_utc_and_wall(fold, "America/Toronto")
+    assert np.shares_memory(after, fold) and not after.flags.writeable
+    np.testing.assert_array_equal(after, _pandas_to_wall(utc, "America/Toronto"))
+    gap = np.array(["2021-03-14T02:30", "2021-07-01T12:00"], dtype="datetime64[us]")
+    utc, after = to_utc_and_wall(gap, "America/Toronto")
+    assert not np.shares_memory(after, gap)
+    assert after.astype(str).tolist() == [
+        "2021-03-14T03:00:00.000000",
+        "2021-07-01T12:00:00.000000",
+    ]
+    assert gap[0] == np.datetime64("2021-03-14T02:30")  # the input is left alone

@@ -488,7 +488,9 @@ def _reject_duplicates(
 def _text_column(frame: pd.DataFrame, column: str | None, rows: np.ndarray) -> pd.Series:
     """Stripped labels of the accepted rows (empty = missing) as a categorical."""
     if column is None:
-        return pd.Series(pd.Categorical.from_codes(np.full(len(rows), -1), categories=[]))
+        return pd.Series(
+            pd.Categorical.from_codes(np.full(len(rows), -1, dtype=np.int8), categories=[])
+        )
     values = frame[column]
     if len(rows) != len(frame):
         values = values.iloc[rows]
@@ -497,7 +499,8 @@ def _text_column(frame: pd.DataFrame, column: str | None, rows: np.ndarray) -> p
     # Strip the few distinct labels, not every row.
     labels = pd.Series(values.cat.categories.astype("str")).str.strip()
     merged, uniques = pd.factorize(labels.where(labels != ""), sort=True)
-    codes = np.append(merged, -1)[values.cat.codes.to_numpy()]  # code -1 (missing) stays -1
+    old_codes = values.cat.codes.to_numpy()  # as narrow as the categories allow (int8...)
+    codes = np.append(merged, -1).astype(old_codes.dtype)[old_codes]  # -1 (missing) stays -1
     return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="str")))
 
 
@@ -520,7 +523,7 @@ def _incidents(
         )
     every = len(rows) == len(ledger.codes)  # nothing rejected: whole arrays, no gathers
     data = {
-        "source_row": (rows + 1).astype(np.int64),
+        "source_row": np.add(rows, 1, dtype=np.int64),
         "occurred_at": (stamps.values if every else stamps.values.iloc[rows]).reset_index(
             drop=True
         ),

@@ -341,8 +341,12 @@ def _refuse_degrees_as_projected(located: Located, crs: CRSOrigin) -> None:
 
 def _refuse_open_sea(located: Located, crs: CRSOrigin) -> None:
     """No sampled point on land (or all in Antarctica): the CRS or the columns are wrong."""
-    ok = np.flatnonzero(np.isfinite(located.x_m))
-    sample = ok[:: max(1, len(ok) // _SEA_SAMPLE)][:_SEA_SAMPLE]
+    finite = np.isfinite(located.x_m)
+    if finite.all():  # every k-th row, without a list of all of them
+        sample = np.arange(0, finite.size, max(1, finite.size // _SEA_SAMPLE))[:_SEA_SAMPLE]
+    else:
+        ok = np.flatnonzero(finite)
+        sample = ok[:: max(1, len(ok) // _SEA_SAMPLE)][:_SEA_SAMPLE]
     to_lon_lat = Transformer.from_crs(located.metric_crs, WGS84, always_xy=True)
     lons, lats = to_lon_lat.transform(located.x_m[sample], located.y_m[sample])
     if any(_on_land(float(a), float(b)) for a, b in zip(lons, lats, strict=True)):

@@ -83,12 +83,17 @@ def _to_utc(values: np.ndarray, timezone: TimeZone) -> tuple[np.ndarray, np.ndar
 def to_utc_and_wall(wall: np.ndarray, timezone: TimeZone) -> tuple[np.ndarray, np.ndarray]:
     """:func:`to_utc` of ``wall`` and the wall-clock times of its results: ``wall`` itself
     but where a wall time that does not exist was moved forward (without converting back
-    every row)."""
+    every row). When no time moved, the second array is a read-only view of ``wall``."""
     values = np.asarray(wall, dtype=_UNIT)
     utc, asked = _to_utc(values.view(np.int64), timezone)
+    moved = to_wall(utc[asked].view(_UNIT), timezone)
+    changed = moved != values[asked]  # NaT != NaT, but pandas never answers NaT
+    if not changed.any():  # repeated wall times keep theirs: ``wall`` as it is, read-only
+        after = values.view()
+        after.flags.writeable = False
+        return utc.view(_UNIT), after
     after = values.copy()
-    if asked.size:
-        after[asked] = to_wall(utc[asked].view(_UNIT), timezone)
+    after[asked[changed]] = moved[changed]
     return utc.view(_UNIT), after
 
 
@@ -122,7 +127,12 @@ def utc_values(times: pd.Series) -> np.ndarray:
     """A tz-aware Series' instants as naive UTC ``datetime64[us]`` (naive times as they are)."""
     if times.dt.tz is not None:
         times = times.dt.tz_convert("UTC").dt.tz_localize(None)
-    return times.dt.as_unit("us").to_numpy()
+    return in_us(times).to_numpy()
+
+
+def in_us(times: pd.Series) -> pd.Series:
+    """``times.dt.as_unit("us")``, without its copy when the unit is microseconds already."""
+    return times if times.dt.unit == "us" else times.dt.as_unit("us")
 
 
 def _by_hour(

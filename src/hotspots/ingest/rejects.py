@@ -76,7 +76,10 @@ class RejectLedger:
         (only the entries of newly rejected rows are read).
         """
         code = REJECT_REASONS.index(reason)
-        new = np.asarray(mask, dtype=bool) & self.accepted
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():  # the usual case on clean data: no pass over the codes
+            return 0
+        new = mask & self.accepted
         count = int(new.sum())
         if count:
             self.codes[new] = code

@@ -46,6 +46,7 @@ from hotspots.errors import ColumnError, InputError, Option, invalid, literal
 from hotspots.ingest.columns import ColumnMapping, normalise_name
 from hotspots.ingest.localtime import (
     aware_series,
+    in_us,
     to_utc,
     to_utc_and_wall,
     to_wall,
@@ -323,13 +324,12 @@ def _from_date_column(
 def _parse_any(
     series: pd.Series, notes: list[str], column: str, date_format: str | None = None
 ) -> _Parsed:
-    empty_naive = pd.Series(pd.NaT, index=series.index, dtype=f"datetime64[{UNIT}]")
     dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
-        aware = series.dt.tz_convert("UTC").dt.as_unit(UNIT)
-        return _Parsed(empty_naive, aware, series.isna().to_numpy())
+        aware = in_us(series.dt.tz_convert("UTC"))
+        return _Parsed(_no_dates(series.index), aware, series.isna().to_numpy())
     if pd.api.types.is_datetime64_dtype(dtype):
-        return _Parsed(series.dt.as_unit(UNIT), None, series.isna().to_numpy())
+        return _Parsed(in_us(series), None, series.isna().to_numpy())
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         numbers = series.to_numpy(dtype=float, na_value=np.nan)
         missing = np.isnan(numbers)
@@ -345,7 +345,7 @@ def _parse_any(
             errors="coerce",
         ).dt.as_unit(UNIT)
         notes.append(f"{column}: numbers read as seconds since 1970 ({unit})")
-        return _Parsed(empty_naive, aware, missing)
+        return _Parsed(_no_dates(series.index), aware, missing)
     text = series.astype("str")
     epoch = None if date_format is not None else _epoch_text(text)
     if epoch is not None:  # epoch seconds or Excel serials kept as text (a CSV read untyped)
@@ -386,13 +386,22 @@ def _epoch_text(text: pd.Series) -> pd.Series | None:
     return numbers.astype("float64")
 
 
+def _no_dates(index: pd.Index) -> pd.Series:
+    """Naive timestamps, all NaT, on ``index``."""
+    return pd.Series(pd.NaT, index=index, dtype=f"datetime64[{UNIT}]")
+
+
 def _parse_text(
     text: pd.Series, notes: list[str], column: str, date_format: str | None = None
 ) -> _Parsed:
     missing = text.isna().to_numpy(copy=True)
-    present = np.flatnonzero(~missing)
-    step = max(1, len(present) // _SAMPLE_SIZE)
-    sample = _rows(text, present[::step][:_SAMPLE_SIZE]).str.strip()
+    if missing.any():
+        present = np.flatnonzero(~missing)
+        step = max(1, len(present) // _SAMPLE_SIZE)
+        sampled = present[::step][:_SAMPLE_SIZE]
+    else:  # every k-th row, without a list of all of them
+        sampled = np.arange(0, len(missing), max(1, len(missing) // _SAMPLE_SIZE))[:_SAMPLE_SIZE]
+    sample = _rows(text, sampled).str.strip()
     sample = sample[~_missing_text(sample)]
     if date_format is None and len(sample):
         iso = _strict_iso(text, sample)
@@ -597,7 +606,7 @@ def _pandas_to_datetime(text: pd.Series, fmt: str, *, utc: bool) -> pd.Series:
         )
     if not isinstance(parsed.dtype, pd.DatetimeTZDtype) and utc:
         parsed = parsed.dt.tz_localize("UTC")
-    return parsed.dt.as_unit(UNIT)
+    return in_us(parsed)
 
 
 def _arrow_strptime(text: pd.Series, fmt: str, *, utc: bool) -> pd.Series | None:
@@ -650,7 +659,7 @@ def _mixed(text: pd.Series, *, dayfirst: bool, utc: bool) -> pd.Series:
         return _pandas_to_datetime(text.iloc[:0], "mixed", utc=utc).reindex(text.index)
     if not isinstance(parsed.dtype, pd.DatetimeTZDtype) and utc:
         parsed = parsed.dt.tz_localize("UTC")
-    return parsed.dt.as_unit(UNIT)
+    return in_us(parsed)
 
 
 def _fill(target: pd.Series, values: pd.Series) -> pd.Series:
@@ -660,11 +669,12 @@ def _fill(target: pd.Series, values: pd.Series) -> pd.Series:
 
 def _localise(parsed: _Parsed, timezone: str) -> tuple[pd.Series, np.ndarray]:
     """The parsed dates in ``timezone`` and their wall-clock times (see :class:`Timestamps`)."""
-    utc, wall = to_utc_and_wall(parsed.naive.dt.as_unit(UNIT).to_numpy(), timezone)
+    utc, wall = to_utc_and_wall(in_us(parsed.naive).to_numpy(), timezone)
     if parsed.aware is not None:
         fill = np.isnat(utc)
         if fill.any():
             utc[fill] = utc_values(parsed.aware[fill])
+            wall = wall if wall.flags.writeable else wall.copy()
             wall[fill] = to_wall(utc[fill], timezone)
     return aware_series(utc, timezone, parsed.naive.index), wall
 
@@ -674,7 +684,7 @@ def localise(naive: pd.Series, timezone: str) -> pd.Series:
     a repeated wall time (clocks go back) is the earlier instant (daylight time), one that
     does not exist (clocks skip) moves forward past the gap (see
     :func:`hotspots.ingest.localtime.to_utc`)."""
-    return aware_series(to_utc(naive.dt.as_unit(UNIT).to_numpy(), timezone), timezone, naive.index)
+    return aware_series(to_utc(in_us(naive).to_numpy(), timezone), timezone, naive.index)
 
 
 def _not_a_date(
@@ -776,7 +786,7 @@ def _from_split_columns(
         combined = pd.to_datetime(table, errors="coerce")
     if not isinstance(combined, pd.Series):
         combined = pd.Series(combined)
-    combined = combined.dt.as_unit(UNIT)
+    combined = in_us(combined)
     bad = combined.isna().to_numpy() & ~missing_any
     label = "/".join(parts.values())
     if bad.any():
@@ -819,13 +829,14 @@ def _split_numbers(raw: pd.Series, *, months: bool) -> tuple[np.ndarray, np.ndar
 def wall_clock(values: pd.Series) -> np.ndarray:
     """Tz-aware ``values`` as naive wall-clock ``datetime64[us]`` times (NaT stays NaT)."""
     if values.dt.tz is None:
-        return values.dt.as_unit(UNIT).to_numpy()
+        return in_us(values).to_numpy()
     return to_wall(utc_values(values), values.dt.tz)
 
 
 def _resolution(wall: np.ndarray, *, month_hint: bool) -> str:
     """Return the finest unit the wall-clock times use ("minute", "hour", "day", "month")."""
-    present = wall[~np.isnat(wall)]
+    missing = np.isnat(wall)
+    present = wall[~missing] if missing.any() else wall
     if present.size == 0:
         return "month" if month_hint else "day"
     micros = present.view(np.int64)

@@ -172,8 +172,10 @@ def neighbourhood_sum_tails(
         return SumTails(upper, lower)
     without = np.zeros((max_draws + 1, width))  # rows stay zero beyond ``ends`` (see _deflate)
     scratch = np.empty(width)
+    by_value = np.argsort(inverse.reshape(-1), kind="stable")  # units grouped by own value
+    starts = np.concatenate([[0], np.cumsum(multiplicity)]).tolist()
     for position, value in enumerate(values.tolist()):
-        units = np.flatnonzero(inverse == position)
+        units = by_value[starts[position] : starts[position + 1]]
         top = int(kk[units].max())
         if top == 0:
             continue
@@ -346,8 +348,10 @@ def _hypergeometric_weights(multiplicity: NDArray[np.int64], max_draws: int) -> 
 
 # -- the distribution of k draws from all units ----------------------------------------------------
 
-#: Distributions kept for reuse (Gi* and Local Moran of one map draw from the same counts).
-_KEPT = 4
+#: Distributions kept for reuse: Gi* and Local Moran of one map draw from the same counts, one
+#: right after the other (so a few suffice), and no more than this many bytes in all.
+_KEPT = 2
+_KEPT_BYTES = 128 * 2**20
 _kept: OrderedDict[tuple[int, bytes, bytes], NDArray[np.float64]] = OrderedDict()
 _kept_lock = threading.Lock()
 
@@ -371,7 +375,9 @@ def _remembered_distribution(
     table.setflags(write=False)
     with _kept_lock:
         _kept[key] = table
-        while len(_kept) > _KEPT:
+        while len(_kept) > _KEPT or (
+            len(_kept) > 1 and sum(kept.nbytes for kept in _kept.values()) > _KEPT_BYTES
+        ):
             _kept.popitem(last=False)
     return table
 
