@@ -285,3 +285,17 @@ def test_iso_cast_in_blocks_gives_the_one_pass_answer(
     pd.testing.assert_series_equal(blocks.values, whole.values)
     assert blocks_ledger.codes.tolist() == whole_ledger.codes.tolist()
     assert whole_ledger.accepted.sum() == (40 if bad is None or "+" in bad else 39)
+
+
+@pytest.mark.parametrize("missing_every", [None, 7])
+def test_sample_present_is_every_kth_present_value(missing_every: int | None) -> None:
+    from hotspots.ingest.timestamps import sample_present
+
+    values = pd.Series([f"2021-01-{1 + i % 28:02d}" for i in range(10_007)], dtype="str")
+    if missing_every:
+        values[::missing_every] = None
+    present = values.dropna()
+    expected = present.iloc[:: max(1, len(present) // 500)][:500]
+    sample = sample_present(values, 500)
+    assert sample.tolist() == expected.tolist()
+    assert sample.index.tolist() == expected.index.tolist()

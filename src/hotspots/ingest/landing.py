@@ -42,7 +42,7 @@ from hotspots.errors import CRSError, Option, literal
 from hotspots.ingest.columns import ColumnMapping
 from hotspots.ingest.coordinates import WGS84, Located, exact_median
 from hotspots.ingest.rejects import RejectLedger
-from hotspots.ingest.timestamps import timezone_finder
+from hotspots.ingest.timestamps import sample_present, timezone_finder
 from hotspots.spatial.projection import utm_crs_for
 
 log = logging.getLogger(__name__)
@@ -154,9 +154,7 @@ def place_clues(
         return _tz_column_clue(str(mapping.date), column.dtype.tz)
     if not (pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column)):
         return []
-    present = column.dropna()
-    step = max(1, len(present) // _SAMPLE)
-    sample = present.iloc[::step][:_SAMPLE].astype("str")
+    sample = sample_present(column, _SAMPLE).astype("str")
     found = sample.str.extract(_OFFSET).dropna(subset=[0, 1])
     hours = found[1].astype(int) + found[2].fillna("0").astype(int) / 60
     signed = pd.Series(np.where(found[0] == "-", -hours, hours), dtype=float)

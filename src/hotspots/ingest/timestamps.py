@@ -395,13 +395,7 @@ def _parse_text(
     text: pd.Series, notes: list[str], column: str, date_format: str | None = None
 ) -> _Parsed:
     missing = text.isna().to_numpy(copy=True)
-    if missing.any():
-        present = np.flatnonzero(~missing)
-        step = max(1, len(present) // _SAMPLE_SIZE)
-        sampled = present[::step][:_SAMPLE_SIZE]
-    else:  # every k-th row, without a list of all of them
-        sampled = np.arange(0, len(missing), max(1, len(missing) // _SAMPLE_SIZE))[:_SAMPLE_SIZE]
-    sample = _rows(text, sampled).str.strip()
+    sample = sample_present(text, _SAMPLE_SIZE, missing=missing).str.strip()
     sample = sample[~_missing_text(sample)]
     if date_format is None and len(sample):
         iso = _strict_iso(text, sample)
@@ -457,6 +451,19 @@ def _parse_text(
         if parsed_late:
             notes.append(f"{column}: {parsed_late:,} values in other formats parsed one by one")
     return _Parsed(naive, aware, missing, month_hint, contradicting)
+
+
+def sample_present(values: pd.Series, size: int, *, missing: np.ndarray | None = None) -> pd.Series:
+    """Every k-th non-missing value of ``values`` (k = their number // ``size``; at most
+    ``size`` of them), read one by one: ``values.dropna().iloc[::k]`` on Arrow-backed text
+    would take (copy) every chunk. ``missing``: ``values.isna()`` when at hand."""
+    missing = values.isna().to_numpy() if missing is None else missing
+    if missing.any():
+        present = np.flatnonzero(~missing)
+        positions = present[:: max(1, len(present) // size)][:size]
+    else:  # every k-th row, without a list of all of them
+        positions = np.arange(0, len(missing), max(1, len(missing) // size))[:size]
+    return _rows(values, positions)
 
 
 def _rows(text: pd.Series, positions: np.ndarray) -> pd.Series:

@@ -326,23 +326,34 @@ def _log_comb_rows(a: NDArray[np.int64], max_j: int) -> NDArray[np.float64]:
     return out
 
 
-def _hypergeometric_weights(multiplicity: NDArray[np.int64], max_draws: int) -> NDArray[np.float64]:
-    """``h[i, k, c] = C(m, c) C(N, k − c) / C(N + m, k)``: the chance that c of k draws from
-    the units of the first i + 1 distinct values (N of earlier values, m of value i) are of
-    value i (0 where k exceeds N + m or c exceeds m)."""
+def _weight_logs(
+    multiplicity: NDArray[np.int64], max_draws: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """For each distinct value i (N units of earlier values, m of value i), row j of the
+    three arrays: ``log C(N + m, j)``, ``log C(m, j)`` and ``log C(N, j)``, j = 0..max_draws."""
     after = np.cumsum(multiplicity)
     before = after - multiplicity
     steps = multiplicity.size
-    columns = int(min(int(multiplicity.max()), max_draws)) + 1
     logs = _log_comb_rows(np.concatenate([after, multiplicity, before]), max_draws)
-    log_total, log_new, log_old = logs[:steps], logs[steps : 2 * steps], logs[2 * steps :]
-    ks = np.arange(max_draws + 1)[:, None]
-    cs = np.arange(columns)[None, :]
-    old_draws = ks - cs  # (k, c): draws left for the earlier values
-    log_rest = np.where(old_draws >= 0, log_old[:, np.maximum(old_draws, 0)], -np.inf)  # (i, k, c)
+    return logs[:steps], logs[steps : 2 * steps], logs[2 * steps :]
+
+
+def _hypergeometric_weights(
+    log_total: NDArray[np.float64],
+    log_new: NDArray[np.float64],
+    log_old: NDArray[np.float64],
+    m: int,
+) -> NDArray[np.float64]:
+    """``h[k, c] = C(m, c) C(N, k − c) / C(N + m, k)`` (k = 0..max_draws, c = 0..min(m, max_draws)):
+    the chance that c of k draws from the N + m units so far are of the new value (0 where
+    k exceeds N + m), from one row of each of :func:`_weight_logs`."""
+    ks = np.arange(log_total.size)[:, None]
+    cs = np.arange(min(m, log_total.size - 1) + 1)[None, :]
+    old_draws = ks - cs  # draws left for the earlier values
+    log_rest = np.where(old_draws >= 0, log_old[np.maximum(old_draws, 0)], -np.inf)
     with np.errstate(invalid="ignore"):  # −inf − −inf where k exceeds the units so far
-        weights = np.exp(log_new[:, None, :columns] + log_rest - log_total[:, :, None])
-    weights[~np.isfinite(np.broadcast_to(log_total[:, :, None], weights.shape))] = 0.0
+        weights = np.exp(log_new[cs] + log_rest - log_total[:, None])
+    weights[~np.isfinite(log_total)] = 0.0
     return weights
 
 
@@ -397,7 +408,7 @@ def _all_units_distribution(
     """
     table = np.zeros((max_draws + 1, width))
     table[0, 0] = 1.0
-    weights = _hypergeometric_weights(multiplicity, max_draws)
+    log_total, log_new, log_old = _weight_logs(multiplicity, max_draws)
     # Values come in ascending order, so after a value the k largest units so far are the
     # last k of the sorted counts: row k is zero beyond their sum (``reach``). Rows are
     # updated in place from the largest k down (row k needs rows k − c, c >= 0, still
@@ -411,7 +422,7 @@ def _all_units_distribution(
     for step, (value, m) in enumerate(zip(values.tolist(), multiplicity.tolist(), strict=True)):
         so_far += m
         reach_after = ascending[so_far] - ascending[np.maximum(so_far - ks, 0)]
-        h = weights[step]
+        h = _hypergeometric_weights(log_total[step], log_new[step], log_old[step], m)
         span = min(width, int(reach_after[-1]) + 1)
         if span * (max_draws + 1) <= _ALL_ROWS_AT_ONCE:
             _add_value_all_rows(table, h, value, m, span)
