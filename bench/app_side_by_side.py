@@ -1,14 +1,18 @@
 """The dashboard against an earlier revision of itself, side by side in one run.
 
     PYTHONPATH=src .venv/bin/python bench/app_side_by_side.py [--base 60b2631] [--rounds 2]
+        [--base-entry app.py] [--browsers 3]
 
 Exports the base revision (``git archive``) to a temporary folder and fills each tree's
 default view (each in its own cache folder). Then, round after round, alternating the two
-trees so both see the same machine: a fresh server (the base as ``streamlit run app.py``,
-this tree as ``streamlit run serve.py``, each as its ``make app`` starts it), the first
+trees so both see the same machine: a fresh server (the base as ``streamlit run app.py``
+or ``--base-entry serve.py``, this tree as ``streamlit run serve.py``), the first
 visit (cold), three later visits in new browser contexts (warm), three reloads in one
 browser, four filter changes to offense combinations never analyzed before, and
-``--browsers`` Chromium processes opening the map at once. Prints the medians of both
+``--browsers`` Chromium processes opening the map at once; and the browser's own work for a
+new browser's page load (Chrome's main-thread task and script seconds, ``Performance.getMetrics``).
+Each round also times a blank Streamlit app (one ``st.write``) in a new browser: the floor
+of Streamlit itself, which no change to this app can go below. Prints the medians of both
 trees, the ratio (this tree / base), the server's CPU seconds and the load average. The
 default base is the last commit before issue 15's dashboard work.
 
@@ -25,6 +29,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -40,6 +45,7 @@ from app_speed import (
     _filter_changes,
     _load,
     _server,
+    _wait_map,
     cpu_seconds,
     fill_default_view,
     load_average,
@@ -58,6 +64,32 @@ class Figures:
     change: list[float] = field(default_factory=list)
     together: list[float] = field(default_factory=list)
     together_cpu: list[float] = field(default_factory=list)
+    browser_task: list[float] = field(default_factory=list)
+    browser_script: list[float] = field(default_factory=list)
+
+
+BLANK_APP = 'import streamlit as st\nst.write("blank app")\n'
+
+
+def _browser_work(browser: Any, url: str, out: Figures, *, text: str | None = None) -> float:
+    """One page load in a new browser context with Chrome's main-thread metrics; its seconds
+    to the map (or to ``text``)."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    start = time.perf_counter()
+    page.goto(url, wait_until="commit")
+    if text is None:
+        _wait_map(page, lambda s: s["hot"] > 0)
+    else:
+        page.get_by_text(text).wait_for(timeout=60_000)
+    seconds = time.perf_counter() - start
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    out.browser_task.append(metrics["TaskDuration"])
+    out.browser_script.append(metrics["ScriptDuration"])
+    context.close()
+    return seconds
 
 
 def _export(revision: str, folder: Path) -> Path:
@@ -83,6 +115,8 @@ def _one_round(
             out.warm.append(_load(browser, url)[0])
             out.warm_cpu.append(cpu_seconds(pid) - before)
         out.reload.extend(_load(browser, url, reloads=3)[2])
+        for _ in range(2):
+            _browser_work(browser, url, out)
         out.change.extend(_filter_changes(browser, url))
         before = cpu_seconds(pid)
         results = _round(url, browsers)
@@ -103,13 +137,16 @@ def main() -> None:
     parser.add_argument("--base", default="60b2631", help="git revision to compare with")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--browsers", type=int, default=3, help="browsers opening at once")
+    parser.add_argument(
+        "--base-entry", default="app.py", choices=["app.py", "serve.py"], help="how the base starts"
+    )
     options = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="hotspots-side-by-side-") as tmp:
         base_root = _export(options.base, Path(tmp) / "base")
         trees = {
-            "base": (base_root, "app.py", Figures()),
+            "base": (base_root, options.base_entry, Figures()),
             "now": (ROOT, "serve.py", Figures()),
         }
         envs = {}
@@ -124,12 +161,21 @@ def main() -> None:
             envs[name].pop("PYTHONDONTWRITEBYTECODE", None)  # both as after an install
             fill_default_view(envs[name], root)
         print(f"base {options.base} vs this tree; load average at the start {load_average()}")
+        blank_root = Path(tmp) / "blank"
+        blank_root.mkdir()
+        (blank_root / "blank.py").write_text(BLANK_APP)
+        blank, blank_work = [], Figures()
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             for number in range(options.rounds):
                 for name, (root, entry, figures) in trees.items():
                     _one_round(browser, root, entry, envs[name], options.browsers, figures)
                     print(f"  round {number + 1}, {name} measured (load {load_average()})")
+                with _server(envs["now"], "blank.py", blank_root) as (url, _, _):
+                    _browser_work(browser, url, Figures(), text="blank app")  # server warm-up
+                    for _ in range(3):
+                        blank.append(_browser_work(browser, url, blank_work, text="blank app"))
+                print(f"  round {number + 1}, blank Streamlit app measured (load {load_average()})")
             browser.close()
     base, now = trees["base"][2], trees["now"][2]
     print("medians (wall seconds unless said; ratio = now / base):")
@@ -138,6 +184,19 @@ def main() -> None:
     print(_row("warm page load, new browser", base.warm, now.warm))
     print(_row("  server CPU of it", base.warm_cpu, now.warm_cpu, "CPU s"))
     print(_row("warm page load, reload", base.reload, now.reload))
+    print(
+        f"  floor: a blank Streamlit app, new browser: {statistics.median(blank):.2f} s "
+        f"(browser main thread {statistics.median(blank_work.browser_task):.2f} s)"
+    )
+    print(
+        _row(
+            "browser main-thread work per new-browser load",
+            base.browser_task,
+            now.browser_task,
+            "CPU s",
+        )
+    )
+    print(_row("  of it running scripts", base.browser_script, now.browser_script, "CPU s"))
     print(_row("filter change, new combination", base.change, now.change))
     print(_row(f"{options.browsers} browsers at once, each", base.together, now.together))
     print(
