@@ -197,3 +197,36 @@ def test_wall_clock_times_are_the_input_unless_a_time_moved() -> None:
         "2021-07-01T12:00:00.000000",
     ]
     assert gap[0] == np.datetime64("2021-03-14T02:30")  # the input is left alone
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "ns"])
+def test_in_us_is_pandas_as_unit(unit: str) -> None:
+    from hotspots.ingest.localtime import in_us
+
+    rng = np.random.default_rng(6)
+    span = {"s": 10**10, "ms": 10**13, "ns": 10**18}[unit]  # about 1653 to 2286
+    values = rng.integers(-span, span, 3 * BLOCK + 5).view(f"datetime64[{unit}]")
+    values[::1_001] = np.datetime64("NaT")
+    times = pd.Series(values, name="date")
+    pd.testing.assert_series_equal(in_us(times), times.dt.as_unit("us"))
+    if unit != "ns":  # beyond what microseconds hold: pandas' own error
+        huge = pd.Series(np.array([np.iinfo(np.int64).max // 10], dtype=f"datetime64[{unit}]"))
+        with pytest.raises(pd.errors.OutOfBoundsDatetime):
+            in_us(huge)
+
+
+@pytest.mark.parametrize(
+    "moment", ["2021-03-14 03:00", "2021-06-01 12:00:00.000001", "2021-06-01 12:00:00.000000999"]
+)
+def test_compare_to_is_pandas_comparison(moment: str) -> None:
+    from hotspots.ingest.localtime import compare_to
+
+    wall = np.array(
+        ["2021-03-14T03:00", "2021-06-01T12:00", "2021-06-01T12:00:00.000001", "NaT", "2500-01-01"],
+        dtype="datetime64[us]",
+    )
+    times = localise(pd.Series(wall), "America/Toronto")
+    stamp = pd.Timestamp(moment, tz="America/Toronto")
+    for compare in (np.less, np.greater):
+        expected = compare(times, stamp).to_numpy(dtype=bool, na_value=False)
+        np.testing.assert_array_equal(compare_to(times, stamp, compare), expected)

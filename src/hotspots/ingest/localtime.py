@@ -124,15 +124,47 @@ def aware_series(utc: np.ndarray, timezone: TimeZone, index: pd.Index | None = N
 
 
 def utc_values(times: pd.Series) -> np.ndarray:
-    """A tz-aware Series' instants as naive UTC ``datetime64[us]`` (naive times as they are)."""
+    """A tz-aware Series' instants as naive UTC ``datetime64[us]`` (naive times as they
+    are); no copy when they are in microseconds."""
     if times.dt.tz is not None:
-        times = times.dt.tz_convert("UTC").dt.tz_localize(None)
+        return times.to_numpy(dtype=_UNIT)
     return in_us(times).to_numpy()
 
 
+def compare_to(times: pd.Series, moment: pd.Timestamp, compare: np.ufunc) -> np.ndarray:
+    """``compare(times, moment)`` (``np.less``, ``np.greater``...) for tz-aware ``times``
+    and ``moment``, NaT never true: ``compare(times, moment).to_numpy(na_value=False)``
+    done on the microseconds since 1970, without pandas' masks."""
+    if moment.nanosecond or times.dt.tz is None or moment.tzinfo is None:
+        return np.asarray(compare(times, moment).to_numpy(dtype=bool, na_value=False))
+    utc = utc_values(times)
+    instant = np.datetime64(moment.tz_convert("UTC").tz_localize(None).as_unit("us").asm8, "us")
+    return np.asarray(compare(utc, instant), dtype=bool)  # NaT compares false
+
+
 def in_us(times: pd.Series) -> pd.Series:
-    """``times.dt.as_unit("us")``, without its copy when the unit is microseconds already."""
-    return times if times.dt.unit == "us" else times.dt.as_unit("us")
+    """``times.dt.as_unit("us")``, without its copy when the unit is microseconds already;
+    naive seconds or milliseconds are multiplied a block at a time in threads."""
+    unit = times.dt.unit
+    if unit == "us":
+        return times
+    factor = {"s": 1_000_000, "ms": 1_000}.get(unit)
+    if factor is None or times.dt.tz is not None:
+        return times.dt.as_unit("us")
+    values = times.to_numpy().view(np.int64)
+    limit = np.iinfo(np.int64).max // factor
+    lowest = np.min(values, where=values != NAT, initial=limit)  # NaT is the smallest int64
+    if values.size and (lowest < -limit or values.max() > limit):
+        return times.dt.as_unit("us")  # pandas says which value is out of bounds
+    out = np.empty(values.size, dtype=np.int64)
+
+    def scale(span: slice) -> None:
+        block, result = values[span], out[span]
+        np.multiply(block, factor, out=result)
+        result[block == NAT] = NAT
+
+    in_blocks(values.size, scale)
+    return pd.Series(out.view(_UNIT), index=times.index, name=times.name, copy=False)
 
 
 def _by_hour(

@@ -46,6 +46,7 @@ from hotspots.errors import ColumnError, InputError, Option, invalid, literal
 from hotspots.ingest.columns import ColumnMapping, normalise_name
 from hotspots.ingest.localtime import (
     aware_series,
+    compare_to,
     in_us,
     to_utc,
     to_utc_and_wall,
@@ -236,7 +237,7 @@ def parse_timestamps(
         wall = wall_clock(values)
 
     now_local = _now(now, timezone)
-    future = (values > now_local).to_numpy(dtype=bool, na_value=False)
+    future = compare_to(values, now_local, np.greater)
     if future.any():
         shown = values[future].dt.strftime("%Y-%m-%d %H:%M").astype("str")
         detail = np.full(len(values), "", dtype=object)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hotspots.ingest.localtime import compare_to
 from hotspots.ingest.rejects import RejectLedger
 
 #: A month belongs to the reporting window once it holds this share of a busy month.
@@ -93,7 +94,7 @@ def reject_before_window(
     if start is None:
         return 0, None
     cutoff = start - pd.Timedelta(days=GRACE_DAYS)
-    early = accepted & (occurred_at < cutoff).fillna(False).to_numpy(dtype=bool)
+    early = accepted & compare_to(occurred_at, cutoff, np.less)
     count = int(early.sum())
     if not count:
         return 0, None
