@@ -78,3 +78,27 @@ def test_days_are_numpys_calendar_days_before_and_after_1970(unit: str) -> None:
     span = int(np.timedelta64(200 * 365, "D") / np.timedelta64(1, unit))
     wall = rng.integers(-span, span, 10_000).view(f"datetime64[{unit}]")
     np.testing.assert_array_equal(_days(wall), wall.astype("datetime64[D]").view(np.int64))
+
+
+def test_days_counted_over_many_blocks_with_missing_times() -> None:
+    """Incidents per day are counted a block at a time; the window start is the one the
+    whole-array count gives (early stragglers, NaT in several blocks, a block of NaT)."""
+    from hotspots.blocks import BLOCK
+    from hotspots.ingest.timestamps import localise
+    from hotspots.ingest.window import _incidents_per_day
+
+    rng = np.random.default_rng(11)
+    start = np.datetime64("2019-01-01", "us").astype(np.int64)
+    day_us = 86_400_000_000
+    wall = rng.integers(start, start + 900 * day_us, 2 * BLOCK + 333).view("datetime64[us]")
+    wall[:40] = np.datetime64("2001-05-01T10:00", "us") + np.arange(40) * np.timedelta64(97, "D")
+    wall[BLOCK : 2 * BLOCK] = np.datetime64("NaT")
+    wall[::13] = np.datetime64("NaT")
+    days = wall[~np.isnat(wall)].astype("datetime64[D]").view(np.int64)
+    first, per_day = _incidents_per_day(wall)  # type: ignore[misc]
+    assert first == days.min()
+    np.testing.assert_array_equal(per_day, np.bincount(days - days.min()))
+    assert _incidents_per_day(np.array(["NaT"] * 3, dtype="datetime64[us]")) is None
+    times = localise(pd.Series(wall), "America/Toronto")
+    assert window_start(times, wall=wall) == pd.Timestamp("2019-01-01", tz="America/Toronto")
+    assert window_start(times) == pd.Timestamp("2019-01-01", tz="America/Toronto")

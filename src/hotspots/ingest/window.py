@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hotspots.blocks import in_blocks
 from hotspots.ingest.localtime import compare_to
 from hotspots.ingest.rejects import RejectLedger
 
@@ -45,15 +46,11 @@ def window_start(occurred_at: pd.Series, *, wall: np.ndarray | None = None) -> p
     if wall is None:
         local = occurred_at.dt.tz_localize(None) if occurred_at.dt.tz is not None else occurred_at
         wall = local.to_numpy()
-    present = ~np.isnat(wall)
-    if not present.all():
-        wall = wall[present]
-    if len(wall) < MIN_INCIDENTS:
-        return None
     # Incidents per calendar day (integer arithmetic), then per month of the few days seen.
-    days = _days(wall)
-    first_day = int(days.min())
-    per_day = np.bincount(days - first_day)
+    counted = _incidents_per_day(wall)
+    if counted is None or int(counted[1].sum()) < MIN_INCIDENTS:
+        return None
+    first_day, per_day = counted
     seen = np.flatnonzero(per_day)
     month_of = (seen + first_day).astype("datetime64[D]").astype("datetime64[M]").view(np.int64)
     months, where = np.unique(month_of, return_inverse=True)
@@ -63,6 +60,28 @@ def window_start(occurred_at: pd.Series, *, wall: np.ndarray | None = None) -> p
     threshold = WINDOW_SHARE * float(np.quantile(per_month, 0.9))
     start = pd.Timestamp(np.datetime64(int(months[np.flatnonzero(per_month >= threshold)[0]]), "M"))
     return start.tz_localize(occurred_at.dt.tz) if occurred_at.dt.tz is not None else start
+
+
+def _incidents_per_day(wall: np.ndarray) -> tuple[int, np.ndarray] | None:
+    """The first day (days since 1970-01-01) of the ``wall`` times that are not NaT and
+    how many fall on each day from it (None when all are NaT), a block at a time."""
+
+    def days_of(span: slice) -> np.ndarray:
+        block = wall[span]
+        missing = np.isnat(block)
+        return _days(block[~missing] if missing.any() else block)
+
+    def day_range(span: slice) -> tuple[int, int] | None:
+        days = days_of(span)
+        return (int(days.min()), int(days.max())) if days.size else None
+
+    ranges = [r for r in in_blocks(wall.size, day_range) if r is not None]
+    if not ranges:
+        return None
+    first = min(r[0] for r in ranges)
+    length = max(r[1] for r in ranges) - first + 1
+    counts = in_blocks(wall.size, lambda span: np.bincount(days_of(span) - first, minlength=length))
+    return first, np.sum(counts, axis=0)
 
 
 def _days(wall: np.ndarray) -> np.ndarray:
