@@ -367,6 +367,12 @@ _kept: OrderedDict[tuple[int, bytes, bytes], NDArray[np.float64]] = OrderedDict(
 _kept_lock = threading.Lock()
 
 
+def forget_distributions() -> None:
+    """Drop the kept all-units tables (benchmarks time a computation from scratch with it)."""
+    with _kept_lock:
+        _kept.clear()
+
+
 def _remembered_distribution(
     values: NDArray[np.int64],
     multiplicity: NDArray[np.int64],
