@@ -307,7 +307,8 @@ def load_incidents(
     check_landing(
         located,
         clues=place_clues(frame, mapping, timezone=tz_given),
-        boundaries=boundaries,
+        # a point kept by reject_outside lies inside the boundaries: nothing to check then
+        boundaries=None if ledger.accepted.any() else boundaries,
         crs=_crs_origin(declared_crs, use_geometry),
     )
     tz = tz_given or _inferred_timezone(located, notes)

@@ -28,8 +28,6 @@ source CRS is not kept, so every result is comparable).
 from __future__ import annotations
 
 import logging
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -41,7 +39,7 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as PyprojCRSError
 
-from hotspots.blocks import in_blocks
+from hotspots.blocks import MAX_THREADS, in_blocks
 from hotspots.errors import ColumnError, CRSError, InputError, Option, describe, literal
 from hotspots.ingest.columns import ColumnMapping
 from hotspots.ingest.rejects import RejectLedger, quoted
@@ -198,21 +196,15 @@ def project(
     x, y = np.asarray(x), np.asarray(y)
     out_x = np.empty(x.shape, dtype=np.float64)
     out_y = np.empty(y.shape, dtype=np.float64)
-    workers = max(1, min(os.cpu_count() or 1, 4, len(out_x) // _PROJECT_CHUNK))
-    edges = np.linspace(0, len(out_x), workers + 1).astype(np.int64)
 
-    def work(part: int) -> None:
-        span = slice(int(edges[part]), int(edges[part + 1]))
+    def work(span: slice) -> None:
         out_x[span] = x[span]  # each thread copies its own part
         out_y[span] = y[span]
         transformer = Transformer.from_crs(source, target, always_xy=True)
         transformer.transform(out_x[span], out_y[span], inplace=True)
 
-    if workers == 1:
-        work(0)
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(work, range(workers)))
+    n = len(out_x)
+    in_blocks(n, work, block=max(_PROJECT_CHUNK, -(-n // MAX_THREADS)))
     return out_x, out_y
 
 

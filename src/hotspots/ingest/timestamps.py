@@ -229,7 +229,8 @@ def parse_timestamps(
         values, label, month_hint, wall = _from_date_column(
             frame, mapping, ledger, timezone, notes, date_format
         )
-        resolution = _resolution(wall[ledger.accepted], month_hint=month_hint)
+        accepted = wall if ledger.accepted.all() else wall[ledger.accepted]
+        resolution = _resolution(accepted, month_hint=month_hint)
         if mapping.time is not None and resolution == "month":
             resolution = "day"
     else:
