@@ -37,6 +37,7 @@ from hotspots.spatial.grids import (
     check_cell_size_m,
     grid_and_cells,
     study_area,
+    study_outline,
 )
 from hotspots.spatial.projection import require_metric, to_display, to_metric
 from hotspots.spatial.units import incident_areas, locate_in_polygons
@@ -257,13 +258,21 @@ def analyze(
         f"{len(incidents):,}",
         filters.describe(),
     )
+    # The boundaries' union or all incidents' hull, once: the cell size and the grid buffer it.
+    outline = _remember(
+        layouts,
+        ("outline",),
+        lambda: study_outline((incidents.x_m, incidents.y_m), boundaries=bounds_gdf),
+    )
     size, choice = _cell_size(
-        incidents, selected, keep, bounds_gdf, cell_size_m, kind=grid, layouts=layouts
+        incidents, selected, keep, bounds_gdf, cell_size_m, outline, kind=grid, layouts=layouts
     )
     if choice is not None:
         log.log(level, "%s", choice.reason)
     layout = _remember(
-        layouts, ("grid", grid, size), lambda: _grid_layout(incidents, bounds_gdf, crs, grid, size)
+        layouts,
+        ("grid", grid, size),
+        lambda: _grid_layout(incidents, bounds_gdf, outline, crs, grid, size),
     )
     the_grid, every_cell = layout.grid, layout.every_cell
     # assign copies the array: the layout's read-only cells stay untouched.
@@ -519,6 +528,7 @@ def _cell_size(
     keep: NDArray[np.bool_],
     boundaries: gpd.GeoDataFrame | None,
     cell_size_m: float | None,
+    outline: shapely.Geometry,
     *,
     kind: GridKind,
     layouts: Layouts | None,
@@ -528,11 +538,7 @@ def _cell_size(
     locations looked up among all incidents' when ``layouts`` holds those)."""
     if cell_size_m is not None:
         return check_cell_size_m(cell_size_m), None
-    hull = _remember(
-        layouts,
-        ("study area", 0.0 if boundaries is None else None),
-        lambda: study_area((incidents.x_m, incidents.y_m), boundaries=boundaries),
-    )
+    hull = study_area((incidents.x_m, incidents.y_m), boundaries=boundaries, outline=outline)
     chosen = selected if len(selected) else incidents
     places = None
     if layouts is not None:
@@ -572,6 +578,7 @@ class _GridLayout:
 def _grid_layout(
     incidents: IncidentTable,
     boundaries: gpd.GeoDataFrame | None,
+    outline: shapely.Geometry,
     crs: Any,
     kind: GridKind,
     size: float,
@@ -579,7 +586,9 @@ def _grid_layout(
     """The grid over the study area (:func:`~hotspots.spatial.grids.study_area`: the
     boundaries, or all incidents' convex hull buffered by half a cell, so cells stay put when
     filters change) with its cells' names and polygons and every incident's cell."""
-    area = study_area((incidents.x_m, incidents.y_m), boundaries=boundaries, buffer_m=size / 2.0)
+    area = study_area(
+        (incidents.x_m, incidents.y_m), boundaries=boundaries, buffer_m=size / 2.0, outline=outline
+    )
     # Cells mostly outside the area are units only when they hold an incident (any incident,
     # so the grid stays put when the filters change): see make_grid.
     the_grid, every_cell = grid_and_cells(

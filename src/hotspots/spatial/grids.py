@@ -525,10 +525,27 @@ def study_area(
     *,
     boundaries: gpd.GeoDataFrame | None = None,
     buffer_m: float = 0.0,
+    outline: shapely.Geometry | None = None,
 ) -> shapely.Geometry:
     """The area a grid must cover: the union of ``boundaries`` if given, else the
     convex hull of ``points`` (points, or a pair of coordinate arrays ``(x, y)``) buffered
-    by ``buffer_m`` (sfhotspot uses half a cell)."""
+    by ``buffer_m`` (sfhotspot uses half a cell). ``outline``: :func:`study_outline` of the
+    same points and boundaries, when already at hand (it is what is buffered)."""
+    if outline is None:
+        outline = study_outline(points, boundaries=boundaries)
+    if boundaries is not None:
+        return outline
+    # A hull of one point or of collinear points has no area: a buffer gives it one.
+    return shapely.buffer(outline, max(buffer_m, 1.0))
+
+
+def study_outline(
+    points: gpd.GeoSeries | gpd.GeoDataFrame | tuple[NDArray[np.floating], NDArray[np.floating]],
+    *,
+    boundaries: gpd.GeoDataFrame | None = None,
+) -> shapely.Geometry:
+    """What :func:`study_area` buffers: the union of ``boundaries``, or the convex hull of
+    ``points`` (without area for one point or points on a line)."""
     if boundaries is not None:
         return shapely.union_all(boundaries.geometry.values)
     if isinstance(points, tuple):
@@ -541,9 +558,7 @@ def study_area(
         raise InputError(
             "There are no points, so there is no study area; check the filters and the input."
         )
-    hull = convex_hull_xy(x, y)
-    # A hull of one point or of collinear points has no area: a buffer gives it one.
-    return shapely.buffer(hull, max(buffer_m, 1.0))
+    return convex_hull_xy(x, y)
 
 
 def _hex_row_col(
