@@ -112,6 +112,18 @@ class Dataset:
         return max(regular[0].date(), self.first_day) if len(regular) else self.first_day
 
     @cached_property
+    def extent_m(self) -> tuple[float, float, float, float]:
+        """``(min x, min y, max x, max y)`` of every incident, in the metric CRS
+        (:attr:`incidents`' ``total_bounds``, from the arrays)."""
+        table = self.load.table
+        return (
+            float(table.x_m.min()),
+            float(table.y_m.min()),
+            float(table.x_m.max()),
+            float(table.y_m.max()),
+        )
+
+    @cached_property
     def bounds(self) -> Bounds:
         """``((south, west), (north, east))`` of every incident and area, in degrees.
 
@@ -119,8 +131,7 @@ class Dataset:
         user filters, so the browser swaps its data layers instead of reloading it.
         """
         table = self.load.table
-        x, y = table.x_m, table.y_m
-        boxes = [shapely.box(x.min(), y.min(), x.max(), y.max())] if len(table) else []
+        boxes = [shapely.box(*self.extent_m)] if len(table) else []
         extent = gpd.GeoDataFrame(geometry=boxes, crs=table.crs)
         (south, west), (north, east) = display_bounds(extent)
         if self.boundaries is not None and len(self.boundaries):

@@ -257,9 +257,9 @@ def current_area(dataset: Dataset, *, radius_m: float) -> DrawnArea | None:
         return None
     return drawn_area(
         feature,
-        crs=dataset.incidents.crs,
+        crs=dataset.load.table.crs,
         radius_m=radius_m if is_point(feature) else None,
-        data_bounds=tuple(float(v) for v in dataset.incidents.total_bounds),
+        data_bounds=dataset.extent_m,
     )
 
 
