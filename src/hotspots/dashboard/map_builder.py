@@ -847,6 +847,27 @@ def build_base_map(
         Keep the zoom and centre in the page's URL and open at the URL's view
         (:class:`hotspots.dashboard.map_view.UrlView`).
     """
+    base = _base_map(
+        tiles=tiles,
+        bounds=bounds,
+        outlines=outlines,
+        view_key=view_key,
+        drawing=drawing,
+        view_in_url=view_in_url,
+    )
+    return bundle_scripts(make_offline(base))
+
+
+def _base_map(
+    *,
+    tiles: TileSettings,
+    bounds: Bounds,
+    outlines: OutlineLayer | None = None,
+    view_key: str = "hotspots-view",
+    drawing: bool = False,
+    view_in_url: bool = False,
+) -> folium.Map:
+    """:func:`build_base_map` before its assets are made offline and bundled."""
     m = folium.Map(
         location=None,
         tiles=None,
@@ -879,7 +900,7 @@ def build_base_map(
         from hotspots.dashboard.map_view import UrlView
 
         m.add_child(UrlView(bounds=bounds))
-    return bundle_scripts(make_offline(m))
+    return m
 
 
 def data_layers(
@@ -950,7 +971,7 @@ def build_map(
     units_name : str, optional
         Name of the units layer in the layer control (default: the legend title).
     """
-    m = build_base_map(tiles=tiles, bounds=units.bounds, outlines=outlines, view_key=view_key)
+    m = _base_map(tiles=tiles, bounds=units.bounds, outlines=outlines, view_key=view_key)
     for group in data_layers(units, points=points, units_name=units_name):
         m.add_child(group)
     layer_control().add_to(m)
