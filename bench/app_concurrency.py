@@ -31,7 +31,6 @@ take some CPU from it, so the figures are, if anything, pessimistic.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import threading
@@ -44,12 +43,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from app_speed import (
-    ARGS,
-    CHROMIUM,
     _server,
     _wait_map,
+    app_env,
     cpu_seconds,
     fill_default_view,
+    launch,
     load_average,
 )
 
@@ -186,14 +185,10 @@ def main() -> None:
     options = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    env = {
-        **os.environ,
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-        "HOTSPOTS_TILES_URL": "none",
-    }
+    env = app_env()
     fill_default_view(env)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch(pw)
         with _server(env) as (url, _, _):
             visit = record(browser, url)
         print(

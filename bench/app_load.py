@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import resource
 import statistics
 import sys
@@ -30,12 +29,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from app_speed import (
-    ARGS,
-    CHROMIUM,
     _server,
     _wait_map,
+    app_env,
     cpu_seconds,
     fill_default_view,
+    launch,
     load_average,
 )
 
@@ -50,7 +49,7 @@ def _visit(url: str, barrier: Barrier, results: multiprocessing.Queue[Result]) -
 
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = launch(pw)
             page = browser.new_context(viewport={"width": 1500, "height": 1000}).new_page()
             barrier.wait(timeout=300)
             start = time.perf_counter()
@@ -86,11 +85,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--entry", default="serve.py", choices=["serve.py", "app.py"])
     options = parser.parse_args()
-    env = {
-        **os.environ,
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-        "HOTSPOTS_TILES_URL": "none",
-    }
+    env = app_env()
     fill_default_view(env)
     for browsers in options.browsers:
         with _server(env, options.entry) as (url, health_s, pid):

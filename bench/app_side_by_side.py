@@ -23,7 +23,6 @@ than the wall times.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -39,15 +38,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from app_load import _round
 from app_speed import (
-    ARGS,
-    CHROMIUM,
     ROOT,
     _filter_changes,
     _load,
     _server,
     _wait_map,
+    app_env,
     cpu_seconds,
     fill_default_view,
+    launch,
     load_average,
 )
 
@@ -151,13 +150,9 @@ def main() -> None:
         }
         envs = {}
         for name, (root, _, _) in trees.items():
-            envs[name] = {
-                **os.environ,
-                "PYTHONPATH": str(root / "src"),
-                "HOTSPOTS_CACHE_DIR": str(Path(tmp) / f"cache-{name}"),
-                "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-                "HOTSPOTS_TILES_URL": "none",
-            }
+            envs[name] = app_env(
+                PYTHONPATH=str(root / "src"), HOTSPOTS_CACHE_DIR=str(Path(tmp) / f"cache-{name}")
+            )
             envs[name].pop("PYTHONDONTWRITEBYTECODE", None)  # both as after an install
             fill_default_view(envs[name], root)
         print(f"base {options.base} vs this tree; load average at the start {load_average()}")
@@ -166,7 +161,7 @@ def main() -> None:
         (blank_root / "blank.py").write_text(BLANK_APP)
         blank, blank_work = [], Figures()
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = launch(pw)
             for number in range(options.rounds):
                 for name, (root, entry, figures) in trees.items():
                     _one_round(browser, root, entry, envs[name], options.browsers, figures)

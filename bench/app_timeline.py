@@ -20,7 +20,6 @@ It measures; it asserts nothing. The machine is shared: read the load printed wi
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from app_speed import ARGS, CHROMIUM, IFRAME, _server, _wait_map, fill_default_view, load_average
+from app_speed import IFRAME, _server, _wait_map, app_env, fill_default_view, launch, load_average
 
 #: Recorded in every frame (main page and the map's iframe) before any of its scripts run.
 PROBE_JS = """
@@ -229,15 +228,11 @@ def main() -> None:
     options = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    env = {
-        **os.environ,
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-        "HOTSPOTS_TILES_URL": "none",
-    }
+    env = app_env()
     fill_default_view(env)
     print(f"load average at the start: {load_average()}")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = launch(pw)
         summary: dict[str, list[float]] = {}
         with _server(env, options.entry) as (url, _, _):
             _visit(browser, url)  # warms the server
