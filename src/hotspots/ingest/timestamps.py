@@ -234,8 +234,7 @@ def parse_timestamps(
         if mapping.time is not None and resolution == "month":
             resolution = "day"
     else:
-        values, label, resolution = _from_split_columns(frame, mapping, ledger, timezone)
-        wall = wall_clock(values)
+        values, label, resolution, wall = _from_split_columns(frame, mapping, ledger, timezone)
 
     now_local = _now(now, timezone)
     future = compare_to(values, now_local, np.greater)
@@ -317,9 +316,8 @@ def _from_date_column(
     values, wall = _localise(parsed, timezone)
     label = column
     if mapping.time is not None:
-        values = _add_time_of_day(values, frame, mapping.time, ledger, timezone)
+        values, wall = _add_time_of_day(wall, values.index, frame, mapping.time, ledger, timezone)
         label = f"{column}+{mapping.time}"
-        return values, label, parsed.month_hint, wall_clock(values)
     return values, label, parsed.month_hint, wall
 
 
@@ -688,6 +686,13 @@ def _localise(parsed: _Parsed, timezone: str) -> tuple[pd.Series, np.ndarray]:
     return aware_series(utc, timezone, parsed.naive.index), wall
 
 
+def _localise_naive(naive: pd.Series, timezone: str) -> tuple[pd.Series, np.ndarray]:
+    """:func:`localise` of ``naive`` and the wall-clock times of the result (as
+    :func:`wall_clock` would give them, without converting back every row)."""
+    utc, wall = to_utc_and_wall(in_us(naive).to_numpy(), timezone)
+    return aware_series(utc, timezone, naive.index), wall
+
+
 def localise(naive: pd.Series, timezone: str) -> pd.Series:
     """Wall-clock ``naive`` times in ``timezone`` as tz-aware ``datetime64[us, timezone]``:
     a repeated wall time (clocks go back) is the earlier instant (daylight time), one that
@@ -730,8 +735,15 @@ def check_date_format(date_format: str | None) -> str | None:
 
 
 def _add_time_of_day(
-    dates: pd.Series, frame: pd.DataFrame, column: str, ledger: RejectLedger, timezone: str
-) -> pd.Series:
+    dates_wall: np.ndarray,
+    index: pd.Index,
+    frame: pd.DataFrame,
+    column: str,
+    ledger: RejectLedger,
+    timezone: str,
+) -> tuple[pd.Series, np.ndarray]:
+    """The dates (given as their wall-clock times) at the time of day in ``column``, in
+    ``timezone``, with their wall-clock times."""
     raw = frame[column].reset_index(drop=True)
     text = raw.astype("str").str.strip()
     missing = _missing_text(text)
@@ -752,8 +764,8 @@ def _add_time_of_day(
     ledger.reject(missing, "missing date", f"{column} (time of day) is missing")
     bad = offsets.isna().to_numpy() & ~missing
     ledger.reject(bad, "unparseable date", _not_a_date(raw, column, bad))
-    wall = pd.Series(wall_clock(dates), index=dates.index).dt.normalize() + offsets
-    return localise(wall, timezone)
+    wall = pd.Series(dates_wall, index=index).dt.normalize() + offsets
+    return _localise_naive(wall, timezone)
 
 
 # --------------------------------------------------------------------------- split columns
@@ -761,7 +773,7 @@ def _add_time_of_day(
 
 def _from_split_columns(
     frame: pd.DataFrame, mapping: ColumnMapping, ledger: RejectLedger, timezone: str
-) -> tuple[pd.Series, str, str]:
+) -> tuple[pd.Series, str, str, np.ndarray]:
     parts = {
         part: getattr(mapping, part)
         for part in ("year", "month", "day", "hour", "minute")
@@ -806,7 +818,7 @@ def _from_split_columns(
         detail = np.full(len(frame), "", dtype=object)
         detail[bad] = (shown[bad] + " is not a valid date").to_numpy()
         ledger.reject(bad, "unparseable date", detail)
-    values = localise(combined, timezone)
+    values, wall = _localise_naive(combined, timezone)
     resolution = (
         "minute"
         if "minute" in parts
@@ -816,7 +828,7 @@ def _from_split_columns(
         if "day" in parts
         else "month"
     )
-    return values, label, resolution
+    return values, label, resolution, wall
 
 
 def _split_numbers(raw: pd.Series, *, months: bool) -> tuple[np.ndarray, np.ndarray]:
