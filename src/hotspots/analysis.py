@@ -40,7 +40,7 @@ from hotspots.spatial.grids import (
     study_outline,
 )
 from hotspots.spatial.projection import require_metric, to_display, to_metric
-from hotspots.spatial.units import incident_areas, locate_in_polygons
+from hotspots.spatial.units import incident_areas, locate_in_polygons, points_in_areas
 from hotspots.stats.classify import (
     HOT,
     MIN_INCIDENTS,
@@ -321,6 +321,7 @@ def analyze(
         areas, area_method, area_notes = _area_table(
             selected,
             bounds_gdf,
+            in_polygons=_points_in_areas(incidents, selected, keep, bounds_gdf, layouts),
             alpha=alpha,
             lisa=lisa,
             permutations=permutations,
@@ -715,6 +716,25 @@ def _gi_labels(label: NDArray[np.str_], bins: NDArray[np.int8], index: pd.Index)
     return pd.Series(text, index=index, dtype="string")
 
 
+def _points_in_areas(
+    incidents: IncidentTable,
+    selected: IncidentTable,
+    keep: NDArray[np.bool_],
+    boundaries: gpd.GeoDataFrame,
+    layouts: Layouts | None,
+) -> Callable[[], NDArray[np.int64]] | None:
+    """The polygon of each selected incident, from one lookup of every incident kept in
+    ``layouts`` (None without: :func:`incident_areas` looks the selection up itself)."""
+    if layouts is None:
+        return None
+
+    def located() -> NDArray[np.int64]:
+        every = layouts.get(("area positions",), lambda: points_in_areas(incidents, boundaries))
+        return every if selected is incidents else every[keep]
+
+    return located
+
+
 def _area_table(
     incidents: IncidentTable,
     boundaries: gpd.GeoDataFrame,
@@ -725,10 +745,11 @@ def _area_table(
     seed: int,
     inference: Inference,
     layouts: Layouts | None = None,
+    in_polygons: Callable[[], NDArray[np.int64]] | None = None,
 ) -> tuple[gpd.GeoDataFrame, str, list[str]]:
     """Counts, density, rate and statistics per boundary polygon (+ the counting method, caveats)."""
     names = boundaries["name"]
-    positions, method = incident_areas(incidents, boundaries)
+    positions, method = incident_areas(incidents, boundaries, in_polygons=in_polygons)
     counts = count_by_unit(positions, len(boundaries))
     area_m2, neighbours = _remember(
         layouts,

@@ -7,6 +7,7 @@ go through a Shapely 2 STRtree, vectorised over all points at once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -132,7 +133,10 @@ def labels_match_boundaries(
 
 
 def incident_areas(
-    incidents: gpd.GeoDataFrame | IncidentTable, boundaries: gpd.GeoDataFrame
+    incidents: gpd.GeoDataFrame | IncidentTable,
+    boundaries: gpd.GeoDataFrame,
+    *,
+    in_polygons: Callable[[], NDArray[np.int64]] | None = None,
 ) -> tuple[NDArray[np.int64], str]:
     """Row position in ``boundaries`` of each incident's area (-1 = in none), and the method.
 
@@ -141,6 +145,9 @@ def incident_areas(
     each incident goes to the polygon it falls in. ``incidents`` (points or an
     :class:`~hotspots.ingest.table.IncidentTable`) is in a metric CRS;
     ``boundaries`` (with a ``name`` column) may be in any CRS.
+
+    ``in_polygons``, when given, returns the point-in-polygon answer for ``incidents``
+    (e.g. the rows of one computed for a larger set) instead of computing it.
 
     Returns
     -------
@@ -164,8 +171,15 @@ def incident_areas(
             )
         positions = first.reindex(labels.to_numpy(dtype=object)).fillna(-1).to_numpy(dtype=np.int64)
         return positions, "source labels"
+    located = in_polygons() if in_polygons is not None else points_in_areas(incidents, boundaries)
+    return located, "point in polygon"
+
+
+def points_in_areas(
+    incidents: gpd.GeoDataFrame | IncidentTable, boundaries: gpd.GeoDataFrame
+) -> NDArray[np.int64]:
+    """Row position in ``boundaries`` of the polygon each incident falls in (-1 = none)."""
     metric = to_metric(boundaries.reset_index(drop=True), incidents.crs)
     if isinstance(incidents, IncidentTable):
-        xy = np.column_stack([incidents.x_m, incidents.y_m])
-        return locate_in_polygons(xy, metric), "point in polygon"
-    return locate_in_polygons(incidents.geometry, metric), "point in polygon"
+        return locate_in_polygons(np.column_stack([incidents.x_m, incidents.y_m]), metric)
+    return locate_in_polygons(incidents.geometry, metric)
