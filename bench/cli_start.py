@@ -31,7 +31,7 @@ def commands() -> dict[str, list[str]]:
         else [
             sys.executable,
             "-c",
-            "import sys; from hotspots.cli import main; sys.exit(main())",
+            "import sys; from hotspots.cli import entry; sys.exit(entry())",
             "--help",
         ]
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import geopandas as gpd
@@ -129,6 +130,38 @@ def test_console_script_runs_as_a_process(csv_file: Path, tmp_path: Path) -> Non
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
+
+
+def test_entry_is_main_with_the_collector_tuned_for_one_command(
+    csv_file: Path, tmp_path: Path
+) -> None:
+    """The console script runs ``entry``: main's exit code and files, the garbage collector
+    still on (collecting less often), what is alive at the end frozen for a quick exit."""
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert pyproject["project"]["scripts"]["hotspots"] == "hotspots.cli:entry"
+    script = (
+        "import gc\n"
+        "from hotspots.cli import entry\n"
+        "code = entry()\n"
+        "print(code, gc.isenabled(), gc.get_threshold()[0], gc.get_freeze_count() > 0)\n"
+    )
+    out = tmp_path / "out"
+    args = ["analyze", str(csv_file), "--out", str(out), "--cell-size-m", "250", "--quiet"]
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args, "--timezone", "America/Toronto"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.stdout.split() == ["0", "True", "10000", "True"], done.stderr
+    assert (out / "cells.parquet").is_file() and (out / "summary.json").is_file()
+    refused = subprocess.run(
+        [sys.executable, "-c", script, "analyze", str(tmp_path / "nope.csv"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.stdout.split()[0] == "2" and "nope.csv" in refused.stderr
 
 
 @pytest.mark.slow

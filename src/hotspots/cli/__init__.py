@@ -9,6 +9,7 @@ imported, so ``hotspots --help`` starts without loading pandas, geopandas or the
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import logging
 import sys
@@ -63,6 +64,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+#: Allocations between two young-generation collections in the ``hotspots`` program (Python's
+#: default is 700).
+_YOUNG_COLLECTION_EVERY = 10_000
+
+
+def entry() -> int:
+    """The ``hotspots`` program: :func:`main` in a process that ends with the command.
+
+    Python's cyclic garbage collector is tuned for that: importing pandas, GeoPandas and
+    pyarrow allocates some hundred thousand objects, which set off ~330 collections (0.09 s
+    of a million-incident ``analyze``; ~20 at this threshold), and the objects alive at the
+    end are frozen, so that shutting the interpreter down does not trace them all again
+    (0.1 s). Reference counting still frees everything else as the command runs.
+    """
+    gc.set_threshold(_YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
+    code = main()
+    gc.freeze()
+    return code
+
+
 def _configure_logging(*, quiet: bool) -> None:
     from rich.console import Console
     from rich.logging import RichHandler
@@ -77,4 +98,4 @@ def _configure_logging(*, quiet: bool) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(entry())
