@@ -16,6 +16,7 @@ The space-time analyses have their own writers: :func:`write_emerging`, :func:`w
 
 from __future__ import annotations
 
+import functools
 import json
 import platform
 from collections.abc import Sequence
@@ -197,6 +198,7 @@ def map_cells(cells: gpd.GeoDataFrame) -> pd.Series:
     return needed
 
 
+@functools.cache  # installed versions do not change while a process runs
 def _version(package: str) -> str | None:
     try:
         return version(package)
