@@ -231,8 +231,17 @@ render_drawn_area(dataset, selection)
 st.subheader("Top hot spots", divider="gray")
 analysis = cached.analysis(dataset, key)
 if len(analysis.hotspots):
-    frame, config = tables.hotspots(analysis.hotspots)
-    st.dataframe(frame, column_config=config, hide_index=True, height=320, key="map_hotspots_table")
+    # On request: a table drawn with the page loads ~1.2 MB of Streamlit's table scripts and
+    # held the map back by ~0.4 s in a new browser (bench/app_timeline.py).
+    if st.toggle(
+        f"Show all {len(analysis.hotspots):,} hot spot cells as a table",
+        key="map_show_table",
+        help="Sortable, with z-scores, FDR p-values and the main offense; the CSV below has the same rows.",
+    ):
+        frame, config = tables.hotspots(analysis.hotspots)
+        st.dataframe(
+            frame, column_config=config, hide_index=True, height=320, key="map_hotspots_table"
+        )
 else:
     st.info(
         "No significant hot spot cells for this selection. Try a longer period, more offenses or a larger cell size."

@@ -50,7 +50,21 @@ def test_single_offense_profile_has_no_empty_chart(app: AppTest) -> None:
     assert any(c.value.startswith("Offense: Robbery (") for c in app.caption)
 
 
+def test_map_page_table_of_hot_spots_on_request(app: AppTest) -> None:
+    """The map page draws no table until asked (a table's scripts held the map back in a new
+    browser); asked, it lists every hot spot cell the headline counts."""
+    assert not app.dataframe
+    hot = int(next(m.value for m in app.metric if m.label == "Hot spot cells").replace(",", ""))
+    toggle = app.toggle(key="map_show_table")
+    assert toggle.label == f"Show all {hot:,} hot spot cells as a table" and not toggle.value
+    toggle.set_value(True).run()
+    table = app.dataframe[0].value
+    assert len(table) == hot and table["Rank"].tolist() == list(range(1, hot + 1))
+    assert table["Gi* z"].is_monotonic_decreasing
+
+
 def _hot_cell(at: AppTest) -> int:
+    at.toggle(key="map_show_table").set_value(True).run()
     table = at.dataframe[0].value
     column = next(c for c in table.columns if "cell" in c.lower())
     return int(table[column].iloc[0])
