@@ -3,6 +3,7 @@ a filtered analysis through them equals a fresh one, cell for cell."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
@@ -119,3 +120,22 @@ def test_automatic_sizes_from_stored_places_equal_fresh_ones_on_repeated_locatio
         assert reused.params["cell_size_automatic"]
     xy = np.column_stack([snapped_table.x_m, snapped_table.y_m])
     assert len(np.unique(xy, axis=0)) < 0.8 * len(xy)  # the places really repeat
+
+
+def test_layouts_forget_the_least_recently_used_structure(table: IncidentTable) -> None:
+    """A structure every analysis uses stays while cell sizes come and go (first in, first
+    out dropped the data set's study area and places after a few sizes)."""
+    layouts = Layouts(table, max_entries=3)
+    built: list[str] = []
+
+    def build(name: str) -> Callable[[], str]:
+        return lambda: built.append(name) or name
+
+    assert layouts.get(("places",), build("places")) == "places"
+    for size in (100, 150, 200, 250):
+        layouts.get(("grid", size), build(f"grid {size}"))
+        layouts.get(("places",), build("places"))  # used by every analysis
+    assert built == ["places", "grid 100", "grid 150", "grid 200", "grid 250"]
+    assert len(layouts) == 3
+    layouts.get(("grid", 100), build("grid 100"))  # the oldest grid went
+    assert built[-1] == "grid 100"

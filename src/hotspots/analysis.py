@@ -136,7 +136,8 @@ class Layouts:
     boundaries : GeoDataFrame, optional
         Its boundaries, the very object later given to :func:`analyze`.
     max_entries : int
-        Structures kept (grid kind × cell size × neighbourhood); the oldest go first.
+        Structures kept (grid kind × cell size × neighbourhood); the least recently used go
+        first (the study area and the distinct places, used by every analysis, stay).
     """
 
     def __init__(
@@ -160,7 +161,8 @@ class Layouts:
         """The structure stored under ``key``, built by ``build()`` on first use."""
         with self._lock:
             if key in self._entries:
-                found: _T = self._entries[key]
+                found: _T = self._entries.pop(key)
+                self._entries[key] = found  # now the most recently used
                 return found
         value = build()
         with self._lock:
