@@ -44,6 +44,7 @@ from hotspots.errors import ColumnError, CRSError, InputError, Option, describe,
 from hotspots.ingest.columns import ColumnMapping
 from hotspots.ingest.rejects import RejectLedger, quoted
 from hotspots.ingest.timestamps import timezone_finder
+from hotspots.sampling import every_kth
 from hotspots.spatial.projection import utm_crs_for
 
 log = logging.getLogger(__name__)
@@ -374,10 +375,6 @@ def _take(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
 _CENTRE_SAMPLE = 100_000
 
 
-def _sample(values: np.ndarray) -> np.ndarray:
-    return values[:: max(1, len(values) // _CENTRE_SAMPLE)]
-
-
 def _infer_crs(raw: _Raw, ledger: RejectLedger, notes: list[str], *, swap_lat_lon: bool) -> CRS:
     candidates = _candidates(raw, ledger)
     if not candidates.any():
@@ -451,9 +448,10 @@ def _check_swapped(
         a, b, ok = known
     if not ok.any():
         return
-    sample = _sample(ok)
+    rows = every_kth(ok.size, _CENTRE_SAMPLE, cap=False)
+    sample = ok[rows]
     if sample.any():  # the centre of a regular sample of the rows
-        lon, lat = float(np.median(_sample(a)[sample])), float(np.median(_sample(b)[sample]))
+        lon, lat = float(np.median(a[rows][sample])), float(np.median(b[rows][sample]))
     else:
         lon, lat = float(np.median(a[ok])), float(np.median(b[ok]))
     if _mostly_swapped(a, b, ok):
@@ -570,7 +568,7 @@ def exact_median(values: np.ndarray) -> float:
     n = values.size
     if n < 4 * _CENTRE_SAMPLE:
         return float(np.median(values))
-    sample = np.sort(_sample(values))
+    sample = np.sort(values[every_kth(n, _CENTRE_SAMPLE, cap=False)])
     middle = (n - 1) // 2, n // 2  # the middle positions (equal when n is odd)
     margin = int(4 * np.sqrt(sample.size)) + 1
     at = (middle[0] + 0.5) / n * sample.size

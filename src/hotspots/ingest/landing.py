@@ -43,6 +43,7 @@ from hotspots.ingest.columns import ColumnMapping
 from hotspots.ingest.coordinates import WGS84, Located, exact_median
 from hotspots.ingest.rejects import RejectLedger
 from hotspots.ingest.timestamps import sample_present, timezone_finder
+from hotspots.sampling import every_kth
 from hotspots.spatial.projection import utm_crs_for
 
 log = logging.getLogger(__name__)
@@ -218,11 +219,11 @@ def check_landing(
 
 def _check_boundaries(located: Located, boundaries: gpd.GeoDataFrame, crs: CRSOrigin) -> None:
     near = _near(boundaries, located.metric_crs)  # type: ignore[arg-type]  # checked by caller
-    ok = np.flatnonzero(np.isfinite(located.x_m))
-    if not len(ok):
+    finite = np.isfinite(located.x_m)
+    if not finite.any():
         return
-    sample = ok[:: max(1, len(ok) // _SEA_SAMPLE)]  # a quick yes for the usual case
-    for rows in (sample, ok):
+    sample = every_kth(finite, _SEA_SAMPLE, cap=False)  # a quick yes for the usual case
+    for rows in (sample, np.flatnonzero(finite)):
         if shapely.intersects(near, shapely.points(located.x_m[rows], located.y_m[rows])).any():
             return
     b_lon, b_lat = _display_centre(boundaries)
@@ -339,12 +340,7 @@ def _refuse_degrees_as_projected(located: Located, crs: CRSOrigin) -> None:
 
 def _refuse_open_sea(located: Located, crs: CRSOrigin) -> None:
     """No sampled point on land (or all in Antarctica): the CRS or the columns are wrong."""
-    finite = np.isfinite(located.x_m)
-    if finite.all():  # every k-th row, without a list of all of them
-        sample = np.arange(0, finite.size, max(1, finite.size // _SEA_SAMPLE))[:_SEA_SAMPLE]
-    else:
-        ok = np.flatnonzero(finite)
-        sample = ok[:: max(1, len(ok) // _SEA_SAMPLE)][:_SEA_SAMPLE]
+    sample = every_kth(np.isfinite(located.x_m), _SEA_SAMPLE, cap=True)
     to_lon_lat = Transformer.from_crs(located.metric_crs, WGS84, always_xy=True)
     lons, lats = to_lon_lat.transform(located.x_m[sample], located.y_m[sample])
     if any(_on_land(float(a), float(b)) for a, b in zip(lons, lats, strict=True)):

@@ -54,6 +54,7 @@ from hotspots.ingest.localtime import (
     utc_values,
 )
 from hotspots.ingest.rejects import RejectLedger, quoted
+from hotspots.sampling import every_kth
 
 log = logging.getLogger(__name__)
 
@@ -458,12 +459,7 @@ def sample_present(values: pd.Series, size: int, *, missing: np.ndarray | None =
     ``size`` of them), read one by one: ``values.dropna().iloc[::k]`` on Arrow-backed text
     would take (copy) every chunk. ``missing``: ``values.isna()`` when at hand."""
     missing = values.isna().to_numpy() if missing is None else missing
-    if missing.any():
-        present = np.flatnonzero(~missing)
-        positions = present[:: max(1, len(present) // size)][:size]
-    else:  # every k-th row, without a list of all of them
-        positions = np.arange(0, len(missing), max(1, len(missing) // size))[:size]
-    return _rows(values, positions)
+    return _rows(values, every_kth(~missing, size, cap=True))
 
 
 def _rows(text: pd.Series, positions: np.ndarray) -> pd.Series:

@@ -18,6 +18,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from hotspots.sampling import every_kth
 from hotspots.spatial.projection import DISPLAY_CRS
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,10 @@ def coordinate_decimals(
     ``noise * 10`` (reprojection round trips add ~1e-9 degree); ``max_decimals`` when none.
     """
     v = np.asarray(values, dtype=np.float64)
-    v = v[np.isfinite(v)]
-    if v.size == 0:
+    finite = np.isfinite(v)
+    if not finite.any():
         return max_decimals
-    sample = v[:: max(1, v.size // 50_000)]
+    sample = v[every_kth(finite, 50_000, cap=False)]
     for d in range(min_decimals, max_decimals):
         scaled = sample * 10.0**d
         off = np.abs(scaled - np.rint(scaled))
