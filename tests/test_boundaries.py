@@ -68,17 +68,21 @@ def test_core_modules_do_not_load_the_app_stack(
 
 def test_an_analysis_of_a_csv_loads_neither_scipy_nor_gdal(tmp_path: Path) -> None:
     """SciPy (a tenth of a second to import) is needed only for normal p-values or an
-    automatic cell size, GDAL (pyogrio) only for GIS formats: a whole ``hotspots analyze``
-    of a CSV with exact Gi* and Local Moran loads neither."""
-    csv, out = tmp_path / "incidents.csv", tmp_path / "out"
+    automatic cell size over more than 30,000 distinct places, GDAL (pyogrio) only for GIS
+    formats: whole ``hotspots analyze`` runs of a CSV with exact Gi* and Local Moran, with a
+    given and an automatic cell size, load neither."""
+    csv, out, auto = tmp_path / "incidents.csv", tmp_path / "out", tmp_path / "auto"
     loaded = _loaded(
         "from hotspots.ingest.synthetic import synthetic_csv\n"
         f"synthetic_csv({str(csv)!r}, 3_000, hotspots=3, rng=1)\n"
         "from hotspots.cli import main\n"
         f"main(['analyze', {str(csv)!r}, '--out', {str(out)!r}, '--cell-size-m', '250', "
+        "'--timezone', 'America/Toronto', '--quiet'])\n"
+        f"main(['analyze', {str(csv)!r}, '--out', {str(auto)!r}, "
         "'--timezone', 'America/Toronto', '--quiet'])"
     )
     assert (out / "cells.parquet").exists() and "geopandas" in loaded
+    assert json.loads((auto / "summary.json").read_text())["parameters"]["cell_size_automatic"]
     assert not loaded & {"scipy", "pyogrio", *APP_STACK, *HEAVY}
 
 

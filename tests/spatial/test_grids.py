@@ -11,6 +11,7 @@ from scipy.spatial import cKDTree
 
 from hotspots.blocks import BLOCK
 from hotspots.errors import InputError
+from hotspots.spatial import grids
 from hotspots.spatial.grids import (
     Grid,
     auto_cell_size_m,
@@ -211,3 +212,37 @@ def test_locate_over_many_blocks_is_locate_of_each_part(kind: str) -> None:
     np.testing.assert_array_equal(located, np.concatenate(parts))
     assert {-1} < set(np.unique(located).tolist())
     assert grid.locate(x.reshape(-1, 1)[:6], y[:6].reshape(-1, 1)).shape == (6, 1)
+
+
+@pytest.mark.parametrize(
+    "layout", ["uniform", "clustered", "on a line", "two", "snapped to 1 m", "lon/lat scale"]
+)
+def test_nearest_distances_are_identical_with_shapely_and_scipy(layout: str) -> None:
+    """An automatic cell size takes the median nearest-neighbour distance from shapely's tree
+    for a few places (no SciPy import) and from SciPy's k-d tree for many: the same numbers."""
+    rng = np.random.default_rng(len(layout))
+    n = 4_000
+    if layout == "uniform":
+        xy = rng.uniform(0, 30_000, (n, 2)) + np.array([600_000, 4_800_000])
+    elif layout == "clustered":
+        centres = rng.uniform(0, 30_000, (12, 2))
+        xy = (
+            centres[rng.integers(0, 12, n)]
+            + rng.normal(0, 40, (n, 2))
+            + np.array([600_000, 4_800_000])
+        )
+    elif layout == "on a line":
+        t = rng.uniform(0, 10_000, n)
+        xy = np.column_stack([600_000 + t, 4_800_000 + 0.5 * t])
+    elif layout == "two":
+        xy = np.array([[600_000.0, 4_800_000.0], [600_003.0, 4_800_004.0]])
+    elif layout == "snapped to 1 m":
+        xy = np.round(rng.normal(0, 300, (n, 2))) + np.array([600_000, 4_800_000])
+    else:
+        xy = rng.uniform(0, 0.3, (n, 2)) + np.array([-79.5, 43.6])
+    places = np.unique(xy, axis=0)
+    by_strtree = grids._nearest_by_strtree(places)
+    by_kdtree = grids._nearest_by_kdtree(places)
+    np.testing.assert_array_equal(by_strtree, by_kdtree)
+    assert np.isfinite(by_strtree).all() and (by_strtree > 0).all()
+    np.testing.assert_array_equal(grids.nearest_distances(places), by_kdtree)

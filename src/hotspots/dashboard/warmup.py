@@ -43,6 +43,10 @@ def warm_up() -> float:
     # imports it (quickly, once folium is loaded).
     import folium.plugins  # noqa: F401
 
+    # A server lives long: the automatic cell size of every filter change then takes its
+    # nearest neighbours from SciPy's k-d tree (grids.nearest_distances), the quicker search.
+    import scipy.spatial  # noqa: F401
+
     from hotspots.dashboard import (  # noqa: F401  # what app.py and the Map page import
         cached,
         downloads,
