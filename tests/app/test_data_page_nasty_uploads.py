@@ -65,6 +65,19 @@ def test_a_geopackage_of_several_layers_offers_the_layer(app: AppTest, tmp_path:
     assert any("5 incidents loaded" in s.value for s in app.success)
 
 
+def test_layers_are_offered_only_for_a_choice_of_them(tmp_path: object) -> None:
+    data = _geopackage(tmp_path)
+    single = f"{tmp_path}/single.gpkg"
+    _points().to_file(single, layer="only")
+    with open(single, "rb") as handle:
+        assert layers_of(Upload("single.gpkg", handle.read())) == ()
+    assert layers_of(Upload("incidents.kml", data)) == ()  # KML folders are stacked
+    broken = np.random.default_rng(1).bytes(500)
+    assert layers_of(Upload("incidents.gpkg", broken)) == ()  # reading it says what is wrong
+    # a gzip-compressed GeoPackage, which the reader reads, offers its layers too
+    assert layers_of(Upload("incidents.gpkg", gzip.compress(data))) == ("incidents", "sample")
+
+
 @pytest.mark.parametrize(
     ("name", "data", "expected"),
     [

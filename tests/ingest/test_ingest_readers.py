@@ -15,7 +15,7 @@ import shapely
 
 from hotspots.errors import EmptyDataError, InputError
 from hotspots.ingest import read_table
-from hotspots.ingest.readers import read_with_notes
+from hotspots.ingest.readers import layer_names, read_with_notes
 
 CSV = (
     "lat,lon,date,offense\n43.65,-79.38,2019-01-02 13:45,Assault\n43.66,-79.39,2019-01-03,Robbery\n"
@@ -168,6 +168,26 @@ def test_geojson_gpkg_and_layers(tmp_path: Path) -> None:
     assert len(read_table(gpkg, layer="second")) == 1
     with pytest.raises(InputError, match="layer='third'"):
         read_table(gpkg, layer="third")
+
+
+def test_layer_names_of_a_file_an_upload_and_a_broken_one(tmp_path: Path) -> None:
+    gpkg = tmp_path / "two.gpkg"
+    _points().to_file(gpkg, layer="first", driver="GPKG")
+    _points().iloc[:1].to_file(gpkg, layer="second", driver="GPKG")
+    assert layer_names(gpkg) == ["first", "second"]
+    upload = io.BytesIO(gpkg.read_bytes())
+    assert layer_names(upload, filename="two.gpkg") == ["first", "second"]
+    gzipped = io.BytesIO(gzip.compress(gpkg.read_bytes()))  # read_table reads it too
+    assert layer_names(gzipped, filename="two.gpkg") == ["first", "second"]
+    broken = tmp_path / "broken.gpkg"
+    broken.write_bytes(b"not a geopackage" * 40)
+    with pytest.raises(InputError) as listing:
+        layer_names(io.BytesIO(broken.read_bytes()), filename="broken.gpkg")
+    with pytest.raises(InputError) as reading:
+        read_table(io.BytesIO(broken.read_bytes()), filename="broken.gpkg")
+    assert str(listing.value) == str(reading.value)
+    assert "broken.gpkg could not be opened as .gpkg" in listing.value.render("cli")
+    assert "hotspots-" not in str(listing.value)  # the temporary copy's path is not shown
 
 
 def test_zipped_shapefile_and_upload(tmp_path: Path) -> None:

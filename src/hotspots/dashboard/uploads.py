@@ -16,15 +16,12 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
-import pyogrio.errors
 
 from hotspots.dashboard.datasets import Dataset, make_dataset
 from hotspots.errors import HotspotsError, InputError
@@ -36,6 +33,7 @@ from hotspots.ingest import (
     load_incidents,
     read_table,
 )
+from hotspots.ingest.readers import layer_names
 
 log = logging.getLogger(__name__)
 
@@ -176,14 +174,10 @@ def layers_of(upload: Upload) -> tuple[str, ...]:
     """The layers of a file holding several (a GeoPackage); ``()`` for one or none."""
     if Path(upload.name).suffix.lower() not in _LAYERED:
         return ()
-    with tempfile.TemporaryDirectory(prefix="hotspots-") as folder:
-        path = Path(folder) / Path(upload.name).name
-        path.write_bytes(upload.data)
-        try:
-            listed = pyogrio.list_layers(path)
-        except (pyogrio.errors.DataSourceError, RuntimeError):
-            return ()  # reading it says what is wrong
-    names = tuple(str(row[0]) for row in listed)
+    try:
+        names = tuple(layer_names(upload.stream(), filename=upload.name))
+    except (InputError, RuntimeError):
+        return ()  # reading it says what is wrong
     return names if len(names) > 1 else ()
 
 

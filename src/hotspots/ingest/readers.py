@@ -19,6 +19,7 @@ Supported formats (by file-name extension, case-insensitive):
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -27,7 +28,7 @@ import os
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -639,9 +640,7 @@ def _read_gdal(
                 ": a shapefile upload needs its .shx/.dbf/.prj files; "
                 "zip them together and load the .zip instead.",
             )
-        with tempfile.TemporaryDirectory(prefix="hotspots-") as folder:
-            temporary = Path(folder) / name
-            temporary.write_bytes(_read_bytes(source, None, name))
+        with _on_disk(source, None, name) as temporary:
             return _read_gdal(temporary, temporary, name, extension, layer, encoding, notes)
 
     if extension == ".zip":
@@ -658,15 +657,7 @@ def _read_gdal(
     import pyogrio.errors
 
     target = str(path)
-    try:
-        layers = [str(row[0]) for row in pyogrio.list_layers(target)]
-    except (pyogrio.errors.DataSourceError, OSError) as error:
-        raise _file_error(
-            InputError,
-            name,
-            f" could not be opened as {extension} ({_gdal_reason(error, path, name)}); check the "
-            "file is complete and of the format its extension says.",
-        ) from None
+    layers = _layers(path, name, extension)
     kwargs: dict[str, Any] = {"engine": "pyogrio"}
     if encoding is not None:
         kwargs["encoding"] = encoding
@@ -707,6 +698,49 @@ def _read_gdal(
     if not non_empty:
         return frames[0]
     return gpd.GeoDataFrame(pd.concat(non_empty, ignore_index=True), crs=non_empty[0].crs)
+
+
+def layer_names(source: Source, *, filename: str | None = None) -> list[str]:
+    """The layers of a GDAL file (a GeoPackage's tables, a KML's folders), in its order.
+
+    ``source`` and ``filename`` as for :func:`read_table`.
+
+    Raises
+    ------
+    InputError
+        The file does not exist or cannot be opened as the format its extension says.
+    """
+    name, path = _name_and_path(source, filename)
+    with _on_disk(source, path, name) as target:
+        return _layers(target, name, Path(name.lower().removesuffix(".gz")).suffix)
+
+
+@contextlib.contextmanager
+def _on_disk(source: Source, path: Path | None, name: str) -> Iterator[Path]:
+    """``path``, or a temporary copy of ``source``'s bytes named ``name`` (GDAL reads files)."""
+    if path is not None:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="hotspots-") as folder:
+        temporary = Path(folder) / name
+        temporary.write_bytes(_read_bytes(source, None, name))
+        yield temporary
+
+
+def _layers(path: Path, name: str, extension: str) -> list[str]:
+    """The layer names of the GDAL file at ``path`` (``name``: what the user calls it)."""
+    import pyogrio
+    import pyogrio.errors
+
+    try:
+        return [str(row[0]) for row in pyogrio.list_layers(str(path))]
+    except (pyogrio.errors.DataSourceError, OSError) as error:
+        raise _file_error(
+            InputError,
+            name,
+            f" could not be opened as {extension} ({_gdal_reason(error, path, name)}); check the "
+            "file is complete and of the format its extension says.",
+        ) from None
 
 
 def _single_csv_in_zip(path: Path) -> str | None:
