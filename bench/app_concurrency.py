@@ -44,12 +44,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from app_speed import (
     _server,
-    _wait_map,
     app_env,
     cpu_seconds,
     fill_default_view,
     launch,
     load_average,
+    new_page,
+    visit_seconds,
 )
 
 TARGET_S = 5.0
@@ -71,8 +72,7 @@ class Visit:
 
 def record(browser: Any, url: str) -> Visit:
     """Open the page once in a new browser context and record what it asked for."""
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
-    page = context.new_page()
+    page = new_page(browser)
     before: list[str] = []
     after: list[str] = []
     frames: list[bytes] = []
@@ -95,9 +95,8 @@ def record(browser: Any, url: str) -> Visit:
 
     page.on("request", on_request)
     page.on("websocket", on_socket)
-    page.goto(url, wait_until="commit")
-    _wait_map(page, lambda s: s["hot"] > 0)
-    context.close()
+    visit_seconds(page, url)  # what it asks for is recorded; its time is not the point
+    page.context.close()
     headers.setdefault("accept-encoding", "gzip, deflate")
     return Visit(tuple(before), tuple(after), tuple(frames), headers)
 
@@ -143,14 +142,10 @@ def replay(url: str, visit: Visit, barrier: threading.Barrier) -> float:
 
 
 def _browser_visit(browser: Any, url: str, barrier: threading.Barrier) -> float:
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
-    page = context.new_page()
+    page = new_page(browser)
     barrier.wait(timeout=300)
-    start = time.perf_counter()
-    page.goto(url, wait_until="commit")
-    _wait_map(page, lambda s: s["hot"] > 0, timeout_s=300, poll_s=0.05)
-    seconds = time.perf_counter() - start
-    context.close()
+    seconds = visit_seconds(page, url, timeout_s=300, poll_s=0.05)
+    page.context.close()
     return seconds
 
 

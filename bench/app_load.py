@@ -23,19 +23,19 @@ import multiprocessing
 import resource
 import statistics
 import sys
-import time
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from app_speed import (
     _server,
-    _wait_map,
     app_env,
     cpu_seconds,
     fill_default_view,
     launch,
     load_average,
+    new_page,
+    visit_seconds,
 )
 
 TARGET_S = 5.0
@@ -50,12 +50,9 @@ def _visit(url: str, barrier: Barrier, results: multiprocessing.Queue[Result]) -
     try:
         with sync_playwright() as pw:
             browser = launch(pw)
-            page = browser.new_context(viewport={"width": 1500, "height": 1000}).new_page()
+            page = new_page(browser)
             barrier.wait(timeout=300)
-            start = time.perf_counter()
-            page.goto(url, wait_until="commit")
-            _wait_map(page, lambda s: s["hot"] > 0, timeout_s=300, poll_s=0.1)
-            seconds = time.perf_counter() - start
+            seconds = visit_seconds(page, url, timeout_s=300, poll_s=0.1)
             browser.close()
         used = resource.getrusage(resource.RUSAGE_CHILDREN)  # the driver and its Chromium
         results.put((seconds, used.ru_utime + used.ru_stime))

@@ -24,14 +24,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
-import tarfile
 import tempfile
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +38,14 @@ from app_speed import (
     _filter_changes,
     _load,
     _server,
-    _wait_map,
     app_env,
     cpu_seconds,
+    export_revision,
     fill_default_view,
     launch,
     load_average,
+    new_page,
+    visit_seconds,
 )
 
 
@@ -73,33 +71,16 @@ BLANK_APP = 'import streamlit as st\nst.write("blank app")\n'
 def _browser_work(browser: Any, url: str, out: Figures, *, text: str | None = None) -> float:
     """One page load in a new browser context with Chrome's main-thread metrics; its seconds
     to the map (or to ``text``)."""
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
-    page = context.new_page()
-    cdp = context.new_cdp_session(page)
+    page = new_page(browser)
+    cdp = page.context.new_cdp_session(page)
     cdp.send("Performance.enable")
-    start = time.perf_counter()
-    page.goto(url, wait_until="commit")
-    if text is None:
-        _wait_map(page, lambda s: s["hot"] > 0)
-    else:
-        page.get_by_text(text).wait_for(timeout=60_000)
-    seconds = time.perf_counter() - start
+    until = None if text is None else lambda p: p.get_by_text(text).wait_for(timeout=60_000)
+    seconds = visit_seconds(page, url, until=until)
     metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
     out.browser_task.append(metrics["TaskDuration"])
     out.browser_script.append(metrics["ScriptDuration"])
-    context.close()
+    page.context.close()
     return seconds
-
-
-def _export(revision: str, folder: Path) -> Path:
-    """The files of ``revision`` in ``folder`` (the shared venv runs them with PYTHONPATH)."""
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "--format=tar", revision],
-        check=True, capture_output=True,
-    ).stdout  # fmt: skip
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(folder, filter="data")
-    return folder
 
 
 def _one_round(
@@ -143,7 +124,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="hotspots-side-by-side-") as tmp:
-        base_root = _export(options.base, Path(tmp) / "base")
+        base_root = export_revision(options.base, Path(tmp) / "base")
         trees = {
             "base": (base_root, options.base_entry, Figures()),
             "now": (ROOT, "serve.py", Figures()),

@@ -37,11 +37,13 @@ tenths of a second between runs (more under load: read the load average printed 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import socket
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import urllib.request
@@ -83,6 +85,8 @@ TARGET_COLD_S = 3.0
 TARGET_WARM_S = 1.5
 TARGET_CHANGE_S = 0.7
 TARGET_PAYLOAD_MB = 3.0
+#: The browser window of every measured visit.
+VIEWPORT = {"width": 1500, "height": 1000}
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,18 @@ def fill_default_view(env: Mapping[str, str], root: Path = ROOT) -> None:
         [sys.executable, "-m", "hotspots.dashboard.startup"],
         cwd=root, env=dict(env), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+
+
+def export_revision(revision: str, folder: Path, paths: tuple[str, ...] = ()) -> Path:
+    """The files of ``revision`` (only ``paths`` when given) in ``folder``, to run an earlier
+    tree side by side with this one (the shared venv runs it with PYTHONPATH)."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", revision, *paths],
+        check=True, capture_output=True,
+    ).stdout  # fmt: skip
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
 
 
 def _free_port() -> int:
@@ -194,36 +210,58 @@ def _wait_map(
     raise SystemExit("the map did not appear")
 
 
+def new_page(browser: Any, *, init_script: str | None = None) -> Any:
+    """A page in a new browser context (no cache, no cookies: a new visitor) of
+    :data:`VIEWPORT`; ``init_script`` runs in each of its frames before the frame's own
+    scripts. Close it with ``page.context.close()``."""
+    context = browser.new_context(viewport=VIEWPORT)
+    if init_script is not None:
+        context.add_init_script(init_script)
+    return context.new_page()
+
+
+def visit_seconds(
+    page: Any,
+    url: str,
+    *,
+    until: Callable[[Any], object] | None = None,
+    timeout_s: float = 120.0,
+    poll_s: float = 0.02,
+) -> float:
+    """Seconds from navigating ``page`` to ``url`` (as soon as the server answers) to hot
+    spot cells drawn on the map (:func:`_wait_map` with ``timeout_s`` and ``poll_s``), or
+    to ``until(page)`` returning (a page without a map)."""
+    start = time.perf_counter()
+    page.goto(url, wait_until="commit")
+    if until is None:
+        _wait_map(page, lambda s: s["hot"] > 0, timeout_s, poll_s)
+    else:
+        until(page)
+    return time.perf_counter() - start
+
+
 def _load(browser: Any, url: str, *, reloads: int = 0) -> tuple[float, int, tuple[float, ...]]:
     """Seconds from navigation to hot spot cells drawn in a new browser context, websocket
     bytes received, and the seconds of ``reloads`` more loads in that context (cached)."""
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
-    page = context.new_page()
+    page = new_page(browser)
     received = [0]
 
     def on_ws(ws: Any) -> None:
         ws.on("framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload)))
 
     page.on("websocket", on_ws)
-    start = time.perf_counter()
-    page.goto(url, wait_until="commit")
-    _wait_map(page, lambda s: s["hot"] > 0)
-    seconds = time.perf_counter() - start
+    seconds = visit_seconds(page, url)
     again = []
     for _ in range(reloads):
         page.goto("about:blank")
-        start = time.perf_counter()
-        page.goto(url, wait_until="commit")
-        _wait_map(page, lambda s: s["hot"] > 0)
-        again.append(time.perf_counter() - start)
-    context.close()
+        again.append(visit_seconds(page, url))
+    page.context.close()
     return seconds, received[0], tuple(again)
 
 
 def _filter_changes(browser: Any, url: str) -> list[float]:
     """Seconds from adding an offense to the filter to the updated map, for each of OFFENSES."""
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
-    page = context.new_page()
+    page = new_page(browser)
     page.goto(url)
     _wait_map(page, lambda s: s["hot"] > 0)
     times = []
@@ -238,7 +276,7 @@ def _filter_changes(browser: Any, url: str) -> list[float]:
         times.append(time.perf_counter() - start)
         page.keyboard.press("Escape")
         time.sleep(0.5)
-    context.close()
+    page.context.close()
     return times
 
 

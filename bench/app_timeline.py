@@ -28,7 +28,17 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from app_speed import IFRAME, _server, _wait_map, app_env, fill_default_view, launch, load_average
+from app_speed import (
+    IFRAME,
+    _server,
+    _wait_map,
+    app_env,
+    fill_default_view,
+    launch,
+    load_average,
+    new_page,
+    visit_seconds,
+)
 
 #: Recorded in every frame (main page and the map's iframe) before any of its scripts run.
 PROBE_JS = """
@@ -114,23 +124,16 @@ RESOURCES_JS = """
 def _visit(
     browser: Any, url: str, *, blank: bool = False, profile: bool = False, change: str = ""
 ) -> tuple[float, dict[str, float]]:
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
-    context.add_init_script(PROBE_JS)
-    page = context.new_page()
-    cdp = context.new_cdp_session(page)
+    page = new_page(browser, init_script=PROBE_JS)
+    cdp = page.context.new_cdp_session(page)
     cdp.send("Performance.enable")
     if profile:
         cdp.send("Profiler.enable")
         cdp.send("Profiler.setSamplingInterval", {"interval": 200})
         cdp.send("Profiler.start")
+    until = (lambda p: p.wait_for_selector("text=blank app", timeout=60_000)) if blank else None
     start_wall = time.time() * 1000
-    start = time.perf_counter()
-    page.goto(url, wait_until="commit")
-    if blank:
-        page.wait_for_selector("text=blank app", timeout=60_000)
-    else:
-        _wait_map(page, lambda s: s["hot"] > 0)
-    seconds = time.perf_counter() - start
+    seconds = visit_seconds(page, url, until=until)
     if change:
         time.sleep(1.0)
         page.evaluate(
@@ -181,7 +184,7 @@ def _visit(
         "JSHeapUsedSize",
     )
     print("  main thread: " + ", ".join(f"{k} {metrics[k]:.2f}" for k in wanted if k in metrics))
-    context.close()
+    page.context.close()
     return seconds, metrics
 
 

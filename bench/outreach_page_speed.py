@@ -28,13 +28,14 @@ import resource
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from app_speed import ROOT, export_revision
+
 STEPS = ("plan page", "hot-spot candidates", "k = 10")
 #: What the baseline tree needs to run the app.
 TREE = ("src", "views", "app.py", ".streamlit")
@@ -69,17 +70,6 @@ def worker(root: Path) -> dict[str, Any]:
     captions = [c.value for c in at.caption if "service radius" in c.value]
     out["caption"] = captions[0] if captions else ""
     return out
-
-
-def _export(revision: str, folder: Path) -> Path:
-    """The files of ``revision`` that the app needs, in ``folder``."""
-    archive = folder / "baseline.tar"
-    with archive.open("wb") as out:
-        subprocess.run(["git", "-C", str(ROOT), "archive", revision, *TREE], stdout=out, check=True)
-    tree = folder / "baseline"
-    with tarfile.open(archive) as tar:
-        tar.extractall(tree, filter="data")
-    return tree
 
 
 def _run(root: Path) -> dict[str, Any]:
@@ -120,7 +110,10 @@ def main() -> None:
     print(f"load average (1, 5, 15 min) before: {_uptime()}", flush=True)
     results: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
     with tempfile.TemporaryDirectory(prefix="hotspots-outreach-bench-") as tmp:
-        trees = {"before": _export(args.baseline, Path(tmp)), "after": ROOT}
+        trees = {
+            "before": export_revision(args.baseline, Path(tmp) / "baseline", TREE),
+            "after": ROOT,
+        }
         for round_ in range(args.rounds):
             order = ("before", "after") if round_ % 2 == 0 else ("after", "before")
             for label in order:
