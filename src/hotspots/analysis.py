@@ -174,6 +174,10 @@ class Layouts:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._entries
+
 
 def _remember(layouts: Layouts | None, key: tuple[Any, ...], build: Callable[[], _T]) -> _T:
     """``build()``, or its stored result when ``layouts`` is given (see :class:`Layouts`)."""

@@ -76,11 +76,7 @@ def test_serve_py_answers_with_the_first_page_ready(tmp_path: Path) -> None:
                 browser.close()
         assert not blocked, blocked[:5]
         assert not console_errors, console_errors[:5]
-        # After answering, the server prepared what filter changes share (in the background).
-        while "Layouts for filter changes ready" not in log.read_text():
-            assert "Could not prepare" not in log.read_text(), log.read_text()[-3000:]
-            assert time.monotonic() < deadline + 60, log.read_text()[-3000:]
-            time.sleep(0.3)
+
     finally:
         process.terminate()
         process.wait(timeout=20)
