@@ -9,8 +9,8 @@ lifespan, before the server answers: the first visitor gets what any later visit
 
 The results land in the same ``st.cache_resource``/``st.cache_data`` entries the pages
 read (the Streamlit runtime is running when the lifespan starts), keyed exactly as the
-Map page keys them for the default selection; so are the structures every filter change
-reuses (:func:`_prepare_filters`).
+Map page keys them for the default selection. The structures every filter change reuses
+are built too (:func:`_prepare_filters`).
 """
 
 from __future__ import annotations
@@ -78,9 +78,10 @@ def _prepare_filters(dataset: Dataset) -> None:
     after a start built them (0.76 s for a first offense filter against 0.1-0.3 s for later
     ones, in process). Built here by analysing the default selection once more through the
     data set's ``Layouts`` (without Local Moran, which builds nothing to keep); the result
-    is dropped: the default view's own analysis is the cached one. Before the server
-    answers (about 0.9 s more start-up): in a thread once the first page was sent, it took
-    CPU from that page's browser on the same laptop (the cold visit 2.4 -> 2.8 s).
+    is dropped: the default view's own analysis is the cached one. It runs before the
+    server answers (about 0.9 s more start-up) because in a background thread, even one
+    started after the first page was sent, it took CPU from that page's browser on the same
+    laptop (the cold first visit went from 2.4 to 2.8 s).
     """
     from hotspots.analysis import analyze
     from hotspots.dashboard import cached
