@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hotspots.dashboard import cached, warmup
+from hotspots.dashboard.startup import default_key
 
 
 def test_warm_up_prepares_what_every_filter_change_reuses() -> None:
@@ -10,7 +11,7 @@ def test_warm_up_prepares_what_every_filter_change_reuses() -> None:
     study area, the distinct places and the default grid ready (the saved default view does
     not bring them; the first filter change after a start used to build them)."""
     dataset, analysis = cached.default_view()
-    warmup._prepare_filters(dataset)
+    warmup._prepare_filters(dataset, default_key(dataset))
     layouts = cached.layouts(dataset, dataset.key, id(dataset.load.table))
     size = analysis.params["cell_size_m"]
     for key in [("boundaries",), ("outline",), ("places",), ("grid", "square", size)]:

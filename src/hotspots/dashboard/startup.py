@@ -79,9 +79,12 @@ def build_default_view() -> tuple[Dataset, Analysis]:
     return dataset, analyze_key(dataset, default_key(dataset))
 
 
-def analyze_key(dataset: Dataset, key: AnalysisKey, *, layouts: Layouts | None = None) -> Analysis:
+def analyze_key(
+    dataset: Dataset, key: AnalysisKey, *, layouts: Layouts | None = None, lisa: bool = True
+) -> Analysis:
     """:func:`~hotspots.analysis.analyze` of ``dataset`` with the selection ``key``, quietly
-    (reusing the data set's filter-independent ``layouts`` when given)."""
+    (reusing the data set's filter-independent ``layouts`` when given; Local Moran unless
+    ``lisa`` is false)."""
     from hotspots.analysis import analyze  # SciPy and the statistics: imported on first use
 
     return analyze(
@@ -91,6 +94,7 @@ def analyze_key(dataset: Dataset, key: AnalysisKey, *, layouts: Layouts | None =
         grid=key.grid,
         cell_size_m=key.cell_size_m,
         alpha=key.alpha,
+        lisa=lisa,
         quiet=True,
         layouts=layouts,
     )

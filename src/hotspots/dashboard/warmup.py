@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from hotspots.dashboard.datasets import Dataset
+    from hotspots.dashboard.selection import AnalysisKey
 
 
 def warm_up() -> float:
@@ -60,7 +61,7 @@ def warm_up() -> float:
     cached.headline(dataset, key)
     cached.unit_layer(dataset, key, "cell", "gi")
     cached.point_layer(dataset, key)
-    _prepare_filters(dataset)
+    _prepare_filters(dataset, key)
     # What is loaded now lives as long as the server: out of the collector's sight, so no
     # later collection walks the modules, the data set and the default view again (garbage
     # collected first: frozen garbage would never be freed).
@@ -69,12 +70,12 @@ def warm_up() -> float:
     return time.perf_counter() - started
 
 
-def _prepare_filters(dataset: Dataset) -> None:
+def _prepare_filters(dataset: Dataset, key: AnalysisKey) -> None:
     """Build what every filter change of ``dataset`` needs and no filter changes
     (:class:`~hotspots.analysis.Layouts`: the boundaries in the data's CRS, the study area,
     the distinct incident locations, the grid of the default cell size and its contiguity).
 
-    The saved default view brings its analysis but not these, so the first filter change
+    ``key`` is the default selection. The saved default view brings its analysis but not these, so the first filter change
     after a start built them (0.76 s for a first offense filter against 0.1-0.3 s for later
     ones, in process). Built here by analysing the default selection once more through the
     data set's ``Layouts`` (without Local Moran, which builds nothing to keep); the result
@@ -83,20 +84,9 @@ def _prepare_filters(dataset: Dataset) -> None:
     started after the first page was sent, it took CPU from that page's browser on the same
     laptop (the cold first visit went from 2.4 to 2.8 s).
     """
-    from hotspots.analysis import analyze
     from hotspots.dashboard import cached
-    from hotspots.dashboard.startup import default_key
+    from hotspots.dashboard.startup import analyze_key
 
-    key = default_key(dataset)
     table = dataset.load.table
-    analyze(
-        table,
-        boundaries=dataset.boundaries,
-        filters=key.filters,
-        grid=key.grid,
-        cell_size_m=key.cell_size_m,
-        alpha=key.alpha,
-        lisa=False,
-        quiet=True,
-        layouts=cached.layouts(dataset, dataset.key, id(table)),
-    )
+    layouts = cached.layouts(dataset, dataset.key, id(table))
+    analyze_key(dataset, key, layouts=layouts, lisa=False)
