@@ -9,6 +9,7 @@ to the selected incidents — and that the warm-up filled the caches the page re
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -61,7 +62,9 @@ def test_serve_py_answers_with_the_first_page_ready(tmp_path: Path) -> None:
                 if process.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"serve.py did not start:\n{log.read_text()[-3000:]}")
                 time.sleep(0.3)
-        assert "Default view ready" in log.read_text()  # before the server answered
+        started = log.read_text()
+        assert "Default view ready" in started  # before the server answered
+        assert re.search(r"TCP_NODELAY set on [1-9]\d* listening socket", started), started
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True

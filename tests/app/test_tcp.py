@@ -1,0 +1,29 @@
+"""Nagle's algorithm off on listening sockets, so every accepted connection sends at once."""
+
+from __future__ import annotations
+
+import socket
+
+from hotspots.dashboard.tcp import no_delay_on_listening_sockets
+
+
+def _nodelay(sock: socket.socket) -> int:
+    return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+
+def test_connections_accepted_after_it_have_nagle_off() -> None:
+    # As Streamlit binds its server: socket.socket(family), protocol 0, which asyncio skips.
+    with socket.socket(socket.AF_INET) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        with socket.create_connection(listener.getsockname()) as before:
+            accepted_before, _ = listener.accept()
+            with accepted_before:
+                assert _nodelay(accepted_before) == 0  # what the server had
+                assert no_delay_on_listening_sockets() >= 1
+                assert _nodelay(listener) == 1
+                assert _nodelay(before) == 0  # a connected (not listening) socket is left alone
+        with socket.create_connection(listener.getsockname()):
+            accepted, _ = listener.accept()
+            with accepted:
+                assert _nodelay(accepted) == 1
