@@ -11,8 +11,8 @@ visit (cold), three later visits in new browser contexts (warm), three reloads i
 browser, four filter changes to offense combinations never analyzed before, and
 ``--browsers`` Chromium processes opening the map at once; and the browser's own work for a
 new browser's page load (Chrome's main-thread task and script seconds, ``Performance.getMetrics``).
-Each round also times a blank Streamlit app (one ``st.write``) in a new browser: the floor
-of Streamlit itself, which no change to this app can go below. Prints the medians of both
+Each round also times a blank Streamlit app (one ``st.write``, served as ``serve.py`` serves
+the dashboard: ``app_speed.blank_app``) in a new browser: the floor of Streamlit itself, which no change to this app can go below. Prints the medians of both
 trees, the ratio (this tree / base), the server's CPU seconds and the load average. The
 default base is the last commit before issue 15's dashboard work.
 
@@ -39,6 +39,7 @@ from app_speed import (
     _load,
     _server,
     app_env,
+    blank_app,
     cpu_seconds,
     export_revision,
     fill_default_view,
@@ -63,9 +64,6 @@ class Figures:
     together_cpu: list[float] = field(default_factory=list)
     browser_task: list[float] = field(default_factory=list)
     browser_script: list[float] = field(default_factory=list)
-
-
-BLANK_APP = 'import streamlit as st\nst.write("blank app")\n'
 
 
 def _browser_work(browser: Any, url: str, out: Figures, *, text: str | None = None) -> float:
@@ -139,7 +137,7 @@ def main() -> None:
         print(f"base {options.base} vs this tree; load average at the start {load_average()}")
         blank_root = Path(tmp) / "blank"
         blank_root.mkdir()
-        (blank_root / "blank.py").write_text(BLANK_APP)
+        blank_entry = blank_app(blank_root)
         blank, blank_work = [], Figures()
         with sync_playwright() as pw:
             browser = launch(pw)
@@ -147,7 +145,7 @@ def main() -> None:
                 for name, (root, entry, figures) in trees.items():
                     _one_round(browser, root, entry, envs[name], options.browsers, figures)
                     print(f"  round {number + 1}, {name} measured (load {load_average()})")
-                with _server(envs["now"], "blank.py", blank_root) as (url, _, _):
+                with _server(envs["now"], blank_entry, blank_root) as (url, _, _):
                     _browser_work(browser, url, Figures(), text="blank app")  # server warm-up
                     for _ in range(3):
                         blank.append(_browser_work(browser, url, blank_work, text="blank app"))

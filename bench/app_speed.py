@@ -129,6 +129,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def blank_app(folder: Path) -> str:
+    """Write a blank Streamlit app (one ``st.write("blank app")``) into ``folder``, served as
+    ``serve.py`` serves the dashboard (:func:`hotspots.dashboard.serving.options`, without
+    the warm-up); the entry to ``streamlit run``: the floor of a page load here."""
+    (folder / "blank.py").write_text('import streamlit as st\nst.write("blank app")\n')
+    (folder / "blank_serve.py").write_text(
+        "from pathlib import Path\n\nimport streamlit as st\n\n"
+        "from hotspots.dashboard import serving\n\n"
+        'app = st.App(Path(__file__).resolve().parent / "blank.py", **serving.options(warm_up=False))\n'
+    )
+    return "blank_serve.py"
+
+
 def fill_default_view(env: Mapping[str, str], root: Path = ROOT) -> None:
     """Save the default view to disk, as ``make app`` does before ``streamlit run``."""
     subprocess.run(

@@ -11,8 +11,8 @@ size), the map component's iframe element, its HTML and scripts, the map's Leafl
 the hot spot cells drawn; then the browser's main-thread totals (Chrome's
 ``Performance.getMetrics``: script, layout, style, task seconds) and the longest tasks.
 
-``--blank`` does the same against a blank Streamlit app (one ``st.write``) in the same
-run: the floor of Streamlit itself in a new browser.
+``--blank`` does the same against a blank Streamlit app (one ``st.write``, served as
+``serve.py`` serves the dashboard) in the same run: the floor of Streamlit itself in a new browser.
 
 It measures; it asserts nothing. The machine is shared: read the load printed with it.
 """
@@ -20,6 +20,7 @@ It measures; it asserts nothing. The machine is shared: read the load printed wi
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -33,6 +34,7 @@ from app_speed import (
     _server,
     _wait_map,
     app_env,
+    blank_app,
     fill_default_view,
     launch,
     load_average,
@@ -213,9 +215,6 @@ def _print_profile(profile: dict[str, Any], top: int = 25) -> None:
         print(f"    {ms:7.0f}  {name} ({script}:{line})")
 
 
-BLANK_APP = 'import streamlit as st\nst.write("blank app")\n'
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entry", default="serve.py")
@@ -244,13 +243,13 @@ def main() -> None:
                 for change in (options.change or [""] * options.visits)
             ]
         if options.blank:
-            with tempfile.TemporaryDirectory() as tmp:
-                (Path(tmp) / "blank.py").write_text(BLANK_APP)
-                with _server(env, "blank.py", Path(tmp)) as (url, _, _):
-                    _visit(browser, url, blank=True)
-                    summary["blank"] = [
-                        _visit(browser, url, blank=True)[0] for _ in range(options.visits)
-                    ]
+            folder = Path(tempfile.mkdtemp())
+            with _server(env, blank_app(folder), folder) as (url, _, _):
+                _visit(browser, url, blank=True)
+                summary["blank"] = [
+                    _visit(browser, url, blank=True)[0] for _ in range(options.visits)
+                ]
+            shutil.rmtree(folder)
         browser.close()
     for name, values in summary.items():
         print(
