@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from hotspots.dashboard.sidebar import render_sidebar
+from hotspots.dashboard.tcp import no_delay_once
 from hotspots.dashboard.ui import app_icon, page_guard
 
 HERE = Path(__file__).resolve().parent
@@ -44,6 +45,10 @@ for section, path, title, icon in PAGES:
         sections.setdefault(section, []).append(
             st.Page(path, title=title, icon=icon, default=path == "views/map.py")
         )
+
+# Under plain `streamlit run app.py`, replies leave at once from the first run on (serve.py
+# does it before the server answers): TCP_NODELAY on the server's socket, once per process.
+no_delay_once()
 
 navigation = st.navigation(sections)
 # No exception reaches a user as a traceback: a message in place, the trace in the log.

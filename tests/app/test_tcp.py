@@ -27,3 +27,19 @@ def test_connections_accepted_after_it_have_nagle_off() -> None:
             accepted, _ = listener.accept()
             with accepted:
                 assert _nodelay(accepted) == 1
+
+
+def test_app_py_switches_nagle_off_once_per_process() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from hotspots.dashboard.tcp import no_delay_once
+
+    from .conftest import APP, RUN_TIMEOUT_S
+
+    no_delay_once.cache_clear()
+    with socket.socket(socket.AF_INET) as listener:  # stands for the server's socket
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT_S).run()
+        assert _nodelay(listener) == 1
+        assert no_delay_once.cache_info().misses == 1

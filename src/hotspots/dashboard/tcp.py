@@ -15,6 +15,7 @@ it, so setting ``TCP_NODELAY`` on the listening sockets once, before the server 
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 
@@ -40,6 +41,14 @@ def no_delay_on_listening_sockets() -> int:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 changed += 1
     return changed
+
+
+@functools.cache
+def no_delay_once() -> int:
+    """:func:`no_delay_on_listening_sockets`, the first time it is called in this process
+    (``app.py`` calls it on every script run: plain ``streamlit run app.py`` has no start-up
+    of ours, so connections accepted before the first script run keep Nagle on)."""
+    return no_delay_on_listening_sockets()
 
 
 def _listening_tcp(sock: socket.socket) -> bool:
