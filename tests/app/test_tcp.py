@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import socket
+from pathlib import Path
 
 from hotspots.dashboard.tcp import no_delay_on_listening_sockets
 
@@ -11,16 +13,22 @@ def _nodelay(sock: socket.socket) -> int:
     return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
 
 
-def test_connections_accepted_after_it_have_nagle_off() -> None:
+def _open_descriptors() -> int:
+    return len(os.listdir("/dev/fd"))
+
+
+def test_connections_accepted_after_it_have_nagle_off(tmp_path: Path) -> None:
     # As Streamlit binds its server: socket.socket(family), protocol 0, which asyncio skips.
-    with socket.socket(socket.AF_INET) as listener:
+    with (tmp_path / "a file").open("w"), socket.socket(socket.AF_INET) as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         with socket.create_connection(listener.getsockname()) as before:
             accepted_before, _ = listener.accept()
             with accepted_before:
                 assert _nodelay(accepted_before) == 0  # what the server had
+                descriptors = _open_descriptors()
                 assert no_delay_on_listening_sockets() >= 1
+                assert _open_descriptors() == descriptors  # every copy it made closed
                 assert _nodelay(listener) == 1
                 assert _nodelay(before) == 0  # a connected (not listening) socket is left alone
         with socket.create_connection(listener.getsockname()):

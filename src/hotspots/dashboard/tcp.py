@@ -33,10 +33,15 @@ def no_delay_on_listening_sockets() -> int:
     changed = 0
     for fd in descriptors:
         try:
-            sock = socket.socket(fileno=os.dup(fd))
-        except OSError:  # not a socket, or closed meanwhile
+            copy = os.dup(fd)
+        except OSError:  # closed meanwhile (the listing's own descriptor)
             continue
-        with sock:
+        try:
+            sock = socket.socket(fileno=copy)
+        except OSError:  # not a socket: the copy is still ours to close
+            os.close(copy)
+            continue
+        with sock:  # closes the copy; the socket itself stays open
             if _listening_tcp(sock):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 changed += 1
