@@ -1,14 +1,18 @@
-"""Streamlit's front-end files from memory (``serve.py``'s middleware): the same bytes,
-only for files Streamlit ships, everything else passed on untouched."""
+"""Streamlit's front-end files from memory (``serve.py``'s middleware): the same bytes (or
+their gzip for a browser that takes it), only for files Streamlit ships, everything else
+passed on untouched."""
 
 from __future__ import annotations
 
 import asyncio
-import re
+import gzip
 from pathlib import Path
 from typing import Any
 
-from hotspots.dashboard.static_assets import StaticAssets
+from hotspots.dashboard.static_assets import StaticAssets, first_load
+
+#: A script big enough to be worth compressing.
+BIG_SCRIPT = "".join(f"export const value{i} = {i} * 2; // é\n" for i in range(200))
 
 
 def _front_end(tmp_path: Path) -> Path:
@@ -17,11 +21,12 @@ def _front_end(tmp_path: Path) -> Path:
     (tmp_path / "index.html").write_text("<html></html>")
     (tmp_path / "static" / "js" / "index.abc123.js").write_text("console.log('é');")
     (tmp_path / "static" / "css" / "index.def456.css").write_text("body{}")
+    (tmp_path / "static" / "js" / "big.0a1b2c.js").write_text(BIG_SCRIPT)
     return tmp_path
 
 
 def _call(
-    middleware: StaticAssets, path: str, method: str = "GET"
+    middleware: StaticAssets, path: str, method: str = "GET", accept: str | None = None
 ) -> tuple[int, dict[str, str], bytes]:
     sent: list[dict[str, Any]] = []
 
@@ -31,7 +36,9 @@ def _call(
     async def send(message: Any) -> None:
         sent.append(message)
 
-    asyncio.run(middleware({"type": "http", "method": method, "path": path}, receive, send))
+    headers = [] if accept is None else [(b"accept-encoding", accept.encode())]
+    scope = {"type": "http", "method": method, "path": path, "headers": headers}
+    asyncio.run(middleware(scope, receive, send))
     start, body = sent
     headers = {k.decode(): v.decode() for k, v in start.get("headers", [])}
     return start["status"], headers, body.get("body", b"")
@@ -67,6 +74,31 @@ def test_serves_shipped_files_with_their_bytes_and_headers(tmp_path: Path) -> No
     assert downstream.paths == []
 
 
+def test_text_goes_gzipped_to_browsers_that_take_it(tmp_path: Path) -> None:
+    root = _front_end(tmp_path)
+    middleware = StaticAssets(_Downstream(), directory=root, base_url="")
+    raw = (root / "static" / "js" / "big.0a1b2c.js").read_bytes()
+    status, headers, body = _call(
+        middleware, "/static/js/big.0a1b2c.js", accept="gzip, deflate, br"
+    )
+    assert (status, headers["content-encoding"], headers["vary"]) == (
+        200,
+        "gzip",
+        "accept-encoding",
+    )
+    assert gzip.decompress(body) == raw
+    assert headers["content-length"] == str(len(body)) and len(body) < len(raw) / 3
+    assert _call(middleware, "/static/js/big.0a1b2c.js", accept="gzip")[2] == body  # same bytes
+    for accept in (None, "br", "gzip;q=0, br"):
+        _, headers, body = _call(middleware, "/static/js/big.0a1b2c.js", accept=accept)
+        assert body == raw and "content-encoding" not in headers, accept
+        assert headers["vary"] == "accept-encoding"
+    # small files go as they are
+    _, headers, body = _call(middleware, "/static/js/index.abc123.js", accept="gzip")
+    assert "content-encoding" not in headers
+    assert body == (root / "static" / "js" / "index.abc123.js").read_bytes()
+
+
 def test_everything_else_goes_to_streamlit(tmp_path: Path) -> None:
     downstream = _Downstream()
     middleware = StaticAssets(downstream, directory=_front_end(tmp_path), base_url="")
@@ -96,10 +128,13 @@ def test_every_file_streamlits_page_loads_first_is_served_from_memory() -> None:
 
     directory = Path(file_util.get_static_dir())
     middleware = StaticAssets(_Downstream(), directory=directory, base_url="")
-    html = (directory / "index.html").read_text()
-    links = re.findall(r'(?:href|src)="\.?/?(static/[^"]+)"', html)
+    links = first_load(directory)
     assert len(links) > 20  # Streamlit's page loads dozens of files before its websocket
+    assert all(link in middleware._loaded for link in links)  # read when it was built
     for link in links:
-        status, _, body = _call(middleware, "/" + link)
+        raw = (directory / link.lstrip("/")).read_bytes()
+        status, _, body = _call(middleware, link)
+        assert (status, body) == (200, raw), link
+        status, headers, body = _call(middleware, link, accept="gzip")
         assert status == 200, link
-        assert body == (directory / link).read_bytes()
+        assert (gzip.decompress(body) if headers.get("content-encoding") == "gzip" else body) == raw
