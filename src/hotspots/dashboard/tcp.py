@@ -23,9 +23,11 @@ import socket
 def no_delay_on_listening_sockets() -> int:
     """Set ``TCP_NODELAY`` on this process's listening TCP sockets; how many were set.
 
-    Finds them among the open file descriptors (``/dev/fd``); where that folder is
-    missing (Windows) nothing is changed and 0 is returned.
+    Finds them among the open file descriptors (``/dev/fd``); where that folder or the
+    ``SO_ACCEPTCONN`` option is missing (Windows) nothing is changed and 0 is returned.
     """
+    if not hasattr(socket, "SO_ACCEPTCONN"):
+        return 0
     try:
         descriptors = [int(name) for name in os.listdir("/dev/fd")]
     except OSError:
