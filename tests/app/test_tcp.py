@@ -6,6 +6,8 @@ import os
 import socket
 from pathlib import Path
 
+import pytest
+
 from hotspots.dashboard.tcp import no_delay_on_listening_sockets
 
 
@@ -51,3 +53,19 @@ def test_app_py_switches_nagle_off_once_per_process() -> None:
         AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT_S).run()
         assert _nodelay(listener) == 1
         assert no_delay_once.cache_info().misses == 1
+
+
+def test_systems_without_the_means_are_left_as_they_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket(socket.AF_INET) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        monkeypatch.delattr(socket, "SO_ACCEPTCONN")  # as on Windows
+        assert no_delay_on_listening_sockets() == 0
+        monkeypatch.undo()
+        monkeypatch.setattr(os, "listdir", _missing)  # no /dev/fd
+        assert no_delay_on_listening_sockets() == 0
+        assert _nodelay(listener) == 0
+
+
+def _missing(path: str) -> list[str]:
+    raise FileNotFoundError(path)
