@@ -12,9 +12,10 @@ browser, four filter changes to offense combinations never analyzed before, and
 ``--browsers`` Chromium processes opening the map at once; and the browser's own work for a
 new browser's page load (Chrome's main-thread task and script seconds, ``Performance.getMetrics``).
 Each round also times a blank Streamlit app (one ``st.write``, served as ``serve.py`` serves
-the dashboard: ``app_speed.blank_app``) in a new browser: the floor of Streamlit itself, which no change to this app can go below. Prints the medians of both
-trees, the ratio (this tree / base), the server's CPU seconds and the load average. The
-default base is the last commit before issue 15's dashboard work.
+the dashboard: ``app_speed.blank_app``) in a new browser: the floor of Streamlit itself,
+which no change to this app can go below. Prints the medians of both trees, the ratio (this
+tree / base), the server's CPU seconds and the load average. The default base is the last
+commit before issue 15's dashboard work.
 
 Nothing here asserts; the machine is shared, so read the ratios and the CPU seconds more
 than the wall times.

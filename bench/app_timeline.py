@@ -12,7 +12,8 @@ the hot spot cells drawn; then the browser's main-thread totals (Chrome's
 ``Performance.getMetrics``: script, layout, style, task seconds) and the longest tasks.
 
 ``--blank`` does the same against a blank Streamlit app (one ``st.write``, served as
-``serve.py`` serves the dashboard) in the same run: the floor of Streamlit itself in a new browser.
+``serve.py`` serves the dashboard) in the same run: the floor of Streamlit itself in a new
+browser.
 
 It measures; it asserts nothing. The machine is shared: read the load printed with it.
 """
@@ -20,7 +21,6 @@ It measures; it asserts nothing. The machine is shared: read the load printed wi
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
 import tempfile
@@ -243,13 +243,14 @@ def main() -> None:
                 for change in (options.change or [""] * options.visits)
             ]
         if options.blank:
-            folder = Path(tempfile.mkdtemp())
-            with _server(env, blank_app(folder), folder) as (url, _, _):
+            with (
+                tempfile.TemporaryDirectory() as tmp,
+                _server(env, blank_app(Path(tmp)), Path(tmp)) as (url, _, _),
+            ):
                 _visit(browser, url, blank=True)
                 summary["blank"] = [
                     _visit(browser, url, blank=True)[0] for _ in range(options.visits)
                 ]
-            shutil.rmtree(folder)
         browser.close()
     for name, values in summary.items():
         print(
