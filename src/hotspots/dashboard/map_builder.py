@@ -822,6 +822,7 @@ def build_base_map(
     view_key: str = "hotspots-view",
     drawing: bool = False,
     view_in_url: bool = False,
+    offline: bool = True,
 ) -> folium.Map:
     """The part of the hotspot map that stays while the user filters (offline-ready).
 
@@ -846,28 +847,10 @@ def build_base_map(
     view_in_url : bool
         Keep the zoom and centre in the page's URL and open at the URL's view
         (:class:`hotspots.dashboard.map_view.UrlView`).
+    offline : bool
+        Make its assets offline and bundle its scripts (:func:`make_offline`,
+        :func:`bundle_scripts`); ``False`` for a map that gets more layers first.
     """
-    base = _base_map(
-        tiles=tiles,
-        bounds=bounds,
-        outlines=outlines,
-        view_key=view_key,
-        drawing=drawing,
-        view_in_url=view_in_url,
-    )
-    return bundle_scripts(make_offline(base))
-
-
-def _base_map(
-    *,
-    tiles: TileSettings,
-    bounds: Bounds,
-    outlines: OutlineLayer | None = None,
-    view_key: str = "hotspots-view",
-    drawing: bool = False,
-    view_in_url: bool = False,
-) -> folium.Map:
-    """:func:`build_base_map` before its assets are made offline and bundled."""
     m = folium.Map(
         location=None,
         tiles=None,
@@ -900,7 +883,7 @@ def _base_map(
         from hotspots.dashboard.map_view import UrlView
 
         m.add_child(UrlView(bounds=bounds))
-    return m
+    return bundle_scripts(make_offline(m)) if offline else m
 
 
 def data_layers(
@@ -971,7 +954,9 @@ def build_map(
     units_name : str, optional
         Name of the units layer in the layer control (default: the legend title).
     """
-    m = _base_map(tiles=tiles, bounds=units.bounds, outlines=outlines, view_key=view_key)
+    m = build_base_map(
+        tiles=tiles, bounds=units.bounds, outlines=outlines, view_key=view_key, offline=False
+    )
     for group in data_layers(units, points=points, units_name=units_name):
         m.add_child(group)
     layer_control().add_to(m)
