@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +24,9 @@ def boundaries() -> gpd.GeoDataFrame:
 
 @pytest.fixture(scope="session")
 def make_snapshot(
-    incidents: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame
+    incidents: gpd.GeoDataFrame,
+    boundaries: gpd.GeoDataFrame,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Callable[..., Snapshot]:
     def make(**options: Any) -> Snapshot:
         kwargs: dict[str, Any] = {
@@ -35,7 +36,7 @@ def make_snapshot(
             "now": NOW,
             "quiet": True,
         }
-        kwargs["publisher"] = tempfile.mkdtemp(prefix="hotspots-publisher-")
+        kwargs["publisher"] = str(tmp_path_factory.mktemp("publisher"))
         kwargs.update(options)
         frame = kwargs.pop("incidents", incidents)
         out_dir = kwargs.pop("out_dir", None)

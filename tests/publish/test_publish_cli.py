@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -23,7 +24,8 @@ from hotspots.spatial.projection import to_display
 def parse(*argv: str) -> argparse.Namespace:
     """The parsed command, with a fresh publisher folder unless one is given."""
     if "--publisher-dir" not in argv:
-        argv = (*argv, "--publisher-dir", tempfile.mkdtemp(prefix="hotspots-publisher-"))
+        fresh = tempfile.mkdtemp(prefix="publisher-", dir=os.environ["HOTSPOTS_TEST_SCRATCH"])
+        argv = (*argv, "--publisher-dir", fresh)
     return build_parser(["publish"]).parse_args(["publish", *argv])
 
 
