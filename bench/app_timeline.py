@@ -11,6 +11,12 @@ size), the map component's iframe element, its HTML and scripts, the map's Leafl
 the hot spot cells drawn; then the browser's main-thread totals (Chrome's
 ``Performance.getMetrics``: script, layout, style, task seconds) and the longest tasks.
 
+``--server-sends`` serves the dashboard through an entry equal to ``serve.py`` plus a
+timestamp on each websocket message the server sends (Starlette's ``send_bytes``), and
+prints when the large ones and the run's last one left the server, on the same clock: the
+gap to when the page's script handled them (the probe's ``ws message`` marks) is time the
+browser's main thread was busy, not time the server took.
+
 ``--blank`` does the same against a blank Streamlit app (one ``st.write``, served as
 ``serve.py`` serves the dashboard) in the same run: the floor of Streamlit itself in a new
 browser.
@@ -31,6 +37,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from app_speed import (
     IFRAME,
+    ROOT,
     _server,
     _wait_map,
     app_env,
@@ -116,6 +123,31 @@ PROBE_JS = """
 })();
 """
 
+#: ``serve.py`` with a timestamp (epoch ms) and size written to ``$HOTSPOTS_BENCH_SENT`` for
+#: every websocket message the server sends.
+TRACED_ENTRY = """
+import os
+import time
+from pathlib import Path
+
+import starlette.websockets
+import streamlit as st
+
+from hotspots.dashboard import serving
+
+_log = open(os.environ["HOTSPOTS_BENCH_SENT"], "a", buffering=1)  # noqa: SIM115
+_send = starlette.websockets.WebSocket.send_bytes
+
+
+async def _timed(self, data):
+    await _send(self, data)
+    _log.write(f"{time.time() * 1000:.1f} {len(data)}\\n")
+
+
+starlette.websockets.WebSocket.send_bytes = _timed
+app = st.App(Path(APP_PY), **serving.options())
+"""
+
 RESOURCES_JS = """
 () => performance.getEntriesByType("resource").concat(performance.getEntriesByType("navigation")).map((e) => [
   e.name.slice(0, 90), performance.timeOrigin + e.startTime, performance.timeOrigin + e.responseEnd,
@@ -124,7 +156,13 @@ RESOURCES_JS = """
 
 
 def _visit(
-    browser: Any, url: str, *, blank: bool = False, profile: bool = False, change: str = ""
+    browser: Any,
+    url: str,
+    *,
+    blank: bool = False,
+    profile: bool = False,
+    change: str = "",
+    sent: Path | None = None,
 ) -> tuple[float, dict[str, float]]:
     page = new_page(browser, init_script=PROBE_JS)
     cdp = page.context.new_cdp_session(page)
@@ -166,6 +204,8 @@ def _visit(
     )
     print(f"  (navigation started {origin - start_wall:+.0f} ms after goto was called)")
     rows = [(t - origin, name) for name, t in marks]
+    if sent is not None:
+        rows += _sent_rows(sent, origin)
     for name, begin, end, transfer, encoded, decoded in res:
         if "data:" in name[:5]:
             continue
@@ -188,6 +228,21 @@ def _visit(
     print("  main thread: " + ", ".join(f"{k} {metrics[k]:.2f}" for k in wanted if k in metrics))
     page.context.close()
     return seconds, metrics
+
+
+def _sent_rows(log: Path, origin: float) -> list[tuple[float, str]]:
+    """Timeline rows for the messages the server sent since ``origin`` (epoch ms): the large
+    ones and the last."""
+    sends = [
+        (float(at), int(size))
+        for at, size in (line.split() for line in log.read_text().splitlines())
+        if float(at) >= origin
+    ]
+    return [
+        (at - origin, f"server sent message {n} ({size} B)")
+        for n, (at, size) in enumerate(sends, start=1)
+        if size > 2000 or n == len(sends)
+    ]
 
 
 def _print_profile(profile: dict[str, Any], top: int = 25) -> None:
@@ -222,6 +277,11 @@ def main() -> None:
     parser.add_argument("--blank", action="store_true", help="also time a blank Streamlit app")
     parser.add_argument("--profile", action="store_true", help="print a CPU profile of each visit")
     parser.add_argument(
+        "--server-sends",
+        action="store_true",
+        help="serve.py plus a timestamp on each websocket message the server sends",
+    )
+    parser.add_argument(
         "--change",
         nargs="*",
         default=[],
@@ -236,12 +296,20 @@ def main() -> None:
     with sync_playwright() as pw:
         browser = launch(pw)
         summary: dict[str, list[float]] = {}
-        with _server(env, options.entry) as (url, _, _):
-            _visit(browser, url)  # warms the server
-            summary["app"] = [
-                _visit(browser, url, profile=options.profile, change=change)[0]
-                for change in (options.change or [""] * options.visits)
-            ]
+        with tempfile.TemporaryDirectory() as traced:
+            entry, sent = options.entry, None
+            if options.server_sends:
+                entry = str(Path(traced) / "traced_serve.py")
+                Path(entry).write_text(TRACED_ENTRY.replace("APP_PY", repr(str(ROOT / "app.py"))))
+                sent = Path(traced) / "sent.log"
+                sent.touch()
+                env["HOTSPOTS_BENCH_SENT"] = str(sent)
+            with _server(env, entry) as (url, _, _):
+                _visit(browser, url)  # warms the server
+                summary["app"] = [
+                    _visit(browser, url, profile=options.profile, change=change, sent=sent)[0]
+                    for change in (options.change or [""] * options.visits)
+                ]
         if options.blank:
             with (
                 tempfile.TemporaryDirectory() as tmp,
