@@ -202,10 +202,10 @@ def path_or_url(text: str) -> Path | str:
 
 def source_label(source: Path | str) -> str:
     """What to call a source in progress messages (a URL without its password)."""
-    from hotspots.ingest.database import is_database_url
+    from hotspots.ingest.database import is_database_url, public_url
 
     if isinstance(source, str) and is_database_url(source):
-        return source.split("@")[-1]
+        return public_url(source)
     return Path(source).name
 
 

@@ -125,7 +125,7 @@ def _session(
         with engine.connect() as connection:
             yield connection, sql, label, _geometry_columns(connection, sql), engine
     except _database_errors() as error:
-        raise _failed(label, error) from None
+        raise _failed(label, error, url) from None
     finally:
         engine.dispose()
 
@@ -151,26 +151,57 @@ def _source_sql(table: str | None, query: str | None) -> str:
     return text
 
 
+def public_url(url: str) -> str:
+    """``url`` without its user, password and query string: what messages and notes show."""
+    scheme, separator, _ = url.partition("://")
+    return f"{scheme}{separator}{_address(url).rpartition('@')[2]}"
+
+
+def _address(url: str) -> str:
+    """``url`` after the scheme, up to its parameters; the user info ends at its last "@"
+    (a mistyped password may hold an "@" or a "/")."""
+    return url.partition("://")[2].partition("?")[0]
+
+
 def _label(url: str, table: str | None, query: str | None) -> str:
-    where = re.sub(r"//[^@/]*@", "//", url)  # never show a password
+    where = public_url(url)
     return f"{where} table {table}" if table else f"{where} query"
 
 
 def _engine(url: str) -> Any:
+    """An SQLAlchemy engine for a PostgreSQL ``url`` (through psycopg); anything else, a
+    malformed URL or a missing driver is an :class:`InputError` that never shows the password."""
+    shown = public_url(url)
+    scheme, _, rest = url.partition("://")
+    dialect, _, driver = scheme.lower().partition("+")
+    if dialect not in ("postgresql", "postgres"):
+        raise InputError(
+            f"{shown}: hotspots reads incidents and boundaries from PostgreSQL (with or "
+            f"without PostGIS), not from {dialect!r}. Give a postgresql://user@host:5432/database "
+            "URL, or export the table to CSV or Parquet and read that file."
+        )
     try:
         import sqlalchemy
     except ImportError:
-        raise InputError(f"Reading {describe(url)} needs SQLAlchemy; {INSTALL_HINT}.") from None
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://") :]
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        raise InputError(f"Reading {shown} needs SQLAlchemy; {INSTALL_HINT}.") from None
     try:
-        return sqlalchemy.create_engine(url)
-    except (ImportError, sqlalchemy.exc.ArgumentError, ValueError) as error:
+        return sqlalchemy.create_engine(f"postgresql+{driver or 'psycopg'}://{rest}")
+    except ImportError as error:
         raise InputError(
-            f"source={describe(url)} cannot be used ({error}); {INSTALL_HINT}."
+            f"Reading {shown} needs a PostgreSQL driver ({error}); {INSTALL_HINT}."
         ) from None
+    except (sqlalchemy.exc.ArgumentError, ValueError) as error:
+        raise InputError(
+            f"{shown} is not a database URL SQLAlchemy can read ({_scrub(error, url)}); write "
+            "it as postgresql://user:password@host:5432/database."
+        ) from None
+
+
+def _scrub(error: BaseException, url: str) -> str:
+    """The first line of ``error``'s message with ``url``'s user info (password) cut out."""
+    message = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    user_info = _address(url).rpartition("@")[0]
+    return message.replace(user_info, "…") if user_info else message
 
 
 def _database_errors() -> tuple[type[BaseException], ...]:
@@ -179,11 +210,10 @@ def _database_errors() -> tuple[type[BaseException], ...]:
     return (sqlalchemy.exc.SQLAlchemyError,)
 
 
-def _failed(label: str, error: BaseException) -> InputError:
-    message = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+def _failed(label: str, error: BaseException, url: str) -> InputError:
     return InputError(
-        f"Reading {label} failed: {message}. Check the URL (user, password, host, port, "
-        "database), that the server is running, and the table name or query."
+        f"Reading {label} failed: {_scrub(error, url)}. Check the URL (user, password, host, "
+        "port, database), that the server is running, and the table name or query."
     )
 
 
