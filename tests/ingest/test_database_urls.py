@@ -5,6 +5,7 @@ No server is needed: every case fails before a connection is made (a refused por
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 from pathlib import Path
 
@@ -17,7 +18,9 @@ from hotspots.ingest.database import public_url
 
 pytest.importorskip("sqlalchemy", reason="the db extra is not installed")
 
-SECRET = "s3cr@t/pw"  # an "@" and a "/" in it, as real passwords may have (percent-encoded)
+#: A password with an "@" and a "/", typed as is (a mistake, which still must not show) and
+#: percent-encoded as a URL needs it.
+SECRET = "s3cr@t/pw"
 ENCODED = "s3cr%40t%2Fpw"
 
 
@@ -55,6 +58,13 @@ def test_bad_urls_are_explained_without_the_password(url: str, expected: str) ->
     message = str(caught.value)
     assert ENCODED not in message and "analyst" not in message
     assert "postgresql://" in message  # says what to write instead
+
+
+def test_a_missing_driver_is_named_with_the_fix() -> None:
+    if importlib.util.find_spec("pg8000") is not None:
+        pytest.skip("pg8000 is installed here")
+    with pytest.raises(InputError, match="install pg8000, or write the URL as postgresql://"):
+        load_incidents(f"postgresql+pg8000://analyst:{ENCODED}@host/rms", table="t", quiet=True)
 
 
 def test_a_refused_connection_names_the_host_not_the_password(

@@ -187,8 +187,16 @@ def _engine(url: str) -> Any:
     try:
         return sqlalchemy.create_engine(f"postgresql+{driver or 'psycopg'}://{rest}")
     except ImportError as error:
+        fix = (
+            INSTALL_HINT
+            if driver in ("", "psycopg")
+            else (
+                f"install {driver}, or write the URL as postgresql://… to use psycopg "
+                "(in the database extra)"
+            )
+        )
         raise InputError(
-            f"Reading {shown} needs a PostgreSQL driver ({error}); {INSTALL_HINT}."
+            f"Reading {shown} needs a driver that is missing ({error}); {fix}."
         ) from None
     except (sqlalchemy.exc.ArgumentError, ValueError) as error:
         raise InputError(
