@@ -3,8 +3,8 @@
     PYTHONPATH=src .venv/bin/python bench/app_floors.py [--rounds 6]
 
 Three servers, each set up as ``make app`` serves the dashboard (``st.App`` with
-:func:`hotspots.dashboard.serving.options`, default view computed before the server
-answers), all started before the first visit:
+:func:`hotspots.dashboard.serving.options`: the default view computed before the server
+answers, except for the blank app, which has none), all started before the first visit:
 
 * **blank**: a Streamlit app with one ``st.write`` (``app_speed.blank_app``): Streamlit itself;
 * **map only**: the Map page's map of the default view — same base map, layers, drawing
@@ -15,7 +15,7 @@ answers), all started before the first visit:
 Then, round after round and alternating the order, one page load of each in a new browser
 context (no cache: a new visitor), timed from navigation to the text (blank) or to hot
 spot cells drawn on the map, with Chrome's main-thread task seconds for the load
-(``Performance.getMetrics``). Prints the medians and each step's share. The differences say
+(``Performance.getMetrics``). Prints the medians and what each step adds: the differences say
 what the map costs on top of Streamlit, and what the rest of the page costs on top of the map.
 
 Nothing here asserts; the machine is shared, so read the load average printed with it.
