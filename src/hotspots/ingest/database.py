@@ -1,4 +1,4 @@
-"""Reading incidents and boundaries from a database: an SQLAlchemy URL plus a table or a query.
+"""Reading incidents and boundaries from PostgreSQL/PostGIS: a URL plus a table or a query.
 
 ``load_incidents("postgresql://user@host/rms", table="incidents")`` reads the rows in chunks
 (a server-side cursor, ``chunk_rows`` at a time) and hands them to the same column mapping,
@@ -152,14 +152,15 @@ def _source_sql(table: str | None, query: str | None) -> str:
 
 
 def public_url(url: str) -> str:
-    """``url`` without its user, password and query string: what messages and notes show."""
+    """``url`` without its user, password and query string: what messages and notes show.
+
+    The user info ends at the last "@" (a mistyped password may hold an "@" or a "/")."""
     scheme, separator, _ = url.partition("://")
     return f"{scheme}{separator}{_address(url).rpartition('@')[2]}"
 
 
 def _address(url: str) -> str:
-    """``url`` after the scheme, up to its parameters; the user info ends at its last "@"
-    (a mistyped password may hold an "@" or a "/")."""
+    """``url`` after the scheme, up to its parameters (``?``)."""
     return url.partition("://")[2].partition("?")[0]
 
 
