@@ -31,7 +31,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from app_side_by_side import Figures, _browser_work
-from app_speed import _server, app_env, blank_app, fill_default_view, launch, load_average
+from app_speed import (
+    _server,
+    app_env,
+    blank_app,
+    fill_default_view,
+    launch,
+    load_average,
+    served_entry,
+)
 
 #: The Map page's map of the default view, alone (written next to ``blank_app``'s files).
 MAP_ONLY = """
@@ -62,16 +70,6 @@ with map_col:
     )
 """
 
-MAP_ONLY_SERVE = """
-from pathlib import Path
-
-import streamlit as st
-
-from hotspots.dashboard import serving
-
-app = st.App(Path(__file__).resolve().parent / "map_only.py", **serving.options())
-"""
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -84,10 +82,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="hotspots-floors-") as tmp, sync_playwright() as pw:
         folder = Path(tmp)
         (folder / "map_only.py").write_text(MAP_ONLY)
-        (folder / "map_only_serve.py").write_text(MAP_ONLY_SERVE)
         variants = {  # name: (entry, text to wait for instead of the map)
-            "blank": (str(folder / blank_app(folder)), "blank app"),
-            "map only": (str(folder / "map_only_serve.py"), None),
+            "blank": (blank_app(folder), "blank app"),
+            "map only": (served_entry(folder / "map_serve.py", folder / "map_only.py"), None),
             "dashboard": ("serve.py", None),
         }
         browser = launch(pw)

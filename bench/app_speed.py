@@ -129,17 +129,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def served_entry(entry: Path, script: Path, *, warm_up: bool = True, before: str = "") -> str:
+    """Write ``entry``, a file for ``streamlit run`` that serves ``script`` as ``serve.py``
+    serves the dashboard (``st.App`` with :func:`hotspots.dashboard.serving.options`);
+    ``before`` is code run first. Returns the entry's path as text."""
+    entry.write_text(
+        "from pathlib import Path\n\nimport streamlit as st\n\n"
+        f"from hotspots.dashboard import serving\n\n{before}\n"
+        f"app = st.App(Path({str(script)!r}), **serving.options(warm_up={warm_up}))\n"
+    )
+    return str(entry)
+
+
 def blank_app(folder: Path) -> str:
     """Write a blank Streamlit app (one ``st.write("blank app")``) into ``folder``, served as
-    ``serve.py`` serves the dashboard (:func:`hotspots.dashboard.serving.options`, without
-    the warm-up); the entry to ``streamlit run``: the floor of a page load here."""
+    ``serve.py`` serves the dashboard (without the warm-up); the entry to ``streamlit run``:
+    the floor of a page load here."""
     (folder / "blank.py").write_text('import streamlit as st\nst.write("blank app")\n')
-    (folder / "blank_serve.py").write_text(
-        "from pathlib import Path\n\nimport streamlit as st\n\n"
-        "from hotspots.dashboard import serving\n\n"
-        'app = st.App(Path(__file__).resolve().parent / "blank.py", **serving.options(warm_up=False))\n'
-    )
-    return "blank_serve.py"
+    return served_entry(folder / "blank_serve.py", folder / "blank.py", warm_up=False)
 
 
 def fill_default_view(env: Mapping[str, str], root: Path = ROOT) -> None:

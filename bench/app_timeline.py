@@ -46,6 +46,7 @@ from app_speed import (
     launch,
     load_average,
     new_page,
+    served_entry,
     visit_seconds,
 )
 
@@ -123,17 +124,13 @@ PROBE_JS = """
 })();
 """
 
-#: ``serve.py`` with a timestamp (epoch ms) and size written to ``$HOTSPOTS_BENCH_SENT`` for
-#: every websocket message the server sends.
-TRACED_ENTRY = """
+#: Run before the served app: writes a timestamp (epoch ms) and the size of every websocket
+#: message the server sends to ``$HOTSPOTS_BENCH_SENT``.
+SEND_STAMPS = """
 import os
 import time
-from pathlib import Path
 
 import starlette.websockets
-import streamlit as st
-
-from hotspots.dashboard import serving
 
 _log = open(os.environ["HOTSPOTS_BENCH_SENT"], "a", buffering=1)  # noqa: SIM115
 _send = starlette.websockets.WebSocket.send_bytes
@@ -145,7 +142,6 @@ async def _timed(self, data):
 
 
 starlette.websockets.WebSocket.send_bytes = _timed
-app = st.App(Path(APP_PY), **serving.options())
 """
 
 RESOURCES_JS = """
@@ -299,8 +295,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as traced:
             entry, sent = options.entry, None
             if options.server_sends:
-                entry = str(Path(traced) / "traced_serve.py")
-                Path(entry).write_text(TRACED_ENTRY.replace("APP_PY", repr(str(ROOT / "app.py"))))
+                entry = served_entry(
+                    Path(traced) / "traced_serve.py", ROOT / "app.py", before=SEND_STAMPS
+                )
                 sent = Path(traced) / "sent.log"
                 sent.touch()
                 env["HOTSPOTS_BENCH_SENT"] = str(sent)
