@@ -41,10 +41,11 @@ BIN = Path(sys.executable).parent
 CELL_SIZE_M = "250"
 
 
-def run(command: list[str]) -> tuple[float, float, float]:
-    """Wall seconds, peak resident MiB and CPU seconds (user + system) of one whole command."""
+def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """Wall seconds, peak resident MiB and CPU seconds (user + system) of one whole command
+    (run with ``env``, default this environment)."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     stderr = process.stderr.read().decode() if process.stderr else ""

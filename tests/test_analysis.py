@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -181,14 +183,14 @@ def test_sparse_counts_come_with_a_caveat_only_with_normal_p_values(
     assert dense.params["notes"] == []
 
 
-def test_top_offense_is_the_most_common_and_ties_go_to_the_first_seen() -> None:
-    from hotspots.analysis import _top_offense
+def test_top_label_is_the_most_common_and_ties_go_to_the_first_seen() -> None:
+    from hotspots.analysis import _top_label
 
     rng = np.random.default_rng(4)
     cell_id = rng.integers(-1, 30, 5_000)
     offense = pd.Series(rng.choice(["a", "b", "c", None], 5_000), dtype="category")
     hot = np.array([0, 3, 7, 11, 29, 40])  # cell 40 holds no incidents
-    got = _top_offense(cell_id, offense, hot)
+    got = _top_label(cell_id, offense, hot)
     # The reference: counts per (cell, offense) in order of first appearance, most first.
     frame = pd.DataFrame({"cell_id": cell_id, "offense": offense.astype("string")})
     frame = frame.loc[frame["cell_id"].isin(hot)].dropna()
@@ -196,7 +198,26 @@ def test_top_offense_is_the_most_common_and_ties_go_to_the_first_seen() -> None:
         counts = group["offense"].value_counts(sort=False)
         best = counts.max()
         first_seen = next(o for o in group["offense"] if counts[o] == best)
-        assert got.loc[cell, "offense"] == first_seen and got.loc[cell, "n"] == best
+        assert got.loc[cell, "label"] == first_seen and got.loc[cell, "n"] == best
     assert 40 not in got.index
-    tie = _top_offense(np.array([5, 5, 5, 5]), pd.Series(["y", "x", "x", "y"]), np.array([5]))
-    assert tie.loc[5, "offense"] == "y" and tie.loc[5, "n"] == 2
+    tie = _top_label(np.array([5, 5, 5, 5]), pd.Series(["y", "x", "x", "y"]), np.array([5]))
+    assert tie.loc[5, "label"] == "y" and tie.loc[5, "n"] == 2
+    # A label per incident (street names, say): counted over the pairs that occur, not a
+    # cells x labels table (50,000 x 100,000 counters here).
+    labels = pd.Series([f"street {i}" for i in range(100_000)])
+    many = _top_label(np.arange(100_000) % 50_000, labels, np.arange(50_000))
+    assert len(many) == 50_000 and (many["n"] == 1).all()
+    assert many.loc[7, "label"] == "street 7"  # a tie with "street 50007", seen first
+
+
+def test_what_load_incidents_returns_can_be_analysed_as_it_is(tmp_path: Path) -> None:
+    from hotspots.ingest import load_incidents
+    from hotspots.ingest.synthetic import synthetic_csv
+
+    loaded = load_incidents(synthetic_csv(tmp_path / "incidents.csv", 3_000, hotspots=2))
+    direct = analyze(loaded, cell_size_m=500, lisa=False, quiet=True)
+    via_table = analyze(loaded.table, cell_size_m=500, lisa=False, quiet=True)
+    assert direct.cells["count"].equals(via_table.cells["count"])
+    assert direct.hotspots.equals(via_table.hotspots)
+    with pytest.raises(InputError, match="neither an IncidentTable nor a GeoDataFrame"):
+        analyze("incidents.csv", cell_size_m=500)  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
 sys.path.insert(0, str(BENCH))
 
 import floor  # noqa: E402
+import layouts  # noqa: E402
 import standard_stack  # noqa: E402
 
 N = 4_000
@@ -53,4 +54,23 @@ def test_every_path_counts_every_incident(
     assert hotspots_main([*args, "--no-lisa", "--quiet", "--timezone", "America/Toronto"]) == 0
     cells = gpd.read_parquet(tmp_path / "ours" / "cells.parquet")
     assert cells["count"].sum() == N
+    capsys.readouterr()
+
+
+def test_every_layout_of_the_same_incidents_gives_the_same_counts(
+    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    written = layouts.write_layouts(files["csv"], tmp_path)
+    assert set(written) == {"iso", "portal", "split", "day-first"}
+    counts = {}
+    for name, (path, options) in written.items():
+        out = tmp_path / f"out-{name}"
+        args = ["analyze", str(path), "--out", str(out), "--cell-size-m", "500", "--no-lisa"]
+        assert hotspots_main([*args, "--quiet", "--timezone", "America/Toronto", *options]) == 0
+        counts[name] = layouts.cell_counts(out)
+    for name in ("portal", "day-first"):
+        assert counts[name].equals(counts["iso"]), name
+    # UTM metres rounded to the centimetre may move a point across a cell edge, no more.
+    split = counts["split"].reindex(counts["iso"].index)
+    assert split.sum() == N and (split - counts["iso"]).abs().sum() <= 2
     capsys.readouterr()

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -54,6 +54,9 @@ from hotspots.stats.gistar import INFERENCE_METHODS, Inference, gi_star
 from hotspots.stats.lisa import local_moran
 from hotspots.stats.significance import check_alpha
 from hotspots.stats.weights import Neighbours, distance_band, grid_contiguity, polygon_contiguity
+
+if TYPE_CHECKING:
+    from hotspots.ingest import LoadResult
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +188,7 @@ def _remember(layouts: Layouts | None, key: tuple[Any, ...], build: Callable[[],
 
 
 def analyze(
-    incidents: gpd.GeoDataFrame | IncidentTable,
+    incidents: gpd.GeoDataFrame | IncidentTable | LoadResult,
     *,
     boundaries: gpd.GeoDataFrame | None = None,
     filters: Filters | None = None,
@@ -204,10 +207,10 @@ def analyze(
 
     Parameters
     ----------
-    incidents : GeoDataFrame or IncidentTable
-        Points in a metric CRS with ``occurred_at`` and ``offense`` columns, as returned
-        by :func:`hotspots.ingest.load_incidents` (``LoadResult.incidents``, or the faster
-        array form ``LoadResult.table``).
+    incidents : LoadResult, GeoDataFrame or IncidentTable
+        What :func:`hotspots.ingest.load_incidents` returns (its array form
+        ``LoadResult.table`` is used), or points in a metric CRS with ``occurred_at`` and
+        ``offense`` columns (``LoadResult.incidents``).
     boundaries : GeoDataFrame, optional
         Polygons with ``name`` (and optional ``population``) columns, any CRS, as returned
         by :func:`hotspots.ingest.load_boundaries`. The grid then covers their union.
@@ -391,9 +394,9 @@ def rank_hotspots(cells: gpd.GeoDataFrame, incidents: pd.DataFrame) -> pd.DataFr
     the cell centre in longitude/latitude."""
     hot = cells.loc[cells["hotspot"]].sort_values(["gi_z", "count"], ascending=[False, False])
     centres = to_display(gpd.GeoDataFrame(geometry=hot.geometry.centroid, crs=cells.crs))
-    mix = _top_offense(
+    mix = _top_label(
         incidents["cell_id"].to_numpy(), incidents["offense"], hot["cell_id"].to_numpy()
-    )
+    ).rename(columns={"label": "offense"})
     table = pd.DataFrame(
         {
             "rank": np.arange(1, len(hot) + 1),
@@ -419,16 +422,18 @@ def rank_hotspots(cells: gpd.GeoDataFrame, incidents: pd.DataFrame) -> pd.DataFr
     return table[list(HOTSPOT_COLUMNS)]
 
 
-def _top_offense(
-    cell_id: NDArray[np.integer], offense: pd.Series, cells: NDArray[np.integer]
+def _top_label(
+    cell_id: NDArray[np.integer], labels: pd.Series, cells: NDArray[np.integer]
 ) -> pd.DataFrame:
-    """The most common offense (``offense``, as text) and its count (``n``) in each of
-    ``cells`` that holds incidents, indexed by cell id; ties go to the offense seen first in
-    the incidents' order. Counted on integer codes, not on text per incident."""
+    """The most common of the incidents' ``labels`` (``label``, as text) and its count
+    (``n``) in each of ``cells`` that holds labelled incidents, indexed by cell id; ties go to
+    the label seen first in the incidents' order. Counted on integer codes, not on text per
+    incident, and only over the (cell, label) pairs that occur: a label column with many
+    distinct values (street names, say) costs no more memory than the incidents."""
     wanted = np.unique(cells)
     if wanted.size == 0 or len(cell_id) == 0:
         return pd.DataFrame(
-            {"offense": pd.array([], dtype="string"), "n": np.zeros(0, dtype=np.int64)},
+            {"label": pd.array([], dtype="string"), "n": np.zeros(0, dtype=np.int64)},
             index=pd.Index(wanted[:0], name="cell_id"),
         )
     # Position of each incident's cell among ``cells`` (-1: another cell or none), by lookup.
@@ -436,25 +441,26 @@ def _top_offense(
     lookup[wanted] = np.arange(wanted.size)
     slot = lookup[cell_id]  # cell id -1 reads the last entry, which is -1
     rows = np.flatnonzero(slot >= 0)
-    if isinstance(offense.dtype, pd.CategoricalDtype):  # the codes of those rows, no frame copy
-        codes = offense.cat.codes.to_numpy()[rows].astype(np.int64)
-        labels = offense.cat.categories
+    if isinstance(labels.dtype, pd.CategoricalDtype):  # the codes of those rows, no frame copy
+        codes = labels.cat.codes.to_numpy()[rows].astype(np.int64)
+        names = labels.cat.categories
     else:
-        codes, labels = pd.factorize(offense.iloc[rows] if len(rows) < len(offense) else offense)
-    known = codes >= 0  # missing offenses are not counted
-    width = max(len(labels), 1)
+        codes, names = pd.factorize(labels.iloc[rows] if len(rows) < len(labels) else labels)
+    known = codes >= 0  # missing labels are not counted
+    width = max(len(names), 1)
     pair = slot[rows[known]] * width + codes[known]
-    n = np.bincount(pair, minlength=wanted.size * width)
-    first = np.full(n.size, len(pair), dtype=np.int64)
-    np.minimum.at(first, pair, np.arange(len(pair)))
-    seen = np.flatnonzero(n)
-    ranked = seen[np.lexsort((first[seen], -n[seen], seen // width))]
-    cell = ranked // width
+    seen, inverse, n = np.unique(pair, return_inverse=True, return_counts=True)
+    first = np.full(seen.size, len(pair), dtype=np.int64)
+    np.minimum.at(first, inverse, np.arange(len(pair)))
+    ranked = np.lexsort((first, -n, seen // width))
+    cell = seen[ranked] // width
     top = ranked[np.r_[True, cell[1:] != cell[:-1]]] if ranked.size else ranked
-    names = np.asarray(labels, dtype=object)[top % width]
     return pd.DataFrame(
-        {"offense": pd.array(names, dtype="string"), "n": n[top]},
-        index=pd.Index(wanted[top // width], name="cell_id"),
+        {
+            "label": pd.array(np.asarray(names, dtype=object)[seen[top] % width], dtype="string"),
+            "n": n[top],
+        },
+        index=pd.Index(wanted[seen[top] // width], name="cell_id"),
     )
 
 
@@ -637,8 +643,8 @@ def _cell_names(
     every_cell: NDArray[np.int64],
 ) -> pd.Series:
     """Name of each cell's area: the boundary containing its centre, else the most common
-    source label among the incidents in it (``every_cell``: each incident's cell), else
-    missing."""
+    source label among the incidents in it (``every_cell``: each incident's cell; ties go to
+    the label seen first), else missing."""
     ids = grid.cell_ids
     if boundaries is not None:
         centres = shapely.points(grid.centres(ids))
@@ -648,10 +654,8 @@ def _cell_names(
     labels = incidents["neighbourhood"] if "neighbourhood" in incidents.columns else None
     if labels is None or labels.isna().all():
         return pd.Series([None] * ids.size, dtype="string")
-    frame = pd.DataFrame({"cell_id": every_cell, "label": labels.to_numpy()}).dropna()
-    top = frame.loc[frame["cell_id"] >= 0].value_counts().reset_index(name="n")
-    top = top.sort_values(["cell_id", "n"], ascending=[True, False]).drop_duplicates("cell_id")
-    return pd.Series(top.set_index("cell_id")["label"].reindex(ids).to_numpy(), dtype="string")
+    top = _top_label(every_cell, labels, ids)["label"]
+    return pd.Series(top.reindex(ids).to_numpy(), dtype="string")
 
 
 def _add_statistics(

@@ -246,3 +246,60 @@ def test_dataframe_source_with_odd_index_is_not_modified(now: pd.Timestamp) -> N
     result = load_incidents(frame, now=now)
     assert result.incidents["source_row"].tolist() == [1, 2]
     pd.testing.assert_frame_equal(frame, before)
+
+
+def test_duplicate_rows_found_through_fast_hashes_are_exactly_pandas_duplicates() -> None:
+    # Numbers and categories are hashed to find candidates; text decides among them.
+    from hotspots.ingest.duplicates import may_repeat
+
+    rng = np.random.default_rng(11)
+    n = 3_000
+    frame = pd.DataFrame(
+        {
+            "lat": rng.choice([43.65, 43.66, np.nan], n),
+            "beat": rng.integers(0, 3, n),
+            "offense": pd.Categorical(rng.choice(["Assault", "Robbery"], n)),
+            "description": rng.choice(["a", "b", "c", "d"], n),
+            "when": pd.to_datetime(rng.choice(["2020-01-01", "2020-01-02"], n)),
+        }
+    )
+    rows = np.flatnonzero(rng.random(n) < 0.8)
+    candidates = may_repeat(frame, rows)
+    exact = frame.iloc[rows].duplicated(keep=False).to_numpy()
+    assert not (exact & ~candidates).any()  # every real duplicate is a candidate
+    subset = frame.iloc[rows[candidates]]
+    assert np.array_equal(
+        rows[candidates][subset.duplicated(keep="first").to_numpy()],
+        rows[frame.iloc[rows].duplicated(keep="first").to_numpy()],
+    )
+    text_only = pd.DataFrame({"description": ["a", "a"]})
+    assert may_repeat(text_only, np.arange(2)).all()  # nothing to hash: all compared
+
+
+def test_ids_are_compared_without_blanks_and_blank_ids_never_repeat(
+    now: pd.Timestamp, tmp_path: Path
+) -> None:
+    from hotspots.ingest.duplicates import first_of_each, id_codes
+
+    ids = pd.Series([" A1", "A1 ", "", None, "B2", "  ", "b2", "B2"], dtype="str")
+    repeated, first = first_of_each(id_codes(ids))
+    assert repeated.tolist() == [False, True, False, False, False, False, False, True]
+    assert first[[1, 7]].tolist() == [0, 4]
+    numbers = pd.Series([7.0, np.nan, 7.0, np.nan, 8.0])
+    assert first_of_each(id_codes(numbers))[0].tolist() == [False, False, True, False, False]
+    chunked = pd.Series(pd.array(["x", "y", "x"], dtype="string[pyarrow]"))
+    assert first_of_each(id_codes(chunked))[0].tolist() == [False, False, True]
+    # Through a CSV file (Arrow-backed text): the report names the id and the row it repeats.
+    path = tmp_path / "cases.csv"
+    path.write_text(
+        "case_number,lat,lon,date,offense\n"
+        + " JA1,43.65,-79.38,2019-01-01 10:00,Assault\n"
+        + "JB2,43.66,-79.38,2019-01-01 11:00,Assault\n"
+        + "JA1 ,43.65,-79.38,2019-01-01 10:00,Assault\n"
+        + ",43.67,-79.38,2019-01-01 12:00,Assault\n"
+        + ",43.67,-79.38,2019-01-01 12:00,Assault\n"
+    )
+    result = load_incidents(path, now=now)
+    rejects = result.rejects.set_index("source_row")
+    assert rejects["reason"].to_dict() == {3: "duplicate"}
+    assert rejects.loc[3, "detail"] == "case_number='JA1' repeats source row 1"

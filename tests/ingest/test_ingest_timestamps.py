@@ -299,3 +299,69 @@ def test_sample_present_is_every_kth_present_value(missing_every: int | None) ->
     sample = sample_present(values, 500)
     assert sample.tolist() == expected.tolist()
     assert sample.index.tolist() == expected.index.tolist()
+
+
+def test_impossible_slash_days_are_rejected_wherever_arrow_rolls_them_over() -> None:
+    # Arrow's strptime reads 02/30 as March 2 and 04/31 as May 1: each such landing day is
+    # re-checked, and the real dates on those days stay.
+    impossible = ["02/29/2021", "02/30/2021", "02/31/2021", "04/31/2021", "06/31/2021"]
+    impossible += ["09/31/2021", "11/31/2021"]
+    real = ["01/13/2021", "02/29/2020", "03/01/2021", "03/03/2021", "05/01/2021", "12/01/2021"]
+    stamps, ledger = _parse(real + impossible)
+    assert ledger.codes.tolist() == [-1] * len(real) + [UNPARSEABLE] * len(impossible)
+    assert stamps.values.iloc[: len(real)].dt.strftime("%m/%d/%Y").tolist() == real
+    assert ledger.details[len(real) + 1] == "date='02/30/2021' is not a date"
+
+
+def test_slash_dates_are_found_as_the_look_ahead_pattern_found_them() -> None:
+    from hotspots.ingest.timestamps import _slash_fields
+
+    values = ["3/4/21", " 03/14/2021 1:00", "12/1/202", "1/2/20215", "1/2/2021x", "11/30/99"]
+    values += ["2021-01-02", "1/2", "", None, "x 1/2/2021", "1/22/2021\t"]
+    text = pd.Series(values, dtype="str")
+    found, first, second = _slash_fields(text)
+    old = text.str.extract(r"^\s*(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?!\d)")
+    assert found.tolist() == old[0].notna().tolist()
+    assert np.array_equal(first, pd.to_numeric(old[0]).to_numpy(dtype=float), equal_nan=True)
+    assert np.array_equal(second, pd.to_numeric(old[1]).to_numpy(dtype=float), equal_nan=True)
+
+
+def test_split_columns_assemble_as_pandas_does() -> None:
+    from hotspots.ingest.timestamps import _assemble
+
+    rng = np.random.default_rng(7)
+    n = 20_000
+
+    def part(low: int, high: int) -> np.ndarray:
+        values = rng.integers(low, high, n).astype(float)
+        values[rng.random(n) < 0.02] = np.nan
+        return values
+
+    parts = {"year": part(-2, 10_010), "month": part(-1, 14), "day": part(-1, 33)}
+    parts |= {"hour": part(-3, 30), "minute": part(-3, 70)}
+    parts["year"][: n // 2] = rng.integers(1990, 2030, n // 2)
+    parts["day"][:50] += 0.5  # not whole: missing
+    for names in (("year", "month"), ("year", "month", "day"), tuple(parts)):
+        chosen = {name: parts[name] for name in names}
+        whole = np.all([np.isnan(v) | (v == np.round(v)) for v in chosen.values()], axis=0)
+        table = pd.DataFrame({"day": np.ones(n)} | chosen)
+        table.loc[~whole] = np.nan
+        expected = pd.to_datetime(table, errors="coerce").dt.as_unit("us").to_numpy()
+        assert np.array_equal(_assemble(chosen, whole), expected, equal_nan=True)
+
+
+def test_split_columns_of_plain_numbers_read_as_the_careful_path_reads_them() -> None:
+    parts = {
+        "year": ["2020", " 2020", "2021", "2020", "2020", "2021"],
+        "month": ["6", "2", "2", "12", "1", "3"],
+        "day": ["19", "30", "28 ", "31", "1", "1"],
+        "hour": ["3", "0", "25", "23", None, "0"],
+        "minute": ["40", "0", "0", "61", "5", "0"],
+    }
+    fast, fast_ledger = _parse([], **parts)  # every value a plain number: one Arrow cast
+    careful, careful_ledger = _parse([], **(parts | {"minute": [*parts["minute"][:-1], "-"]}))
+    assert fast_ledger.codes.tolist() == [-1, UNPARSEABLE, -1, -1, MISSING, -1]
+    assert careful_ledger.codes.tolist()[:5] == fast_ledger.codes.tolist()[:5]
+    assert fast.values.iloc[:5].equals(careful.values.iloc[:5])
+    assert fast.values.iloc[2] == _local("2021-03-01 01:00")  # 25:00 carries over
+    assert fast.values.iloc[3] == _local("2021-01-01 00:01")  # 23:61 on Dec 31 too

@@ -66,7 +66,6 @@ from typing import Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from pyproj import CRS
 
 from hotspots.errors import EmptyDataError, InputError, Option, invalid, literal
@@ -79,6 +78,7 @@ from hotspots.ingest.coordinates import (
     reject_outside,
 )
 from hotspots.ingest.database import DatabaseRows, is_database_url, read_incidents_table
+from hotspots.ingest.duplicates import reject_duplicates
 from hotspots.ingest.landing import CRSOrigin, check_landing, place_clues, reject_far_points
 from hotspots.ingest.readers import SUPPORTED_FORMATS, Source, read_table, read_with_notes
 from hotspots.ingest.rejects import (
@@ -86,7 +86,6 @@ from hotspots.ingest.rejects import (
     NoIncidentsError,
     RejectLedger,
     counts_by_reason,
-    quoted,
     summarise,
 )
 from hotspots.ingest.table import IncidentTable
@@ -320,7 +319,7 @@ def load_incidents(
     )
     if early_note:
         notes.append(early_note)
-    _reject_duplicates(frame, mapping, ledger, duplicates, notes)
+    reject_duplicates(frame, mapping, ledger, duplicates, notes)
 
     accepted = _incidents(frame, mapping, located, stamps, ledger, default_offense, notes)
     rejects = ledger.report(frame)
@@ -433,57 +432,6 @@ def _inferred_timezone(located: Located, notes: list[str]) -> str:
     tz = infer_timezone(lon, lat)
     notes.append(f"time zone {tz}, inferred from the data's centre ({lon:.4f}, {lat:.4f})")
     return tz
-
-
-def _reject_duplicates(
-    frame: pd.DataFrame,
-    mapping: ColumnMapping,
-    ledger: RejectLedger,
-    duplicates: str,
-    notes: list[str],
-) -> None:
-    if duplicates == "keep":
-        return
-    if duplicates == "id" and mapping.id is None:
-        notes.append("no id column: duplicate incidents were not checked")
-        return
-    rows = np.flatnonzero(ledger.accepted)
-    if duplicates == "id":
-        keys = frame[mapping.id].iloc[rows].astype("str").str.strip()
-        keys = keys.where(keys != "")
-        repeated = keys.duplicated(keep="first").to_numpy() & keys.notna().to_numpy()
-    else:
-        subset = frame.iloc[rows]
-        if isinstance(subset, gpd.GeoDataFrame):
-            # The rows left are points: compare their coordinate arrays, not WKB per row.
-            name = subset._geometry_column_name
-            points = subset.geometry.to_numpy()
-            subset = pd.DataFrame(subset.drop(columns=name)).assign(
-                **{
-                    f"{name} {axis}": coordinate(points)
-                    for axis, coordinate in (
-                        ("x", shapely.get_x),
-                        ("y", shapely.get_y),
-                        ("z", shapely.get_z),
-                    )
-                }
-            )
-        repeated = subset.duplicated(keep="first").to_numpy()
-        keys = pd.Series(pd.util.hash_pandas_object(subset, index=False).to_numpy())
-    if not repeated.any():
-        return
-    first = pd.Series(rows + 1).groupby(keys.to_numpy(), dropna=True).transform("min").to_numpy()
-    mask = np.zeros(len(ledger.codes), dtype=bool)
-    mask[rows[repeated]] = True
-    detail = np.full(len(ledger.codes), "", dtype=object)
-    earlier = first[repeated].astype(np.int64).astype(str).astype(object)
-    if duplicates == "id":
-        shown = quoted(keys[repeated]).to_numpy(dtype=object)
-        detail[mask] = f"{mapping.id}=" + shown + " repeats source row " + earlier
-    else:
-        detail[mask] = "identical to source row " + earlier
-    count = ledger.reject(mask, "duplicate", detail)
-    notes.append(f"{count:,} duplicate rows rejected (duplicates={duplicates!r})")
 
 
 def _text_column(frame: pd.DataFrame, column: str | None, rows: np.ndarray) -> pd.Series:

@@ -117,10 +117,14 @@ class IncidentTable:
         return cls(frame, CRS.from_user_input(incidents.crs))
 
 
-def as_table(incidents: IncidentTable | gpd.GeoDataFrame) -> IncidentTable:
-    """``incidents`` as an :class:`IncidentTable` (a GeoDataFrame of points is converted)."""
+def as_table(incidents: Any) -> IncidentTable:
+    """``incidents`` as an :class:`IncidentTable`: a table itself, what ``load_incidents``
+    returns (its table), or a GeoDataFrame of points (converted)."""
     if isinstance(incidents, IncidentTable):
         return incidents
+    loaded = getattr(incidents, "table", None)  # a LoadResult: the arrays, no points built
+    if isinstance(loaded, IncidentTable):
+        return loaded
     if isinstance(incidents, gpd.GeoDataFrame):
         return IncidentTable.from_geodataframe(incidents)
     raise InputError(
