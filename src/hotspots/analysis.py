@@ -428,8 +428,8 @@ def _top_label(
     """The most common of the incidents' ``labels`` (``label``, as text) and its count
     (``n``) in each of ``cells`` that holds labelled incidents, indexed by cell id; ties go to
     the label seen first in the incidents' order. Counted on integer codes, not on text per
-    incident, and only over the (cell, label) pairs that occur: a label column with many
-    distinct values (street names, say) costs no more memory than the incidents."""
+    incident; over the (cell, label) pairs that occur when a table of every pair would be
+    larger than the incidents (a label column of street names, say)."""
     wanted = np.unique(cells)
     if wanted.size == 0 or len(cell_id) == 0:
         return pd.DataFrame(
@@ -449,9 +449,16 @@ def _top_label(
     known = codes >= 0  # missing labels are not counted
     width = max(len(names), 1)
     pair = slot[rows[known]] * width + codes[known]
-    seen, inverse, n = np.unique(pair, return_inverse=True, return_counts=True)
-    first = np.full(seen.size, len(pair), dtype=np.int64)
-    np.minimum.at(first, inverse, np.arange(len(pair)))
+    if wanted.size * width <= max(len(pair), 1 << 16):  # a table of every pair: no sort
+        n = np.bincount(pair, minlength=wanted.size * width)
+        first = np.full(n.size, len(pair), dtype=np.int64)
+        np.minimum.at(first, pair, np.arange(len(pair)))
+        seen = np.flatnonzero(n)
+        n, first = n[seen], first[seen]
+    else:  # only the pairs that occur
+        seen, inverse, n = np.unique(pair, return_inverse=True, return_counts=True)
+        first = np.full(seen.size, len(pair), dtype=np.int64)
+        np.minimum.at(first, inverse, np.arange(len(pair)))
     ranked = np.lexsort((first, -n, seen // width))
     cell = seen[ranked] // width
     top = ranked[np.r_[True, cell[1:] != cell[:-1]]] if ranked.size else ranked
