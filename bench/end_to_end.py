@@ -23,6 +23,7 @@ so each command runs ``--repeat`` times and the best wall time is kept.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -54,6 +55,14 @@ def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, f
         raise SystemExit(f"{' '.join(command)} failed:\n{stderr}")
     cpu = usage.ru_utime + usage.ru_stime
     return wall, usage.ru_maxrss / 1024, cpu, usage.ru_utime  # maxrss in KiB
+
+
+def write_data(n: int, csv: Path, parquet: Path | None) -> None:
+    """The seeded city's ``n`` incidents as CSV (and Parquet), unless already written."""
+    if not csv.exists():
+        synthetic_csv(csv, n, hotspots=20, rng=6)
+    if parquet is not None and not parquet.exists():
+        pq.write_table(pacsv.read_csv(csv), parquet, compression="zstd")
 
 
 def commands(source: Path, out: Path) -> dict[str, list[str]]:
@@ -111,13 +120,18 @@ def main(argv: list[str] | None = None) -> int:
         data.mkdir(parents=True, exist_ok=True)
         for n in args.sizes:
             csv = data / f"incidents_{n}.csv"
-            if not csv.exists():
-                synthetic_csv(csv, n, hotspots=20, rng=6)
             files = {"csv": csv}
             if "parquet" in args.formats:
                 files["parquet"] = csv.with_suffix(".parquet")
-                if not files["parquet"].exists():
-                    pq.write_table(pacsv.read_csv(csv), files["parquet"], compression="zstd")
+            # Written by another process: a command started from this one would report this
+            # one's resident memory as its own peak (Linux copies the peak into a forked child).
+            writer = multiprocessing.get_context("spawn").Process(
+                target=write_data, args=(n, csv, files.get("parquet"))
+            )
+            writer.start()
+            writer.join()
+            if writer.exitcode != 0:
+                raise SystemExit("writing the data failed")
             for kind in args.formats:
                 measured: dict[str, tuple[float, float, float, float]] = {}
                 for name, command in commands(files[kind], Path(tmp) / f"{n}{kind}").items():

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import multiprocessing
 import os
 import sys
 import tempfile
@@ -105,19 +106,31 @@ LAYOUTS: dict[str, tuple[Callable[[pa.Table, pa.Array, np.random.Generator], pa.
 }  # fmt: skip
 
 
+def layout_files(iso_path: Path, folder: Path) -> dict[str, tuple[Path, list[str]]]:
+    """The iso file and each layout's file: name -> (file, extra options of the command)."""
+    files: dict[str, tuple[Path, list[str]]] = {"iso": (iso_path, [])}
+    for name, (_, options) in LAYOUTS.items():
+        files[name] = (folder / f"{iso_path.stem}_{name}.csv", options)
+    return files
+
+
 def write_layouts(iso_path: Path, folder: Path) -> dict[str, tuple[Path, list[str]]]:
-    """The iso file and each layout of its incidents: name -> (file, extra options)."""
+    """Write each layout of the iso file's incidents that is not there yet; the files."""
     types = {"date": pa.timestamp("s"), "offense": pa.string()}
     iso = pacsv.read_csv(iso_path, convert_options=pacsv.ConvertOptions(column_types=types))
-    when = iso.column("date")
-    files: dict[str, tuple[Path, list[str]]] = {"iso": (iso_path, [])}
-    for name, (build, options) in LAYOUTS.items():
-        path = folder / f"{iso_path.stem}_{name}.csv"
+    files = layout_files(iso_path, folder)
+    for name, (build, _) in LAYOUTS.items():
+        path = files[name][0]
         if not path.exists():
-            table = build(iso, when, np.random.default_rng(3))
+            table = build(iso, iso.column("date"), np.random.default_rng(3))
             pacsv.write_csv(table, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
-        files[name] = (path, options)
     return files
+
+
+def _write_data(iso_path: Path, size: int) -> None:
+    if not iso_path.exists():
+        synthetic_csv(iso_path, size, hotspots=20, rng=6)
+    write_layouts(iso_path, iso_path.parent)
 
 
 def command(source: Path, out: Path, options: list[str]) -> list[str]:
@@ -147,9 +160,16 @@ def main(argv: list[str] | None = None) -> int:
         data = args.data or Path(tmp)
         data.mkdir(parents=True, exist_ok=True)
         iso = data / f"incidents_{args.size}.csv"
-        if not iso.exists():
-            synthetic_csv(iso, args.size, hotspots=20, rng=6)
-        files = write_layouts(iso, data)
+        # Written by another process: a command started from this one would report this
+        # one's resident memory as its own peak (Linux copies the peak into a forked child).
+        writer = multiprocessing.get_context("spawn").Process(
+            target=_write_data, args=(iso, args.size)
+        )
+        writer.start()
+        writer.join()
+        if writer.exitcode != 0:
+            raise SystemExit("writing the layouts failed")
+        files = layout_files(iso, data)
         trees: dict[str, Path | None] = {"now": None}
         if args.base:
             from app_speed import export_revision
