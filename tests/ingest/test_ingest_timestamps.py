@@ -314,16 +314,26 @@ def test_impossible_slash_days_are_rejected_wherever_arrow_rolls_them_over() -> 
 
 
 def test_slash_dates_are_found_as_the_look_ahead_pattern_found_them() -> None:
-    from hotspots.ingest.timestamps import _slash_fields
+    from hotspots.ingest.timestamps import (
+        _FIRST_ABOVE_12,
+        _SECOND_ABOVE_12,
+        _SLASH_DATE,
+        _day_and_month_differ,
+        _matches,
+    )
 
     values = ["3/4/21", " 03/14/2021 1:00", "12/1/202", "1/2/20215", "1/2/2021x", "11/30/99"]
-    values += ["2021-01-02", "1/2", "", None, "x 1/2/2021", "1/22/2021\t"]
+    values += ["2021-01-02", "1/2", "", None, "x 1/2/2021", "1/22/2021\t", "13/1/2021", "5/5/21"]
+    values += ["99/12/2021", "123/1/2021", "1/100/2021"]
     text = pd.Series(values, dtype="str")
-    found, first, second = _slash_fields(text)
     old = text.str.extract(r"^\s*(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?!\d)")
-    assert found.tolist() == old[0].notna().tolist()
-    assert np.array_equal(first, pd.to_numeric(old[0]).to_numpy(dtype=float), equal_nan=True)
-    assert np.array_equal(second, pd.to_numeric(old[1]).to_numpy(dtype=float), equal_nan=True)
+    found = old[0].notna().to_numpy()
+    first, second = pd.to_numeric(old[0]).to_numpy(), pd.to_numeric(old[1]).to_numpy()
+    matched = _matches(text, _SLASH_DATE)
+    assert matched.tolist() == found.tolist()
+    assert (matched & _matches(text, _FIRST_ABOVE_12)).tolist() == (found & (first > 12)).tolist()
+    assert (matched & _matches(text, _SECOND_ABOVE_12)).tolist() == (found & (second > 12)).tolist()
+    assert _day_and_month_differ(text, matched).tolist() == (found & (first != second)).tolist()
 
 
 def test_split_columns_assemble_as_pandas_does() -> None:

@@ -3,9 +3,8 @@
 :func:`reject_duplicates` rejects, with the source row they repeat, the accepted rows that
 repeat an earlier one: by the id column (``duplicates="id"``, the default: the same case
 number twice; blank ids never repeat), or by every column (``"rows"``; points compare by
-their coordinates). It works on integer codes — Arrow's dictionary encoding of the ids, one
-hash per row of the columns that hash fast — not on text per row: a million case numbers
-take a tenth of a second.
+their coordinates). It works on 64-bit hashes — of each id's text, computed on Arrow's buffers,
+and of the columns that hash fast — and compares as text only the rows whose hashes repeat.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
@@ -37,7 +37,7 @@ def reject_duplicates(
         return
     rows = np.flatnonzero(ledger.accepted)
     if duplicates == "id":
-        repeated, first = first_of_each(id_codes(frame[mapping.id].iloc[rows]))
+        repeated, first = repeated_ids(frame[mapping.id].iloc[rows])
     else:
         rows = rows[may_repeat(frame, rows)]
         subset = _comparable(frame.iloc[rows])
@@ -61,20 +61,64 @@ def reject_duplicates(
     notes.append(f"{count:,} duplicate rows rejected (duplicates={duplicates!r})")
 
 
-def id_codes(ids: pd.Series) -> np.ndarray:
-    """One integer per distinct id (text compared without surrounding blanks); -1 for a
-    missing or blank id, which never repeats another."""
+def repeated_ids(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """For each id: whether an earlier row has the same id (text compared without surrounding
+    blanks; a missing or blank id repeats nothing), and the position of the first row with it.
+
+    Text ids are hashed to 64 bits first (:func:`string_hashes`, vectorised over Arrow's
+    buffers): only rows whose hash repeats are compared as text, so ten million distinct case
+    numbers cost a hash each rather than a place in a table of ten million strings."""
+    positions = np.arange(len(ids))
     if pd.api.types.is_numeric_dtype(ids.dtype) and not pd.api.types.is_bool_dtype(ids.dtype):
-        return pd.factorize(ids)[0]
+        return first_of_each(pd.factorize(ids)[0])
     strings = pc.utf8_trim_whitespace(arrow_strings(ids.astype("str")))
-    if hasattr(strings, "combine_chunks"):  # one dictionary for the whole column
-        strings = strings.combine_chunks()
-    encoded = pc.dictionary_encode(strings)
-    codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
-    blank = pc.index(encoded.dictionary, "").as_py()
-    if blank >= 0:
-        codes[codes == blank] = -1
-    return codes
+    hashes = string_hashes(strings)
+    present = np.asarray(pc.greater(pc.utf8_length(strings), 0).fill_null(False), dtype=bool)
+    candidates = present & pd.Series(hashes, copy=False).duplicated(keep=False).to_numpy()
+    repeated = np.zeros(len(ids), dtype=bool)
+    first = positions
+    if candidates.any():
+        rows = np.flatnonzero(candidates)
+        texts = strings.take(pa.array(rows)).to_pandas()
+        again, first_of_rows = first_of_each(pd.factorize(texts)[0])
+        repeated[rows[again]] = True
+        first = positions.copy()
+        first[rows] = rows[first_of_rows]
+    return repeated, first
+
+
+#: Multiplier of the strings' polynomial hash (the 64-bit FNV prime).
+_HASH_BASE = np.uint64(0x100000001B3)
+
+
+def string_hashes(strings: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A 64-bit hash of each string (missing and empty strings: 0), computed on the Arrow
+    buffers with NumPy: the sum of each byte times the base to the power of its position,
+    modulo 2**64, mixed with the length. Equal strings hash alike; a collision only makes
+    two different strings compared as text."""
+    chunks = strings.chunks if isinstance(strings, pa.ChunkedArray) else [strings]
+    out = [np.zeros(0, dtype=np.uint64)]
+    for chunk in chunks:
+        wide = pa.types.is_large_string(chunk.type)
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        offsets = np.frombuffer(
+            offsets_buffer,
+            dtype=np.int64 if wide else np.int32,
+            count=len(chunk) + 1,
+            offset=chunk.offset * (8 if wide else 4),
+        ).astype(np.int64)
+        lengths = np.diff(offsets)
+        hashes = lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        filled = lengths > 0
+        if filled.any():
+            data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+            starts = offsets[:-1] - offsets[0]
+            position = np.arange(data.size) - np.repeat(starts, lengths)
+            powers = np.cumprod(np.full(int(lengths.max()), _HASH_BASE, dtype=np.uint64))
+            terms = data.astype(np.uint64) * powers[position]
+            hashes[filled] ^= np.add.reduceat(terms, starts[filled])
+        out.append(hashes)
+    return np.concatenate(out)
 
 
 def first_of_each(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
