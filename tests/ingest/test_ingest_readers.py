@@ -228,3 +228,26 @@ def test_kml_and_kmz(tmp_path: Path) -> None:
 def test_corrupt_geo_file_is_an_input_error(write: Callable[..., Path]) -> None:
     with pytest.raises(InputError, match="could not be"):
         read_table(write("broken.geojson", '{"type": "FeatureCollection", "features": ['))
+
+
+def test_date_parts_are_read_as_numbers_and_month_names_still_read(tmp_path: Path) -> None:
+    from hotspots.ingest import load_incidents
+    from hotspots.ingest.readers import _read_csv_file
+
+    header = "TYPE,YEAR,MONTH,DAY,HOUR,MINUTE,X,Y\n"
+    rows = ["Theft,2020,6,19,3,40,491059.48,5459122.41", "Theft,2020,1,3,6,43,491068.68,5459126.13"]
+    numbers = tmp_path / "numbers.csv"
+    numbers.write_text(header + "\n".join(rows) + "\n")
+    named = tmp_path / "named.csv"
+    named.write_text(header + rows[0].replace(",6,19,", ",June,19,") + "\n" + rows[1] + "\n")
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text(header + rows[0] + "\n" + rows[1].rsplit(",", 1)[0] + "\n")
+    frame = _read_csv_file(numbers, [])
+    assert frame is not None and frame["MONTH"].dtype == "Int64"
+    frame = _read_csv_file(named, [])  # month names: the date parts stay text, same reader
+    assert frame is not None and frame["X"].dtype == "float64" and frame["MONTH"].iloc[0] == "June"
+    assert _read_csv_file(ragged, []) is None  # the careful path reads it
+    now = pd.Timestamp("2024-01-01", tz="UTC")
+    a = load_incidents(numbers, crs="EPSG:26910", now=now, quiet=True).incidents
+    b = load_incidents(named, crs="EPSG:26910", now=now, quiet=True).incidents
+    assert a["occurred_at"].equals(b["occurred_at"]) and len(a) == 2

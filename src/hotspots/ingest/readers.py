@@ -411,12 +411,26 @@ def _read_csv_file(path: Path, notes: list[str]) -> pd.DataFrame | None:
     delimiter = _sniff_delimiter(sample)
     header = next(csv.reader(io.StringIO(sample), delimiter=delimiter))
     names = _column_names(header)
-    numeric, labels = _typed_columns(names)
-    try:
-        frame = _pyarrow_csv(
-            path, names, delimiter, newlines_in_values=False, numeric=numeric, labels=labels
-        )
-    except pa.ArrowInvalid:
+    numeric, parts, labels = _typed_columns(names)
+    frame = None
+    # Date parts read as whole numbers when they all are (month names are not): else as
+    # text, with the coordinates typed; else (ragged rows, text coordinates) the careful path.
+    for integers in (parts, ()) if parts else ((),):
+        try:
+            frame = _pyarrow_csv(
+                path,
+                names,
+                delimiter,
+                newlines_in_values=False,
+                numeric=numeric,
+                integers=integers,
+                labels=labels,
+            )
+            break
+        except pa.ArrowInvalid as exc:
+            if "conversion error" not in str(exc):
+                return None
+    if frame is None:
         return None
     if delimiter != ",":
         notes.append(f"{path.name}: delimiter {delimiter!r} detected")
@@ -424,13 +438,16 @@ def _read_csv_file(path: Path, notes: list[str]) -> pd.DataFrame | None:
     return frame
 
 
-def _typed_columns(names: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Columns auto-detection takes as coordinates (read as numbers when they all are) and
-    as category labels - offense, neighbourhood, premises - (read dictionary-encoded)."""
+def _typed_columns(names: list[str]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Columns auto-detection takes as coordinates and as date parts - year, month, day,
+    hour, minute - (read as numbers when they all are), and as category labels - offense,
+    neighbourhood, premises - (read dictionary-encoded)."""
     mapping = detect_columns(pd.DataFrame(columns=names))
     numeric = (mapping.lat, mapping.lon, mapping.x, mapping.y)
+    parts = (mapping.year, mapping.month, mapping.day, mapping.hour, mapping.minute)
     labels = (mapping.offense, mapping.neighbourhood, mapping.premises, mapping.location)
-    return tuple(c for c in numeric if c is not None), tuple(c for c in labels if c is not None)
+    present = [tuple(c for c in group if c is not None) for group in (numeric, parts, labels)]
+    return present[0], present[1], present[2]
 
 
 def repeated_headers(header: Sequence[str]) -> dict[str, list[int]]:
@@ -478,10 +495,12 @@ def _pyarrow_csv(
     *,
     newlines_in_values: bool,
     numeric: tuple[str, ...] = (),
+    integers: tuple[str, ...] = (),
     labels: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     types = {column: pa.string() for column in names}
     types.update({column: pa.float64() for column in numeric})
+    types.update({column: pa.int64() for column in integers})
     types.update({column: pa.dictionary(pa.int32(), pa.string()) for column in labels})
     table = pacsv.read_csv(
         data if isinstance(data, Path) else io.BytesIO(data),
@@ -497,7 +516,10 @@ def _pyarrow_csv(
         ),
     )
     # No consolidation copy into 2-D blocks; Arrow buffers are released as they convert.
-    return table.to_pandas(split_blocks=True, self_destruct=True)
+    # Whole numbers stay whole where some are missing (Int64: a reject report shows "2020").
+    return table.to_pandas(
+        split_blocks=True, self_destruct=True, types_mapper={pa.int64(): pd.Int64Dtype()}.get
+    )
 
 
 def _python_csv(text: str, names: list[str], delimiter: str, name: str) -> pd.DataFrame:
@@ -600,7 +622,7 @@ def _read_parquet(source: Source | Path, name: str, *, typed: bool = False) -> p
             handle.seek(0)
         options: dict[str, Any] = {}
         if typed:
-            _, labels = _typed_columns([str(n) for n in schema.names])
+            labels = _typed_columns([str(n) for n in schema.names])[2]
             text = [c for c in labels if pa.types.is_string(schema.field(c).type)
                     or pa.types.is_large_string(schema.field(c).type)]  # fmt: skip
             if text:
