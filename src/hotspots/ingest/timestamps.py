@@ -647,19 +647,23 @@ def _arrow_strptime(text: pd.Series, fmt: str, *, utc: bool) -> pd.Series | None
         parsed = pc.strptime(arrow_strings(text), format=fmt, unit=UNIT, error_is_null=True)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
-    values = pd.Series(parsed.to_numpy(zero_copy_only=False), index=text.index).astype(
-        f"datetime64[{UNIT}]"
+    values = np.asarray(parsed.to_numpy(zero_copy_only=False)).astype(
+        f"datetime64[{UNIT}]", copy=False
     )
-    if utc:
-        values = values.dt.tz_localize("UTC")
     if "%d" in fmt:
-        day, month = values.dt.day, values.dt.month
-        landing = ((month == 3) & (day <= 3)) | (month.isin(_AFTER_SHORT_MONTHS) & (day == 1))
-        suspicious = landing.to_numpy(dtype=bool, na_value=False)
-        if suspicious.any():
-            strict = _pandas_to_datetime(text[suspicious], fmt, utc=utc)
-            values = _fill(values.mask(suspicious), strict)
-    return values
+        months = values.astype("datetime64[M]")
+        day = (values.astype("datetime64[D]") - months.astype("datetime64[D]")).astype(np.int64)
+        month = months.astype(np.int64) % 12 + 1
+        landing = ((month == 3) & (day < 3)) | (np.isin(month, _AFTER_SHORT_MONTHS) & (day == 0))
+        landing &= ~np.isnat(values)
+        if landing.any():  # a few rows: written into the array, no full-length copies
+            strict = _pandas_to_datetime(text[landing], fmt, utc=utc)
+            if utc:
+                strict = strict.dt.tz_localize(None)
+            values = values if values.flags.writeable else values.copy()  # Arrow's memory
+            values[landing] = strict.to_numpy(dtype=f"datetime64[{UNIT}]")
+    out = pd.Series(values, index=text.index, copy=False)
+    return out.dt.tz_localize("UTC") if utc else out
 
 
 def _parse_mixed(text: pd.Series, *, dayfirst: bool = False) -> tuple[pd.Series, pd.Series]:
