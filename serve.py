@@ -16,7 +16,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from hotspots.allocator import prefer_system_allocator
 from hotspots.dashboard import serving
+
+prefer_system_allocator()  # Arrow's memory: see hotspots.allocator
 
 # ``streamlit run`` serves this file as an ASGI app because it reads an ``st.App`` call here.
 app = st.App(Path(__file__).resolve().parent / "app.py", **serving.options())

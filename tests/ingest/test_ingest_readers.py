@@ -243,7 +243,7 @@ def test_date_parts_are_read_as_numbers_and_month_names_still_read(tmp_path: Pat
     ragged = tmp_path / "ragged.csv"
     ragged.write_text(header + rows[0] + "\n" + rows[1].rsplit(",", 1)[0] + "\n")
     frame = _read_csv_file(numbers, [])
-    assert frame is not None and frame["MONTH"].dtype == "Int64"
+    assert frame is not None and frame["MONTH"].dtype == "Int32"
     frame = _read_csv_file(named, [])  # month names: the date parts stay text, same reader
     assert frame is not None and frame["X"].dtype == "float64" and frame["MONTH"].iloc[0] == "June"
     assert _read_csv_file(ragged, []) is None  # the careful path reads it

@@ -357,7 +357,7 @@ def test_split_columns_assemble_as_pandas_does() -> None:
         table = pd.DataFrame({"day": np.ones(n)} | chosen)
         table.loc[~whole] = np.nan
         expected = pd.to_datetime(table, errors="coerce").dt.as_unit("us").to_numpy()
-        assert np.array_equal(_assemble(chosen, whole), expected, equal_nan=True)
+        assert np.array_equal(_assemble(chosen), expected, equal_nan=True)
 
 
 def test_split_columns_of_plain_numbers_read_as_the_careful_path_reads_them() -> None:

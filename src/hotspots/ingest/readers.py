@@ -500,7 +500,7 @@ def _pyarrow_csv(
 ) -> pd.DataFrame:
     types = {column: pa.string() for column in names}
     types.update({column: pa.float64() for column in numeric})
-    types.update({column: pa.int64() for column in integers})
+    types.update({column: pa.int32() for column in integers})
     types.update({column: pa.dictionary(pa.int32(), pa.string()) for column in labels})
     table = pacsv.read_csv(
         data if isinstance(data, Path) else io.BytesIO(data),
@@ -516,9 +516,9 @@ def _pyarrow_csv(
         ),
     )
     # No consolidation copy into 2-D blocks; Arrow buffers are released as they convert.
-    # Whole numbers stay whole where some are missing (Int64: a reject report shows "2020").
+    # Whole numbers stay whole where some are missing (Int32: a reject report shows "2020").
     return table.to_pandas(
-        split_blocks=True, self_destruct=True, types_mapper={pa.int64(): pd.Int64Dtype()}.get
+        split_blocks=True, self_destruct=True, types_mapper={pa.int32(): pd.Int32Dtype()}.get
     )
 
 

@@ -816,8 +816,7 @@ def _from_split_columns(
         ledger.reject(missing, "missing date", f"{column} is missing")
         missing_any |= missing
         numbers[part] = values
-    whole = np.all([np.isnan(v) | (v == np.round(v)) for v in numbers.values()], axis=0)
-    combined = pd.Series(_assemble(numbers, whole), copy=False)
+    combined = pd.Series(_assemble(numbers), copy=False)
     bad = combined.isna().to_numpy() & ~missing_any
     label = "/".join(parts.values())
     if bad.any():
@@ -842,18 +841,31 @@ def _from_split_columns(
     return values, label, resolution, wall
 
 
-def _assemble(numbers: dict[str, np.ndarray], whole: np.ndarray) -> np.ndarray:
+def _assemble(numbers: dict[str, np.ndarray]) -> np.ndarray:
     """Naive ``datetime64[us]`` times from year, month and optional day, hour and minute
-    numbers; NaT where a part is missing or not ``whole``, the month is not 1-12 or the day
-    not in the month. Hours and minutes out of range carry over (25:00 is 01:00 the next
+    numbers; NaT where a part is missing or not a whole number, the month is not 1-12 or the
+    day not in the month. Hours and minutes out of range carry over (25:00 is 01:00 the next
     day), as ``pd.to_datetime`` of the parts does (checked to give the same times), without
-    its row-by-row assembly."""
+    its row-by-row assembly; a block at a time (:func:`hotspots.blocks.in_blocks`), so the
+    arithmetic's temporaries stay small."""
+    n = len(numbers["year"])
+    out = np.empty(n, dtype=f"datetime64[{UNIT}]")
+
+    def work(span: slice) -> None:
+        out[span] = _assemble_block({part: values[span] for part, values in numbers.items()})
+
+    in_blocks(n, work)
+    return out
+
+
+def _assemble_block(numbers: dict[str, np.ndarray]) -> np.ndarray:
     year, month = numbers["year"], numbers["month"]
     n = len(year)
     day = numbers.get("day", np.ones(n))
     hour, minute = numbers.get("hour", np.zeros(n)), numbers.get("minute", np.zeros(n))
     with np.errstate(invalid="ignore"):
-        ok = whole & np.isfinite(year) & np.isfinite(month) & np.isfinite(day)
+        ok = np.all([np.isnan(v) | (v == np.round(v)) for v in numbers.values()], axis=0)
+        ok &= np.isfinite(year) & np.isfinite(month) & np.isfinite(day)
         ok &= np.isfinite(hour) & np.isfinite(minute) & (np.abs(year) <= 200_000)
         ok &= (month >= 1) & (month <= 12) & (day >= 1)
     months = (
