@@ -251,3 +251,39 @@ def test_date_parts_are_read_as_numbers_and_month_names_still_read(tmp_path: Pat
     a = load_incidents(numbers, crs="EPSG:26910", now=now, quiet=True).incidents
     b = load_incidents(named, crs="EPSG:26910", now=now, quiet=True).incidents
     assert a["occurred_at"].equals(b["occurred_at"]) and len(a) == 2
+
+
+def test_only_the_mapped_columns_are_read_and_rejects_still_show_whole_rows(
+    tmp_path: Path,
+) -> None:
+    import numpy as np
+
+    from hotspots.errors import ColumnError
+    from hotspots.ingest import load_incidents
+    from hotspots.ingest.readers import _read_csv_file
+
+    path = tmp_path / "portal.csv"
+    path.write_text(
+        "Case,Date,Description,Beat,Latitude,Longitude,Offense\n"
+        'JA1,01/13/2021 10:00:00 PM,"HANDGUN, ""9MM""",1640,43.65,-79.38,Assault\n'
+        "JA2,not a date,SIMPLE,1650,43.66,-79.38,Assault\n"
+        "JA3,01/14/2021 10:00:00 PM,,0170,0,0,Robbery\n"
+        "JA4,01/15/2021 10:00:00 PM,OTHER,1660,43.67,-79.39,Robbery\n"
+    )
+    frame = _read_csv_file(path, [], lambda names: {"Date", "Latitude", "Longitude"})
+    assert frame is not None and list(frame.columns) == ["Date", "Latitude", "Longitude"]
+    others = frame.attrs["unread"].rows(np.array([0, 2]))
+    assert others["Description"].tolist()[0] == 'HANDGUN, "9MM"'
+    assert others["Beat"].tolist() == ["1640", "0170"] and others["Case"].tolist() == ["JA1", "JA3"]
+    now = pd.Timestamp("2024-01-01", tz="UTC")
+    pruned = load_incidents(path, now=now, quiet=True)
+    whole = load_incidents(path, now=now, quiet=True, duplicates="rows")  # reads every column
+    assert pruned.rejects.equals(whole.rejects) and len(pruned.rejects) == 2
+    assert list(pruned.rejects.columns)[3:] == [
+        "Case", "Date", "Description", "Beat", "Latitude", "Longitude", "Offense",
+    ]  # fmt: skip
+    assert pruned.rejects["Description"].isna().tolist() == [False, True]
+    # Without a date column nothing is left out: the error lists every column.
+    (tmp_path / "nodate.csv").write_text("Case,Latitude,Longitude\nJA1,43.65,-79.38\n")
+    with pytest.raises(ColumnError, match="Case"):
+        load_incidents(tmp_path / "nodate.csv", now=now, quiet=True)

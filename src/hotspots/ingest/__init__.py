@@ -57,7 +57,7 @@ every other check, so a valid copy is kept rather than a broken one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -68,7 +68,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from hotspots.errors import EmptyDataError, InputError, Option, invalid, literal
+from hotspots.errors import EmptyDataError, HotspotsError, InputError, Option, invalid, literal
 from hotspots.ingest.boundaries import load_boundaries
 from hotspots.ingest.columns import ColumnMapping, detect_columns, resolve_columns
 from hotspots.ingest.coordinates import (
@@ -275,6 +275,7 @@ def load_incidents(
             filename=filename,
             encoding=encoding,
             quiet=quiet,
+            keep=None if duplicates == "rows" else _mapped_columns(columns),
         )
         logged = len(notes)  # the reader has logged its own notes
     rows_read = len(frame)
@@ -362,6 +363,7 @@ def _read(
     filename: str | None,
     encoding: str | None,
     quiet: bool,
+    keep: Callable[[list[str]], Collection[str] | None] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     if isinstance(source, pd.DataFrame):
         if len(source) == 0:
@@ -371,10 +373,39 @@ def _read(
             )
         return source.reset_index(drop=True), []
     frame, notes = read_with_notes(
-        source, layer=layer, encoding=encoding, filename=filename, quiet=quiet, typed=True
+        source,
+        layer=layer,
+        encoding=encoding,
+        filename=filename,
+        quiet=quiet,
+        typed=True,
+        keep=keep,
     )
     notes.insert(0, f"read {len(frame):,} rows")
     return frame.reset_index(drop=True), notes
+
+
+def _mapped_columns(
+    columns: ColumnMapping | Mapping[str, str | None] | None,
+) -> Callable[[list[str]], Collection[str] | None]:
+    """What a CSV reader needs to read of a file with these column names: the columns the
+    mapping takes (auto-detected, or as ``columns`` says), when they name a place and a time;
+    otherwise None (everything is read, so that an error lists every column). The other
+    columns are read only for the reject report's rejected rows."""
+
+    def wanted(names: list[str]) -> Collection[str] | None:
+        try:
+            mapping, _ = resolve_columns(pd.DataFrame(columns=names), columns)
+        except HotspotsError:
+            return None
+        fields = mapping.as_dict()
+        placed = (fields["lat"] and fields["lon"]) or (fields["x"] and fields["y"])
+        timed = fields["date"] or (fields["year"] and fields["month"])
+        if not (placed and timed):
+            return None
+        return {column for column in fields.values() if column is not None}
+
+    return wanted
 
 
 def _database_points(

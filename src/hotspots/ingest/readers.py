@@ -28,11 +28,13 @@ import os
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -115,13 +117,15 @@ def read_with_notes(
     filename: str | None = None,
     quiet: bool = False,
     typed: bool = False,
+    keep: Callable[[list[str]], Collection[str] | None] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Like :func:`read_table` but also return notes on the automatic choices made.
 
     ``quiet=True`` logs at DEBUG instead of INFO level. ``typed=True`` (what
     :func:`~hotspots.ingest.load_incidents` uses) reads a plain UTF-8 CSV file straight from
     disk with the auto-detected coordinate columns as float64 (when every value is a plain
-    number) and the offense/neighbourhood/premises columns as categoricals.
+    number) and the offense/neighbourhood/premises columns as categoricals; ``keep`` then
+    may name the columns to read (see :func:`_read_csv_file`).
     """
     files = _parquet_files(source)
     if files is not None:
@@ -138,7 +142,7 @@ def read_with_notes(
     if extension in CSV_EXTENSIONS:
         fast = None
         if typed and path is not None and encoding is None:
-            fast = _read_csv_file(path, notes)
+            fast = _read_csv_file(path, notes, keep)
         frame = (
             fast
             if fast is not None
@@ -379,12 +383,18 @@ def _column_names(header: Sequence[str]) -> list[str]:
     return names
 
 
-def _read_csv_file(path: Path, notes: list[str]) -> pd.DataFrame | None:
+def _read_csv_file(
+    path: Path, notes: list[str], keep: Callable[[list[str]], Collection[str] | None] | None = None
+) -> pd.DataFrame | None:
     """Plain UTF-8 files straight from disk: multithreaded, coordinates typed as float64.
 
     Returns None when the file needs the careful path (compressed, a byte-order mark,
     another encoding, leading blank lines, ragged rows or coordinates that are not all
     plain numbers); that path reads the bytes and gives the same rows.
+
+    ``keep(names)`` may name the columns the caller needs: only those are read, and the
+    frame's ``attrs["unread"]`` (:class:`UnreadColumns`) fetches the others' values for a
+    few rows from the file when asked (the reject report's original rows).
     """
     with path.open("rb") as handle:
         head = handle.read(_SNIFF_CHARS)
@@ -412,6 +422,10 @@ def _read_csv_file(path: Path, notes: list[str]) -> pd.DataFrame | None:
     header = next(csv.reader(io.StringIO(sample), delimiter=delimiter))
     names = _column_names(header)
     numeric, parts, labels = _typed_columns(names)
+    wanted = keep(names) if keep is not None else None
+    include = [n for n in names if n in wanted] if wanted is not None else None
+    if include is not None and (len(include) == len(names) or not include):
+        include = None
     frame = None
     # Date parts read as whole numbers when they all are (month names are not): else as
     # text, with the coordinates typed; else (ragged rows, text coordinates) the careful path.
@@ -425,6 +439,7 @@ def _read_csv_file(path: Path, notes: list[str]) -> pd.DataFrame | None:
                 numeric=numeric,
                 integers=integers,
                 labels=labels,
+                include=include,
             )
             break
         except pa.ArrowInvalid as exc:
@@ -435,7 +450,50 @@ def _read_csv_file(path: Path, notes: list[str]) -> pd.DataFrame | None:
     if delimiter != ",":
         notes.append(f"{path.name}: delimiter {delimiter!r} detected")
     frame.attrs["repeated_headers"] = repeated_headers(header)
+    if include is not None:
+        types = _column_types(names, numeric, integers, labels)
+        unread = tuple(n for n in names if n not in include)
+        frame.attrs["unread"] = UnreadColumns(path, tuple(names), delimiter, unread, types)
     return frame
+
+
+@dataclass(frozen=True)
+class UnreadColumns:
+    """The columns of a CSV file that were not read (``names``: all of them, in order), and
+    how to read them as the whole file would have been read: :meth:`rows` gives their values
+    for some rows, streaming through the file a batch at a time."""
+
+    path: Path
+    names: tuple[str, ...]
+    delimiter: str
+    columns: tuple[str, ...]
+    types: dict[str, pa.DataType]
+
+    def rows(self, positions: np.ndarray) -> pd.DataFrame:
+        """The unread columns of the rows at ``positions`` (0-based, ascending)."""
+        reader = pacsv.open_csv(
+            self.path,
+            read_options=pacsv.ReadOptions(column_names=list(self.names), skip_rows=1),
+            parse_options=pacsv.ParseOptions(delimiter=self.delimiter),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=list(self.columns),
+                column_types={c: self.types[c] for c in self.columns},
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                null_values=[""],
+            ),
+        )
+        taken, start = [], 0
+        for batch in reader:
+            end = start + batch.num_rows
+            inside = positions[(positions >= start) & (positions < end)]
+            if len(inside):
+                taken.append(batch.take(pa.array(inside - start)))
+            start = end
+        if not taken:
+            empty = pa.schema([pa.field(c, self.types[c]) for c in self.columns]).empty_table()
+            return _to_pandas(empty)
+        return _to_pandas(pa.Table.from_batches(taken))
 
 
 def _typed_columns(names: list[str]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
@@ -497,11 +555,9 @@ def _pyarrow_csv(
     numeric: tuple[str, ...] = (),
     integers: tuple[str, ...] = (),
     labels: tuple[str, ...] = (),
+    include: list[str] | None = None,
 ) -> pd.DataFrame:
-    types = {column: pa.string() for column in names}
-    types.update({column: pa.float64() for column in numeric})
-    types.update({column: pa.int32() for column in integers})
-    types.update({column: pa.dictionary(pa.int32(), pa.string()) for column in labels})
+    types = _column_types(names, numeric, integers, labels)
     table = pacsv.read_csv(
         data if isinstance(data, Path) else io.BytesIO(data),
         read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
@@ -513,8 +569,28 @@ def _pyarrow_csv(
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
             null_values=[""],
+            include_columns=include or [],
         ),
     )
+    return _to_pandas(table)
+
+
+def _column_types(
+    names: list[str],
+    numeric: tuple[str, ...],
+    integers: tuple[str, ...],
+    labels: tuple[str, ...],
+) -> dict[str, pa.DataType]:
+    """Arrow types of a CSV's columns: text, except coordinates (float64), date parts (int32)
+    and labels (dictionary-encoded)."""
+    types: dict[str, pa.DataType] = {column: pa.string() for column in names}
+    types.update({column: pa.float64() for column in numeric})
+    types.update({column: pa.int32() for column in integers})
+    types.update({column: pa.dictionary(pa.int32(), pa.string()) for column in labels})
+    return types
+
+
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
     # No consolidation copy into 2-D blocks; Arrow buffers are released as they convert.
     # Whole numbers stay whole where some are missing (Int32: a reject report shows "2020").
     return table.to_pandas(

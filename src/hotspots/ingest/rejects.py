@@ -107,6 +107,12 @@ class RejectLedger:
         )
         # ``head(0)`` avoids an Arrow take (which joins every chunk) when nothing was rejected.
         originals = source_as_text(frame.head(0) if len(rows) == 0 else frame.iloc[rows])
+        unread = frame.attrs.get("unread")
+        if unread is not None:  # columns the reader left in the file: theirs for these rows
+            others = source_as_text(unread.rows(rows))
+            others.index = originals.index
+            present = [c for c in unread.names if c in originals or c in others]
+            originals = pd.concat([originals, others], axis=1)[present]
         originals.columns = [
             f"source_{c}" if c in _REPORT_COLUMNS else c for c in originals.columns
         ]
