@@ -287,3 +287,20 @@ def test_only_the_mapped_columns_are_read_and_rejects_still_show_whole_rows(
     (tmp_path / "nodate.csv").write_text("Case,Latitude,Longitude\nJA1,43.65,-79.38\n")
     with pytest.raises(ColumnError, match="Case"):
         load_incidents(tmp_path / "nodate.csv", now=now, quiet=True)
+
+
+def test_unread_columns_of_no_rows_and_of_the_last_row(tmp_path: Path) -> None:
+    import numpy as np
+
+    from hotspots.ingest.readers import _read_csv_file
+
+    path = tmp_path / "many.csv"
+    rows = [f"{i},2021-01-01,43.65,-79.38,note {i}" for i in range(50_000)]
+    path.write_text("id,date,lat,lon,note\n" + "\n".join(rows) + "\n")
+    frame = _read_csv_file(path, [], lambda names: {"date", "lat", "lon"})
+    assert frame is not None
+    unread = frame.attrs["unread"]
+    none = unread.rows(np.array([], dtype=np.int64))
+    assert list(none.columns) == ["id", "note"] and len(none) == 0
+    picked = unread.rows(np.array([0, 25_000, 49_999]))
+    assert picked["note"].tolist() == ["note 0", "note 25000", "note 49999"]

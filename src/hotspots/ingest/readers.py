@@ -470,7 +470,11 @@ class UnreadColumns:
     types: dict[str, pa.DataType]
 
     def rows(self, positions: np.ndarray) -> pd.DataFrame:
-        """The unread columns of the rows at ``positions`` (0-based, ascending)."""
+        """The unread columns of the rows at ``positions`` (0-based, ascending); the file is
+        read up to the last of them only."""
+        if not len(positions):
+            empty = pa.schema([pa.field(c, self.types[c]) for c in self.columns]).empty_table()
+            return _to_pandas(empty)
         reader = pacsv.open_csv(
             self.path,
             read_options=pacsv.ReadOptions(column_names=list(self.names), skip_rows=1),
@@ -483,16 +487,15 @@ class UnreadColumns:
                 null_values=[""],
             ),
         )
-        taken, start = [], 0
+        taken, start, last = [], 0, int(positions[-1])
         for batch in reader:
             end = start + batch.num_rows
             inside = positions[(positions >= start) & (positions < end)]
             if len(inside):
                 taken.append(batch.take(pa.array(inside - start)))
+            if end > last:
+                break
             start = end
-        if not taken:
-            empty = pa.schema([pa.field(c, self.types[c]) for c in self.columns]).empty_table()
-            return _to_pandas(empty)
         return _to_pandas(pa.Table.from_batches(taken))
 
 
