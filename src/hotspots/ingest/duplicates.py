@@ -73,7 +73,9 @@ def repeated_ids(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     positions = np.arange(len(ids))
     if pd.api.types.is_numeric_dtype(ids.dtype) and not pd.api.types.is_bool_dtype(ids.dtype):
         return first_of_each(pd.factorize(ids)[0])
-    strings = pc.utf8_trim_whitespace(arrow_strings(ids.astype("str")))
+    strings = arrow_strings(ids.astype("str"))
+    if pc.any(pc.match_substring_regex(strings, r"^\s|\s$")).as_py():  # else no copy
+        strings = pc.utf8_trim_whitespace(strings)
     hashes = string_hashes(strings)
     present = np.asarray(pc.greater(pc.utf8_length(strings), 0).fill_null(False), dtype=bool)
     candidates = present & repeating(hashes)
