@@ -116,9 +116,11 @@ def _summary(dataset: Dataset, selection: Selection, area: DrawnArea) -> None:
         _change(result.change)
         with st.expander(f"The {incidents_text(result.count)} inside (analysts only)"):
             render_incident_list(result.incidents, total=result.count, key="map_drawn_incidents")
+        # Deferred (made on the click): a file sent with the page is checked by the browser
+        # at once, and a rerun in between (drawing reruns the page) left that check a 404.
         st.download_button(
             "The area (GeoJSON)",
-            data=area.geojson(),
+            data=area.geojson,
             file_name="drawn_area.geojson",
             mime="application/geo+json",
             icon=":material/download:",
