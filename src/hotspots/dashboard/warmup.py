@@ -80,10 +80,9 @@ def _prepare_filters(dataset: Dataset, key: AnalysisKey) -> None:
     filter against 0.1-0.3 s for later ones, in process). Built here by analysing the
     default selection once more through the data set's ``Layouts`` (without Local Moran,
     which builds nothing to keep); the result is dropped: the default view's own analysis is
-    the cached one. It runs before the
-    server answers (about 0.9 s more start-up) because in a background thread, even one
-    started after the first page was sent, it took CPU from that page's browser on the same
-    laptop (the cold first visit went from 2.4 to 2.8 s).
+    the cached one. It runs before the server answers (about 0.9 s more start-up) because
+    in a background thread, even one started after the first page was sent, it took CPU from
+    that page's browser on the same laptop (the cold first visit went from 2.4 to 2.8 s).
     """
     from hotspots.dashboard import cached
     from hotspots.dashboard.startup import analyze_key
