@@ -42,3 +42,28 @@ def test_the_hotspots_program_runs_on_the_system_allocator() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert out.stdout.strip().splitlines()[-1] == "system"
+
+
+def test_freed_memory_goes_back_to_the_system() -> None:
+    # In a child process: freed blocks between live ones stay with the C library (RSS
+    # stays up) until release_free_memory hands them back.
+    script = """
+import re
+import numpy as np
+from hotspots.allocator import release_free_memory
+
+def rss_mib():
+    status = open("/proc/self/status").read()
+    return int(re.search(r"VmRSS:\\s+(\\d+)", status).group(1)) // 1024
+
+blocks = [np.ones(12_000) for _ in range(4_000)]  # 96 KB each, from the heap
+kept = blocks[::10]
+del blocks
+held = rss_mib()
+release_free_memory()
+print(held - rss_mib())
+"""
+    if not os.path.exists("/proc/self/status"):
+        pytest.skip("no /proc here")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert int(out.stdout) > 200  # of about 330 MiB freed

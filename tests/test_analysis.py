@@ -210,6 +210,29 @@ def test_top_label_is_the_most_common_and_ties_go_to_the_first_seen() -> None:
     assert many.loc[7, "label"] == "street 7"  # a tie with "street 50007", seen first
 
 
+def test_top_label_counted_a_block_at_a_time_as_over_the_sorted_pairs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hotspots import analysis
+    from hotspots.blocks import BLOCK
+
+    rng = np.random.default_rng(5)
+    n = 2 * BLOCK + 1_001  # three blocks; ties are settled by the first incident overall
+    cell_id = rng.integers(-1, 400, n)
+    offense = pd.Series(pd.Categorical.from_codes(rng.integers(-1, 3, n), ["a", "b", "c"]))
+    hot = np.arange(0, 400, 3)
+    in_table = analysis._top_label(cell_id, offense, hot)
+    monkeypatch.setattr(analysis, "_PAIR_TABLE", 0)  # every pair sorted instead
+    pd.testing.assert_frame_equal(in_table, analysis._top_label(cell_id, offense, hot))
+    # A tie between "x", first at the end of the first block, and "y", first at the start of
+    # the second, where "x" comes again after "y": "x" was seen first.
+    codes = np.full(2 * BLOCK, -1)
+    codes[[BLOCK - 1, BLOCK, BLOCK + 1, BLOCK + 2]] = [0, 1, 1, 0]
+    labels = pd.Series(pd.Categorical.from_codes(codes, ["x", "y"]))
+    tie = analysis._top_label(np.full(2 * BLOCK, 9), labels, np.array([9]))
+    assert tie.loc[9, "n"] == 2 and tie.loc[9, "label"] == "x"
+
+
 def test_what_load_incidents_returns_can_be_analysed_as_it_is(tmp_path: Path) -> None:
     from hotspots.ingest import load_incidents
     from hotspots.ingest.synthetic import synthetic_csv

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hotspots.blocks import in_blocks, spans
+from hotspots.blocks import BLOCK, compact, in_blocks, spans
 
 
 def test_spans_cover_the_range_once_in_order() -> None:
@@ -24,3 +24,18 @@ def test_results_come_back_in_block_order_and_outputs_are_written() -> None:
 
     assert in_blocks(values.size, work, block=1_000) == list(range(0, 100_003, 1_000))
     np.testing.assert_array_equal(out, values * 2.0)
+
+
+def test_compact_keeps_the_chosen_values_in_order_in_place() -> None:
+    rng = np.random.default_rng(0)
+    for n in (0, 1, 5, BLOCK - 1, BLOCK, 3 * BLOCK + 7):
+        for share in (0.0, 0.3, 1.0):
+            values = rng.random(n)
+            keep = rng.random(n) < share
+            expected = values[keep]
+            kept = compact(values, keep)
+            np.testing.assert_array_equal(kept, expected)
+            assert kept.base is values or kept is values or n == 0  # a view, not a copy
+            frozen = rng.random(n)
+            frozen.flags.writeable = False
+            np.testing.assert_array_equal(compact(frozen, keep), frozen[keep])

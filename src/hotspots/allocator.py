@@ -9,10 +9,15 @@ incidents in other layouts"). The ``hotspots`` command and the dashboard server 
 ask for the system allocator, unless ``ARROW_DEFAULT_MEMORY_POOL`` already names one; a
 program that imports the library chooses for itself (set that variable, or call
 :func:`prefer_system_allocator`).
+
+The C library in turn keeps what is freed in the middle of its heap: after a CSV of ten
+million rows is read, the reader's freed buffers were a third of the command's peak.
+:func:`release_free_memory` hands them back; the readers call it after converting a table.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -31,3 +36,12 @@ def prefer_system_allocator() -> None:
         import pyarrow as pa
 
         pa.set_memory_pool(pa.system_memory_pool())
+
+
+def release_free_memory() -> None:
+    """Hand the memory the C library holds freed back to the system (glibc's
+    ``malloc_trim``; nothing elsewhere)."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
+from hotspots.blocks import spans
 from hotspots.errors import ColumnError, EmptyDataError, InputError, invalid
 from hotspots.ingest.table import IncidentTable, as_table
 from hotspots.maps import palettes
@@ -439,26 +440,26 @@ def _top_label(
     # Position of each incident's cell among ``cells`` (-1: another cell or none), by lookup.
     lookup = np.full(int(max(wanted.max(), cell_id.max())) + 2, -1, dtype=np.int64)
     lookup[wanted] = np.arange(wanted.size)
-    slot = lookup[cell_id]  # cell id -1 reads the last entry, which is -1
-    rows = np.flatnonzero(slot >= 0)
-    if isinstance(labels.dtype, pd.CategoricalDtype):  # the codes of those rows, no frame copy
-        codes = labels.cat.codes.to_numpy()[rows].astype(np.int64)
-        names = labels.cat.categories
+    if isinstance(labels.dtype, pd.CategoricalDtype):  # the codes, no frame copy
+        codes, names = labels.cat.codes.to_numpy(), labels.cat.categories
     else:
-        codes, names = pd.factorize(labels.iloc[rows] if len(rows) < len(labels) else labels)
-    known = codes >= 0  # missing labels are not counted
+        codes, names = pd.factorize(labels)
     width = max(len(names), 1)
-    pair = slot[rows[known]] * width + codes[known]
-    if wanted.size * width <= max(len(pair), 1 << 16):  # a table of every pair: no sort
-        n = np.bincount(pair, minlength=wanted.size * width)
-        first = np.full(n.size, len(pair), dtype=np.int64)
-        np.minimum.at(first, pair, np.arange(len(pair)))
+    if wanted.size * width <= min(max(len(cell_id), 1 << 16), _PAIR_TABLE):
+        # A table of every pair (no larger than the incidents), counted a block at a time.
+        n = np.zeros(wanted.size * width, dtype=np.int64)
+        first = np.full(n.size, len(cell_id), dtype=np.int64)  # the first incident with it
+        for span in spans(len(cell_id)):
+            pair, at = _pairs(lookup, cell_id[span], codes[span], width)
+            n += np.bincount(pair, minlength=n.size)
+            np.minimum.at(first, pair, at + span.start)
         seen = np.flatnonzero(n)
         n, first = n[seen], first[seen]
-    else:  # only the pairs that occur
+    else:  # only the pairs that occur (a label column of street names, say)
+        pair, at = _pairs(lookup, cell_id, codes, width)
         seen, inverse, n = np.unique(pair, return_inverse=True, return_counts=True)
-        first = np.full(seen.size, len(pair), dtype=np.int64)
-        np.minimum.at(first, inverse, np.arange(len(pair)))
+        first = np.full(seen.size, len(cell_id), dtype=np.int64)
+        np.minimum.at(first, inverse, at)
     ranked = np.lexsort((first, -n, seen // width))
     cell = seen[ranked] // width
     top = ranked[np.r_[True, cell[1:] != cell[:-1]]] if ranked.size else ranked
@@ -469,6 +470,20 @@ def _top_label(
         },
         index=pd.Index(wanted[seen[top] // width], name="cell_id"),
     )
+
+
+#: Largest (cell, label) table :func:`_top_label` counts in (8 MiB); more pairs are sorted.
+_PAIR_TABLE = 1 << 20
+
+
+def _pairs(
+    lookup: NDArray[np.int64], cell_id: NDArray[np.integer], codes: NDArray[np.integer], width: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The (cell position, label code) pair of each incident in a looked-up cell with a
+    label, as one number, and the incidents' positions."""
+    slot = lookup[cell_id]  # cell id -1 reads the last entry, which is -1
+    at = np.flatnonzero((slot >= 0) & (codes >= 0))  # missing labels are not counted
+    return slot[at] * width + codes[at], at
 
 
 def concentration(analysis: Analysis, *, max_points: int | None = 400) -> pd.DataFrame:

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+import numpy as np
+
 #: Values per block (a float64 block is 2 MiB).
 BLOCK = 1 << 18
 #: At most this many threads.
@@ -36,3 +38,17 @@ def in_blocks(n: int, work: Callable[[slice], _T], *, block: int = BLOCK) -> lis
         return [work(span) for span in parts]
     with ThreadPoolExecutor(max_workers=threads) as pool:
         return list(pool.map(work, parts))
+
+
+def compact(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """``values[keep]`` without a second full-size array: the kept values are moved to the
+    front of ``values`` in order, a block at a time, and a view of them is returned.
+    ``values`` is overwritten (when it cannot be, a copy is made as ``values[keep]``)."""
+    if not values.flags.writeable:
+        return values[keep]
+    done = 0
+    for span in spans(len(values)):
+        kept = values[span][keep[span]]  # a copy, taken before its block is written over
+        values[done : done + len(kept)] = kept
+        done += len(kept)
+    return values[:done]

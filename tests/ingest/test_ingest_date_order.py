@@ -71,6 +71,34 @@ def test_rows_that_contradict_the_detected_order_are_rejected_with_the_reason() 
     assert "can only be day-first, but the column is month-first" in reject["detail"]
 
 
+def test_padded_and_unpadded_slash_dates_count_alike_toward_the_order() -> None:
+    # Padded dates (read from their bytes) all ambiguous; only unpadded ones and one with a
+    # leading blank (read by regular expressions) show month-first; padded rows contradict.
+    moments = _moments(300, seed=4)
+    texts = [
+        f"{m.month}/{m.day}/{m.year} {m:%H:%M}"
+        if m.day > 12
+        else f"{m:%m/%d/%Y %H:%M}"
+        if i % 2
+        else f"  {m:%m/%d/%Y %H:%M}"
+        for i, m in enumerate(moments)
+    ]
+    evidence = sum(m.day > 12 for m in moments)
+    assert 0 < evidence < 250
+    texts[5] = "25/03/2021 10:00"
+    texts[9] = "  31/01/2021 09:00"
+    result = load_incidents(_frame(texts), timezone=TZ, now=NOW, quiet=True)
+    assert any("dates read month-first" in note for note in result.notes)
+    assert result.rejects["source_row"].tolist() == [6, 10]
+    detail = result.rejects["detail"]
+    assert detail.str.contains("can only be day-first, but the column is month-first").all()
+    shown = evidence - (moments[5].day > 12) - (moments[9].day > 12)
+    assert detail.str.contains(f"({shown} rows show it)", regex=False).all()
+    got = result.incidents.sort_values("source_row")["occurred_at"].dt.tz_localize(None)
+    kept = [m for i, m in enumerate(moments) if i not in (5, 9)]
+    assert got.tolist() == [pd.Timestamp(m.replace(second=0)) for m in kept]
+
+
 def test_a_genuinely_ambiguous_column_is_refused_naming_the_option(tmp_path: Path) -> None:
     texts = [f"0{1 + i % 9}/0{1 + (i * 7) % 9}/2021" for i in range(60)]
     with pytest.raises(InputError, match="date_format='day-first' or date_format='month-first'"):

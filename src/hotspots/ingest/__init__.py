@@ -68,6 +68,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
+from hotspots.blocks import compact
 from hotspots.errors import EmptyDataError, HotspotsError, InputError, Option, invalid, literal
 from hotspots.ingest.boundaries import load_boundaries
 from hotspots.ingest.columns import ColumnMapping, detect_columns, resolve_columns
@@ -80,6 +81,7 @@ from hotspots.ingest.coordinates import (
 from hotspots.ingest.database import DatabaseRows, is_database_url, read_incidents_table
 from hotspots.ingest.duplicates import reject_duplicates
 from hotspots.ingest.landing import CRSOrigin, check_landing, place_clues, reject_far_points
+from hotspots.ingest.localtime import aware_series, utc_values
 from hotspots.ingest.readers import SUPPORTED_FORMATS, Source, read_table, read_with_notes
 from hotspots.ingest.rejects import (
     REJECT_REASONS,
@@ -278,6 +280,9 @@ def load_incidents(
             keep=None if duplicates == "rows" else _mapped_columns(columns),
         )
         logged = len(notes)  # the reader has logged its own notes
+    from hotspots.allocator import release_free_memory
+
+    release_free_memory()
     rows_read = len(frame)
     mapping, overridden = resolve_columns(frame, columns)
     require_date_columns(frame, mapping)
@@ -493,7 +498,10 @@ def _incidents(
     default_offense: str,
     notes: list[str],
 ) -> IncidentTable:
-    rows = np.flatnonzero(ledger.accepted)
+    """The accepted rows as the incident table. The located coordinates and the parsed
+    times are compacted in place (not copied): neither is used after."""
+    keep = ledger.accepted
+    rows = np.flatnonzero(keep)
     offense = _text_column(frame, mapping.offense, rows)
     if mapping.offense is None:
         notes.append(f"no offense column: every incident is {default_offense!r}")
@@ -501,21 +509,23 @@ def _incidents(
         notes.append(
             f"{int(offense.isna().sum()):,} incidents without an offense set to {default_offense!r}"
         )
-    every = len(rows) == len(ledger.codes)  # nothing rejected: whole arrays, no gathers
     data = {
-        "source_row": np.add(rows, 1, dtype=np.int64),
-        "occurred_at": (stamps.values if every else stamps.values.iloc[rows]).reset_index(
-            drop=True
-        ),
+        "source_row": rows,  # made 1-based below, once the text columns are taken
+        "occurred_at": stamps.values.reset_index(drop=True),
         "offense": _fill_label(offense, default_offense),
         "neighbourhood": _text_column(frame, mapping.neighbourhood, rows),
         "premises": _text_column(frame, mapping.premises, rows),
-        "x_m": located.x_m if every else located.x_m[rows],
-        "y_m": located.y_m if every else located.y_m[rows],
+        "x_m": located.x_m,
+        "y_m": located.y_m,
     }
     if mapping.location is not None:
         # Only when the source has block/street text: for the analyst's context, never published.
         data["location"] = _text_column(frame, mapping.location, rows)
+    rows += 1
+    if len(rows) < len(keep):  # some rows rejected: compacted in place, no full-size copies
+        data["x_m"], data["y_m"] = compact(located.x_m, keep), compact(located.y_m, keep)
+        utc = compact(utc_values(stamps.values), keep)
+        data["occurred_at"] = aware_series(utc, stamps.values.dt.tz)
     # copy=False: the columns stay separate arrays (no 2-D block copy of x, y and rows).
     return IncidentTable(pd.DataFrame(data, copy=False), located.metric_crs)  # type: ignore[arg-type]
 

@@ -156,18 +156,12 @@ def locate(
     if not valid.any():
         return Located(np.full(n, np.nan), np.full(n, np.nan), source_crs, None, None, notes)
 
-    a, b = _take(raw.a, valid), _take(raw.b, valid)
-    centre = _centre_lon_lat(a, b, source_crs)
+    centre = _centre_lon_lat(_take(raw.a, valid), _take(raw.b, valid), source_crs)
     _refuse_polar(centre, source_crs)
     metric = utm_crs_for(*centre)
-    px, py = project(a, b, source_crs, metric)
-    if a is raw.a:  # every row is valid: the projected arrays are the result
-        x_m, y_m = px, py
-    else:
-        x_m, y_m = np.full(n, np.nan), np.full(n, np.nan)
-        x_m[valid] = px
-        y_m[valid] = py
-    unprojectable = ~(np.isfinite(x_m) & np.isfinite(y_m))
+    # Every row projected, the rejected ones too (set to NaN below): no gathered copies.
+    x_m, y_m = project(raw.a, raw.b, source_crs, metric)
+    unprojectable = valid & ~(np.isfinite(x_m) & np.isfinite(y_m))
     ledger.reject(
         unprojectable,
         "coordinate out of range",

@@ -54,6 +54,7 @@ from hotspots.ingest.localtime import (
     utc_values,
 )
 from hotspots.ingest.rejects import RejectLedger, quoted
+from hotspots.ingest.textbuffers import slash_date_fields
 from hotspots.sampling import every_kth
 
 log = logging.getLogger(__name__)
@@ -408,8 +409,8 @@ def _parse_text(
         if iso is not None:
             log.debug("%s parsed as ISO 8601", column)
             return _Parsed(iso, None, missing)
-    naive = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}]")
-    aware = pd.Series(pd.NaT, index=text.index, dtype=f"datetime64[{UNIT}, UTC]")
+    naive: pd.Series | None = None  # (all NaT)
+    aware: pd.Series | None = None
     explicit = date_format is not None and date_format not in DATE_ORDERS
     order, contradicting = (None, None) if explicit else _day_month_order(text, column, date_format)
     if contradicting is not None:  # the sample tells the format of the rows that agree
@@ -434,13 +435,16 @@ def _parse_text(
                 f"{column}: two-digit years read with the pivot {TWO_DIGIT_YEAR_PIVOT}: "
                 f"00-{TWO_DIGIT_YEAR_PIVOT - 1} are 20xx, {TWO_DIGIT_YEAR_PIVOT}-99 are 19xx"
             )
-    failed = naive.isna().to_numpy() & aware.isna().to_numpy() & ~missing
+    failed = ~missing
+    for parsed_kind in (naive, aware):
+        if parsed_kind is not None:
+            failed &= parsed_kind.isna().to_numpy()
     if contradicting is not None:
         failed &= ~contradicting[0]
     if explicit:
         failed_words = _missing_text(text.iloc[np.flatnonzero(failed)])
         missing[np.flatnonzero(failed)[failed_words]] = True
-        return _Parsed(naive, aware, missing, month_hint, contradicting)
+        return _Parsed(_or_no_dates(naive, text), aware, missing, month_hint, contradicting)
     if failed.any():
         # Missing-value words ("nan", "null", "-") are only looked for among the leftovers.
         positions = np.flatnonzero(failed)
@@ -451,12 +455,20 @@ def _parse_text(
         retry_naive, retry_aware = _parse_mixed(
             text[failed].str.strip(), dayfirst=order == "day-first"
         )
-        naive = _fill(naive, retry_naive)
-        aware = _fill(aware, retry_aware)
+        naive = _fill(_or_no_dates(naive, text), retry_naive)
+        if aware is not None or retry_aware.notna().any():
+            aware = _fill(_or_no_dates(aware, text, utc=True), retry_aware)
         parsed_late = int((retry_naive.notna() | retry_aware.notna()).sum())
         if parsed_late:
             notes.append(f"{column}: {parsed_late:,} values in other formats parsed one by one")
-    return _Parsed(naive, aware, missing, month_hint, contradicting)
+    return _Parsed(_or_no_dates(naive, text), aware, missing, month_hint, contradicting)
+
+
+def _or_no_dates(parsed: pd.Series | None, text: pd.Series, *, utc: bool = False) -> pd.Series:
+    """``parsed``, or (None) all NaT on ``text``'s index, naive or ``utc``."""
+    if parsed is not None:
+        return parsed
+    return _no_dates(text.index) if not utc else _no_dates(text.index).dt.tz_localize("UTC")
 
 
 def sample_present(values: pd.Series, size: int, *, missing: np.ndarray | None = None) -> pd.Series:
@@ -484,16 +496,25 @@ def _day_month_order(
     different day and month, the column is ambiguous: :class:`InputError` naming
     ``date_format=`` (``--date-format``), unless ``requested`` gives the order.
     """
-    # Only rows with a slash can match: a vectorised test first spares ISO columns the
-    # row-by-row regular expression (same answer: too few slash rows means no order).
-    slashes = int(text.str.contains("/", regex=False, na=False).to_numpy(dtype=bool).sum())
-    if slashes == 0 or slashes < 0.5 * text.notna().sum():
+    strings = arrow_strings(text)
+    notna = text.notna().to_numpy()
+    present = int(notna.sum())
+    # Most values read from their bytes (``DD/DD/DDDD``); the rest by regular expressions,
+    # once it is clear that slash dates can be half the column (same answers either way).
+    matched, first, second = slash_date_fields(strings)
+    day_first, month_first = matched & (first > 12), matched & (second > 12)
+    rest = np.flatnonzero(~matched & notna)
+    if len(rest):
+        others = strings.take(pa.array(rest))
+        slashes = _matches(others, "/")
+        if int(matched.sum() + slashes.sum()) < max(0.5 * present, 1):
+            return None, None
+        others_matched = slashes & _matches(others, _SLASH_DATE)
+        matched[rest] = others_matched
+        day_first[rest] = others_matched & _matches(others, _FIRST_ABOVE_12)
+        month_first[rest] = others_matched & _matches(others, _SECOND_ABOVE_12)
+    if matched.sum() == 0 or matched.sum() < 0.5 * present:
         return None, None
-    matched = _matches(text, _SLASH_DATE)
-    if matched.sum() == 0 or matched.sum() < 0.5 * text.notna().sum():
-        return None, None
-    day_first = matched & _matches(text, _FIRST_ABOVE_12)
-    month_first = matched & _matches(text, _SECOND_ABOVE_12)
     if requested in DATE_ORDERS:
         order = requested
     elif day_first.any() or month_first.any():
@@ -528,10 +549,11 @@ def _day_month_order(
     return order, (against, detail)
 
 
-def _matches(text: pd.Series, pattern: str) -> np.ndarray:
+def _matches(text: pd.Series | pa.Array | pa.ChunkedArray, pattern: str) -> np.ndarray:
     """Which values of ``text`` match ``pattern`` (RE2), in one vectorised pass of Arrow's
     regular expressions (pandas' ``str.extract`` went row by row: 3.3 s for a million)."""
-    found = pc.match_substring_regex(arrow_strings(text), pattern).fill_null(False)
+    strings = arrow_strings(text) if isinstance(text, pd.Series) else text
+    found = pc.match_substring_regex(strings, pattern).fill_null(False)
     return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 
@@ -640,17 +662,24 @@ _AFTER_SHORT_MONTHS = (5, 7, 10, 12)
 
 def _arrow_strptime(text: pd.Series, fmt: str, *, utc: bool) -> pd.Series | None:
     """Parse with Arrow's vectorised strptime (several times faster than pandas for
-    non-ISO formats). Arrow rolls impossible days over into the next month (``02/30`` ->
-    March 2, ``04/31`` -> May 1), so the rows that land where a roll-over can (March 1-3;
-    May, July, October or December 1: 2 % of the days) are re-checked strictly with pandas."""
-    try:
-        parsed = pc.strptime(arrow_strings(text), format=fmt, unit=UNIT, error_is_null=True)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        return None
-    values = np.asarray(parsed.to_numpy(zero_copy_only=False)).astype(
-        f"datetime64[{UNIT}]", copy=False
-    )
-    if "%d" in fmt:
+    non-ISO formats), a block at a time on every core. Arrow rolls impossible days over into
+    the next month (``02/30`` -> March 2, ``04/31`` -> May 1), so the rows that land where a
+    roll-over can (March 1-3; May, July, October or December 1: 2 % of the days) are
+    re-checked strictly with pandas."""
+    strings = arrow_strings(text)
+    values = np.empty(len(strings), dtype=f"datetime64[{UNIT}]")
+
+    def parse(span: slice) -> np.ndarray:
+        """Parse the span into ``values``; its rows where a roll-over can land."""
+        parsed = pc.strptime(
+            strings.slice(span.start, span.stop - span.start),
+            format=fmt,
+            unit=UNIT,
+            error_is_null=True,
+        )
+        values[span] = np.asarray(parsed.to_numpy(zero_copy_only=False))
+        if "%d" not in fmt:
+            return np.zeros(0, dtype=np.int64)
         # Arrow's calendar fields: NumPy's datetime64[M] conversion took 4.8 s for 10M values.
         month, day = pc.month(parsed), pc.day(parsed)
         after_short = pc.is_in(month, value_set=pa.array(_AFTER_SHORT_MONTHS, pa.int64()))
@@ -658,13 +687,19 @@ def _arrow_strptime(text: pd.Series, fmt: str, *, utc: bool) -> pd.Series | None
             pc.and_(pc.equal(month, 3), pc.less_equal(day, 3)),
             pc.and_(after_short, pc.equal(day, 1)),
         ).fill_null(False)
-        landing = np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
-        if landing.any():  # a few rows: written into the array, no full-length copies
-            strict = _pandas_to_datetime(text[landing], fmt, utc=utc)
-            if utc:
-                strict = strict.dt.tz_localize(None)
-            values = values if values.flags.writeable else values.copy()  # Arrow's memory
-            values[landing] = strict.to_numpy(dtype=f"datetime64[{UNIT}]")
+        return span.start + np.flatnonzero(found.to_numpy(zero_copy_only=False))
+
+    try:
+        landing = np.concatenate([np.zeros(0, dtype=np.int64), *in_blocks(len(strings), parse)])
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    if len(landing):  # a few rows: written into the array, no full-length copies
+        rows = np.zeros(len(values), dtype=bool)
+        rows[landing] = True
+        strict = _pandas_to_datetime(text[rows], fmt, utc=utc)
+        if utc:
+            strict = strict.dt.tz_localize(None)
+        values[landing] = strict.to_numpy(dtype=f"datetime64[{UNIT}]")
     out = pd.Series(values, index=text.index, copy=False)
     return out.dt.tz_localize("UTC") if utc else out
 
