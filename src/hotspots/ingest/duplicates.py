@@ -38,9 +38,9 @@ def reject_duplicates(
     if duplicates == "id" and mapping.id is None:
         notes.append("no id column: duplicate incidents were not checked")
         return
-    # The compared rows' positions: none needed when every row is still accepted.
-    rows = None if ledger.accepted.all() else np.flatnonzero(ledger.accepted)
     if duplicates == "id":
+        # The compared rows' positions: none needed when every row is still accepted.
+        rows = None if ledger.accepted.all() else np.flatnonzero(ledger.accepted)
         ids = frame[mapping.id]
         repeated, earlier = repeated_ids(ids if rows is None else ids.iloc[rows])
     else:
@@ -53,16 +53,16 @@ def reject_duplicates(
             earlier = first_of_each(pd.factorize(hashes)[0])[1][repeated]
     if not repeated.any():
         return
+    # Source positions of the repeating rows and of the rows they repeat.
+    at = np.flatnonzero(repeated) if rows is None else rows[repeated]
     if rows is not None:
-        repeated, earlier = rows[repeated], rows[earlier]
-    else:
-        repeated = np.flatnonzero(repeated)
+        earlier = rows[earlier]
     mask = np.zeros(len(ledger.codes), dtype=bool)
-    mask[repeated] = True
+    mask[at] = True
     detail = np.full(len(ledger.codes), "", dtype=object)
     source_rows = (earlier + 1).astype(str).astype(object)
     if duplicates == "id":
-        keys = frame[mapping.id].iloc[repeated].astype("str").str.strip()
+        keys = frame[mapping.id].iloc[at].astype("str").str.strip()
         shown = quoted(keys).to_numpy(dtype=object)
         detail[mask] = f"{mapping.id}=" + shown + " repeats source row " + source_rows
     else:
