@@ -57,7 +57,7 @@ if len(load.rejects):
         )
     st.download_button(
         "Download the rejected rows (CSV)",
-        data=downloads.csv(load.rejects),
+        data=downloads.later(downloads.csv, load.rejects),
         file_name=f"{dataset.key}_rejects.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -301,7 +301,7 @@ if submitted:
             st.altair_chart(charts.reject_reasons(counts_by_reason(error.rejects)), width="stretch")
             st.download_button(
                 "Download the rejected rows (CSV)",
-                data=downloads.csv(error.rejects),
+                data=downloads.later(downloads.csv, error.rejects),
                 file_name="rejects.csv",
                 mime="text/csv",
                 icon=":material/download:",

@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from hotspots.dashboard import cached, drawing
+from hotspots.dashboard import cached, downloads, drawing
 from hotspots.dashboard import evaluate as ev_ui
 from hotspots.dashboard.ui import page_context
 from hotspots.dashboard.uploads import Upload, friendly_error
@@ -205,7 +205,7 @@ json_bytes, html_bytes = ev_ui.downloads(result, key, title)
 left, right = st.columns(2)
 left.download_button(
     "evaluation.json",
-    data=json_bytes,
+    data=downloads.ready(json_bytes),
     file_name="evaluation.json",
     mime="application/json",
     icon=":material/download:",
@@ -213,7 +213,7 @@ left.download_button(
 )
 right.download_button(
     "One-page briefing (HTML)",
-    data=html_bytes,
+    data=downloads.ready(html_bytes),
     file_name="evaluation.html",
     mime="text/html",
     icon=":material/print:",

@@ -79,7 +79,7 @@ st.subheader(f"The top {share:.1%} of the area, {period}", divider="gray")
 st.altair_chart(fc.top_cells_chart(top, dataset.boundaries), width="stretch")
 st.download_button(
     "Ranked cells (GeoJSON)",
-    data=downloads.geojson(top, ("cell_id", "rank", "expected", "method")),
+    data=downloads.later(downloads.geojson, top, ("cell_id", "rank", "expected", "method")),
     file_name="forecast_top_cells.geojson",
     mime="application/geo+json",
     icon=":material/download:",

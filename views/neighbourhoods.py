@@ -93,7 +93,7 @@ st.dataframe(frame, column_config=config, hide_index=True, height=420, key="area
 x, y = st.columns(2)
 x.download_button(
     "Table (CSV)",
-    data=downloads.csv(frame),
+    data=downloads.later(downloads.csv, frame),
     file_name="neighbourhoods.csv",
     mime="text/csv",
     icon=":material/download:",

@@ -8,7 +8,7 @@ from typing import TypeVar
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from hotspots.dashboard import cached, outreach
+from hotspots.dashboard import cached, downloads, outreach
 from hotspots.dashboard.page_map import show_map
 from hotspots.dashboard.ui import empty_state, page_context
 from hotspots.dashboard.uploads import Upload, friendly_error
@@ -337,7 +337,7 @@ csv_bytes, geojson_bytes = outreach.downloads(plan, reach, context)
 a, b, c, d = st.columns(4)
 a.download_button(
     "Sites (CSV)",
-    data=csv_bytes,
+    data=downloads.ready(csv_bytes),
     file_name="sites.csv",
     mime="text/csv",
     icon=":material/download:",
@@ -345,7 +345,7 @@ a.download_button(
 )
 b.download_button(
     "Sites (GeoJSON)",
-    data=geojson_bytes,
+    data=downloads.ready(geojson_bytes),
     file_name="sites.geojson",
     mime="application/geo+json",
     icon=":material/download:",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from hotspots.dashboard import downloads
 from hotspots.dashboard.datasets import TORONTO_KEY
 from hotspots.dashboard.ui import page_context
 from hotspots.errors import HotspotsError
@@ -165,7 +166,7 @@ DOWNLOADS = (
 for column, (label, kind, mime, icon) in zip(st.columns(len(DOWNLOADS)), DOWNLOADS, strict=True):
     column.download_button(
         label,
-        snapshot.files[FILE_NAMES[kind]],
+        downloads.ready(snapshot.files[FILE_NAMES[kind]]),
         FILE_NAMES[kind],
         mime,
         icon=icon,

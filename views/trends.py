@@ -54,7 +54,7 @@ over_time = cached.over_time(dataset, dataset.key, selection.filters, period, by
 st.altair_chart(charts.over_time(over_time, period=period, stacked=by_offense), width="stretch")
 st.download_button(
     "Incidents over time (CSV)",
-    data=downloads.csv(over_time),
+    data=downloads.later(downloads.csv, over_time),
     file_name=f"incidents_per_{period}.csv",
     mime="text/csv",
     icon=":material/download:",
@@ -84,7 +84,7 @@ else:
         st.altair_chart(charts.weekdays(overall.weekday), width="stretch")
     st.download_button(
         "Hour × weekday table (CSV)",
-        data=downloads.csv(heat),
+        data=downloads.later(downloads.csv, heat),
         file_name="hour_weekday.csv",
         mime="text/csv",
         icon=":material/download:",

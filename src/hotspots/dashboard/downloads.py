@@ -1,11 +1,15 @@
 """Files the user can download: what they see, as CSV or GeoJSON (longitude/latitude).
 
 Functions return bytes (or a callable producing them, for ``st.download_button``'s
-deferred generation). Formats follow :mod:`hotspots.export`: GeoJSON in EPSG:4326 with
+deferred generation: :func:`later` and :func:`ready`). Formats follow :mod:`hotspots.export`: GeoJSON in EPSG:4326 with
 coordinates to 6 decimals.
 """
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -34,3 +38,15 @@ def csv(frame: pd.DataFrame) -> bytes:
     """``frame`` as UTF-8 CSV without the index (geometry dropped)."""
     plain = pd.DataFrame(frame.drop(columns=[c for c in ("geometry",) if c in frame.columns]))
     return plain.to_csv(index=False).encode("utf-8")
+
+
+def later(make: Callable[..., bytes], *args: Any) -> Callable[[], bytes]:
+    """``make(*args)``, made when the download button is clicked. A button given bytes
+    registers a file as the page renders, which the browser checks at once; a rerun in
+    between removes it (a 404 in the console, seen in CI). Deferred, nothing can go stale."""
+    return functools.partial(make, *args)
+
+
+def ready(data: bytes) -> Callable[[], bytes]:
+    """Bytes made already, handed over on the click (see :func:`later`)."""
+    return lambda: data
