@@ -259,7 +259,7 @@ def test_only_the_mapped_columns_are_read_and_rejects_still_show_whole_rows(
     import numpy as np
 
     from hotspots.errors import ColumnError
-    from hotspots.ingest import load_incidents
+    from hotspots.ingest import ColumnMapping, load_incidents
     from hotspots.ingest.readers import _read_csv_file
 
     path = tmp_path / "portal.csv"
@@ -270,7 +270,8 @@ def test_only_the_mapped_columns_are_read_and_rejects_still_show_whole_rows(
         "JA3,01/14/2021 10:00:00 PM,,0170,0,0,Robbery\n"
         "JA4,01/15/2021 10:00:00 PM,OTHER,1660,43.67,-79.39,Robbery\n"
     )
-    frame = _read_csv_file(path, [], lambda names: {"Date", "Latitude", "Longitude"})
+    mapping = ColumnMapping(date="Date", lat="Latitude", lon="Longitude")
+    frame = _read_csv_file(path, [], lambda names: mapping, prune=True)
     assert frame is not None and list(frame.columns) == ["Date", "Latitude", "Longitude"]
     others = frame.attrs["unread"].rows(np.array([0, 2]))
     assert others["Description"].tolist()[0] == 'HANDGUN, "9MM"'
@@ -289,15 +290,41 @@ def test_only_the_mapped_columns_are_read_and_rejects_still_show_whole_rows(
         load_incidents(tmp_path / "nodate.csv", now=now, quiet=True)
 
 
+def test_columns_named_by_the_caller_are_typed_as_auto_detected_ones_are(
+    tmp_path: Path,
+) -> None:
+    from hotspots.ingest import _mapping_for, load_incidents
+    from hotspots.ingest.readers import read_with_notes
+
+    path = tmp_path / "renamed.csv"
+    path.write_text(
+        "ref,when,kind,pos_a,pos_b,note\n"
+        "1,2021-01-13 10:00,Assault,43.65,-79.38,a\n"
+        "2,2021-01-14 11:00,Robbery,43.66,-79.39,b\n"
+    )
+    names = {"lat": "pos_a", "lon": "pos_b", "date": "when", "offense": "kind"}
+    frame, _ = read_with_notes(path, typed=True, mapping=_mapping_for(names), prune=True)
+    assert list(frame.columns) == ["when", "kind", "pos_a", "pos_b"]
+    assert frame["pos_a"].dtype == "float64" and frame["kind"].dtype == "category"
+    now = pd.Timestamp("2024-01-01", tz="UTC")
+    loaded = load_incidents(path, columns=names, now=now, quiet=True)
+    assert len(loaded.incidents) == 2 and loaded.incidents["offense"].tolist() == [
+        "Assault",
+        "Robbery",
+    ]
+
+
 def test_unread_columns_of_no_rows_and_of_the_last_row(tmp_path: Path) -> None:
     import numpy as np
 
+    from hotspots.ingest import ColumnMapping
     from hotspots.ingest.readers import _read_csv_file
 
     path = tmp_path / "many.csv"
     rows = [f"{i},2021-01-01,43.65,-79.38,note {i}" for i in range(50_000)]
     path.write_text("id,date,lat,lon,note\n" + "\n".join(rows) + "\n")
-    frame = _read_csv_file(path, [], lambda names: {"date", "lat", "lon"})
+    mapping = ColumnMapping(date="date", lat="lat", lon="lon")
+    frame = _read_csv_file(path, [], lambda names: mapping, prune=True)
     assert frame is not None
     unread = frame.attrs["unread"]
     none = unread.rows(np.array([], dtype=np.int64))

@@ -57,7 +57,7 @@ every other check, so a valid copy is kept rather than a broken one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -277,7 +277,8 @@ def load_incidents(
             filename=filename,
             encoding=encoding,
             quiet=quiet,
-            keep=None if duplicates == "rows" else _mapped_columns(columns),
+            mapping=_mapping_for(columns),
+            prune=duplicates != "rows",  # every column is compared then
         )
         logged = len(notes)  # the reader has logged its own notes
     from hotspots.allocator import release_free_memory
@@ -368,7 +369,8 @@ def _read(
     filename: str | None,
     encoding: str | None,
     quiet: bool,
-    keep: Callable[[list[str]], Collection[str] | None] | None = None,
+    mapping: Callable[[list[str]], ColumnMapping | None] | None = None,
+    prune: bool = False,
 ) -> tuple[pd.DataFrame, list[str]]:
     if isinstance(source, pd.DataFrame):
         if len(source) == 0:
@@ -384,33 +386,27 @@ def _read(
         filename=filename,
         quiet=quiet,
         typed=True,
-        keep=keep,
+        mapping=mapping,
+        prune=prune,
     )
     notes.insert(0, f"read {len(frame):,} rows")
     return frame.reset_index(drop=True), notes
 
 
-def _mapped_columns(
+def _mapping_for(
     columns: ColumnMapping | Mapping[str, str | None] | None,
-) -> Callable[[list[str]], Collection[str] | None]:
-    """What a CSV reader needs to read of a file with these column names: the columns the
-    mapping takes (auto-detected, or as ``columns`` says), when they name a place and a time;
-    otherwise None (everything is read, so that an error lists every column). The other
-    columns are read only for the reject report's rejected rows."""
+) -> Callable[[list[str]], ColumnMapping | None]:
+    """The mapping of a file with these column names (auto-detected, or as ``columns``
+    says), for the reader to type and choose columns by; None when it does not resolve (the
+    error is raised on the frame read, listing every column)."""
 
-    def wanted(names: list[str]) -> Collection[str] | None:
+    def resolved(names: list[str]) -> ColumnMapping | None:
         try:
-            mapping, _ = resolve_columns(pd.DataFrame(columns=names), columns)
+            return resolve_columns(pd.DataFrame(columns=names), columns)[0]
         except HotspotsError:
             return None
-        fields = mapping.as_dict()
-        placed = (fields["lat"] and fields["lon"]) or (fields["x"] and fields["y"])
-        timed = fields["date"] or (fields["year"] and fields["month"])
-        if not (placed and timed):
-            return None
-        return {column for column in fields.values() if column is not None}
 
-    return wanted
+    return resolved
 
 
 def _database_points(

@@ -28,7 +28,7 @@ import os
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -50,7 +50,7 @@ from hotspots.errors import (
     invalid,
     literal,
 )
-from hotspots.ingest.columns import detect_columns
+from hotspots.ingest.columns import ColumnMapping, detect_columns
 
 log = logging.getLogger(__name__)
 
@@ -118,15 +118,17 @@ def read_with_notes(
     filename: str | None = None,
     quiet: bool = False,
     typed: bool = False,
-    keep: Callable[[list[str]], Collection[str] | None] | None = None,
+    mapping: Callable[[list[str]], ColumnMapping | None] | None = None,
+    prune: bool = False,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Like :func:`read_table` but also return notes on the automatic choices made.
 
     ``quiet=True`` logs at DEBUG instead of INFO level. ``typed=True`` (what
     :func:`~hotspots.ingest.load_incidents` uses) reads a plain UTF-8 CSV file straight from
-    disk with the auto-detected coordinate columns as float64 (when every value is a plain
-    number) and the offense/neighbourhood/premises columns as categoricals; ``keep`` then
-    may name the columns to read (see :func:`_read_csv_file`).
+    disk with the coordinate columns as float64 (when every value is a plain number) and the
+    offense/neighbourhood/premises columns as categoricals: the columns ``mapping(names)``
+    maps (the caller's mapping for the file's column names), else the auto-detected ones.
+    ``prune=True`` then reads only the columns the mapping takes (see :func:`_read_csv_file`).
     """
     files = _parquet_files(source)
     if files is not None:
@@ -143,7 +145,7 @@ def read_with_notes(
     if extension in CSV_EXTENSIONS:
         fast = None
         if typed and path is not None and encoding is None:
-            fast = _read_csv_file(path, notes, keep)
+            fast = _read_csv_file(path, notes, mapping, prune=prune)
         frame = (
             fast
             if fast is not None
@@ -385,7 +387,11 @@ def _column_names(header: Sequence[str]) -> list[str]:
 
 
 def _read_csv_file(
-    path: Path, notes: list[str], keep: Callable[[list[str]], Collection[str] | None] | None = None
+    path: Path,
+    notes: list[str],
+    mapping: Callable[[list[str]], ColumnMapping | None] | None = None,
+    *,
+    prune: bool = False,
 ) -> pd.DataFrame | None:
     """Plain UTF-8 files straight from disk: multithreaded, coordinates typed as float64.
 
@@ -422,8 +428,9 @@ def _read_csv_file(
     delimiter = _sniff_delimiter(sample)
     header = next(csv.reader(io.StringIO(sample), delimiter=delimiter))
     names = _column_names(header)
-    numeric, parts, labels = _typed_columns(names)
-    wanted = keep(names) if keep is not None else None
+    mapped = mapping(names) if mapping is not None else None
+    numeric, parts, labels = _typed_columns(names, mapped)
+    wanted = _needed_columns(mapped) if prune else None
     include = [n for n in names if n in wanted] if wanted is not None else None
     if include is not None and (len(include) == len(names) or not include):
         include = None
@@ -500,16 +507,33 @@ class UnreadColumns:
         return _to_pandas(pa.Table.from_batches(taken))
 
 
-def _typed_columns(names: list[str]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """Columns auto-detection takes as coordinates and as date parts - year, month, day,
-    hour, minute - (read as numbers when they all are), and as category labels - offense,
-    neighbourhood, premises - (read dictionary-encoded)."""
-    mapping = detect_columns(pd.DataFrame(columns=names))
+def _typed_columns(
+    names: list[str], mapping: ColumnMapping | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Columns ``mapping`` (else auto-detection) takes as coordinates and as date parts -
+    year, month, day, hour, minute - (read as numbers when they all are), and as category
+    labels - offense, neighbourhood, premises, location - (read dictionary-encoded)."""
+    if mapping is None:
+        mapping = detect_columns(pd.DataFrame(columns=names))
     numeric = (mapping.lat, mapping.lon, mapping.x, mapping.y)
     parts = (mapping.year, mapping.month, mapping.day, mapping.hour, mapping.minute)
     labels = (mapping.offense, mapping.neighbourhood, mapping.premises, mapping.location)
     present = [tuple(c for c in group if c is not None) for group in (numeric, parts, labels)]
     return present[0], present[1], present[2]
+
+
+def _needed_columns(mapping: ColumnMapping | None) -> set[str] | None:
+    """The columns ``mapping`` takes, when they name a place and a time; otherwise None
+    (everything is read, so that an error lists every column). The other columns are read
+    only for the reject report's rejected rows."""
+    if mapping is None:
+        return None
+    fields = mapping.as_dict()
+    placed = (fields["lat"] and fields["lon"]) or (fields["x"] and fields["y"])
+    timed = fields["date"] or (fields["year"] and fields["month"])
+    if not (placed and timed):
+        return None
+    return {column for column in fields.values() if column is not None}
 
 
 def repeated_headers(header: Sequence[str]) -> dict[str, list[int]]:
