@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from hotspots.allocator import prefer_system_allocator
+from hotspots.allocator import tune_memory
 from hotspots.dashboard.sidebar import render_sidebar
 from hotspots.dashboard.tcp import no_delay_once
 from hotspots.dashboard.ui import app_icon, page_guard
@@ -50,7 +50,7 @@ for section, path, title, icon in PAGES:
 # Under plain `streamlit run app.py`, replies leave at once from the first run on (serve.py
 # does it before the server answers): TCP_NODELAY on the server's socket, once per process.
 no_delay_once()
-prefer_system_allocator()  # Arrow's memory (hotspots.allocator); a no-op after the first run
+tune_memory()  # NumPy's pages, Arrow's allocator (hotspots.allocator); no-op after the first run
 
 navigation = st.navigation(sections)
 # No exception reaches a user as a traceback: a message in place, the trace in the log.

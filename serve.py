@@ -16,10 +16,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from hotspots.allocator import prefer_system_allocator
+from hotspots.allocator import tune_memory
 from hotspots.dashboard import serving
 
-prefer_system_allocator()  # Arrow's memory: see hotspots.allocator
+tune_memory()  # NumPy's pages and Arrow's allocator: see hotspots.allocator
 
 # ``streamlit run`` serves this file as an ASGI app because it reads an ``st.App`` call here.
 app = st.App(Path(__file__).resolve().parent / "app.py", **serving.options())

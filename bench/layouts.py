@@ -40,7 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from end_to_end import commands, run
+from end_to_end import SAME_MEMORY, commands, run
 from pyproj import Transformer
 from timing import compile_like_an_install
 
@@ -176,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
             for layout, (path, options) in files.items():
                 for tree, src in trees.items():
                     out = Path(tmp) / f"out-{tree}-{layout}"
-                    env = {**os.environ, "PYTHONPATH": str(src)} if src else None
+                    # Both trees with today's memory settings: the code is what differs.
+                    env = {**os.environ, **SAME_MEMORY, **({"PYTHONPATH": str(src)} if src else {})}
                     loads.append(os.getloadavg()[0])
                     ours = commands(path, out)["ours"]  # end_to_end.py's command
                     wall, mib, _, user_s = run([*ours, *options], env=env)

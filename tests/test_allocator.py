@@ -67,3 +67,25 @@ print(held - rss_mib())
         pytest.skip("no /proc here")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert int(out.stdout) > 200  # of about 330 MiB freed
+
+
+def _hugepages_after(script: str, **env: str) -> str:
+    """What NumPy's huge-page setting is after ``script`` runs in a child process."""
+    check = "import numpy as np; print(int(np._core.multiarray._set_madvise_hugepage(True)))"
+    environment = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    out = subprocess.run(
+        [sys.executable, "-c", f"{script}\n{check}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**environment, **env},
+    )
+    return out.stdout.strip()
+
+
+def test_numpy_takes_small_pages_unless_the_variable_says_otherwise() -> None:
+    tune = "from hotspots.allocator import tune_memory; tune_memory()"
+    assert _hugepages_after("import numpy") == "1"  # NumPy's own default on Linux
+    assert _hugepages_after(tune) == "0"  # before NumPy is imported: the variable
+    assert _hugepages_after(f"import numpy\n{tune}") == "0"  # after: switched in place
+    assert _hugepages_after(tune, NUMPY_MADVISE_HUGEPAGE="1") == "1"  # a choice made stands

@@ -15,7 +15,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from hotspots.allocator import prefer_system_allocator
+from hotspots.allocator import tune_memory
 from hotspots.errors import HotspotsError
 
 #: sub-command -> one-line help (the module ``hotspots.cli.<name>`` holds the rest).
@@ -77,11 +77,11 @@ def entry() -> int:
     pyarrow allocates some hundred thousand objects, which set off ~330 collections (0.09 s
     of a million-incident ``analyze``; ~20 at this threshold), and the objects alive at the
     end are frozen, so that shutting the interpreter down does not trace them all again
-    (0.1 s). Reference counting still frees everything else as the command runs. Arrow
-    allocates from the system allocator (:mod:`hotspots.allocator`).
+    (0.1 s). Reference counting still frees everything else as the command runs. NumPy's
+    arrays take small pages and Arrow the system allocator (:mod:`hotspots.allocator`).
     """
     gc.set_threshold(_YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
-    prefer_system_allocator()  # Arrow's memory: see hotspots.allocator
+    tune_memory()  # NumPy's pages and Arrow's allocator: see hotspots.allocator
     code = main()
     gc.freeze()
     return code
