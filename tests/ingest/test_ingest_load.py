@@ -306,3 +306,40 @@ def test_ids_are_compared_without_blanks_and_blank_ids_never_repeat(
     rejects = result.rejects.set_index("source_row")
     assert rejects["reason"].to_dict() == {3: "duplicate"}
     assert rejects.loc[3, "detail"] == "case_number='JA1' repeats source row 1"
+
+
+def test_rejected_rows_keep_their_source_values_when_the_rest_is_compacted(
+    tmp_path: Path, now: pd.Timestamp
+) -> None:
+    # Accepted rows' times and coordinates are compacted in place; the reject report, built
+    # afterwards from the source columns, and the incidents both keep the right values.
+    n = 1_000
+    rng = np.random.default_rng(0)
+    source = pd.DataFrame(
+        {
+            "lat": 43.65 + rng.normal(0, 0.01, n),
+            "lon": -79.38 + rng.normal(0, 0.01, n),
+            "date": pd.date_range("2021-01-01", periods=n, freq="h", tz="America/Toronto"),
+            "offense": "Assault",
+        }
+    )
+    source.loc[::7, "lat"] = np.nan
+    source.to_parquet(tmp_path / "aware.parquet")
+    result = load_incidents(tmp_path / "aware.parquet", now=now, quiet=True)
+    rejected = result.rejects["source_row"].to_numpy() - 1
+    assert (rejected == np.arange(0, n, 7)).all()
+    shown = pd.to_datetime(result.rejects["date"]).dt.tz_convert("UTC").to_numpy()
+    assert (shown == source["date"].iloc[rejected].dt.tz_convert("UTC").to_numpy()).all()
+    incidents = result.incidents.sort_values("source_row")
+    kept = incidents["source_row"].to_numpy() - 1
+    expected = source["date"].iloc[kept].dt.tz_convert("UTC").to_numpy()
+    assert (incidents["occurred_at"].dt.tz_convert("UTC").to_numpy() == expected).all()
+    # Coordinates in the same order: back to degrees, each incident at its source row's place.
+    from pyproj import Transformer
+
+    table = result.table.frame.sort_values("source_row")
+    lon, lat = Transformer.from_crs(result.metric_crs, "EPSG:4326", always_xy=True).transform(
+        table["x_m"].to_numpy(), table["y_m"].to_numpy()
+    )
+    np.testing.assert_allclose(lat, source["lat"].iloc[kept], atol=1e-9)
+    np.testing.assert_allclose(lon, source["lon"].iloc[kept], atol=1e-9)
