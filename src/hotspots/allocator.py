@@ -18,8 +18,8 @@ The ``hotspots`` command and the dashboard server make both choices (:func:`tune
 a program that imports the library chooses for itself (set the variables, or call it).
 
 The C library in turn keeps what is freed in the middle of its heap: after a CSV of ten
-million rows is read, the reader's freed buffers were a third of the command's peak.
-:func:`release_free_memory` hands them back; the readers call it after converting a table.
+million rows is read, the reader's freed buffers were a fifth of the command's peak.
+:func:`release_free_memory` hands them back; ``load_incidents`` calls it after reading.
 """
 
 from __future__ import annotations

@@ -40,7 +40,6 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from hotspots.allocator import release_free_memory
 from hotspots.errors import (
     EmptyDataError,
     HotspotsError,
@@ -622,13 +621,9 @@ def _column_types(
 def _to_pandas(table: pa.Table) -> pd.DataFrame:
     # No consolidation copy into 2-D blocks; Arrow buffers are released as they convert.
     # Whole numbers stay whole where some are missing (Int32: a reject report shows "2020").
-    frame = table.to_pandas(
+    return table.to_pandas(
         split_blocks=True, self_destruct=True, types_mapper={pa.int32(): pd.Int32Dtype()}.get
     )
-    # The reader's buffers, freed, would stay with the C library: a third of the peak of a
-    # ten-million-row command (README, "The same incidents in other layouts").
-    release_free_memory()
-    return frame
 
 
 def _python_csv(text: str, names: list[str], delimiter: str, name: str) -> pd.DataFrame:
