@@ -34,6 +34,7 @@ def test_hashes_are_equal_for_equal_text_whatever_the_layout() -> None:
     assert np.array_equal(string_hashes(same)[[0, 1]], string_hashes(mixed)[[0, 2]])
     assert string_hashes(same)[-2] == string_hashes(mixed)[0]
     assert nonempty(words).tolist() == [True, False, False, True, True, True]
+    assert np.array_equal(string_hashes(words.cast(pa.string_view())), hashes)
 
 
 def test_blanks_at_either_end_are_found_as_arrows_regex_finds_them() -> None:

@@ -32,6 +32,8 @@ def _blocks(
     chunks = strings.chunks if isinstance(strings, pa.ChunkedArray) else [strings]
     done = 0
     for chunk in chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            chunk = chunk.cast(pa.large_string())  # string views, say: offsets and bytes
         wide = pa.types.is_large_string(chunk.type)
         for start in range(0, len(chunk), BLOCK):
             block = chunk.slice(start, BLOCK)
