@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hotspots.allocator import tune_memory
 from hotspots.ingest import datasets as bundled
 
 if TYPE_CHECKING:
@@ -128,6 +129,7 @@ def _save(view: tuple[Dataset, Analysis], path: Path) -> None:
 
 def main() -> int:
     """Compute and save the default view unless it is saved already (``make app`` runs this)."""
+    tune_memory()  # NumPy's pages and Arrow's allocator, as the server's: hotspots.allocator
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     # The dashboard's cache decorators warn that no server runs: true, and expected here.
     import streamlit.logger
