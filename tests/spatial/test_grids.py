@@ -15,8 +15,10 @@ from hotspots.spatial import grids
 from hotspots.spatial.grids import (
     Grid,
     auto_cell_size_m,
+    distinct_points,
     grid_and_cells,
     make_grid,
+    nearest_distances,
     study_area,
 )
 
@@ -98,6 +100,47 @@ def test_auto_cell_size_is_twice_the_spacing_of_distinct_locations() -> None:
     assert "30 cells" in few.reason
     with pytest.raises(InputError, match="cell_size_m"):
         auto_cell_size_m(np.array([]), np.array([]), area_m2=1e6)
+
+
+def test_auto_cell_size_keeps_the_grid_within_its_cell_limit() -> None:
+    # 1.5 million incidents, each at its own place, over 30 km x 30 km: the evidence guard
+    # alone asked for 24 m cells (1.6 million of them; ten million incidents: 7 m and 18
+    # million). The size guard keeps the grid within LARGE_GRID_CELLS, and the spacing is
+    # provably below it here, so it is not searched for.
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(0, 30_000, 1_500_000), rng.uniform(0, 30_000, 1_500_000)
+    choice = auto_cell_size_m(x, y, area_m2=30_000.0**2)
+    assert 30_000.0**2 / choice.cell_size_m**2 <= grids.LARGE_GRID_CELLS
+    assert choice.cell_size_m == 100.0  # sqrt(9e8 / 100,000) = 94.9 m, rounded up to 50 m
+    assert f"within {grids.LARGE_GRID_CELLS:,} cells" in choice.reason
+    assert np.isnan(choice.spacing_m)
+    # Where the spacing is larger than that limit, it still decides (the lattice above).
+    side = np.arange(0.0, 30_000.0, 300.0)
+    gx, gy = np.meshgrid(side, side)
+    lattice = auto_cell_size_m(gx.ravel(), gy.ravel(), area_m2=30_000.0**2)
+    assert lattice.spacing_m == pytest.approx(300.0) and lattice.cell_size_m == 600.0
+
+
+def test_the_spacing_bound_holds_and_distinct_points_match_numpy() -> None:
+    rng = np.random.default_rng(2)
+    for trial in range(60):
+        n = int(rng.integers(3, 3_000))
+        if trial % 3 == 0:  # a few places, many incidents each
+            places = rng.uniform(0, 1_000, (max(3, n // 20), 2))
+            xy = places[rng.integers(0, len(places), n)]
+        elif trial % 3 == 1:  # clustered
+            xy = rng.normal(500, rng.uniform(1, 200), (n, 2)).round(int(rng.integers(0, 3)))
+        else:  # on a line: the box is thin
+            xy = np.column_stack([rng.uniform(0, 5_000, n), np.zeros(n)])
+        distinct = distinct_points(xy)
+        np.testing.assert_array_equal(distinct, np.unique(xy, axis=0))
+        assert grids._distinct_at_least(xy) <= len(distinct)
+        if len(distinct) >= 3:
+            spacing = float(np.median(nearest_distances(distinct)))
+            width, height = np.ptp(xy, axis=0)
+            assert spacing <= grids._spacing_bound(len(distinct), width, height) + 1e-9
+    signed = np.array([[0.0, 1.0], [-0.0, 1.0], [2.0, 3.0]])
+    assert grids._distinct_at_least(signed) == 2 == len(distinct_points(signed))
 
 
 def test_bad_arguments_raise_clear_errors() -> None:

@@ -266,9 +266,10 @@ class CellSizeChoice:
     cell_size_m : float
         The chosen size in metres.
     spacing_m : float
-        Median distance from each distinct incident location to the nearest other one.
+        Median distance from each distinct incident location to the nearest other one
+        (NaN when it provably could not decide, and was not searched for).
     by_spacing_m : float
-        ``SPACING_FACTOR * spacing_m``: the size the pattern asks for.
+        ``SPACING_FACTOR * spacing_m``: the size the pattern asks for (NaN likewise).
     by_evidence_m : float
         The smallest size at which cells hold at least :data:`MIN_MEAN_PER_CELL` incidents
         on average over the area.
@@ -296,12 +297,22 @@ def auto_cell_size_m(
     Cells about twice the typical spacing between distinct incident locations (the median
     nearest-neighbour distance) separate neighbouring places while keeping a place's
     incidents together, so the grid follows the data's own scale: fine where incidents are
-    dense (micro-places), coarse for a rare offense. Two guards:
+    dense (micro-places), coarse for a rare offense. Three guards:
 
     - **evidence:** cells at least large enough that the area holds
       :data:`MIN_MEAN_PER_CELL` incidents per cell on average (about 4.5 per queen
       neighbourhood), so a map is not mostly empty cells;
+    - **size:** cells at least large enough that the area holds at most
+      :data:`LARGE_GRID_CELLS` of them (ten million incidents, each at its own place, would
+      otherwise ask for 7 m cells: 18 million of them, 23 GB and five minutes);
     - **units:** at most so large that the area still has 30 cells (ArcGIS's minimum for Gi*).
+
+    The spacing is not searched for when it provably cannot matter: half of ``P`` distinct
+    places have a nearest neighbour at least the median spacing ``d`` away, so discs of
+    diameter ``d`` around them do not overlap inside the points' bounding box grown by ``d``;
+    that bounds ``d`` (:func:`_spacing_bound`), and when twice the bound is below the other
+    guards the choice is theirs (a lower bound on ``P`` is all it needs: a count of distinct
+    hashes of the points, :func:`_distinct_at_least`).
 
     The size is rounded up to a multiple of 50 m (of 10 m below 100 m, of 1 m below 10 m).
 
@@ -334,28 +345,83 @@ def auto_cell_size_m(
             + "Give the cell size, e.g. {0}.",
             options=(Option("cell_size_m", 250),),
         )
-    places = np.unique(xy, axis=0) if places_xy is None else np.asarray(places_xy)
-    spacing = float(np.median(nearest_distances(places))) if places.shape[0] >= 2 else 0.0
     cell_area = _SQRT3 / 2.0 if kind == "hex" else 1.0  # area of a cell of size 1
-    by_spacing = SPACING_FACTOR * spacing
     by_evidence = math.sqrt(MIN_MEAN_PER_CELL * area_m2 / (xy.shape[0] * cell_area))
+    by_size = math.sqrt(area_m2 / (LARGE_GRID_CELLS * cell_area))
     most = math.sqrt(area_m2 / (MIN_CELLS * cell_area))
-    raw = min(max(by_spacing, by_evidence), most)
+    floor = max(by_evidence, by_size)
+    places = np.asarray(places_xy) if places_xy is not None else None
+    known = places.shape[0] if places is not None else _distinct_at_least(xy)
+    width, height = (float(v) for v in np.ptp(xy, axis=0))
+    if SPACING_FACTOR * _spacing_bound(known, width, height) <= floor:
+        spacing = by_spacing = math.nan  # cannot reach the other guards: not searched for
+    else:
+        places = distinct_points(xy) if places is None else places
+        spacing = float(np.median(nearest_distances(places))) if places.shape[0] >= 2 else 0.0
+        by_spacing = SPACING_FACTOR * spacing
+    raw = min(max(floor, 0.0 if math.isnan(by_spacing) else by_spacing), most)
     size = _round_up_nicely(raw)
     if raw == most:
         why = f"the largest size that still gives {MIN_CELLS} cells over the area"
+    elif raw == by_size and not by_spacing > by_size:
+        why = f"the smallest size that keeps the grid within {LARGE_GRID_CELLS:,} cells"
     elif by_spacing >= by_evidence:
+        assert places is not None
         why = (
             f"{SPACING_FACTOR:g} × the median spacing of {places.shape[0]:,} distinct incident "
             f"locations ({spacing:,.0f} m)"
         )
     else:
+        spaced = (
+            ""
+            if math.isnan(by_spacing)
+            else f"; their spacing alone would give {by_spacing:,.0f} m"
+        )
         why = (
             f"the smallest size with {MIN_MEAN_PER_CELL:g} incidents per cell on average "
-            f"({xy.shape[0]:,} incidents; their spacing alone would give {by_spacing:,.0f} m)"
+            f"({xy.shape[0]:,} incidents{spaced})"
         )
     reason = f"Cell size set to {size:g} m automatically: {why}."
     return CellSizeChoice(size, spacing, by_spacing, by_evidence, reason)
+
+
+#: Mixes a point's two coordinates into one 64-bit key (:func:`_distinct_at_least`).
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _distinct_at_least(xy: NDArray[np.float64]) -> int:
+    """A lower bound on the number of distinct rows of ``xy`` (n × 2, finite): the number
+    of distinct 64-bit mixes of each row's two coordinates (equal rows mix alike, -0.0 as
+    0.0; different rows rarely collide, which only lowers the count). One sort of integers,
+    a block of rows at a time into the keys: ten million points in about a second."""
+    keys = np.empty(xy.shape[0], dtype=np.uint64)
+    for start in range(0, xy.shape[0], 1 << 18):
+        bits = (xy[start : start + (1 << 18)] + 0.0).view(np.uint64)  # + 0.0: -0.0 is 0.0
+        keys[start : start + len(bits)] = bits[:, 0] * _MIX ^ bits[:, 1]
+    keys.sort()
+    return int(keys.size and 1 + (keys[1:] != keys[:-1]).sum())
+
+
+def distinct_points(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The distinct rows of ``xy`` (n × 2, finite) in lexicographic order, as
+    ``np.unique(xy, axis=0)`` gives them, by one ``lexsort`` (a third of the time)."""
+    if xy.shape[0] < 2:
+        return np.array(xy, dtype=np.float64).reshape(-1, 2)
+    ordered = xy[np.lexsort((xy[:, 1], xy[:, 0]))]
+    return ordered[np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)]]
+
+
+def _spacing_bound(places: int, width: float, height: float) -> float:
+    """An upper bound on the median nearest-neighbour distance ``d`` of ``places`` distinct
+    points within a ``width`` × ``height`` box: the half of them whose nearest neighbour is
+    at least ``d`` away carry disjoint discs of radius ``d``/2 inside the box grown by ``d``,
+    so ``(places / 2) · π d² / 4 <= (width + d)(height + d)``; the larger root of that
+    quadratic (infinite when it does not bound ``d``: fewer than three places)."""
+    a = places * math.pi / 8.0 - 1.0
+    if places < 3 or a <= 0:
+        return math.inf
+    b = width + height
+    return (b + math.sqrt(b * b + 4.0 * a * width * height)) / (2.0 * a)
 
 
 #: Distinct places up to which :func:`nearest_distances` searches with shapely's tree
