@@ -36,6 +36,7 @@ from hotspots.spatial.grids import (
     GridKind,
     auto_cell_size_m,
     check_cell_size_m,
+    distinct_points,
     grid_and_cells,
     study_area,
     study_outline,
@@ -592,9 +593,9 @@ def _places(incidents: IncidentTable) -> tuple[NDArray[np.int64], NDArray[np.flo
     ``xy[np.unique(place[subset])]`` is exactly the ``np.unique`` of the subset's points."""
     xy = np.column_stack([incidents.x_m, incidents.y_m]).astype(np.float64)
     ok = np.isfinite(xy).all(axis=1)
-    place_xy, inverse = np.unique(xy[ok], axis=0, return_inverse=True)
+    place_xy, inverse = distinct_points(xy[ok], inverse=True)
     place_of = np.full(len(xy), -1, dtype=np.int64)
-    place_of[ok] = inverse.reshape(-1)
+    place_of[ok] = inverse
     place_of.setflags(write=False)
     place_xy.setflags(write=False)
     return place_of, place_xy

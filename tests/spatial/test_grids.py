@@ -132,13 +132,16 @@ def test_the_spacing_bound_holds_and_distinct_points_match_numpy() -> None:
             xy = rng.normal(500, rng.uniform(1, 200), (n, 2)).round(int(rng.integers(0, 3)))
         else:  # on a line: the box is thin
             xy = np.column_stack([rng.uniform(0, 5_000, n), np.zeros(n)])
-        distinct = distinct_points(xy)
-        np.testing.assert_array_equal(distinct, np.unique(xy, axis=0))
+        distinct, where = distinct_points(xy, inverse=True)
+        expected, expected_where = np.unique(xy, axis=0, return_inverse=True)
+        np.testing.assert_array_equal(distinct, expected)
+        np.testing.assert_array_equal(where, expected_where.reshape(-1))
         assert grids._distinct_at_least(xy) <= len(distinct)
         if len(distinct) >= 3:
             spacing = float(np.median(nearest_distances(distinct)))
             width, height = np.ptp(xy, axis=0)
             assert spacing <= grids._spacing_bound(len(distinct), width, height) + 1e-9
+    assert distinct_points(np.zeros((0, 2))).shape == (0, 2)
     signed = np.array([[0.0, 1.0], [-0.0, 1.0], [2.0, 3.0]])
     assert grids._distinct_at_least(signed) == 2 == len(distinct_points(signed))
 

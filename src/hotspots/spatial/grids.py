@@ -20,7 +20,7 @@ import math
 import sys
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import Literal, overload
 
 import geopandas as gpd
 import numpy as np
@@ -402,13 +402,28 @@ def _distinct_at_least(xy: NDArray[np.float64]) -> int:
     return int(keys.size and 1 + (keys[1:] != keys[:-1]).sum())
 
 
-def distinct_points(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+@overload
+def distinct_points(xy: NDArray[np.float64]) -> NDArray[np.float64]: ...
+@overload
+def distinct_points(
+    xy: NDArray[np.float64], *, inverse: Literal[True]
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]: ...
+def distinct_points(
+    xy: NDArray[np.float64], *, inverse: bool = False
+) -> NDArray[np.float64] | tuple[NDArray[np.float64], NDArray[np.int64]]:
     """The distinct rows of ``xy`` (n × 2, finite) in lexicographic order, as
-    ``np.unique(xy, axis=0)`` gives them, by one ``lexsort`` (a third of the time)."""
-    if xy.shape[0] < 2:
-        return np.array(xy, dtype=np.float64).reshape(-1, 2)
-    ordered = xy[np.lexsort((xy[:, 1], xy[:, 0]))]
-    return ordered[np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)]]
+    ``np.unique(xy, axis=0)`` gives them (and with ``inverse=True`` the position of each
+    row's among them), by one ``lexsort``: a third of the time."""
+    order = np.lexsort((xy[:, 1], xy[:, 0]))
+    ordered = xy[order]
+    new = np.ones(len(ordered), dtype=bool)
+    new[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    distinct = ordered[new].reshape(-1, 2)
+    if not inverse:
+        return distinct
+    where = np.empty(len(order), dtype=np.int64)
+    where[order] = np.cumsum(new) - 1
+    return distinct, where
 
 
 def _spacing_bound(places: int, width: float, height: float) -> float:
