@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.csv as pacsv
@@ -63,6 +64,17 @@ def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, f
         raise SystemExit(f"{' '.join(command)} failed:\n{stderr}")
     cpu = usage.ru_utime + usage.ru_stime
     return wall, usage.ru_maxrss / 1024, cpu, usage.ru_utime  # maxrss in KiB
+
+
+def in_own_process(target: Callable[..., None], *args: object) -> None:
+    """``target(*args)`` in a new (spawned) process: a command started from this one would
+    report this one's resident memory as its own peak (Linux copies the peak into a forked
+    child), so the benches write their data elsewhere."""
+    process = multiprocessing.get_context("spawn").Process(target=target, args=args)
+    process.start()
+    process.join()
+    if process.exitcode != 0:
+        raise SystemExit(f"{target.__name__} failed")
 
 
 def write_data(n: int, csv: Path, parquet: Path | None) -> None:
@@ -138,15 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             files = {"csv": csv}
             if "parquet" in args.formats:
                 files["parquet"] = csv.with_suffix(".parquet")
-            # Written by another process: a command started from this one would report this
-            # one's resident memory as its own peak (Linux copies the peak into a forked child).
-            writer = multiprocessing.get_context("spawn").Process(
-                target=write_data, args=(n, csv, files.get("parquet"))
-            )
-            writer.start()
-            writer.join()
-            if writer.exitcode != 0:
-                raise SystemExit("writing the data failed")
+            in_own_process(write_data, n, csv, files.get("parquet"))
             for kind in args.formats:
                 measured: dict[str, tuple[float, float, float, float]] = {}
                 for name, command in commands(files[kind], Path(tmp) / f"{n}{kind}").items():

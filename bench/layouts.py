@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import compileall
-import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable
@@ -40,7 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from end_to_end import SAME_MEMORY, commands, run
+from end_to_end import SAME_MEMORY, commands, in_own_process, run
 from pyproj import Transformer
 from timing import compile_like_an_install
 
@@ -151,15 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         data = args.data or Path(tmp)
         data.mkdir(parents=True, exist_ok=True)
         iso = data / f"incidents_{args.size}.csv"
-        # Written by another process: a command started from this one would report this
-        # one's resident memory as its own peak (Linux copies the peak into a forked child).
-        writer = multiprocessing.get_context("spawn").Process(
-            target=_write_data, args=(iso, args.size)
-        )
-        writer.start()
-        writer.join()
-        if writer.exitcode != 0:
-            raise SystemExit("writing the layouts failed")
+        in_own_process(_write_data, iso, args.size)
         files = layout_files(iso, data)
         trees: dict[str, Path | None] = {"now": None}
         if args.base:

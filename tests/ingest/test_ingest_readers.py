@@ -306,6 +306,12 @@ def test_columns_named_by_the_caller_are_typed_as_auto_detected_ones_are(
     frame, _ = read_with_notes(path, typed=True, mapping=_mapping_for(names), prune=True)
     assert list(frame.columns) == ["when", "kind", "pos_a", "pos_b"]
     assert frame["pos_a"].dtype == "float64" and frame["kind"].dtype == "category"
+    # A Parquet file's labels likewise (auto-detection does not know "kind").
+    pd.read_csv(path).to_parquet(tmp_path / "renamed.parquet")
+    parquet, _ = read_with_notes(
+        tmp_path / "renamed.parquet", typed=True, mapping=_mapping_for(names)
+    )
+    assert parquet["kind"].dtype == "category"
     now = pd.Timestamp("2024-01-01", tz="UTC")
     loaded = load_incidents(path, columns=names, now=now, quiet=True)
     assert len(loaded.incidents) == 2 and loaded.incidents["offense"].tolist() == [

@@ -151,7 +151,7 @@ def read_with_notes(
             else _read_csv_bytes(_read_bytes(source, path, name), name, encoding, notes)
         )
     elif extension in PARQUET_EXTENSIONS:
-        frame = _read_parquet(source if path is None else path, name, typed=typed)
+        frame = _read_parquet(source if path is None else path, name, typed=typed, mapping=mapping)
     elif extension in GDAL_EXTENSIONS:
         frame = _read_gdal(source, path, name, extension, layer, encoding, notes)
     else:
@@ -398,9 +398,10 @@ def _read_csv_file(
     another encoding, leading blank lines, ragged rows or coordinates that are not all
     plain numbers); that path reads the bytes and gives the same rows.
 
-    ``keep(names)`` may name the columns the caller needs: only those are read, and the
-    frame's ``attrs["unread"]`` (:class:`UnreadColumns`) fetches the others' values for a
-    few rows from the file when asked (the reject report's original rows).
+    ``mapping(names)`` says which columns to type (see :func:`_typed_columns`); with
+    ``prune=True`` only the columns it takes are read, and the frame's ``attrs["unread"]``
+    (:class:`UnreadColumns`) fetches the others' values for a few rows from the file when
+    asked (the reject report's original rows).
     """
     with path.open("rb") as handle:
         head = handle.read(_SNIFF_CHARS)
@@ -713,9 +714,16 @@ def _read_parquet_dataset(files: list[Path], name: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _read_parquet(source: Source | Path, name: str, *, typed: bool = False) -> pd.DataFrame:
-    """One Parquet file; ``typed``: text label columns (offense...) read dictionary-encoded,
-    as categoricals, without a Python string per row."""
+def _read_parquet(
+    source: Source | Path,
+    name: str,
+    *,
+    typed: bool = False,
+    mapping: Callable[[list[str]], ColumnMapping | None] | None = None,
+) -> pd.DataFrame:
+    """One Parquet file; ``typed``: text label columns (offense...; those ``mapping(names)``
+    maps, else the auto-detected ones) read dictionary-encoded, as categoricals, without a
+    Python string per row."""
     handle: Any = source
     if not isinstance(source, str | os.PathLike):
         handle = io.BytesIO(_read_bytes(source, None, name))
@@ -726,7 +734,8 @@ def _read_parquet(source: Source | Path, name: str, *, typed: bool = False) -> p
             handle.seek(0)
         options: dict[str, Any] = {}
         if typed:
-            labels = _typed_columns([str(n) for n in schema.names])[2]
+            names = [str(n) for n in schema.names]
+            labels = _typed_columns(names, mapping(names) if mapping is not None else None)[2]
             text = [c for c in labels if pa.types.is_string(schema.field(c).type)
                     or pa.types.is_large_string(schema.field(c).type)]  # fmt: skip
             if text:
