@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from hotspots.allocator import tune_memory
+from hotspots.dashboard import first_paint
 from hotspots.dashboard.sidebar import render_sidebar
 from hotspots.dashboard.tcp import no_delay_once
 from hotspots.dashboard.ui import app_icon, page_guard
@@ -53,8 +54,14 @@ no_delay_once()
 tune_memory()  # NumPy's pages, Arrow's allocator (hotspots.allocator); no-op after the first run
 
 navigation = st.navigation(sections)
+# A session opening on the Map page (the default page, URL path "") gets the map before the
+# sidebar's widgets and the panels around it (hotspots.dashboard.first_paint).
+first = first_paint.begin(map_page=navigation.url_path == "")
 # No exception reaches a user as a traceback: a message in place, the trace in the log.
 with page_guard("the sidebar"):
-    render_sidebar(page=navigation.url_path)
+    if render_sidebar(page=navigation.url_path, controls=not first) is None:
+        first_paint.complete_now()  # no data set: nothing to wait for
+    with st.sidebar:
+        first_paint.complete_later()
 with page_guard(f"the {navigation.title} page"):
     navigation.run()

@@ -87,13 +87,13 @@ def _one_round(
 ) -> None:
     with _server(env, entry, root) as (url, _, pid):
         before = cpu_seconds(pid)
-        out.cold.append(_load(browser, url)[0])
+        out.cold.append(_load(browser, url, whole=False).map_s)
         out.cold_cpu.append(cpu_seconds(pid) - before)
         for _ in range(3):
             before = cpu_seconds(pid)
-            out.warm.append(_load(browser, url)[0])
+            out.warm.append(_load(browser, url, whole=False).map_s)
             out.warm_cpu.append(cpu_seconds(pid) - before)
-        out.reload.extend(_load(browser, url, reloads=3)[2])
+        out.reload.extend(_load(browser, url, reloads=3, whole=False).reloads_s)
         for _ in range(2):
             _browser_work(browser, url, out)
         out.change.extend(_filter_changes(browser, url))

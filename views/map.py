@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hotspots.dashboard import cached, downloads, map_builder, spacetime, tables
+from hotspots.dashboard import cached, downloads, first_paint, map_builder, spacetime, tables
 from hotspots.dashboard.drawing import sync_group, take_drawing
 from hotspots.dashboard.drawn_panel import render_drawn_area
 from hotspots.dashboard.map_layers import MEASURES, SQUARE_CELL_MEASURES
@@ -174,6 +174,9 @@ with map_col:
         + " Hover for details, click for a profile; draw an area with the tools on the left."
         + cluster_note
     )
+
+if first_paint.active():
+    st.stop()  # the panel beside the map and the rest come once the map is drawn (first_paint)
 
 drawing = (state or {}).get("last_active_drawing") or {}
 properties = drawing.get("properties") or {} if isinstance(drawing, dict) else {}

@@ -24,6 +24,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from hotspots.dashboard import first_paint
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -300,6 +302,44 @@ def test_map_filters_and_profile_in_a_real_browser(server: str, browser: Any) ->
         context.close()
     assert not blocked, f"requests to non-local hosts: {blocked[:5]}"
     assert not console_errors, f"browser console errors: {console_errors[:5]}"
+
+
+def test_a_new_visitor_gets_the_map_first_then_the_whole_page(server: str, browser: Any) -> None:
+    """The first paint (hotspots.dashboard.first_paint): the map is drawn, reports it, and
+    the sidebar's widgets and the panels around the map follow without any action, in the
+    same page and around the same map (its frame is created once)."""
+    context, page, blocked, console_errors = _offline_page(browser)
+    map_loads: list[str] = []  # every document the map's frame loads
+    page.on("framenavigated", lambda f: map_loads.append(f.url) if "st_folium" in f.url else None)
+    try:
+        page.goto(server, wait_until="domcontentloaded")
+        _wait_for_map(page, lambda s: s["hot"] > 0)
+        page.get_by_role("button", name="Reset filters").wait_for(timeout=MAP_TIMEOUT_MS)
+        page.get_by_text("Download what you see").wait_for(timeout=MAP_TIMEOUT_MS)
+        page.get_by_text("What happens there?").wait_for(timeout=MAP_TIMEOUT_MS)
+        _, state = _wait_for_map(page, lambda s: s["hot"] > 0)
+        assert state["total"] == _selected(page)
+        assert len(map_loads) == 1, "the map was built again"
+    finally:
+        context.close()
+    assert not blocked, f"requests to non-local hosts: {blocked[:5]}"
+    assert not console_errors, f"browser console errors: {console_errors[:5]}"
+
+
+def test_a_first_paint_whose_map_never_reports_is_completed(server: str, browser: Any) -> None:
+    """Should the map's scripts fail (here: never delivered), the sidebar still comes."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    context.route("**/component/streamlit_folium*/**/*.js", lambda route: route.abort())
+    try:
+        page = context.new_page()
+        started = time.monotonic()
+        page.goto(server, wait_until="domcontentloaded")
+        page.get_by_role("heading", name="Hotspot map").wait_for(timeout=MAP_TIMEOUT_MS)
+        page.get_by_role("button", name="Reset filters").wait_for(timeout=MAP_TIMEOUT_MS)
+        assert time.monotonic() - started >= first_paint.FALLBACK_S
+        page.get_by_text("Download what you see").wait_for(timeout=MAP_TIMEOUT_MS)
+    finally:
+        context.close()
 
 
 def test_map_arguments_that_arrive_while_the_map_loads_are_replayed(browser: Any) -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from .conftest import APP, RUN_TIMEOUT_S
+from .conftest import APP, RUN_TIMEOUT_S, first_visit
 
 
 def test_choices_are_written_to_the_url(app: AppTest) -> None:
@@ -40,8 +40,14 @@ def test_a_link_reproduces_the_view(monkeypatch: pytest.MonkeyPatch) -> None:
     }
     for name, value in link.items():
         at.query_params[name] = value
-    at.run()
+    at.run()  # the first paint: the map of the link's view, no sidebar widgets yet
     assert not at.exception
+    first_caption = at.caption[0].value
+    assert "Robbery" in first_caption and "Hexagons" in first_caption
+    assert not at.sidebar.multiselect
+    at.run()  # the run the drawn map asks for: the whole page
+    assert not at.exception
+    assert at.caption[0].value == first_caption
     assert at.sidebar.multiselect(key="sb_offenses_toronto").value == ["Robbery"]
     assert at.sidebar.date_input(key="sb_dates_toronto").value == (
         dt.date(2020, 1, 1),
@@ -70,7 +76,7 @@ def test_a_stale_link_opens_with_defaults(monkeypatch: pytest.MonkeyPatch) -> No
         "cell": "7",
     }.items():
         at.query_params[name] = value
-    at.run()
+    first_visit(at)
     assert not at.exception and not at.error
     assert at.sidebar.multiselect(key="sb_offenses_toronto").value == []
     assert at.sidebar.selectbox(key="sb_cell_size").value == 0

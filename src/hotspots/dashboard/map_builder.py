@@ -48,7 +48,12 @@ from hotspots.dashboard.map_layers import (
     PointLayer,
     UnitLayer,
 )
-from hotspots.dashboard.settings import LABELS_MIN_ZOOM, POINTS_MIN_ZOOM, TileSettings
+from hotspots.dashboard.settings import (
+    FIRST_PAINT_MARK,
+    LABELS_MIN_ZOOM,
+    POINTS_MIN_ZOOM,
+    TileSettings,
+)
 from hotspots.dashboard.spacetime_layers import ClusterLayer, PatternLayer
 from hotspots.errors import HotspotsError
 from hotspots.maps import palettes, webassets
@@ -782,6 +787,14 @@ class _Controls(JSCSSMixin):
   });
   window.hotspotsMap = map;
   setTimeout(function () { if (window.hsReplayMissedRender) { window.hsReplayMissedRender(); } }, 0);
+  // A session's first paint (hotspots.dashboard.first_paint): once the data layers (added
+  // right after this script) are on screen, report it; the app then draws the whole page.
+  var G = window.__GLOBAL_DATA__, S = window.Streamlit, mark = {{ this.first_paint_mark|tojson }};
+  if (S && S.setComponentValue && G && (G.returned_objects || []).indexOf(mark) >= 0) {
+    setTimeout(function () { requestAnimationFrame(function () { setTimeout(function () {
+      var value = {}; value[mark] = true; S.setComponentValue(value);
+    }, 0); }); }, 0);
+  }
 })();
 {% endmacro %}
 """
@@ -793,6 +806,7 @@ class _Controls(JSCSSMixin):
         self.bounds = [list(b) for b in bounds]
         self.tiles = tiles
         self.view_key = view_key
+        self.first_paint_mark = FIRST_PAINT_MARK
         css = (
             _MAP_CSS % {"background": palettes.NO_TILES_BACKGROUND}
             + _cluster_css()

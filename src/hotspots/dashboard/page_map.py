@@ -13,7 +13,7 @@ from typing import Any
 
 import folium
 
-from hotspots.dashboard import map_builder
+from hotspots.dashboard import first_paint, map_builder
 from hotspots.dashboard.datasets import Dataset
 from hotspots.dashboard.selection import Selection
 from hotspots.dashboard.settings import MAP_HEIGHT_PX
@@ -53,6 +53,6 @@ def show_map(
         layer_control=map_builder.layer_control(),
         height=MAP_HEIGHT_PX,
         use_container_width=True,
-        returned_objects=list(returned_objects),
+        returned_objects=first_paint.returned_objects(returned_objects),
     )
     return state

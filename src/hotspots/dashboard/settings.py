@@ -34,6 +34,9 @@ AUTOMATIC_CELL_SIZE = 0
 CELL_SIZES_M: tuple[int, ...] = (AUTOMATIC_CELL_SIZE, 150, 200, 250, 300, 400, 500, 600, 750, 1000)
 #: False discovery rates offered.
 ALPHAS: tuple[float, ...] = (0.01, 0.05, 0.10)
+#: Among a map's returned objects in a session's first paint: the map reports once drawn
+#: (:mod:`hotspots.dashboard.first_paint`).
+FIRST_PAINT_MARK = "hs_first_paint"
 #: Incident points sent to the map at most (analysts' view, clustered, zoomed in only).
 MAX_MAP_POINTS = 2_500
 #: Zoom level from which incident points are drawn.

@@ -16,6 +16,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
+from hotspots.dashboard import first_paint
 from hotspots.dashboard.datasets import Dataset
 from hotspots.dashboard.selection import (
     Selection,
@@ -89,6 +90,7 @@ def page_context() -> tuple[Selection, Dataset]:
     try:
         dataset = get_dataset(selection.dataset_key)
     except HotspotsError as exc:
+        first_paint.complete_now()
         st.error(exc.render("app"))
         st.page_link(
             "views/data.py",
@@ -101,6 +103,7 @@ def page_context() -> tuple[Selection, Dataset]:
 
 def empty_state(selection: Selection) -> None:
     """A friendly note when the filters leave no incident (then stops the page)."""
+    first_paint.complete_now()  # no map to wait for: the sidebar's Reset filters comes now
     st.info(
         f"No incident matches these filters ({selection.filters.describe()}). "
         "Widen the date range, pick more offenses, hours or days, or press **Reset filters** in the sidebar.",
