@@ -164,8 +164,11 @@ with map_col:
         returned_objects=["last_active_drawing", "all_drawings"],
         drawing=True,
         view_in_url=True,
+        reports_drawn=True,  # a new visitor's first paint waits for it (first_paint)
     )
     take_drawing(state, dataset.key)
+    if first_paint.active():
+        st.stop()  # what is below and beside the map comes once the map is drawn (first_paint)
     note = f"{units.features:,} {'cells' if kind == 'cell' else 'areas'} drawn."
     if points is not None and points.rows:
         note += f" Zoom in to see {points.description}."
@@ -174,9 +177,6 @@ with map_col:
         + " Hover for details, click for a profile; draw an area with the tools on the left."
         + cluster_note
     )
-
-if first_paint.active():
-    st.stop()  # the panel beside the map and the rest come once the map is drawn (first_paint)
 
 drawing = (state or {}).get("last_active_drawing") or {}
 properties = drawing.get("properties") or {} if isinstance(drawing, dict) else {}

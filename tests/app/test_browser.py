@@ -311,6 +311,13 @@ def test_a_new_visitor_gets_the_map_first_then_the_whole_page(server: str, brows
     context, page, blocked, console_errors = _offline_page(browser)
     map_loads: list[str] = []  # every document the map's frame loads
     page.on("framenavigated", lambda f: map_loads.append(f.url) if "st_folium" in f.url else None)
+    large: list[int] = []  # websocket messages over 100 kB (the map's is 1.4 MB)
+    page.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framereceived", lambda data: large.append(len(data)) if len(data) > 1e5 else None
+        ),
+    )
     try:
         page.goto(server, wait_until="domcontentloaded")
         _wait_for_map(page, lambda s: s["hot"] > 0)
@@ -320,6 +327,7 @@ def test_a_new_visitor_gets_the_map_first_then_the_whole_page(server: str, brows
         _, state = _wait_for_map(page, lambda s: s["hot"] > 0)
         assert state["total"] == _selected(page)
         assert len(map_loads) == 1, "the map was built again"
+        assert len(large) == 1, f"the map's message came {len(large)} times"
     finally:
         context.close()
     assert not blocked, f"requests to non-local hosts: {blocked[:5]}"

@@ -11,8 +11,8 @@ So the first run of a session that opens on the Map page is a *first paint*
 and leaves out the sidebar's widgets (the selection is read from the session, as the
 widgets read it: :func:`hotspots.dashboard.sidebar.render_sidebar`), the panel beside the
 map and everything below it. The map reports when its cells are on screen (its base map's
-script, when :data:`MARK` is among its returned objects: :func:`returned_objects`), and
-that report reruns the app, which draws the whole page. Nothing above the map changes
+script, when :data:`MARK` is among its returned objects: :func:`reporting`), and that
+report reruns the app, which draws the whole page. Nothing above the map changes
 between the two runs, so the map keeps its place. Should the report never come (a map
 script that failed), :func:`complete_later` completes the page after :data:`FALLBACK_S`; a
 first paint that draws no map (no incident matches a link's filters) completes at once
@@ -52,9 +52,16 @@ def active() -> bool:
     return bool(st.session_state.get(_NOW_KEY))
 
 
-def returned_objects(names: Sequence[str]) -> list[str]:
-    """The map's returned objects, with :data:`MARK` in a first paint (the map reports)."""
-    return [*names, MARK] if active() else list(names)
+def reporting(names: Sequence[str]) -> list[str]:
+    """A map's returned objects with :data:`MARK`: the map reruns the app once drawn.
+
+    The Map page's map always asks for it, not only in a first paint: its arguments are then
+    the same in the run that completes the page, and Streamlit sends the browser a reference
+    to the 1.4 MB map message it already has instead of the message again. A map built
+    later in the session (back from another page, another data set or basemap) reruns the
+    app once more; that run changes nothing.
+    """
+    return [*names, MARK]
 
 
 def complete_now() -> None:

@@ -29,11 +29,13 @@ def show_map(
     view_key: str | None = None,
     drawing: bool = False,
     view_in_url: bool = False,
+    reports_drawn: bool = False,
 ) -> dict[str, Any] | None:
     """Draw ``dataset``'s base map with ``layers`` swapped in; what ``st_folium`` returns.
 
     ``view_key`` names where the browser keeps the map's view (default: one per data set,
-    shared by the pages that show its cells).
+    shared by the pages that show its cells). ``reports_drawn``: the map reruns the app once
+    its cells are drawn (a first paint needs it: :mod:`hotspots.dashboard.first_paint`).
     """
     # Imported here: streamlit-folium registers its component inside a script run, and an
     # import before the server answers (the warm-up) left the map without it.
@@ -53,6 +55,8 @@ def show_map(
         layer_control=map_builder.layer_control(),
         height=MAP_HEIGHT_PX,
         use_container_width=True,
-        returned_objects=first_paint.returned_objects(returned_objects),
+        returned_objects=first_paint.reporting(returned_objects)
+        if reports_drawn
+        else list(returned_objects),
     )
     return state
