@@ -2,9 +2,11 @@
 
 In a new browser, Streamlit's front end builds every element of a page on the browser's
 one main thread, and the map's own scripts run on that thread too. With the sidebar's
-sixteen widgets and the panels around the map drawn in the same run, the map waited for
-all of them: 1.9 s from navigation to the hot spot cells in a new browser, against 1.45 s
-when only what sits above the map and the map itself are drawn (``bench/app_speed.py``).
+widgets and the panels around the map drawn in the same run, the map waited for all of
+them: from navigation to hot spot cells drawn in a new browser 1.80 s, against 1.40 s when
+only what sits above the map and the map itself come first (``bench/app_side_by_side.py``,
+side by side; the whole page is there at 1.83-1.97 s in ``bench/app_speed.py``, about
+when the map alone was before).
 
 So the first run of a session that opens on the Map page is a *first paint*
 (:func:`begin`): the page draws its title, figures and controls above the map and the map,
@@ -16,8 +18,7 @@ report reruns the app, which draws the whole page. Nothing above the map changes
 between the two runs, so the map keeps its place. Should the report never come (a map
 script that failed), :func:`complete_later` completes the page after :data:`FALLBACK_S`; a
 first paint that draws no map (no incident matches a link's filters) completes at once
-(:func:`complete_now`).
-Every later run of the session draws the whole page at once.
+(:func:`complete_now`). Every later run of the session draws the whole page at once.
 """
 
 from __future__ import annotations
