@@ -787,8 +787,9 @@ class _Controls(JSCSSMixin):
   });
   window.hotspotsMap = map;
   setTimeout(function () { if (window.hsReplayMissedRender) { window.hsReplayMissedRender(); } }, 0);
-  // A session's first paint (hotspots.dashboard.first_paint): once the data layers (added
-  // right after this script) are on screen, report it; the app then draws the whole page.
+  // A map whose returned objects carry the mark (the Map page's: hotspots.dashboard.first_paint)
+  // reruns the app once the data layers (added right after this script) are on screen: that
+  // run completes a new visitor's first paint, and changes nothing later in a session.
   var G = window.__GLOBAL_DATA__, S = window.Streamlit, mark = {{ this.first_paint_mark|tojson }};
   if (S && S.setComponentValue && G && (G.returned_objects || []).indexOf(mark) >= 0) {
     setTimeout(function () { requestAnimationFrame(function () { setTimeout(function () {
