@@ -19,6 +19,10 @@ import numpy as np
 BLOCK = 1 << 18
 #: At most this many threads.
 MAX_THREADS = 4
+#: The 64-bit golden-ratio multiplier (Fibonacci hashing): ``key * MIX64 ^ value`` folds a
+#: 64-bit value into a running key (a row's columns, a point's two coordinates, a string's
+#: length into its hash).
+MIX64 = np.uint64(0x9E3779B97F4A7C15)
 
 _T = TypeVar("_T")
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
-from hotspots.blocks import spans
+from hotspots.blocks import MIX64, spans
 from hotspots.ingest.columns import ColumnMapping
 from hotspots.ingest.rejects import RejectLedger, quoted
 from hotspots.ingest.textbuffers import any_edge_blanks, nonempty, string_hashes
@@ -141,7 +141,7 @@ def may_repeat(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
             hashed = pd.util.hash_pandas_object(values.iloc[rows], index=False).to_numpy()
         else:
             continue
-        key = hashed if key is None else key * np.uint64(0x9E3779B97F4A7C15) ^ hashed
+        key = hashed if key is None else key * MIX64 ^ hashed
     if key is None:
         return np.ones(len(rows), dtype=bool)
     return repeating(key)

@@ -14,12 +14,10 @@ from collections.abc import Iterator
 import numpy as np
 import pyarrow as pa
 
-from hotspots.blocks import BLOCK
+from hotspots.blocks import BLOCK, MIX64
 
 #: Multiplier of the strings' polynomial hash (the 64-bit FNV prime).
 _HASH_BASE = np.uint64(0x100000001B3)
-#: Mixes each string's length into its hash.
-_LENGTH_MIX = np.uint64(0x9E3779B97F4A7C15)
 _SLASH, _ZERO = ord("/"), ord("0")
 
 
@@ -65,7 +63,7 @@ def string_hashes(strings: pa.Array | pa.ChunkedArray, *, bits: int = 64) -> np.
     out = np.empty(len(strings), dtype=np.uint64 if bits == 64 else np.uint32)
     for rows, _, offsets, data in _blocks(strings):
         lengths = np.diff(offsets)
-        hashes = lengths.astype(np.uint64) * _LENGTH_MIX
+        hashes = lengths.astype(np.uint64) * MIX64
         if lengths.size and lengths.max() > 0:
             powers = np.cumprod(np.full(int(lengths.max()), _HASH_BASE, dtype=np.uint64))
             if (lengths == lengths[0]).all():  # case numbers often share a length: by columns

@@ -28,7 +28,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
-from hotspots.blocks import in_blocks
+from hotspots.blocks import MIX64, in_blocks
 from hotspots.errors import InputError, Option, invalid, literal
 from hotspots.spatial.hull import convex_hull_xy
 
@@ -385,10 +385,6 @@ def auto_cell_size_m(
     return CellSizeChoice(size, spacing, by_spacing, by_evidence, reason)
 
 
-#: Mixes a point's two coordinates into one 64-bit key (:func:`_distinct_at_least`).
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-
-
 def _distinct_at_least(xy: NDArray[np.float64]) -> int:
     """A lower bound on the number of distinct rows of ``xy`` (n × 2, finite): the number
     of distinct 64-bit mixes of each row's two coordinates (equal rows mix alike, -0.0 as
@@ -397,7 +393,7 @@ def _distinct_at_least(xy: NDArray[np.float64]) -> int:
     keys = np.empty(xy.shape[0], dtype=np.uint64)
     for start in range(0, xy.shape[0], 1 << 18):
         bits = (xy[start : start + (1 << 18)] + 0.0).view(np.uint64)  # + 0.0: -0.0 is 0.0
-        keys[start : start + len(bits)] = bits[:, 0] * _MIX ^ bits[:, 1]
+        keys[start : start + len(bits)] = bits[:, 0] * MIX64 ^ bits[:, 1]
     keys.sort()
     return int(keys.size and 1 + (keys[1:] != keys[:-1]).sum())
 
