@@ -30,10 +30,23 @@ LINKS: list[dict[str, str]] = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _no_basemap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTSPOTS_TILES_URL", "none")
+
+
 def _new_visitor(link: dict[str, str]) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT_S)
     for name, value in link.items():
         at.query_params[name] = value
+    return at
+
+
+def _opening_on(page: str) -> AppTest:
+    """A new session whose first run is ``page`` (not the Map page)."""
+    at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT_S)
+    at.switch_page(page).run()
+    assert not at.exception
     return at
 
 
@@ -64,9 +77,8 @@ def _map_reports(at: AppTest) -> bool:
 
 @pytest.mark.parametrize("link", LINKS, ids=lambda link: ",".join(link) or "no link")
 def test_the_first_paint_shows_the_selection_the_widgets_give(
-    monkeypatch: pytest.MonkeyPatch, link: dict[str, str]
+    link: dict[str, str],
 ) -> None:
-    monkeypatch.setenv("HOTSPOTS_TILES_URL", "none")
     at = _new_visitor(link)
     at.run()
     assert not at.exception
@@ -98,11 +110,8 @@ def test_a_filter_change_after_the_first_paint_is_drawn_whole(app: AppTest) -> N
     assert app.get("download_button")
 
 
-def test_other_pages_are_drawn_whole_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HOTSPOTS_TILES_URL", "none")
-    at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT_S)
-    at.switch_page("views/trends.py").run()
-    assert not at.exception
+def test_other_pages_are_drawn_whole_at_once() -> None:
+    at = _opening_on("views/trends.py")
     assert at.sidebar.multiselect(key="sb_offenses_toronto").value == []
     # ... and a later visit to the Map page in the same session too.
     at.switch_page("views/map.py").run()
@@ -110,20 +119,15 @@ def test_other_pages_are_drawn_whole_at_once(monkeypatch: pytest.MonkeyPatch) ->
     assert at.get("download_button")
 
 
-def test_only_the_map_page_s_map_reports(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HOTSPOTS_TILES_URL", "none")
-    at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT_S)
-    at.switch_page("views/over_time.py").run()
-    assert not at.exception
-    assert not _map_reports(at)
+def test_only_the_map_page_s_map_reports() -> None:
+    assert not _map_reports(_opening_on("views/over_time.py"))
 
 
-def test_a_first_paint_without_a_map_completes_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_first_paint_without_a_map_completes_at_once() -> None:
     """No incident matches the link's filters: no map will report, so the whole page (with
     the sidebar's Reset filters the message points to) comes in the same visit."""
-    monkeypatch.setenv("HOTSPOTS_TILES_URL", "none")
-    at = _new_visitor({"offenses": "Theft Over", "from": "2014-01-01", "to": "2014-01-01"})
-    at.query_params["hours"] = "4-4"
+    link = {"offenses": "Theft Over", "from": "2014-01-01", "to": "2014-01-01", "hours": "4-4"}
+    at = _new_visitor(link)
     at.run()
     assert not at.exception
     assert any("No incident matches" in info.value for info in at.info)

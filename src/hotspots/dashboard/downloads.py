@@ -1,8 +1,8 @@
 """Files the user can download: what they see, as CSV or GeoJSON (longitude/latitude).
 
 Functions return bytes (or a callable producing them, for ``st.download_button``'s
-deferred generation: :func:`later` and :func:`ready`). Formats follow :mod:`hotspots.export`: GeoJSON in EPSG:4326 with
-coordinates to 6 decimals.
+deferred generation: :func:`later` and :func:`ready`). Formats follow
+:mod:`hotspots.export`: GeoJSON in EPSG:4326 with coordinates to 6 decimals.
 """
 
 from __future__ import annotations

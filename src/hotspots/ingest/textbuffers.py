@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 import pyarrow as pa
 
-from hotspots.blocks import BLOCK, MIX64
+from hotspots.blocks import MIX64, spans
 
 #: Multiplier of the strings' polynomial hash (the 64-bit FNV prime).
 _HASH_BASE = np.uint64(0x100000001B3)
@@ -24,17 +24,17 @@ _SLASH, _ZERO = ord("/"), ord("0")
 def _blocks(
     strings: pa.Array | pa.ChunkedArray,
 ) -> Iterator[tuple[slice, pa.Array, np.ndarray, np.ndarray]]:
-    """Each block of at most :data:`BLOCK` strings: its rows (a slice of ``strings``), the
-    block, its value offsets (int64, one more than its strings) into its bytes (uint8; the
-    block's first value starts at ``offsets[0]``)."""
+    """Each block of at most :data:`hotspots.blocks.BLOCK` strings: its rows (a slice of
+    ``strings``), the block, its value offsets (int64, one more than its strings) into its
+    bytes (uint8; the block's first value starts at ``offsets[0]``)."""
     chunks = strings.chunks if isinstance(strings, pa.ChunkedArray) else [strings]
     done = 0
     for chunk in chunks:
         if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
             chunk = chunk.cast(pa.large_string())  # string views, say: offsets and bytes
         wide = pa.types.is_large_string(chunk.type)
-        for start in range(0, len(chunk), BLOCK):
-            block = chunk.slice(start, BLOCK)
+        for span in spans(len(chunk)):
+            block = chunk.slice(span.start, span.stop - span.start)
             _, offsets_buffer, data_buffer = block.buffers()
             offsets = np.frombuffer(
                 offsets_buffer,

@@ -28,7 +28,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
-from hotspots.blocks import MIX64, in_blocks
+from hotspots.blocks import MIX64, in_blocks, spans
 from hotspots.errors import InputError, Option, invalid, literal
 from hotspots.spatial.hull import convex_hull_xy
 
@@ -391,9 +391,9 @@ def _distinct_at_least(xy: NDArray[np.float64]) -> int:
     0.0; different rows rarely collide, which only lowers the count). One sort of integers,
     a block of rows at a time into the keys: ten million points in about a second."""
     keys = np.empty(xy.shape[0], dtype=np.uint64)
-    for start in range(0, xy.shape[0], 1 << 18):
-        bits = (xy[start : start + (1 << 18)] + 0.0).view(np.uint64)  # + 0.0: -0.0 is 0.0
-        keys[start : start + len(bits)] = bits[:, 0] * MIX64 ^ bits[:, 1]
+    for span in spans(xy.shape[0]):
+        bits = (xy[span] + 0.0).view(np.uint64)  # + 0.0: -0.0 is 0.0
+        keys[span] = bits[:, 0] * MIX64 ^ bits[:, 1]
     keys.sort()
     return int(keys.size and 1 + (keys[1:] != keys[:-1]).sum())
 
@@ -409,7 +409,7 @@ def distinct_points(
 ) -> NDArray[np.float64] | tuple[NDArray[np.float64], NDArray[np.int64]]:
     """The distinct rows of ``xy`` (n × 2, finite) in lexicographic order, as
     ``np.unique(xy, axis=0)`` gives them (and with ``inverse=True`` the position of each
-    row's among them), by one ``lexsort``: a third of the time."""
+    row among them), by one ``lexsort``: a third of the time."""
     order = np.lexsort((xy[:, 1], xy[:, 0]))
     ordered = xy[order]
     new = np.ones(len(ordered), dtype=bool)
