@@ -5,8 +5,7 @@ one main thread, and the map's own scripts run on that thread too. With the side
 widgets and the panels around the map drawn in the same run, the map waited for all of
 them: from navigation to hot spot cells drawn in a new browser 1.80 s, against 1.40 s when
 only what sits above the map and the map itself come first (``bench/app_side_by_side.py``,
-side by side; the whole page is there at 1.83-1.97 s in ``bench/app_speed.py``, about
-when the map alone was before).
+side by side; the whole page, side by side too, 1.88 s before and 1.89 s now).
 
 So the first run of a session that opens on the Map page is a *first paint*
 (:func:`begin`): the page draws its title, figures and controls above the map and the map,
